@@ -1,0 +1,68 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Roost",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "RoostRESP", targets: ["RoostRESP"]),
+        .library(name: "RoostEngine", targets: ["RoostEngine"]),
+        .library(name: "RoostServer", targets: ["RoostServer"]),
+        .executable(name: "roost", targets: ["roost"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        .target(
+            name: "RoostRESP",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio")]
+        ),
+        .target(
+            name: "RoostEngine",
+            dependencies: [
+                "RoostRESP",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        .target(
+            name: "RoostServer",
+            dependencies: [
+                "RoostEngine",
+                "RoostRESP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "roost",
+            dependencies: [
+                "RoostServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "RoostTestSupport",
+            dependencies: [
+                "RoostServer",
+                "RoostRESP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Tests/RoostTestSupport"
+        ),
+        .testTarget(name: "RoostRESPTests", dependencies: ["RoostRESP"]),
+        .testTarget(name: "RoostEngineTests", dependencies: ["RoostEngine", "RoostRESP"]),
+        .testTarget(
+            name: "RoostDifferentialTests",
+            dependencies: ["RoostTestSupport", "RoostServer", "RoostRESP"]
+        ),
+    ]
+)

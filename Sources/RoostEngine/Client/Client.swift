@@ -1,0 +1,82 @@
+import NIOCore
+
+/// What the engine asks of the connection behind a client. The server implements it; embedders
+/// that drive the engine in-process may leave it unset.
+public protocol ClientConnection: AnyObject, Sendable {
+    /// Sends bytes produced on this client's behalf by another client's command (a published
+    /// message, a served blocked command).
+    func deliver(_ bytes: ByteBuffer)
+    /// Closes the connection once pending output is written (CLIENT KILL, SHUTDOWN).
+    func close()
+}
+
+/// A queued MULTI transaction.
+public struct Transaction {
+    /// The queued commands' arguments, in order.
+    public var commands: [[ByteBuffer]] = []
+    /// Set when a command was rejected while queueing; EXEC then answers EXECABORT.
+    public var failed = false
+}
+
+/// A key a client WATCHes.
+public struct WatchedKey: Hashable {
+    public var database: Int
+    public var key: ByteString
+}
+
+/// Per-connection state the engine keeps: selected database, protocol, auth, transaction,
+/// watches, subscriptions and the output buffer.
+public final class Client {
+    /// The unique, increasing id CLIENT ID reports.
+    public let id: Int64
+    /// Where replies go.
+    public let reply = ReplyWriter()
+    /// The selected database.
+    public var database: Database
+    /// CLIENT SETNAME.
+    public var name: [UInt8]?
+    /// Whether the client may run commands that need authentication.
+    public var isAuthenticated: Bool
+    /// The open MULTI, if any.
+    public var transaction: Transaction?
+    /// Keys under WATCH, with whether each was logically expired when watched.
+    public var watchedKeys: [WatchedKey: Bool] = [:]
+    /// Set when a watched key changed; EXEC then fails.
+    public var watchDirty = false
+    /// SUBSCRIBE channels, in subscription order.
+    public var channels: [ByteString] = []
+    /// PSUBSCRIBE patterns, in subscription order.
+    public var patterns: [ByteString] = []
+    /// The connection closes after the pending replies are written.
+    public var closeAfterReply = false
+    /// The connection that carries this client, if any.
+    public weak var connection: (any ClientConnection)?
+
+    /// `ip:port` of the peer, for CLIENT LIST.
+    public var address: String
+    /// `ip:port` of the local side, for CLIENT LIST.
+    public var localAddress: String
+    /// The socket's file descriptor, or -1.
+    public var fileDescriptor: Int
+    /// Creation time, Unix milliseconds.
+    public let createdAt: Int64
+    /// Last command time, Unix milliseconds.
+    public var lastInteraction: Int64
+    /// The full name of the last command run (`get`, `client|list`).
+    public var lastCommand: String = "NULL"
+
+    init(id: Int64, database: Database, authenticated: Bool, now: Int64,
+         address: String, localAddress: String, fileDescriptor: Int) {
+        self.id = id
+        self.database = database
+        self.isAuthenticated = authenticated
+        self.createdAt = now
+        self.lastInteraction = now
+        self.address = address
+        self.localAddress = localAddress
+        self.fileDescriptor = fileDescriptor
+    }
+
+    /// Whether the client is in RESP2 subscribed mode, where only a few commands are allowed.
+    public var isSubscribed: Bool { !channels.isEmpty || !patterns.isEmpty }
+}

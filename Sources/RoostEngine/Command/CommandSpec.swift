@@ -1,0 +1,113 @@
+import NIOCore
+
+/// Command flags, as COMMAND INFO names them.
+public struct CommandFlags: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt32
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+
+    public static let write = CommandFlags(rawValue: 1 << 0)
+    public static let readonly = CommandFlags(rawValue: 1 << 1)
+    public static let denyoom = CommandFlags(rawValue: 1 << 2)
+    public static let admin = CommandFlags(rawValue: 1 << 3)
+    public static let pubsub = CommandFlags(rawValue: 1 << 4)
+    public static let noscript = CommandFlags(rawValue: 1 << 5)
+    public static let blocking = CommandFlags(rawValue: 1 << 6)
+    public static let loading = CommandFlags(rawValue: 1 << 7)
+    public static let stale = CommandFlags(rawValue: 1 << 8)
+    public static let skipMonitor = CommandFlags(rawValue: 1 << 9)
+    public static let skipSlowlog = CommandFlags(rawValue: 1 << 10)
+    public static let fast = CommandFlags(rawValue: 1 << 11)
+    public static let noAuth = CommandFlags(rawValue: 1 << 12)
+    public static let mayReplicate = CommandFlags(rawValue: 1 << 13)
+    public static let noMandatoryKeys = CommandFlags(rawValue: 1 << 14)
+    public static let noMulti = CommandFlags(rawValue: 1 << 15)
+    public static let allowBusy = CommandFlags(rawValue: 1 << 16)
+    public static let movableKeys = CommandFlags(rawValue: 1 << 17)
+    public static let asking = CommandFlags(rawValue: 1 << 18)
+    public static let protected = CommandFlags(rawValue: 1 << 19)
+
+    /// The names COMMAND INFO prints, in Redis's order.
+    public static let names: [(CommandFlags, String)] = [
+        (.write, "write"), (.readonly, "readonly"), (.denyoom, "denyoom"), (.admin, "admin"),
+        (.pubsub, "pubsub"), (.noscript, "noscript"), (.blocking, "blocking"), (.loading, "loading"),
+        (.stale, "stale"), (.skipMonitor, "skip_monitor"), (.skipSlowlog, "skip_slowlog"),
+        (.asking, "asking"), (.fast, "fast"), (.noAuth, "no_auth"), (.mayReplicate, "may_replicate"),
+        (.noMandatoryKeys, "no_mandatory_keys"), (.protected, "protected"), (.noMulti, "no_multi"),
+        (.movableKeys, "movablekeys"), (.allowBusy, "allow_busy"),
+    ]
+}
+
+/// Where a command's keys are, in COMMAND INFO's legacy form: first, last (negative counts from
+/// the end) and step. `first == 0` means no keys.
+public struct KeyPositions: Sendable, Hashable {
+    public var first: Int
+    public var last: Int
+    public var step: Int
+
+    public init(first: Int, last: Int, step: Int) {
+        self.first = first
+        self.last = last
+        self.step = step
+    }
+
+    public static let none = KeyPositions(first: 0, last: 0, step: 0)
+    /// The single key at argument 1.
+    public static let one = KeyPositions(first: 1, last: 1, step: 1)
+    /// Every argument from 1 on.
+    public static let all = KeyPositions(first: 1, last: -1, step: 1)
+}
+
+/// A command handler. It reads `context.arguments`, writes its reply through
+/// `context.client.reply`, and throws a `RedisError` to reply with an error instead.
+public typealias CommandHandler = @Sendable (CommandContext) throws(RedisError) -> Void
+
+/// One entry of the command table: everything Redis declares about a command.
+public struct CommandSpec: Sendable {
+    /// The lowercase name (`get`; `get` for CONFIG GET, whose full name is `config|get`).
+    public let name: String
+    /// Redis arity: N means exactly N arguments including the name, -N means at least N.
+    public let arity: Int
+    public let flags: CommandFlags
+    /// ACL categories without the `@` (`read`, `string`, `fast`).
+    public let categories: [String]
+    public let keys: KeyPositions
+    /// Command tips (`nondeterministic_output`, `request_policy:all_shards`…).
+    public let tips: [String]
+    /// The group COMMAND DOCS reports (`string`, `generic`, `connection`, `server`…).
+    public let group: String
+    /// The Redis version the command appeared in.
+    public let since: String
+    /// One-line description for COMMAND DOCS.
+    public let summary: String
+    /// The implementation; nil for container commands (CONFIG, CLIENT…).
+    public let handler: CommandHandler?
+    /// Subcommands of a container command, with `name` being the subcommand alone.
+    public let subcommands: [CommandSpec]
+
+    public init(
+        _ name: String, arity: Int, flags: CommandFlags = [], categories: [String] = [],
+        keys: KeyPositions = .none, tips: [String] = [], group: String = "generic",
+        since: String = "1.0.0", summary: String = "", subcommands: [CommandSpec] = [],
+        handler: CommandHandler? = nil
+    ) {
+        self.name = name
+        self.arity = arity
+        self.flags = flags
+        self.categories = categories
+        self.keys = keys
+        self.tips = tips
+        self.group = group
+        self.since = since
+        self.summary = summary
+        self.subcommands = subcommands
+        self.handler = handler
+    }
+}
+
+/// A resolved command: its spec and its full name (`get`, `config|get`).
+public struct ResolvedCommand: Sendable {
+    public let spec: CommandSpec
+    public let fullName: String
+    /// The container command, for subcommands.
+    public let parentName: String?
+}

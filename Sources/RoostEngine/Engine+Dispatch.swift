@@ -1,0 +1,126 @@
+import NIOCore
+
+/// Command dispatch: lookup, the checks Redis's `processCommand` makes, in its order, then the
+/// call. Call `execute` with the lock held.
+extension Engine {
+    /// Runs one command for `client`, writing its reply to `client.reply`.
+    /// `arguments` holds the name at index 0 and is never empty.
+    public func execute(_ arguments: [ByteBuffer], for client: Client) {
+        now = Engine.clock()
+        client.lastInteraction = now
+        let resolved: ResolvedCommand
+        switch resolve(arguments) {
+        case .success(let r): resolved = r
+        case .failure(let error):
+            reject(client, error)
+            return
+        }
+        let spec = resolved.spec
+        if (spec.arity > 0 && spec.arity != arguments.count) || arguments.count < -spec.arity {
+            reject(client, .wrongArity(resolved.fullName))
+            return
+        }
+        if !client.isAuthenticated && !spec.flags.contains(.noAuth) {
+            reject(client, .noAuth)
+            return
+        }
+        if client.isSubscribed && client.reply.protocolVersion == 2 && !Engine.allowedWhileSubscribed(resolved) {
+            reject(client, RedisError.format(
+                "Can't execute '\(resolved.fullName)': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"))
+            return
+        }
+        if client.transaction != nil && !Engine.runsInsideMulti(resolved) {
+            if spec.flags.contains(.noMulti) {
+                reject(client, RedisError("ERR Command not allowed inside a transaction"))
+                return
+            }
+            client.transaction!.commands.append(arguments)
+            client.reply.status("QUEUED")
+            return
+        }
+        call(resolved, arguments, for: client)
+    }
+
+    /// Runs an already checked command. EXEC calls this for each queued command.
+    func call(_ resolved: ResolvedCommand, _ arguments: [ByteBuffer], for client: Client) {
+        client.lastCommand = resolved.fullName
+        statistics.commandsProcessed += 1
+        let context = CommandContext(engine: self, client: client, arguments: arguments, command: resolved)
+        do {
+            try resolved.spec.handler?(context)
+        } catch {
+            statistics.errorReplies += 1
+            client.reply.error(error)
+        }
+    }
+
+    /// Replies with a rejection; inside MULTI it also dooms the transaction.
+    func reject(_ client: Client, _ error: RedisError) {
+        statistics.errorReplies += 1
+        if client.transaction != nil { client.transaction!.failed = true }
+        client.reply.error(error)
+    }
+
+    /// Finds the command named by the arguments, descending into subcommands.
+    public func resolve(_ arguments: [ByteBuffer]) -> Result<ResolvedCommand, RedisError> {
+        guard let base = commandTable.lookup(arguments[0]) else {
+            return .failure(Engine.unknownCommandError(arguments))
+        }
+        if base.subcommands.isEmpty || arguments.count == 1 {
+            return .success(ResolvedCommand(spec: base, fullName: base.name, parentName: nil))
+        }
+        guard let sub = CommandTable.subcommand(of: base, named: arguments[1]) else {
+            let name = Engine.cString(arguments[1], limit: 128)
+            return .failure(RedisError.format("unknown subcommand '\(name)'. Try \(base.name.uppercased()) HELP."))
+        }
+        return .success(ResolvedCommand(spec: sub, fullName: "\(base.name)|\(sub.name)", parentName: base.name))
+    }
+
+    /// Redis's "unknown command" text: the name and the start of the arguments, each cut at a
+    /// NUL byte as C's `%s` cuts them, and at most 128 bytes of arguments.
+    static func unknownCommandError(_ arguments: [ByteBuffer]) -> RedisError {
+        var args = [UInt8]()
+        var i = 1
+        while i < arguments.count && args.count < 128 {
+            let limit = 128 - args.count
+            args.append(UInt8(ascii: "'"))
+            args.append(contentsOf: cBytes(arguments[i], limit: limit))
+            args.append(contentsOf: Array("' ".utf8))
+            i += 1
+        }
+        let name = cString(arguments[0], limit: 128)
+        return RedisError.format("unknown command '\(name)', with args beginning with: \(String(decoding: args, as: UTF8.self))")
+    }
+
+    /// The bytes of `buffer` up to the first NUL and at most `limit` long, as `%.*s` prints them.
+    static func cBytes(_ buffer: ByteBuffer, limit: Int) -> [UInt8] {
+        var out = [UInt8]()
+        for c in buffer.readableBytesView {
+            if c == 0 || out.count >= limit { break }
+            out.append(c)
+        }
+        return out
+    }
+
+    static func cString(_ buffer: ByteBuffer, limit: Int) -> String {
+        String(decoding: cBytes(buffer, limit: limit), as: UTF8.self)
+    }
+
+    /// Commands that run immediately inside MULTI instead of being queued.
+    static func runsInsideMulti(_ resolved: ResolvedCommand) -> Bool {
+        switch resolved.fullName {
+        case "exec", "discard", "multi", "watch", "unwatch", "quit", "reset": return true
+        default: return false
+        }
+    }
+
+    /// Commands a RESP2 client in subscribed mode may send.
+    static func allowedWhileSubscribed(_ resolved: ResolvedCommand) -> Bool {
+        switch resolved.fullName {
+        case "ping", "subscribe", "ssubscribe", "unsubscribe", "sunsubscribe", "psubscribe", "punsubscribe",
+             "quit", "reset":
+            return true
+        default: return false
+        }
+    }
+}

@@ -1,0 +1,121 @@
+/// The keyspace operations every family uses: lookups with lazy expiry, writes that keep WATCH
+/// informed, and expiry bookkeeping.
+extension Engine {
+    /// Whether `key` has an expiry time that has passed.
+    
+    func isExpired(_ db: Database, _ key: ByteString) -> Bool {
+        if db.expires.isEmpty { return false }
+        guard let when = db.expires[key] else { return false }
+        return when <= now
+    }
+
+    /// Deletes `key` if its time has passed. Returns whether it did.
+    @discardableResult
+    public func expireIfNeeded(_ db: Database, _ key: ByteString) -> Bool {
+        guard isExpired(db, key) else { return false }
+        db.keys.remove(key)
+        db.expires.remove(key)
+        statistics.expiredKeys += 1
+        signalModifiedKey(db, key)
+        return true
+    }
+
+    /// The value of `key` for a read: expires it if due, counts a hit or a miss and refreshes
+    /// its access time.
+    public func lookupRead(_ db: Database, _ key: ByteString) -> Value? {
+        expireIfNeeded(db, key)
+        guard let value = db.keys[key] else {
+            statistics.keyspaceMisses += 1
+            return nil
+        }
+        statistics.keyspaceHits += 1
+        db.keys.touch(key, clock: accessClock)
+        return value
+    }
+
+    /// The value of `key` for a write: expires it if due, without counting hits or misses.
+    public func lookupWrite(_ db: Database, _ key: ByteString) -> Value? {
+        expireIfNeeded(db, key)
+        return db.keys[key]
+    }
+
+    /// The value of `key` without touching statistics or access time (OBJECT, TYPE-like probes
+    /// that Redis flags NOTOUCH); still expires the key if due.
+    public func lookupQuiet(_ db: Database, _ key: ByteString) -> Value? {
+        expireIfNeeded(db, key)
+        return db.keys[key]
+    }
+
+    /// Stores `value` at `key`. Clears any TTL unless `keepTTL`. Informs WATCH.
+    public func setKey(_ db: Database, _ key: ByteString, _ value: Value, keepTTL: Bool = false) {
+        db.keys.set(key, value, clock: accessClock)
+        if !keepTTL && !db.expires.isEmpty { db.expires.remove(key) }
+        signalModifiedKey(db, key)
+    }
+
+    /// Replaces the value of an existing key in place, keeping its TTL. Informs WATCH.
+    public func updateKey(_ db: Database, _ key: ByteString, _ value: Value) {
+        db.keys.set(key, value, clock: accessClock)
+        signalModifiedKey(db, key)
+    }
+
+    /// Deletes `key`. Returns whether it existed. Informs WATCH.
+    @discardableResult
+    public func deleteKey(_ db: Database, _ key: ByteString) -> Bool {
+        guard db.keys.remove(key) != nil else { return false }
+        if !db.expires.isEmpty { db.expires.remove(key) }
+        signalModifiedKey(db, key)
+        return true
+    }
+
+    /// Sets the absolute expiry of an existing key, in Unix milliseconds.
+    public func setExpire(_ db: Database, _ key: ByteString, at when: Int64) {
+        db.expires.set(key, when)
+    }
+
+    /// Removes the expiry of `key`. Returns whether it had one.
+    @discardableResult
+    public func removeExpire(_ db: Database, _ key: ByteString) -> Bool {
+        db.expires.remove(key) != nil
+    }
+
+    /// The absolute expiry of `key` in Unix milliseconds, if it has one.
+    public func expireTime(_ db: Database, _ key: ByteString) -> Int64? {
+        db.expires[key]
+    }
+
+    /// Tells WATCH that `key` in `db` changed.
+    
+    public func signalModifiedKey(_ db: Database, _ key: ByteString) {
+        if watchers.isEmpty { return }
+        touchWatchedKey(db, key)
+    }
+
+    func touchWatchedKey(_ db: Database, _ key: ByteString) {
+        guard let clients = watchers[WatchedKey(database: db.index, key: key)] else { return }
+        for client in clients { client.watchDirty = true }
+    }
+
+    /// One pass of the active expiry cycle, as Redis's `activeExpireCycle` does it: in each
+    /// database, sample keys with a TTL and delete those whose time has passed, repeating while
+    /// more than a quarter of a sample was expired and the time budget allows.
+    public func activeExpireCycle(budgetMicroseconds: Int64 = 25_000) {
+        now = Engine.clock()
+        let start = Engine.clockMicroseconds()
+        for db in databases where !db.expires.isEmpty {
+            var rounds = 0
+            while true {
+                var sampled = 0
+                var expired: [ByteString] = []
+                db.expiryCursor = db.expires.scan(cursor: db.expiryCursor, count: 20) { key, when in
+                    sampled += 1
+                    if when <= now { expired.append(key) }
+                }
+                for key in expired { expireIfNeeded(db, key) }
+                rounds += 1
+                if db.expiryCursor == 0 || sampled == 0 || expired.count * 4 <= sampled { break }
+                if rounds % 16 == 0 && Engine.clockMicroseconds() - start > budgetMicroseconds { return }
+            }
+        }
+    }
+}

@@ -1,0 +1,150 @@
+import NIOConcurrencyHelpers
+import NIOCore
+
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Counters INFO reports.
+public struct EngineStatistics: Sendable {
+    public var commandsProcessed: Int64 = 0
+    public var connectionsReceived: Int64 = 0
+    public var rejectedConnections: Int64 = 0
+    public var expiredKeys: Int64 = 0
+    public var keyspaceHits: Int64 = 0
+    public var keyspaceMisses: Int64 = 0
+    public var pubsubChannelsDelivered: Int64 = 0
+    public var netInputBytes: Int64 = 0
+    public var netOutputBytes: Int64 = 0
+    public var errorReplies: Int64 = 0
+}
+
+/// The Redis-compatible engine: databases, clients and command execution. It opens no sockets.
+///
+/// Commands run one at a time, as in Redis. Callers take `lock` once per batch of commands (see
+/// `withLock`) and run every command of the batch inside it; that serial execution is what makes
+/// MULTI/EXEC, scripts and blocking hand-offs atomic.
+// @unchecked: every mutable property is only touched while `lock` is held.
+public final class Engine: @unchecked Sendable {
+    private let lock = NIOLock()
+    /// The parameters in force.
+    public var configuration: EngineConfiguration
+    /// The numbered databases.
+    public private(set) var databases: [Database]
+    /// The command table.
+    public let commandTable: CommandTable
+    /// Statistics for INFO.
+    public var statistics = EngineStatistics()
+    /// Connected clients by id.
+    public private(set) var clients: [Int64: Client] = [:]
+    /// Start time, Unix milliseconds.
+    public let startTime: Int64
+    /// The time of the command being run, Unix milliseconds. Fixed for the length of a command
+    /// (EXEC included), as Redis fixes it.
+    public internal(set) var now: Int64
+    /// Unix time of the last successful save (LASTSAVE).
+    public var lastSave: Int64
+    /// Clients that received output from another client's command, to flush after the batch.
+    var clientsWithDeliveries: [Client] = []
+    /// Called when SHUTDOWN is accepted; the server stops its listeners.
+    public var shutdownHandler: (@Sendable () -> Void)?
+    /// This build's version, reported as `roost_version` in INFO.
+    public static let version = "0.1.0"
+    /// The Redis version Roost claims compatibility with, reported as `redis_version`.
+    public static let redisVersion = "7.0.15"
+
+    /// Clients watching each key, for WATCH.
+    var watchers: [WatchedKey: [Client]] = [:]
+
+    private var nextClientID: Int64 = 1
+    var random = SystemRandomNumberGenerator()
+
+    public init(configuration: EngineConfiguration = EngineConfiguration(), commandTable: CommandTable = .standard) {
+        self.configuration = configuration
+        self.commandTable = commandTable
+        self.databases = (0..<configuration.databases).map { Database(index: $0) }
+        let t = Engine.clock()
+        self.startTime = t
+        self.now = t
+        self.lastSave = t / 1000
+    }
+
+    /// Runs `body` with exclusive access to the engine. Take it once per batch of commands.
+    public func withLock<T>(_ body: () throws -> T) rethrows -> T {
+        try lock.withLock(body)
+    }
+
+    /// Wall-clock Unix time in milliseconds.
+    public static func clock() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+    }
+
+    /// Wall-clock Unix time in microseconds.
+    public static func clockMicroseconds() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1_000_000 + Int64(ts.tv_nsec) / 1000
+    }
+
+    /// The LRU clock Redis keeps per object: seconds, 24 bits wide.
+    var accessClock: UInt32 { UInt32(truncatingIfNeeded: (now / 1000) & 0xFF_FFFF) }
+
+    // MARK: Clients
+
+    /// Registers a new client. Call with the lock held.
+    public func makeClient(address: String = "", localAddress: String = "", fileDescriptor: Int = -1) -> Client {
+        let id = nextClientID
+        nextClientID += 1
+        now = Engine.clock()
+        let client = Client(
+            id: id, database: databases[0], authenticated: configuration.requirePass.isEmpty, now: now,
+            address: address, localAddress: localAddress, fileDescriptor: fileDescriptor)
+        clients[id] = client
+        statistics.connectionsReceived += 1
+        return client
+    }
+
+    /// Forgets a client whose connection closed: its subscriptions, watches and any wait.
+    /// Call with the lock held.
+    public func removeClient(_ client: Client) {
+        guard clients.removeValue(forKey: client.id) != nil else { return }
+        clientRemovalHooks(client)
+    }
+
+    /// Family-specific cleanup when a client goes away.
+    func clientRemovalHooks(_ client: Client) {
+        PubSubCommands.unsubscribeAll(engine: self, client: client)
+        TransactionCommands.unwatchAll(engine: self, client: client)
+    }
+
+    /// Output written to other clients during the last batch; the caller sends each buffer on its
+    /// client's connection. Call with the lock held.
+    public func takeDeliveries() -> [(Client, ByteBuffer)] {
+        if clientsWithDeliveries.isEmpty { return [] }
+        let out = clientsWithDeliveries.map { ($0, $0.reply.take()) }
+        clientsWithDeliveries.removeAll(keepingCapacity: true)
+        return out
+    }
+
+    /// Marks `client` as having output to deliver outside its own batch.
+    func scheduleDelivery(to client: Client) {
+        if !clientsWithDeliveries.contains(where: { $0 === client }) { clientsWithDeliveries.append(client) }
+    }
+
+    // MARK: Databases
+
+    /// Swaps the contents of two databases (SWAPDB). Clients keep their selected index and see
+    /// the other database's keys, as in Redis.
+    func swapDatabases(_ a: Int, _ b: Int) {
+        let x = databases[a], y = databases[b]
+        swap(&x.keys, &y.keys)
+        swap(&x.expires, &y.expires)
+        swap(&x.expiryCursor, &y.expiryCursor)
+    }
+}

@@ -1,0 +1,22 @@
+/// One of the numbered databases: the keys, and the expiry times of those that have one.
+public final class Database {
+    /// The database's index, as SELECT names it.
+    public internal(set) var index: Int
+    /// Key to value.
+    public var keys = KeyTable<Value>()
+    /// Key to absolute expiry time in Unix milliseconds, for keys that have a TTL.
+    public var expires = KeyTable<Int64>()
+    /// Where the active expiry cycle resumes its walk of `expires`.
+    var expiryCursor: UInt64 = 0
+
+    init(index: Int) {
+        self.index = index
+    }
+
+    /// Removes every key.
+    public func removeAll() {
+        keys.removeAll()
+        expires.removeAll()
+        expiryCursor = 0
+    }
+}

@@ -1,0 +1,229 @@
+/// A chained hash table keyed by `ByteString`, with Redis's reverse-binary SCAN cursor.
+///
+/// Swift's `Dictionary` cannot give SCAN's guarantees (an element present for a whole scan is
+/// returned at least once, even across resizes) nor O(1) random sampling, so the keyspace uses
+/// this table. Buckets are a power of two; each holds a chain of entries in one flat array.
+/// A resize rebuilds only the bucket heads and chain links, since each entry keeps its hash.
+public struct KeyTable<Value> {
+
+    struct Entry {
+        var key: ByteString
+        var value: Value?
+        var hash: UInt32
+        /// Next entry in this chain, or in the free list when `value` is nil. -1 ends a list.
+        var next: Int32
+        /// Seconds-resolution clock of the last access, for OBJECT IDLETIME.
+        var accessClock: UInt32
+    }
+
+    var entries: [Entry] = []
+    var buckets: [Int32] = []
+    var freeHead: Int32 = -1
+    public private(set) var count = 0
+
+    public init() {}
+
+    public var isEmpty: Bool { count == 0 }
+    /// The number of buckets; SCAN cursors index into them.
+    public var bucketCount: Int { buckets.count }
+
+
+    static func hashOf(_ key: ByteString) -> UInt32 {
+        var hasher = Hasher()
+        key.withUnsafeBytes { hasher.combine(bytes: $0) }
+        return UInt32(truncatingIfNeeded: hasher.finalize())
+    }
+
+
+    func find(_ key: ByteString, hash: UInt32) -> Int32 {
+        if buckets.isEmpty { return -1 }
+        var i = buckets[Int(hash & UInt32(buckets.count - 1))]
+        while i >= 0 {
+            let e = entries[Int(i)]
+            if e.hash == hash && e.key == key { return i }
+            i = e.next
+        }
+        return -1
+    }
+
+
+    public subscript(key: ByteString) -> Value? {
+        get {
+            let i = find(key, hash: Self.hashOf(key))
+            return i < 0 ? nil : entries[Int(i)].value
+        }
+        set {
+            if let newValue { set(key, newValue) } else { remove(key) }
+        }
+    }
+
+    /// Whether `key` is present.
+
+    public func contains(_ key: ByteString) -> Bool { find(key, hash: Self.hashOf(key)) >= 0 }
+
+    /// Mutates the value of `key` in place, if present. Returns what `body` returns, or nil.
+
+    public mutating func modify<R>(_ key: ByteString, _ body: (inout Value) throws -> R) rethrows -> R? {
+        let i = find(key, hash: Self.hashOf(key))
+        if i < 0 { return nil }
+        return try body(&entries[Int(i)].value!)
+    }
+
+    /// The access clock stored with `key`.
+    public func accessClock(_ key: ByteString) -> UInt32? {
+        let i = find(key, hash: Self.hashOf(key))
+        return i < 0 ? nil : entries[Int(i)].accessClock
+    }
+
+    /// Sets the access clock stored with `key`.
+
+    public mutating func touch(_ key: ByteString, clock: UInt32) {
+        let i = find(key, hash: Self.hashOf(key))
+        if i >= 0 { entries[Int(i)].accessClock = clock }
+    }
+
+    /// Inserts or replaces. Returns the previous value.
+
+    @discardableResult
+    public mutating func set(_ key: ByteString, _ value: Value, clock: UInt32 = 0) -> Value? {
+        let hash = Self.hashOf(key)
+        let found = find(key, hash: hash)
+        if found >= 0 {
+            let old = entries[Int(found)].value
+            entries[Int(found)].value = value
+            return old
+        }
+        if count >= buckets.count { resize(to: max(4, buckets.count * 2)) }
+        let index: Int32
+        let bucket = Int(hash & UInt32(buckets.count - 1))
+        let entry = Entry(key: key, value: value, hash: hash, next: buckets[bucket], accessClock: clock)
+        if freeHead >= 0 {
+            index = freeHead
+            freeHead = entries[Int(index)].next
+            entries[Int(index)] = entry
+        } else {
+            index = Int32(entries.count)
+            entries.append(entry)
+        }
+        buckets[bucket] = index
+        count += 1
+        return nil
+    }
+
+    /// Removes `key`. Returns its value.
+
+    @discardableResult
+    public mutating func remove(_ key: ByteString) -> Value? {
+        if buckets.isEmpty { return nil }
+        let hash = Self.hashOf(key)
+        let bucket = Int(hash & UInt32(buckets.count - 1))
+        var previous: Int32 = -1
+        var i = buckets[bucket]
+        while i >= 0 {
+            let e = entries[Int(i)]
+            if e.hash == hash && e.key == key {
+                if previous < 0 { buckets[bucket] = e.next } else { entries[Int(previous)].next = e.next }
+                let old = e.value
+                entries[Int(i)] = Entry(key: ByteString([]), value: nil, hash: 0, next: freeHead, accessClock: 0)
+                freeHead = i
+                count -= 1
+                if buckets.count > 4 && count * 10 < buckets.count { shrink() }
+                return old
+            }
+            previous = i
+            i = e.next
+        }
+        return nil
+    }
+
+    /// Removes everything.
+    public mutating func removeAll() {
+        self = KeyTable()
+    }
+
+
+    mutating func resize(to newSize: Int) {
+        buckets = [Int32](repeating: -1, count: newSize)
+        let mask = UInt32(newSize - 1)
+        for i in entries.indices where entries[i].value != nil {
+            let b = Int(entries[i].hash & mask)
+            entries[i].next = buckets[b]
+            buckets[b] = Int32(i)
+        }
+    }
+
+    /// Shrinks to the smallest power of two that holds `count`, compacting the entries.
+
+    mutating func shrink() {
+        var size = 4
+        while size < count { size *= 2 }
+        entries = entries.filter { $0.value != nil }
+        freeHead = -1
+        resize(to: size)
+    }
+
+    /// All keys and values, in table order.
+    public func forEach(_ body: (ByteString, Value) throws -> Void) rethrows {
+        for e in entries { if let v = e.value { try body(e.key, v) } }
+    }
+
+    /// All keys, in table order.
+    public var keys: [ByteString] {
+        var out: [ByteString] = []
+        out.reserveCapacity(count)
+        for e in entries where e.value != nil { out.append(e.key) }
+        return out
+    }
+
+    /// One step of a SCAN: visits buckets from `cursor` in reverse-binary order until at least
+    /// `count` entries were seen (or the scan completes), calling `body` for each entry.
+    /// Returns the next cursor; 0 means the scan is complete.
+    public func scan(cursor: UInt64, count: Int, _ body: (ByteString, Value) -> Void) -> UInt64 {
+        if buckets.isEmpty || self.count == 0 { return 0 }
+        let mask = UInt64(buckets.count - 1)
+        var v = cursor
+        var seen = 0
+        repeat {
+            var i = buckets[Int(v & mask)]
+            while i >= 0 {
+                let e = entries[Int(i)]
+                body(e.key, e.value!)
+                seen += 1
+                i = e.next
+            }
+            v |= ~mask
+            v = v.bitReversed &+ 1
+            v = v.bitReversed
+        } while v != 0 && seen < count
+        return v
+    }
+
+    /// A uniformly chosen bucket's random entry, as Redis's `dictGetFairRandomKey` approximates.
+    public func randomEntry<G: RandomNumberGenerator>(using generator: inout G) -> (key: ByteString, value: Value)? {
+        if count == 0 { return nil }
+        // A sparse table after many deletions falls back to the entry array.
+        for _ in 0..<max(8, buckets.count / max(count, 1) * 4) {
+            let b = Int.random(in: 0..<buckets.count, using: &generator)
+            var chain: [Int32] = []
+            var i = buckets[b]
+            while i >= 0 { chain.append(i); i = entries[Int(i)].next }
+            if let pick = chain.randomElement(using: &generator) {
+                return (entries[Int(pick)].key, entries[Int(pick)].value!)
+            }
+        }
+        while true {
+            let e = entries[Int.random(in: 0..<entries.count, using: &generator)]
+            if let v = e.value { return (e.key, v) }
+        }
+    }
+}
+
+extension UInt64 {
+    var bitReversed: UInt64 {
+        var v = self
+        v = ((v >> 1) & 0x5555_5555_5555_5555) | ((v & 0x5555_5555_5555_5555) << 1)
+        v = ((v >> 2) & 0x3333_3333_3333_3333) | ((v & 0x3333_3333_3333_3333) << 2)
+        v = ((v >> 4) & 0x0F0F_0F0F_0F0F_0F0F) | ((v & 0x0F0F_0F0F_0F0F_0F0F) << 4)
+        return v.byteSwapped
+    }
+}

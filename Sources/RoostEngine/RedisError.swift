@@ -1,0 +1,37 @@
+/// An error reply. `message` is the text after the `-`, code included (`ERR …`, `WRONGTYPE …`).
+///
+/// All fixed error texts live here, byte-identical to Redis 7.0's.
+public struct RedisError: Error, Sendable, Hashable {
+    public let message: String
+
+    public init(_ message: String) { self.message = message }
+
+    /// An `ERR`-coded error, built from a formatted message as Redis's `addReplyErrorFormat` does:
+    /// CR and LF become spaces so the reply stays one line.
+    public static func format(_ text: String) -> RedisError {
+        var t = text
+        if t.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\r\n" }) {
+            t = String(t.unicodeScalars.map { $0 == "\r" || $0 == "\n" ? " " : Character($0) })
+        }
+        return RedisError(t.hasPrefix("-") ? String(t.dropFirst()) : "ERR " + t)
+    }
+
+    public static let wrongType = RedisError("WRONGTYPE Operation against a key holding the wrong kind of value")
+    public static let syntax = RedisError("ERR syntax error")
+    public static let notInteger = RedisError("ERR value is not an integer or out of range")
+    public static let notFloat = RedisError("ERR value is not a valid float")
+    public static let overflow = RedisError("ERR increment or decrement would overflow")
+    public static let noSuchKey = RedisError("ERR no such key")
+    public static let outOfRange = RedisError("ERR index out of range")
+    public static let dbIndexOutOfRange = RedisError("ERR DB index is out of range")
+    public static let invalidExpire = RedisError("ERR invalid expire time in 'set' command")
+    public static let noAuth = RedisError("NOAUTH Authentication required.")
+    public static let wrongPass = RedisError("WRONGPASS invalid username-password pair or user is disabled.")
+    public static let execAbort = RedisError("EXECABORT Transaction discarded because of previous errors.")
+    public static let bitOffset = RedisError("ERR bit offset is not an integer or out of range")
+    public static let stringTooLong = RedisError("ERR string exceeds maximum allowed size (proto-max-bulk-len)")
+
+    public static func wrongArity(_ fullName: String) -> RedisError {
+        RedisError("ERR wrong number of arguments for '\(fullName)' command")
+    }
+}

@@ -1,0 +1,182 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import RoostEngine
+import RoostRESP
+
+/// The per-connection handler: parses requests straight out of the inbound buffer, runs every
+/// complete command of a read under one engine lock, and writes all their replies with one
+/// flush.
+final class ConnectionHandler: ChannelInboundHandler, ClientConnection {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let engine: Engine
+    private let server: ServerState
+    private var parser: RESPRequestParser
+    private var pending: ByteBuffer?
+    private var arguments: [ByteBuffer] = []
+    private var client: Client?
+    private var closing = false
+    /// Read from other threads by `deliver` and `close`.
+    private let channelBox = NIOLockedValueBox<Channel?>(nil)
+
+    init(engine: Engine, server: ServerState, limits: RESPRequestParser.Limits) {
+        self.engine = engine
+        self.server = server
+        self.parser = RESPRequestParser(limits: limits)
+        arguments.reserveCapacity(8)
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        channelBox.withLockedValue { $0 = context.channel }
+        let remote = context.channel.remoteAddress
+        let local = context.channel.localAddress
+        let admission: RedisError? = engine.withLock {
+            let configuration = engine.configuration
+            if engine.clients.count >= configuration.maxClients {
+                engine.statistics.rejectedConnections += 1
+                return RedisError("ERR max number of clients reached")
+            }
+            if configuration.protectedMode && configuration.requirePass.isEmpty && !Self.isLocal(remote) {
+                engine.statistics.rejectedConnections += 1
+                return RedisError(ServerState.protectedModeMessage)
+            }
+            let client = engine.makeClient(
+                address: Self.describe(remote), localAddress: Self.describe(local),
+                fileDescriptor: -1)
+            client.connection = self
+            self.client = client
+            return nil
+        }
+        if let admission {
+            var out = context.channel.allocator.buffer(capacity: 128)
+            out.writeRESPError(bytes: admission.message.utf8)
+            closing = true
+            let channel = context.channel
+            context.writeAndFlush(wrapOutboundOut(out)).whenComplete { _ in channel.close(promise: nil) }
+            return
+        }
+        server.register(self)
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if let client {
+            engine.withLock { engine.removeClient(client) }
+            self.client = nil
+        }
+        server.unregister(self)
+        channelBox.withLockedValue { $0 = nil }
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !closing, let client else { return }
+        var input = unwrapInboundIn(data)
+        if var cumulation = pending {
+            pending = nil
+            cumulation.writeBuffer(&input)
+            input = cumulation
+        }
+        let inputBytes = input.readableBytes
+        let (output, deliveries): (ByteBuffer, [(Client, ByteBuffer)]) = engine.withLock {
+            engine.statistics.netInputBytes += Int64(inputBytes)
+            while input.readableBytes > 0 && !client.closeAfterReply {
+                parser.unauthenticated = !client.isAuthenticated
+                do throws(RESPRequestParser.ProtocolError) {
+                    guard try parser.parse(&input, into: &arguments) else { break }
+                } catch {
+                    client.reply.error(RedisError(error.message))
+                    client.closeAfterReply = true
+                    break
+                }
+                if !arguments.isEmpty {
+                    engine.execute(arguments, for: client)
+                    arguments.removeAll(keepingCapacity: true)
+                }
+            }
+            let out = client.reply.take()
+            engine.statistics.netOutputBytes += Int64(out.readableBytes)
+            return (out, engine.takeDeliveries())
+        }
+        if input.readableBytes > 0 && !client.closeAfterReply {
+            if input.readableBytes > server.queryBufferLimit {
+                closing = true
+                context.close(promise: nil)
+                return
+            }
+            if input.readerIndex > 4096 { input.discardReadBytes() }
+            pending = input
+        }
+        if output.readableBytes > 0 {
+            context.write(wrapOutboundOut(output), promise: nil)
+        }
+        if client.closeAfterReply {
+            closing = true
+            let channel = context.channel
+            context.writeAndFlush(wrapOutboundOut(channel.allocator.buffer(capacity: 0)))
+                .whenComplete { _ in channel.close(promise: nil) }
+        } else if output.readableBytes > 0 {
+            context.flush()
+        }
+        Self.send(deliveries)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        context.close(promise: nil)
+    }
+
+    /// Hands other clients the output that this connection's commands produced for them.
+    static func send(_ deliveries: [(Client, ByteBuffer)]) {
+        for (target, bytes) in deliveries {
+            guard let connection = target.connection else { continue }
+            if target.closeAfterReply {
+                connection.deliver(bytes)
+                connection.close()
+            } else {
+                connection.deliver(bytes)
+            }
+        }
+    }
+
+    // MARK: ClientConnection
+
+    func deliver(_ bytes: ByteBuffer) {
+        guard let channel = channelBox.withLockedValue({ $0 }), bytes.readableBytes > 0 else { return }
+        channel.writeAndFlush(bytes, promise: nil)
+    }
+
+    func close() {
+        guard let channel = channelBox.withLockedValue({ $0 }) else { return }
+        channel.eventLoop.execute {
+            channel.flush()
+            channel.close(promise: nil)
+        }
+    }
+
+    // MARK: Addresses
+
+    static func describe(_ address: SocketAddress?) -> String {
+        guard let address else { return "" }
+        switch address {
+        case .v4, .v6:
+            let ip = address.ipAddress ?? "?"
+            return "\(ip):\(address.port ?? 0)"
+        case .unixDomainSocket:
+            return "/unixsocket:0"
+        }
+    }
+
+    static func isLocal(_ address: SocketAddress?) -> Bool {
+        guard let address else { return true }
+        switch address {
+        case .unixDomainSocket: return true
+        case .v4: return address.ipAddress?.hasPrefix("127.") ?? false
+        case .v6: return address.ipAddress == "::1"
+        }
+    }
+}
+
+// The handler's state is confined to its channel's event loop; the ClientConnection methods,
+// the only ones called from elsewhere, touch nothing but the locked channel box.
+extension ConnectionHandler: @unchecked Sendable {}

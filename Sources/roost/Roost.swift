@@ -1,0 +1,57 @@
+import ArgumentParser
+import Logging
+import RoostEngine
+import RoostServer
+import ServiceLifecycle
+
+@main
+struct Roost: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "roost",
+        abstract: "Distributed computing on the Redis protocol.",
+        subcommands: [Server.self]
+    )
+}
+
+extension Roost {
+    struct Server: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run the Redis-compatible server in the foreground."
+        )
+
+        @Option(help: "TCP port to listen on (0 picks a free one).")
+        var port: Int?
+
+        @Option(help: "Address to bind; repeat for several. Default: 127.0.0.1 and ::1.")
+        var bind: [String] = []
+
+        @Option(help: "Password clients must AUTH with.")
+        var requirepass: String?
+
+        @Option(help: "A redis.conf-style configuration file.")
+        var config: String?
+
+        @Option(help: "Unix socket path to listen on as well.")
+        var unixsocket: String?
+
+        func run() async throws {
+            LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+            let logger = Logger(label: "roost")
+            var configuration = EngineConfiguration()
+            if let config {
+                let text = try String(contentsOfFile: config, encoding: .utf8)
+                try configuration.apply(configurationFile: text)
+            }
+            if let port { configuration.port = port }
+            if !bind.isEmpty { configuration.bind = bind }
+            if let requirepass { configuration.requirePass = requirepass }
+            if let unixsocket { configuration.unixSocket = unixsocket }
+            let server = RoostServer(configuration: configuration, logger: logger)
+            try await server.start()
+            print("Roost \(Engine.version) listening on port \(server.port)")
+            let group = ServiceGroup(
+                services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            try await group.run()
+        }
+    }
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Builds Roost, starts `roost server` on port ${PORT:-6379}, shows it serving real redis-cli
+# commands, then keeps it in the foreground until Ctrl-C (or exits at once with --demo).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+swift build -c release --product roost
+PORT=${PORT:-6379}
+.build/release/roost server --port "$PORT" &
+pid=$!
+trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null' EXIT
+for _ in $(seq 50); do redis-cli -p "$PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
+echo "--- redis-cli against Roost on port $PORT"
+for cmd in "PING" "SET greeting hello" "GET greeting" "INCR visits" "EXPIRE greeting 60" "TTL greeting" "DBSIZE"; do
+    printf '> %s\n' "$cmd"
+    redis-cli -p "$PORT" $cmd
+done
+if [ "${1:-}" = "--demo" ]; then exit 0; fi
+echo "--- Roost is serving on port $PORT; press Ctrl-C to stop."
+wait $pid

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Runs Roost's whole test suite: unit, differential (against a real redis-server started by the
+# tests), real-client and fault tests. Installs what is missing first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+# Release must build too, free of warnings, as debug must.
+swift build -c release 2>&1 | tee /tmp/roost-release-build.log
+if grep -q "warning:" /tmp/roost-release-build.log; then echo "release build has warnings" >&2; exit 1; fi
+swift build --build-tests 2>&1 | tee /tmp/roost-debug-build.log
+if grep -v "Source files for target" /tmp/roost-debug-build.log | grep -q "warning:"; then echo "debug build has warnings" >&2; exit 1; fi
+swift test --parallel "$@"
