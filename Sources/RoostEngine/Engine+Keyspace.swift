@@ -91,6 +91,21 @@ extension Engine {
         touchWatchedKey(db, key)
     }
 
+    /// Tells WATCH that every key of `db` is gone (FLUSHDB, FLUSHALL). Call before emptying it.
+    public func signalFlushedDatabase(_ db: Database) {
+        if watchers.isEmpty { return }
+        for (watched, clients) in watchers where watched.database == db.index && db.keys.contains(watched.key) {
+            for client in clients { client.watchDirty = true }
+        }
+    }
+
+    /// Tells WATCH that databases `a` and `b` traded contents (SWAPDB). Call before swapping.
+    public func signalSwappedDatabases(_ a: Int, _ b: Int) {
+        if watchers.isEmpty { return }
+        signalFlushedDatabase(databases[a])
+        signalFlushedDatabase(databases[b])
+    }
+
     func touchWatchedKey(_ db: Database, _ key: ByteString) {
         guard let clients = watchers[WatchedKey(database: db.index, key: key)] else { return }
         for client in clients { client.watchDirty = true }

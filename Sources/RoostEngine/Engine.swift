@@ -60,6 +60,13 @@ public final class Engine: @unchecked Sendable {
     /// Clients watching each key, for WATCH.
     var watchers: [WatchedKey: [Client]] = [:]
 
+    // MARK: Pub/sub state (owned by Commands/PubSub.swift)
+    /// Subscribers of each channel, in subscription order.
+    var channelSubscribers: [ByteString: [Client]] = [:]
+    /// Subscribers of each pattern, in subscription order.
+    var patternSubscribers: [ByteString: [Client]] = [:]
+    // MARK: End of pub/sub state
+
     private var nextClientID: Int64 = 1
     var random = SystemRandomNumberGenerator()
 

@@ -49,6 +49,8 @@ public final class Client {
     public var patterns: [ByteString] = []
     /// The connection closes after the pending replies are written.
     public var closeAfterReply = false
+    // MARK: End of transaction and pub/sub state
+
     /// The connection that carries this client, if any.
     public weak var connection: (any ClientConnection)?
 
