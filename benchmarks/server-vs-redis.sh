@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Roost vs redis-server under redis-benchmark, in the same run, on the same machine.
+#
+# For each command and pipeline depth it runs redis-benchmark against both servers ROUNDS times,
+# alternating, and prints the median requests/s of each and the Roost/Redis ratio. Then it loads
+# KEYS small string keys into each server and prints their resident memory.
+#
+#   benchmarks/server-vs-redis.sh                  # defaults below
+#   ROUNDS=5 TESTS=set,get benchmarks/server-vs-redis.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+
+ROUNDS=${ROUNDS:-3}
+TESTS=${TESTS:-set,get,incr,mset,publish,ping_mbulk}
+CLIENTS=${CLIENTS:-50}
+N_P1=${N_P1:-200000}
+N_P16=${N_P16:-2000000}
+KEYS=${KEYS:-1000000}
+REDIS_PORT=${REDIS_PORT:-7601}
+ROOST_PORT=${ROOST_PORT:-7602}
+
+swift build -c release --product roost >/dev/null
+work=$(mktemp -d)
+redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$work" --daemonize no --logfile '' >/dev/null &
+redis_pid=$!
+.build/release/roost server --port "$ROOST_PORT" --bind 127.0.0.1 2>/dev/null >/dev/null &
+roost_pid=$!
+trap 'kill $redis_pid $roost_pid 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+for port in "$REDIS_PORT" "$ROOST_PORT"; do
+    for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.05; done
+done
+
+# rps PORT TEST PIPELINE N  -> requests per second reported by redis-benchmark
+rps() {
+    redis-benchmark -p "$1" -c "$CLIENTS" -P "$3" -n "$4" -t "$2" -r 100000 --csv -q 2>/dev/null \
+        | awk -F'","' 'NR>1 { gsub(/"/, "", $2); print $2; exit }'
+}
+median() { sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(redis-server --version | awk '{print $3}')"
+printf '%-12s %-4s %14s %14s %8s\n' command P redis_rps roost_rps ratio
+for p in 1 16; do
+    n=$N_P1; [ "$p" = 16 ] && n=$N_P16
+    for t in ${TESTS//,/ }; do
+        : >"$work/r"; : >"$work/o"
+        for _ in $(seq "$ROUNDS"); do
+            rps "$REDIS_PORT" "$t" "$p" "$n" >>"$work/r"
+            rps "$ROOST_PORT" "$t" "$p" "$n" >>"$work/o"
+        done
+        r=$(median <"$work/r"); o=$(median <"$work/o")
+        printf '%-12s %-4s %14s %14s %8.2f\n' "$t" "$p" "$r" "$o" "$(awk -v o="$o" -v r="$r" 'BEGIN { print (r > 0 ? o / r : 0) }')"
+    done
+done
+
+# Memory: KEYS keys "key:<12 digits>" -> "xxx" (the shape redis-benchmark -r uses), loaded with
+# redis-cli --pipe; RSS read from /proc after loading.
+python3 - "$KEYS" >"$work/load.resp" <<'PY'
+import sys
+n = int(sys.argv[1])
+out = sys.stdout.buffer
+for i in range(n):
+    k = b"key:%012d" % i
+    out.write(b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$3\r\nxxx\r\n" % (len(k), k))
+PY
+rss() { awk '/VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
+for port in "$REDIS_PORT" "$ROOST_PORT"; do redis-cli -p "$port" flushall >/dev/null; done
+r0=$(rss $redis_pid); o0=$(rss $roost_pid)
+redis-cli -p "$REDIS_PORT" --pipe <"$work/load.resp" >/dev/null
+redis-cli -p "$ROOST_PORT" --pipe <"$work/load.resp" >/dev/null
+sleep 1
+echo "memory after loading $KEYS small string keys (RSS MB; before loading in parentheses):"
+echo "  redis-server: $(rss $redis_pid) ($r0), dbsize $(redis-cli -p "$REDIS_PORT" dbsize)"
+echo "  roost:        $(rss $roost_pid) ($o0), dbsize $(redis-cli -p "$ROOST_PORT" dbsize)"
