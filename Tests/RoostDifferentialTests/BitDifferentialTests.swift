@@ -394,4 +394,44 @@ import Testing
             DEL big2
             """#)
     }
+
+    @Test func longStrings() async throws {
+        try await Differential.check(#"""
+            SET z "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x10\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x80"
+            BITPOS z 1
+            BITPOS z 1 3
+            BITPOS z 1 37
+            BITPOS z 1 38
+            BITPOS z 1 38 -1
+            BITPOS z 1 38 -2
+            BITPOS z 1 300 600 BIT
+            BITPOS z 1 300 10 BIT
+            BITPOS z 0 0 -1 BIT
+            BITCOUNT z
+            BITCOUNT z 10 -1
+            BITCOUNT z 299 604 BIT
+            SET f "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xef\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x7f"
+            BITPOS f 0
+            BITPOS f 0 38
+            BITPOS f 0 38 -2
+            BITPOS f 0 300 610 BIT
+            BITPOS f 0 304 610 BIT
+            BITPOS f 1 0 -1 BIT
+            BITCOUNT f
+            BITCOUNT f 1 -2
+            BITCOUNT f 3 611 BIT
+            BITOP AND d z f
+            GET d
+            BITOP OR d z f
+            GET d
+            BITOP XOR d z f
+            BITCOUNT d
+            BITOP NOT d z
+            BITPOS d 0
+            SETBIT z 1000 1
+            BITPOS z 1 76
+            BITCOUNT z
+            BITFIELD z GET u63 900 INCRBY u63 900 1 GET i64 937
+            """#)
+    }
 }

@@ -217,7 +217,19 @@ enum BitCommands {
     static func findBit(_ p: [UInt8], _ target: Int, from: Int, through: Int) -> Int? {
         var b = from
         let skip: UInt8 = target == 1 ? 0x00 : 0xFF
+        let skipWord: UInt64 = target == 1 ? 0 : .max
         while b <= through {
+            if b & 7 == 0 && b + 63 <= through {
+                // Skip whole 8-byte words that hold no wanted bit.
+                let lastWord = (through + 1) >> 3
+                var byte = b >> 3
+                p.withUnsafeBytes { raw in
+                    while byte + 8 <= lastWord && raw.loadUnaligned(fromByteOffset: byte, as: UInt64.self) == skipWord {
+                        byte += 8
+                    }
+                }
+                b = byte << 3
+            }
             if b & 7 == 0 && b + 7 <= through {
                 let byte = p[b >> 3]
                 if byte == skip {
