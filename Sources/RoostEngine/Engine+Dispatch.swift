@@ -24,17 +24,20 @@ extension Engine {
             reject(client, .noAuth)
             return
         }
-        if client.isSubscribed && client.reply.protocolVersion == 2 && !Engine.allowedWhileSubscribed(resolved) {
-            reject(client, RedisError.format(
-                "Can't execute '\(resolved.fullName)': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"))
+        if client.transaction != nil && spec.flags.contains(.noMulti) {
+            reject(client, .notAllowedInMulti)
+            return
+        }
+        if client.reply.protocolVersion == 2 && (client.isSubscribed || !client.shardChannels.isEmpty)
+            && !Engine.allowedWhileSubscribed(resolved) {
+            reject(client, .notAllowedWhileSubscribed(resolved.fullName))
             return
         }
         if client.transaction != nil && !Engine.runsInsideMulti(resolved) {
-            if spec.flags.contains(.noMulti) {
-                reject(client, RedisError("ERR Command not allowed inside a transaction"))
-                return
+            // Like Redis, a transaction already doomed keeps answering QUEUED without storing.
+            if !client.transaction!.failed && !client.watchDirty {
+                client.transaction!.commands.append(arguments)
             }
-            client.transaction!.commands.append(arguments)
             client.reply.status("QUEUED")
             return
         }
@@ -106,10 +109,11 @@ extension Engine {
         String(decoding: cBytes(buffer, limit: limit), as: UTF8.self)
     }
 
-    /// Commands that run immediately inside MULTI instead of being queued.
+    /// Commands that run immediately inside MULTI instead of being queued (UNWATCH is queued,
+    /// as in Redis 7.0).
     static func runsInsideMulti(_ resolved: ResolvedCommand) -> Bool {
         switch resolved.fullName {
-        case "exec", "discard", "multi", "watch", "unwatch", "quit", "reset": return true
+        case "exec", "discard", "multi", "watch", "quit", "reset": return true
         default: return false
         }
     }
