@@ -17,20 +17,20 @@ extension Engine {
         }
         let spec = resolved.spec
         if (spec.arity > 0 && spec.arity != arguments.count) || arguments.count < -spec.arity {
-            reject(client, .wrongArity(resolved.fullName))
+            reject(client, .wrongArity(resolved.fullName), resolved)
             return
         }
         if !client.isAuthenticated && !spec.flags.contains(.noAuth) {
-            reject(client, .noAuth)
+            reject(client, .noAuth, resolved)
             return
         }
         if client.transaction != nil && spec.flags.contains(.noMulti) {
-            reject(client, .notAllowedInMulti)
+            reject(client, .notAllowedInMulti, resolved)
             return
         }
         if client.reply.protocolVersion == 2 && (client.isSubscribed || !client.shardChannels.isEmpty)
             && !Engine.allowedWhileSubscribed(resolved) {
-            reject(client, .notAllowedWhileSubscribed(resolved.fullName))
+            reject(client, .notAllowedWhileSubscribed(resolved.fullName), resolved)
             return
         }
         if client.transaction != nil && !Engine.runsInsideMulti(resolved) {
@@ -57,9 +57,16 @@ extension Engine {
         }
     }
 
-    /// Replies with a rejection; inside MULTI it also dooms the transaction.
-    func reject(_ client: Client, _ error: RedisError) {
+    /// Replies with a rejection; inside MULTI it also dooms the transaction. A rejected EXEC, in
+    /// MULTI or not, ends any transaction with an EXECABORT that carries the reason, as Redis's
+    /// `execCommandAbort` does.
+    func reject(_ client: Client, _ error: RedisError, _ resolved: ResolvedCommand? = nil) {
         statistics.errorReplies += 1
+        if resolved?.fullName == "exec" {
+            TransactionCommands.discardTransaction(engine: self, client: client)
+            client.reply.error(.execAbort(because: error))
+            return
+        }
         if client.transaction != nil { client.transaction!.failed = true }
         client.reply.error(error)
     }

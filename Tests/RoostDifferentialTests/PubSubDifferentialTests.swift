@@ -110,9 +110,9 @@ import Testing
             @2 PUBLISH axxc x
             !replies 1 PUNSUBSCRIBE
             @2 !replies 3 SUBSCRIBE ab abc b
-            @3 PUBSUB CHANNELS [a]*
+            @3 ~PUBSUB CHANNELS [a]*
             @3 PUBSUB CHANNELS ?
-            @3 PUBSUB CHANNELS *c
+            @3 ~PUBSUB CHANNELS *c
             """#)
     }
 

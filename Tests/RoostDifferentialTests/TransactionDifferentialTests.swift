@@ -31,6 +31,14 @@ private func has(_ names: String...) -> Bool {
             MULTI x
             EXEC x
             DISCARD x
+            MULTI
+            SET k v3
+            EXEC x
+            EXEC
+            GET k
+            MULTI
+            DISCARD x
+            EXEC
             UNWATCH x
             WATCH
             """#)

@@ -9,6 +9,13 @@ extension RedisError {
     public static let notAllowedInMulti = RedisError("ERR Command not allowed inside a transaction")
     public static let ssubscribeDenied = RedisError("ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client")
 
+    /// EXEC rejected before it could run (wrong arity…): the transaction is discarded and the
+    /// reason given without its `ERR` code, as Redis formats it.
+    public static func execAbort(because reason: RedisError) -> RedisError {
+        let text = reason.message.hasPrefix("ERR ") ? String(reason.message.dropFirst(4)) : reason.message
+        return RedisError("EXECABORT Transaction discarded because of: " + text)
+    }
+
     /// The error a RESP2 client in subscribed mode gets for any other command.
     public static func notAllowedWhileSubscribed(_ fullName: String) -> RedisError {
         RedisError.format(
