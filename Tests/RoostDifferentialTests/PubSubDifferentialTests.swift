@@ -1,3 +1,4 @@
+import NIOCore
 import RoostEngine
 import RoostTestSupport
 import Testing
@@ -215,5 +216,69 @@ import Testing
             !replies 1 PUNSUBSCRIBE
             !replies 1 PUNSUBSCRIBE
             """#)
+    }
+}
+
+/// Roost-only checks of the RESP3 shapes and of WATCH signals that need commands other
+/// families provide; they drive the engine in-process.
+@Suite struct PubSubEngineTests {
+    private func output(_ engine: Engine, _ client: Client, _ words: String...) -> String {
+        engine.withLock {
+            engine.execute(words.map { ByteBuffer(string: $0) }, for: client)
+            var out = client.reply.take()
+            return out.readString(length: out.readableBytes) ?? ""
+        }
+    }
+
+    @Test func resp3UsesPushFrames() {
+        let engine = Engine()
+        let (a, b) = engine.withLock { (engine.makeClient(), engine.makeClient()) }
+        a.reply.protocolVersion = 3
+        #expect(output(engine, a, "SUBSCRIBE", "ch") == ">3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n")
+        #expect(output(engine, a, "PSUBSCRIBE", "c*") == ">3\r\n$10\r\npsubscribe\r\n$2\r\nc*\r\n:2\r\n")
+        #expect(output(engine, a, "GET", "k") == "_\r\n")
+        #expect(output(engine, a, "PING") == "+PONG\r\n")
+        #expect(output(engine, b, "PUBLISH", "ch", "hi") == ":2\r\n")
+        let deliveries = engine.withLock { engine.takeDeliveries() }
+        #expect(deliveries.count == 1)
+        if var bytes = deliveries.first?.1 {
+            #expect(bytes.readString(length: bytes.readableBytes)
+                == ">3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$2\r\nhi\r\n>4\r\n$8\r\npmessage\r\n$2\r\nc*\r\n$2\r\nch\r\n$2\r\nhi\r\n")
+        }
+        #expect(output(engine, a, "UNSUBSCRIBE") == ">3\r\n$11\r\nunsubscribe\r\n$2\r\nch\r\n:1\r\n")
+        #expect(output(engine, a, "UNSUBSCRIBE") == ">3\r\n$11\r\nunsubscribe\r\n_\r\n:1\r\n")
+        engine.withLock { engine.removeClient(a) }
+        #expect(output(engine, b, "PUBSUB", "NUMPAT") == ":0\r\n")
+    }
+
+    @Test func brokenWatchIsANullInResp3() {
+        let engine = Engine()
+        let (a, b) = engine.withLock { (engine.makeClient(), engine.makeClient()) }
+        a.reply.protocolVersion = 3
+        #expect(output(engine, a, "WATCH", "k") == "+OK\r\n")
+        #expect(output(engine, b, "SET", "k", "v") == "+OK\r\n")
+        #expect(output(engine, a, "MULTI") == "+OK\r\n")
+        #expect(output(engine, a, "EXEC") == "_\r\n")
+        #expect(a.watchedKeys.isEmpty)
+    }
+
+    @Test func flushAndSwapSignalsBreakWatches() {
+        let engine = Engine()
+        let (a, b) = engine.withLock { (engine.makeClient(), engine.makeClient()) }
+        #expect(output(engine, b, "SET", "k", "v") == "+OK\r\n")
+        #expect(output(engine, a, "WATCH", "k", "absent") == "+OK\r\n")
+        engine.withLock { engine.signalFlushedDatabase(engine.databases[1]) }
+        #expect(!a.watchDirty)
+        engine.withLock { engine.signalFlushedDatabase(engine.databases[0]) }
+        #expect(a.watchDirty)
+        #expect(a.watchedKeys.isEmpty)
+        #expect(output(engine, a, "UNWATCH") == "+OK\r\n")
+        #expect(output(engine, a, "WATCH", "other") == "+OK\r\n")
+        engine.withLock { engine.signalSwappedDatabases(0, 1) }
+        #expect(!a.watchDirty)
+        #expect(output(engine, b, "SELECT", "1") == "+OK\r\n")
+        #expect(output(engine, b, "SET", "other", "v") == "+OK\r\n")
+        engine.withLock { engine.signalSwappedDatabases(0, 1) }
+        #expect(a.watchDirty)
     }
 }
