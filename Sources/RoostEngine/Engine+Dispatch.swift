@@ -17,24 +17,27 @@ extension Engine {
         }
         let spec = resolved.spec
         if (spec.arity > 0 && spec.arity != arguments.count) || arguments.count < -spec.arity {
-            reject(client, .wrongArity(resolved.fullName))
+            reject(client, .wrongArity(resolved.fullName), resolved)
             return
         }
         if !client.isAuthenticated && !spec.flags.contains(.noAuth) {
-            reject(client, .noAuth)
+            reject(client, .noAuth, resolved)
             return
         }
-        if client.isSubscribed && client.reply.protocolVersion == 2 && !Engine.allowedWhileSubscribed(resolved) {
-            reject(client, RedisError.format(
-                "Can't execute '\(resolved.fullName)': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"))
+        if client.transaction != nil && spec.flags.contains(.noMulti) {
+            reject(client, .notAllowedInMulti, resolved)
+            return
+        }
+        if client.reply.protocolVersion == 2 && (client.isSubscribed || !client.shardChannels.isEmpty)
+            && !Engine.allowedWhileSubscribed(resolved) {
+            reject(client, .notAllowedWhileSubscribed(resolved.fullName), resolved)
             return
         }
         if client.transaction != nil && !Engine.runsInsideMulti(resolved) {
-            if spec.flags.contains(.noMulti) {
-                reject(client, RedisError("ERR Command not allowed inside a transaction"))
-                return
+            // Like Redis, a transaction already doomed keeps answering QUEUED without storing.
+            if !client.transaction!.failed && !client.watchDirty {
+                client.transaction!.commands.append(arguments)
             }
-            client.transaction!.commands.append(arguments)
             client.reply.status("QUEUED")
             return
         }
@@ -54,9 +57,16 @@ extension Engine {
         }
     }
 
-    /// Replies with a rejection; inside MULTI it also dooms the transaction.
-    func reject(_ client: Client, _ error: RedisError) {
+    /// Replies with a rejection; inside MULTI it also dooms the transaction. A rejected EXEC, in
+    /// MULTI or not, ends any transaction with an EXECABORT that carries the reason, as Redis's
+    /// `execCommandAbort` does.
+    func reject(_ client: Client, _ error: RedisError, _ resolved: ResolvedCommand? = nil) {
         statistics.errorReplies += 1
+        if resolved?.fullName == "exec" {
+            TransactionCommands.discardTransaction(engine: self, client: client)
+            client.reply.error(.execAbort(because: error))
+            return
+        }
         if client.transaction != nil { client.transaction!.failed = true }
         client.reply.error(error)
     }
@@ -106,10 +116,11 @@ extension Engine {
         String(decoding: cBytes(buffer, limit: limit), as: UTF8.self)
     }
 
-    /// Commands that run immediately inside MULTI instead of being queued.
+    /// Commands that run immediately inside MULTI instead of being queued (UNWATCH is queued,
+    /// as in Redis 7.0).
     static func runsInsideMulti(_ resolved: ResolvedCommand) -> Bool {
         switch resolved.fullName {
-        case "exec", "discard", "multi", "watch", "unwatch", "quit", "reset": return true
+        case "exec", "discard", "multi", "watch", "quit", "reset": return true
         default: return false
         }
     }

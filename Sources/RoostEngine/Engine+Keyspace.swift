@@ -94,21 +94,59 @@ extension Engine {
     /// Tells WATCH that every key of `db` is gone (FLUSHDB, FLUSHALL). Call before emptying it.
     public func signalFlushedDatabase(_ db: Database) {
         if watchers.isEmpty { return }
-        for (watched, clients) in watchers where watched.database == db.index && db.keys.contains(watched.key) {
-            for client in clients { client.watchDirty = true }
-        }
+        touchAllWatchedKeys(emptied: db, replacedWith: nil)
     }
 
     /// Tells WATCH that databases `a` and `b` traded contents (SWAPDB). Call before swapping.
     public func signalSwappedDatabases(_ a: Int, _ b: Int) {
         if watchers.isEmpty { return }
-        signalFlushedDatabase(databases[a])
-        signalFlushedDatabase(databases[b])
+        touchAllWatchedKeys(emptied: databases[a], replacedWith: databases[b])
+        touchAllWatchedKeys(emptied: databases[b], replacedWith: databases[a])
+    }
+
+    /// Redis 7.0's `touchAllWatchedKeysInDb`: every watch on `emptied` whose key exists there, or
+    /// in `replacedWith`, is broken, except that a key already expired when watched which is now
+    /// simply gone (or stays expired) is no change, and a missing key replaced by an expired one
+    /// only becomes "expired when watched".
+    func touchAllWatchedKeys(emptied: Database, replacedWith: Database?) {
+        for (watched, clients) in watchers where watched.database == emptied.index {
+            let key = watched.key
+            let existsInEmptied = emptied.keys.contains(key)
+            let existsInReplacement = replacedWith?.keys.contains(key) ?? false
+            if !existsInEmptied && !existsInReplacement { continue }
+            for client in clients {
+                guard let expiredWhenWatched = client.watchedKeys[watched] else { continue }
+                if expiredWhenWatched {
+                    guard let replacement = replacedWith, existsInReplacement else {
+                        client.watchedKeys[watched] = false
+                        continue
+                    }
+                    if isExpired(replacement, key) { continue }
+                } else if !existsInEmptied, let replacement = replacedWith, isExpired(replacement, key) {
+                    client.watchedKeys[watched] = true
+                    continue
+                }
+                TransactionCommands.markDirty(engine: self, client: client)
+            }
+        }
     }
 
     func touchWatchedKey(_ db: Database, _ key: ByteString) {
-        guard let clients = watchers[WatchedKey(database: db.index, key: key)] else { return }
-        for client in clients { client.watchDirty = true }
+        let watched = WatchedKey(database: db.index, key: key)
+        guard let clients = watchers[watched] else { return }
+        for client in clients {
+            guard let expiredWhenWatched = client.watchedKeys[watched] else { continue }
+            if expiredWhenWatched {
+                // Watched while already expired: its deletion is no logical change. Redis 7.0
+                // stops at such a watcher while the key still exists.
+                if !db.keys.contains(key) {
+                    client.watchedKeys[watched] = false
+                    continue
+                }
+                break
+            }
+            TransactionCommands.markDirty(engine: self, client: client)
+        }
     }
 
     /// One pass of the active expiry cycle, as Redis's `activeExpireCycle` does it: in each

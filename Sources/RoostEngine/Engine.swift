@@ -65,6 +65,8 @@ public final class Engine: @unchecked Sendable {
     var channelSubscribers: [ByteString: [Client]] = [:]
     /// Subscribers of each pattern, in subscription order.
     var patternSubscribers: [ByteString: [Client]] = [:]
+    /// Subscribers of each shard channel (SSUBSCRIBE), in subscription order.
+    var shardChannelSubscribers: [ByteString: [Client]] = [:]
     // MARK: End of pub/sub state
 
     private var nextClientID: Int64 = 1

@@ -47,6 +47,11 @@ public final class Client {
     public var channels: [ByteString] = []
     /// PSUBSCRIBE patterns, in subscription order.
     public var patterns: [ByteString] = []
+    /// SSUBSCRIBE shard channels, in subscription order.
+    public var shardChannels: [ByteString] = []
+    /// Set while EXEC runs the queued commands (Redis's `CLIENT_DENY_BLOCKING`): blocking
+    /// commands must answer at once instead of waiting, and SSUBSCRIBE is refused.
+    public var denyBlocking = false
     /// The connection closes after the pending replies are written.
     public var closeAfterReply = false
     // MARK: End of transaction and pub/sub state
