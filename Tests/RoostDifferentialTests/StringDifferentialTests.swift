@@ -392,6 +392,29 @@ import Testing
             MSET p ABCBDAB q BDCABA
             LCS p q IDX WITHMATCHLEN
             LCS p q LEN
+            SETRANGE la 11599 a
+            SETRANGE lb 11599 b
+            LCS la lb LEN
+            LCS la lb
+            SETRANGE la 11000 ""
+            LCS la missing LEN
+            """#)
+    }
+
+    @Test func databasesAreSeparate() async throws {
+        try await Differential.check(#"""
+            SET k db0
+            SELECT 1
+            GET k
+            SETNX k db1
+            INCRBYFLOAT f 2.5
+            SELECT 0
+            GET k
+            MGET k f
+            GETDEL k
+            SELECT 1
+            GET k
+            GET f
             """#)
     }
 }

@@ -305,11 +305,11 @@ enum StringCommands {
     static func incrbyfloat(_ c: CommandContext) throws(RedisError) {
         let key = c.key(1)
         let existing = c.engine.lookupWrite(c.database, key)
-        var current: LongDouble.Value = 0
+        var current: LongDouble.Number = 0
         if let existing {
             guard case .string(let s) = existing else { throw .wrongType }
             switch s {
-            case .int(let i): current = LongDouble.Value(i)
+            case .int(let i): current = LongDouble.Number(i)
             case .embstr(let b), .raw(let b):
                 guard let v = LongDouble.parse(b) else { throw .notFloat }
                 current = v
@@ -546,9 +546,9 @@ extension StringValue {
 /// C `long double` arithmetic for INCRBYFLOAT: `Float80` where the platform has it.
 enum LongDouble {
     #if arch(x86_64) || arch(i386)
-    typealias Value = Float80
+    typealias Number = Float80
     #else
-    typealias Value = Double
+    typealias Number = Double
     #endif
 
     /// Redis's `MAX_LONG_DOUBLE_CHARS`.
@@ -556,21 +556,22 @@ enum LongDouble {
 
     /// Parses `bytes` as Redis's `string2ld` does: all of it must be a `strtold` number, with no
     /// leading space, no NaN, and no overflow or underflow to zero.
-    static func parse(_ bytes: [UInt8]) -> Value? {
+    static func parse(_ bytes: [UInt8]) -> Number? {
         if bytes.isEmpty || bytes.count >= maxChars { return nil }
         if isspace(Int32(bytes[0])) != 0 { return nil }
         var buffer = bytes
         buffer.append(0)
-        return buffer.withUnsafeMutableBufferPointer { p -> Value? in
-            p.baseAddress!.withMemoryRebound(to: CChar.self, capacity: p.count) { start -> Value? in
+        return buffer.withUnsafeMutableBufferPointer { p -> Number? in
+            guard let base = p.baseAddress else { return nil }
+            return base.withMemoryRebound(to: CChar.self, capacity: p.count) { start -> Number? in
                 var end: UnsafeMutablePointer<CChar>?
                 errno = 0
                 #if arch(x86_64) || arch(i386)
                 let value = strtold(start, &end)
-                let huge = Value.infinity
+                let huge = Number.infinity
                 #else
                 let value = strtod(start, &end)
-                let huge = Value.infinity
+                let huge = Number.infinity
                 #endif
                 guard let end, end - start == bytes.count else { return nil }
                 if errno == ERANGE && (value == huge || value == -huge || value == 0) { return nil }
@@ -582,7 +583,7 @@ enum LongDouble {
 
     /// The human-friendly form Redis's `ld2string` gives: `%.17Lf` with trailing zeros (and a
     /// trailing point) removed, and `-0` written as `0`.
-    static func humanString(_ value: Value) -> [UInt8] {
+    static func humanString(_ value: Number) -> [UInt8] {
         let capacity = maxChars
         var out = withUnsafeTemporaryAllocation(of: CChar.self, capacity: capacity) { buf -> [UInt8] in
             #if arch(x86_64) || arch(i386)
