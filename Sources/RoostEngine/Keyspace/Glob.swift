@@ -23,6 +23,9 @@ public struct GlobPattern: Sendable {
     let isEmpty: Bool
     /// Whether Redis's nesting limit makes every match fail.
     let exceedsNesting: Bool
+    /// Whether the pattern is exactly `*`, which matches every key (Redis skips matching then,
+    /// so the empty key is included; `**` goes through matching and excludes it).
+    public let matchesEverything: Bool
 
     /// How deep Redis lets `*` recursion go before it answers "no match".
     static let nestingLimit = 1000
@@ -31,6 +34,7 @@ public struct GlobPattern: Sendable {
     public init<C: Collection>(_ pattern: C) where C.Element == UInt8 {
         let p = Array(pattern)
         isEmpty = p.isEmpty
+        matchesEverything = p == [UInt8(ascii: "*")]
         var tokens: [Token] = []
         var i = 0
         // Bytes past the end read as C's terminating NUL.
@@ -87,9 +91,6 @@ public struct GlobPattern: Sendable {
         }
         exceedsNesting = exceeds
     }
-
-    /// Whether the pattern is exactly `*`, which matches every key (Redis skips matching then).
-    public var matchesEverything: Bool { tokens == [.star] }
 
     /// Whether `string` matches the pattern.
     public func matches<C: Collection>(_ string: C) -> Bool where C.Element == UInt8, C.Index == Int {
