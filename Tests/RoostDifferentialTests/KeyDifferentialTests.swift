@@ -405,6 +405,46 @@ import Testing
             """#)
     }
 
+    @Test func objectUnderAnLFUPolicy() async throws {
+        try await Differential.check(#"""
+            SET k hello
+            OBJECT FREQ k
+            OBJECT FREQ missing
+            OBJECT IDLETIME k
+            OBJECT IDLETIME missing
+            OBJECT ENCODING k
+            SET i 5
+            OBJECT REFCOUNT i
+            """#, redisArguments: ["--maxmemory-policy", "allkeys-lfu"], configure: { $0.maxMemoryPolicy = "allkeys-lfu" })
+    }
+
+    @Test func activeExpiryReclaimsUntouchedKeys() async throws {
+        try await Differential.check(#"""
+            SET k1 v
+            SET k2 v
+            SET k3 v
+            SET k4 v
+            SET k5 v
+            SET k6 v
+            SET k7 v
+            SET k8 v
+            SET keep v
+            PEXPIRE k1 50
+            PEXPIRE k2 50
+            PEXPIRE k3 50
+            PEXPIRE k4 50
+            PEXPIRE k5 50
+            PEXPIRE k6 50
+            PEXPIRE k7 50
+            PEXPIRE k8 50
+            PEXPIRE keep 100000
+            DBSIZE
+            !sleep 1500
+            DBSIZE
+            ~KEYS *
+            """#)
+    }
+
     /// Iterates SCAN to completion on both servers and compares the sets of keys returned.
     @Test func scanIteratesEveryKey() async throws {
         try await Differential.with { pair in
@@ -418,10 +458,11 @@ import Testing
             }
             for i in 0..<300 { try both(["SET", "key:\(i)", "\(i)"]) }
             for i in 0..<50 { try both(["SET", "other:\(i)", "x"]) }
+            try both(["SET", "", "empty"])
             for i in 0..<20 { try both(["PEXPIRE", "key:\(i)", "1"]) }
             try await Task.sleep(nanoseconds: 50_000_000)
             for options in [[], ["COUNT", "7"], ["MATCH", "key:1*"], ["MATCH", "other:*", "COUNT", "3"],
-                             ["TYPE", "string"], ["TYPE", "hash"], ["MATCH", "nomatch*", "COUNT", "1000"]] {
+                             ["TYPE", "string"], ["TYPE", "hash"], ["MATCH", "**"], ["MATCH", "*"], ["MATCH", "nomatch*", "COUNT", "1000"]] {
                 let a = try scanAll(redis, options)
                 let b = try scanAll(roost, options)
                 #expect(a == b, "SCAN \(options): redis \(a.count) keys, roost \(b.count)")
