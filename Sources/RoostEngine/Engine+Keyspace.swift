@@ -1,12 +1,12 @@
 /// The keyspace operations every family uses: lookups with lazy expiry, writes that keep WATCH
 /// informed, and expiry bookkeeping.
 extension Engine {
-    /// Whether `key` has an expiry time that has passed.
-    
+    /// Whether `key` has an expiry time that has passed. As in Redis, a key is expired only
+    /// once the clock is strictly past its expiry time.
     func isExpired(_ db: Database, _ key: ByteString) -> Bool {
         if db.expires.isEmpty { return false }
         guard let when = db.expires[key] else { return false }
-        return when <= now
+        return now > when
     }
 
     /// Deletes `key` if its time has passed. Returns whether it did.
@@ -33,10 +33,25 @@ extension Engine {
         return value
     }
 
-    /// The value of `key` for a write: expires it if due, without counting hits or misses.
+    /// The value of `key` for a write: expires it if due and refreshes its access time, without
+    /// counting hits or misses.
     public func lookupWrite(_ db: Database, _ key: ByteString) -> Value? {
         expireIfNeeded(db, key)
-        return db.keys[key]
+        guard let value = db.keys[key] else { return nil }
+        db.keys.touch(key, clock: accessClock)
+        return value
+    }
+
+    /// The value of `key` for a read that Redis flags NOTOUCH (TYPE, EXISTS, TTL): expires it if
+    /// due and counts a hit or a miss, but leaves its access time alone.
+    public func lookupReadNoTouch(_ db: Database, _ key: ByteString) -> Value? {
+        expireIfNeeded(db, key)
+        guard let value = db.keys[key] else {
+            statistics.keyspaceMisses += 1
+            return nil
+        }
+        statistics.keyspaceHits += 1
+        return value
     }
 
     /// The value of `key` without touching statistics or access time (OBJECT, TYPE-like probes
@@ -48,14 +63,14 @@ extension Engine {
 
     /// Stores `value` at `key`. Clears any TTL unless `keepTTL`. Informs WATCH.
     public func setKey(_ db: Database, _ key: ByteString, _ value: Value, keepTTL: Bool = false) {
-        db.keys.set(key, value, clock: accessClock)
+        if db.keys.set(key, value, clock: accessClock) != nil { db.keys.touch(key, clock: accessClock) }
         if !keepTTL && !db.expires.isEmpty { db.expires.remove(key) }
         signalModifiedKey(db, key)
     }
 
     /// Replaces the value of an existing key in place, keeping its TTL. Informs WATCH.
     public func updateKey(_ db: Database, _ key: ByteString, _ value: Value) {
-        db.keys.set(key, value, clock: accessClock)
+        if db.keys.set(key, value, clock: accessClock) != nil { db.keys.touch(key, clock: accessClock) }
         signalModifiedKey(db, key)
     }
 
@@ -151,7 +166,8 @@ extension Engine {
 
     /// One pass of the active expiry cycle, as Redis's `activeExpireCycle` does it: in each
     /// database, sample keys with a TTL and delete those whose time has passed, repeating while
-    /// more than a quarter of a sample was expired and the time budget allows.
+    /// more than 10% of a sample was expired (Redis 7's acceptable stale share at the default
+    /// effort) and the time budget allows.
     public func activeExpireCycle(budgetMicroseconds: Int64 = 25_000) {
         now = Engine.clock()
         let start = Engine.clockMicroseconds()
@@ -162,11 +178,11 @@ extension Engine {
                 var expired: [ByteString] = []
                 db.expiryCursor = db.expires.scan(cursor: db.expiryCursor, count: 20) { key, when in
                     sampled += 1
-                    if when <= now { expired.append(key) }
+                    if now > when { expired.append(key) }
                 }
                 for key in expired { expireIfNeeded(db, key) }
                 rounds += 1
-                if db.expiryCursor == 0 || sampled == 0 || expired.count * 4 <= sampled { break }
+                if db.expiryCursor == 0 || sampled == 0 || expired.count * 100 / sampled <= 10 { break }
                 if rounds % 16 == 0 && Engine.clockMicroseconds() - start > budgetMicroseconds { return }
             }
         }
