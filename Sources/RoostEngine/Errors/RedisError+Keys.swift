@@ -17,11 +17,6 @@ extension RedisError {
     public static let lfuSelected = RedisError(
         "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.")
 
-    /// EXPIRE-family time that overflows, naming the command as Redis does.
-    public static func invalidExpireTime(_ command: String) -> RedisError {
-        RedisError("ERR invalid expire time in '\(command)' command")
-    }
-
     /// An option the EXPIRE family does not know.
     public static func unsupportedOption(_ option: String) -> RedisError {
         RedisError("ERR Unsupported option \(option)")

@@ -1,10 +1,5 @@
 /// Error texts of the string family, byte-identical to Redis 7.0's.
 extension RedisError {
-    /// SET, SETEX, PSETEX and GETEX with an expire time that is not positive or overflows.
-    public static func invalidExpireTime(_ fullName: String) -> RedisError {
-        RedisError("ERR invalid expire time in '\(fullName)' command")
-    }
-
     /// SETRANGE with a negative offset.
     public static let offsetOutOfRange = RedisError("ERR offset is out of range")
     /// DECRBY of the smallest 64-bit integer, whose negation overflows.

@@ -24,12 +24,16 @@ public struct RedisError: Error, Sendable, Hashable {
     public static let noSuchKey = RedisError("ERR no such key")
     public static let outOfRange = RedisError("ERR index out of range")
     public static let dbIndexOutOfRange = RedisError("ERR DB index is out of range")
-    public static let invalidExpire = RedisError("ERR invalid expire time in 'set' command")
     public static let noAuth = RedisError("NOAUTH Authentication required.")
     public static let wrongPass = RedisError("WRONGPASS invalid username-password pair or user is disabled.")
     public static let execAbort = RedisError("EXECABORT Transaction discarded because of previous errors.")
     public static let bitOffset = RedisError("ERR bit offset is not an integer or out of range")
     public static let stringTooLong = RedisError("ERR string exceeds maximum allowed size (proto-max-bulk-len)")
+
+    /// "invalid expire time in '<command>' command", for the SET and EXPIRE families.
+    public static func invalidExpireTime(_ command: String) -> RedisError {
+        RedisError("ERR invalid expire time in '\(command)' command")
+    }
 
     public static func wrongArity(_ fullName: String) -> RedisError {
         RedisError("ERR wrong number of arguments for '\(fullName)' command")
