@@ -71,7 +71,7 @@ enum CommandIntrospection {
             if let (spec, name) = lookup(c.engine.commandTable, fullName: c.arguments[i]) {
                 writeInfo(c.reply, spec, fullName: name)
             } else {
-                c.reply.nullArray()
+                c.reply.nullBulk()
             }
         }
     }

@@ -107,7 +107,8 @@ enum ConnectionCommands {
     }
 
     static func select(_ c: CommandContext) throws(RedisError) {
-        guard let index = int32(c, 1) else { throw .notInteger }
+        guard RedisInteger.parse(c.arguments[1]) != nil else { throw .notInteger }
+        guard let index = int32(c, 1) else { throw .intOutOfRange }
         guard index >= 0 && index < c.engine.databases.count else { throw .dbIndexOutOfRange }
         c.client.database = c.engine.databases[index]
         c.reply.ok()
@@ -245,10 +246,10 @@ enum ConnectionCommands {
         } else if c.count > 3 && c.argument(2, is: "id") {
             var ids: [Int64] = []
             for i in 3..<c.count {
-                guard let id = RedisInteger.parse(c.arguments[i]), id > 0 else { throw .invalidClientID }
+                guard let id = RedisInteger.parse(c.arguments[i]) else { throw .invalidClientID }
                 ids.append(id)
             }
-            selected = ids.compactMap { c.engine.clients[$0] }
+            selected = ids.compactMap { $0 > 0 ? c.engine.clients[$0] : nil }
         } else if c.count != 2 {
             throw .syntax
         }

@@ -147,8 +147,18 @@ enum ServerCommands {
         var matched: [String] = []
         for i in 2..<c.count {
             let pattern = c.bytes(i)
+            let isGlob = pattern.contains { $0 == UInt8(ascii: "*") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "[") }
+            if !isGlob {
+                // An exact name is reported as it was asked for, as Redis does.
+                let asked = String(decoding: pattern, as: UTF8.self)
+                if EngineConfiguration.parameters.contains(where: { $0.name == asked.lowercased() }),
+                   !matched.contains(where: { $0.lowercased() == asked.lowercased() }) {
+                    matched.append(asked)
+                }
+                continue
+            }
             for parameter in EngineConfiguration.parameters
-            where !matched.contains(parameter.name)
+            where !matched.contains(where: { $0.lowercased() == parameter.name })
                 && ConfigGlob.matches(pattern: pattern, Array(parameter.name.utf8), ignoringCase: true) {
                 matched.append(parameter.name)
             }
@@ -156,7 +166,7 @@ enum ServerCommands {
         c.reply.mapHeader(matched.count)
         for name in matched {
             c.reply.bulk(string: name)
-            c.reply.bulk(string: c.engine.configuration.value(of: name) ?? "")
+            c.reply.bulk(string: c.engine.configuration.value(of: name.lowercased()) ?? "")
         }
     }
 

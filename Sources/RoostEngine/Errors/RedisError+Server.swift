@@ -7,11 +7,12 @@ extension RedisError {
     static let noProto = RedisError("NOPROTO unsupported protocol version")
     static let protocolNotInteger = RedisError("ERR Protocol version is not an integer or out of range")
     static let helloNoAuth = RedisError(
-        "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
+        "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
     static let badClientName = RedisError("ERR Client names cannot contain spaces, newlines or special characters.")
     static let noSuchClient = RedisError("ERR No such client")
     static let clientIDNotPositive = RedisError("ERR client-id should be greater than 0")
     static let invalidClientID = RedisError("ERR Invalid client ID")
+    static let intOutOfRange = RedisError("ERR value is out of range, value must between -2147483648 and 2147483647")
     static let noShutdownInProgress = RedisError("ERR No shutdown in progress.")
     static let invalidCommandSpecified = RedisError("ERR Invalid command specified")
     static let invalidCommandArgumentCount = RedisError("ERR Invalid number of arguments specified for command")
