@@ -222,6 +222,32 @@ import Testing
             """#)
     }
 
+    @Test func resp3RepliesMatchRedis() async throws {
+        try await Differential.check(#"""
+            ?HELLO 3
+            COMMAND INFO ping echo nosuch
+            COMMAND INFO config|set client|list
+            COMMAND INFO lastsave
+            CONFIG GET hz
+            ~CONFIG GET lfu-*
+            CONFIG GET nosuch
+            COMMAND GETKEYSANDFLAGS ping
+            COMMAND DOCS nosuch
+            COMMAND LIST FILTERBY pattern client|k*
+            INFO keyspace
+            ?INFO
+            ?CLIENT INFO
+            ?CLIENT LIST
+            CLIENT GETNAME
+            CLIENT SETNAME n
+            CLIENT GETNAME
+            ?TIME
+            PING
+            ECHO "\x00"
+            CLIENT HELP
+            """#)
+    }
+
     @Test func shutdownErrorsMatchRedis() async throws {
         try await Differential.check(#"""
             SHUTDOWN foo
@@ -272,7 +298,7 @@ import Testing
 
 /// COMMAND INFO for every command in the table, compared with Redis. Containers are compared
 /// subcommand by subcommand: Redis lists subcommands in hash order, and has some Roost lacks.
-@Suite struct CommandTableDifferentialTests {
+@Suite struct ServerDifferentialCommandTableTests {
     /// The full names to compare for the given groups (`nil`: every group).
     static func names(groups: Set<String>?) -> [String] {
         var out: [String] = []

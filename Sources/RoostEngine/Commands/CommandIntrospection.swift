@@ -91,9 +91,10 @@ enum CommandIntrospection {
         for category in spec.categories { r.status("@" + category) }
         r.setHeader(spec.tips.count)
         for tip in spec.tips { r.bulk(string: tip) }
-        r.arrayHeader(spec.keySpecs.count)
+        // Redis writes key specs as a set, and subcommands as a set when there are none.
+        r.setHeader(spec.keySpecs.count)
         for keySpec in spec.keySpecs { writeKeySpec(r, keySpec) }
-        r.arrayHeader(spec.subcommands.count)
+        if spec.subcommands.isEmpty { r.setHeader(0) } else { r.arrayHeader(spec.subcommands.count) }
         for sub in spec.subcommands { writeInfo(r, sub, fullName: "\(fullName)|\(sub.name)") }
     }
 
