@@ -219,6 +219,17 @@ import Testing
             COMMAND GETKEYS config nosuch
             COMMAND GETKEYS flushall
             COMMAND GETKEYSANDFLAGS ping
+            COMMAND GETKEYS get a
+            COMMAND GETKEYS GET "a\x00b"
+            COMMAND GETKEYS set k v
+            COMMAND GETKEYS set k v EX 10
+            COMMAND GETKEYS del a b c
+            COMMAND GETKEYS exists a
+            COMMAND GETKEYS del
+            COMMAND GETKEYS client list
+            COMMAND GETKEYS client nosuch
+            COMMAND GETKEYSANDFLAGS
+            COMMAND GETKEYSANDFLAGS nosuch x
             """#)
     }
 
