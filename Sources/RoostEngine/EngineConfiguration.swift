@@ -1,3 +1,5 @@
+import RoostRESP
+
 /// The parameters an engine runs with. CONFIG GET and CONFIG SET read and write these; the
 /// server reads the listener-related ones when it starts.
 public struct EngineConfiguration: Sendable {
@@ -98,5 +100,139 @@ extension StringProtocol {
         while let f = s.first, set.contains(f) { s.removeFirst() }
         while let l = s.last, set.contains(l) { s.removeLast() }
         return String(s)
+    }
+}
+
+/// CONFIG GET and CONFIG SET: the parameters Roost has, their types and bounds, as Redis 7.0
+/// declares them.
+extension EngineConfiguration {
+    /// How a parameter's value is read and checked.
+    public enum ParameterKind: Sendable {
+        case integer(min: Int64, max: Int64)
+        case memory(min: Int64, max: Int64)
+        case boolean
+        case string
+        case enumeration([String])
+        /// Readable with CONFIG GET only.
+        case immutable
+    }
+
+    /// A parameter CONFIG knows.
+    public struct Parameter: Sendable {
+        public let name: String
+        public let kind: ParameterKind
+    }
+
+    static let intMax = Int64(Int32.max)
+
+    /// Every parameter, in the order CONFIG GET lists matches.
+    public static let parameters: [Parameter] = [
+        Parameter(name: "databases", kind: .immutable),
+        Parameter(name: "requirepass", kind: .string),
+        Parameter(name: "maxclients", kind: .integer(min: 1, max: Int64(UInt32.max))),
+        Parameter(name: "timeout", kind: .integer(min: 0, max: intMax)),
+        Parameter(name: "proto-max-bulk-len", kind: .memory(min: 1024 * 1024, max: Int64.max)),
+        Parameter(name: "client-query-buffer-limit", kind: .memory(min: 1024 * 1024, max: Int64.max)),
+        Parameter(name: "hz", kind: .integer(min: 0, max: intMax)),
+        // Roost binds its listeners once, at start.
+        Parameter(name: "port", kind: .immutable),
+        Parameter(name: "bind", kind: .immutable),
+        Parameter(name: "protected-mode", kind: .boolean),
+        Parameter(name: "unixsocket", kind: .immutable),
+        Parameter(name: "unixsocketperm", kind: .immutable),
+        Parameter(name: "maxmemory", kind: .memory(min: 0, max: Int64.max)),
+        Parameter(name: "maxmemory-policy", kind: .enumeration([
+            "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru", "allkeys-lfu",
+            "allkeys-random", "noeviction",
+        ])),
+        Parameter(name: "lfu-log-factor", kind: .integer(min: 0, max: intMax)),
+        Parameter(name: "lfu-decay-time", kind: .integer(min: 0, max: intMax)),
+    ]
+
+    /// The value CONFIG GET reports for `name`, or nil for an unknown name.
+    public func value(of name: String) -> String? {
+        switch name {
+        case "databases": return String(databases)
+        case "requirepass": return requirePass
+        case "maxclients": return String(maxClients)
+        case "timeout": return String(idleTimeout)
+        case "proto-max-bulk-len": return String(protoMaxBulkLength)
+        case "client-query-buffer-limit": return String(clientQueryBufferLimit)
+        case "hz": return String(Swift.min(Swift.max(hz, 1), 500))
+        case "port": return String(port)
+        case "bind": return bind.joined(separator: " ")
+        case "protected-mode": return protectedMode ? "yes" : "no"
+        case "unixsocket": return unixSocket
+        case "unixsocketperm": return String(unixSocketPermissions, radix: 8)
+        case "maxmemory": return String(maxMemory)
+        case "maxmemory-policy": return maxMemoryPolicy
+        case "lfu-log-factor": return String(lfuLogFactor)
+        case "lfu-decay-time": return String(lfuDecayTime)
+        default: return nil
+        }
+    }
+
+    /// A memory amount as Redis's `memtoull` reads it: digits with an optional `b`, `k`, `kb`,
+    /// `m`, `mb`, `g` or `gb` suffix, any case.
+    static func memoryValue(_ text: String) -> Int64? {
+        let lower = text.lowercased()
+        let units: [(String, Int64)] = [
+            ("gb", 1024 * 1024 * 1024), ("mb", 1024 * 1024), ("kb", 1024), ("g", 1_000_000_000),
+            ("m", 1_000_000), ("k", 1000), ("b", 1),
+        ]
+        var digits = Substring(lower)
+        var multiplier: Int64 = 1
+        for (suffix, m) in units where lower.hasSuffix(suffix) {
+            digits = digits.dropLast(suffix.count)
+            multiplier = m
+            break
+        }
+        guard !digits.isEmpty, digits.allSatisfy({ $0 >= "0" && $0 <= "9" }), let n = Int64(digits) else { return nil }
+        let (product, overflow) = n.multipliedReportingOverflow(by: multiplier)
+        return overflow ? nil : product
+    }
+
+    /// Applies CONFIG SET `name value`. Returns Redis's reason text when the value is rejected.
+    public mutating func setParameter(_ name: String, _ text: String) -> String? {
+        guard let parameter = Self.parameters.first(where: { $0.name == name }) else { return "unknown parameter" }
+        var number: Int64 = 0
+        switch parameter.kind {
+        case .immutable:
+            return "can't set immutable config"
+        case .integer(let lo, let hi), .memory(let lo, let hi):
+            if case .memory = parameter.kind {
+                guard let v = Self.memoryValue(text) else { return "argument must be a memory value" }
+                number = v
+            } else {
+                guard let v = RedisInteger.parse(Array(text.utf8)) else {
+                    return "argument couldn't be parsed into an integer"
+                }
+                number = v
+            }
+            if number < lo || number > hi { return "argument must be between \(lo) and \(hi) inclusive" }
+        case .boolean:
+            guard ["yes", "no"].contains(text.lowercased()) else { return "argument must be 'yes' or 'no'" }
+        case .enumeration(let names):
+            guard names.contains(text.lowercased()) else {
+                return "argument(s) must be one of the following: " + names.joined(separator: ", ")
+            }
+        case .string:
+            break
+        }
+        switch name {
+        case "requirepass": requirePass = text
+        case "maxclients": maxClients = Int(number)
+        case "timeout": idleTimeout = Int(number)
+        case "proto-max-bulk-len": protoMaxBulkLength = Int(number)
+        case "client-query-buffer-limit": clientQueryBufferLimit = Int(number)
+        case "hz": hz = Int(number)
+        case "protected-mode": protectedMode = text.lowercased() == "yes"
+        case "maxmemory": maxMemory = Int(number)
+        case "maxmemory-policy": maxMemoryPolicy = text.lowercased()
+        case "lfu-log-factor": lfuLogFactor = Int(number)
+        case "lfu-decay-time": lfuDecayTime = Int(number)
+        default: return "can't set immutable config"
+        }
+        return nil
     }
 }

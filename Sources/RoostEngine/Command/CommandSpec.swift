@@ -26,13 +26,14 @@ public struct CommandFlags: OptionSet, Sendable, Hashable {
     public static let asking = CommandFlags(rawValue: 1 << 18)
     public static let protected = CommandFlags(rawValue: 1 << 19)
 
-    /// The names COMMAND INFO prints, in Redis's order.
+    /// The names COMMAND INFO prints, in Redis's order. `may_replicate` and `protected` are
+    /// deliberately absent: Redis 7.0 keeps them out of COMMAND INFO too.
     public static let names: [(CommandFlags, String)] = [
         (.write, "write"), (.readonly, "readonly"), (.denyoom, "denyoom"), (.admin, "admin"),
         (.pubsub, "pubsub"), (.noscript, "noscript"), (.blocking, "blocking"), (.loading, "loading"),
         (.stale, "stale"), (.skipMonitor, "skip_monitor"), (.skipSlowlog, "skip_slowlog"),
-        (.asking, "asking"), (.fast, "fast"), (.noAuth, "no_auth"), (.mayReplicate, "may_replicate"),
-        (.noMandatoryKeys, "no_mandatory_keys"), (.protected, "protected"), (.noMulti, "no_multi"),
+        (.asking, "asking"), (.fast, "fast"), (.noAuth, "no_auth"),
+        (.noMandatoryKeys, "no_mandatory_keys"), (.noMulti, "no_multi"),
         (.movableKeys, "movablekeys"), (.allowBusy, "allow_busy"),
     ]
 }
@@ -55,6 +56,51 @@ public struct KeyPositions: Sendable, Hashable {
     public static let one = KeyPositions(first: 1, last: 1, step: 1)
     /// Every argument from 1 on.
     public static let all = KeyPositions(first: 1, last: -1, step: 1)
+}
+
+/// A key specification, as Redis 7 declares one and COMMAND INFO reports it: where the search
+/// for keys begins, how keys are found from there, and flags describing the access.
+public struct KeySpec: Sendable, Hashable {
+    /// Where the search for keys begins.
+    public enum BeginSearch: Sendable, Hashable {
+        /// At a fixed argument index.
+        case index(Int)
+        /// After the first occurrence of `keyword`, searching from `startFrom` (negative: from the end).
+        case keyword(String, startFrom: Int)
+        /// Not describable; the command has its own key extraction.
+        case unknown
+    }
+
+    /// How keys are found once the search begins.
+    public enum FindKeys: Sendable, Hashable {
+        /// Keys up to `lastKey` (relative to the start; negative counts from the end), every
+        /// `keyStep` arguments; `limit` divides the remaining arguments when `lastKey` is -1.
+        case range(lastKey: Int, keyStep: Int, limit: Int)
+        /// The number of keys is at `keyNumIndex`; keys start at `firstKey`, every `keyStep`.
+        case keynum(keyNumIndex: Int, firstKey: Int, keyStep: Int)
+        /// Not describable.
+        case unknown
+    }
+
+    /// Flags as Redis prints them (`RW`, `RO`, `OW`, `RM`, `access`, `update`, `insert`, `delete`,
+    /// `not_key`, `incomplete`, `variable_flags`).
+    public var flags: [String]
+    /// Free-text notes, or nil.
+    public var notes: String?
+    public var beginSearch: BeginSearch
+    public var findKeys: FindKeys
+
+    public init(flags: [String], notes: String? = nil, beginSearch: BeginSearch, findKeys: FindKeys) {
+        self.flags = flags
+        self.notes = notes
+        self.beginSearch = beginSearch
+        self.findKeys = findKeys
+    }
+
+    /// A single key at argument `index`, e.g. GET's `KeySpec.single(1, flags: ["RO", "access"])`.
+    public static func single(_ index: Int, flags: [String]) -> KeySpec {
+        KeySpec(flags: flags, beginSearch: .index(index), findKeys: .range(lastKey: 0, keyStep: 1, limit: 0))
+    }
 }
 
 /// A command handler. It reads `context.arguments`, writes its reply through
@@ -81,13 +127,19 @@ public struct CommandSpec: Sendable {
     public let summary: String
     /// The implementation; nil for container commands (CONFIG, CLIENT…).
     public let handler: CommandHandler?
-    /// Subcommands of a container command, with `name` being the subcommand alone.
+    /// Subcommands of a container command, with `name` being the subcommand alone, in the order
+    /// Redis 7.0 lists them in COMMAND INFO.
     public let subcommands: [CommandSpec]
+    /// Key specifications, as COMMAND INFO reports them.
+    public let keySpecs: [KeySpec]
+    /// The complexity COMMAND DOCS reports; empty for none.
+    public let complexity: String
 
     public init(
         _ name: String, arity: Int, flags: CommandFlags = [], categories: [String] = [],
         keys: KeyPositions = .none, tips: [String] = [], group: String = "generic",
         since: String = "1.0.0", summary: String = "", subcommands: [CommandSpec] = [],
+        keySpecs: [KeySpec] = [], complexity: String = "",
         handler: CommandHandler? = nil
     ) {
         self.name = name
@@ -100,6 +152,8 @@ public struct CommandSpec: Sendable {
         self.since = since
         self.summary = summary
         self.subcommands = subcommands
+        self.keySpecs = keySpecs
+        self.complexity = complexity
         self.handler = handler
     }
 }

@@ -10,7 +10,7 @@ public struct CommandTable: Sendable {
 
     /// The table with every family Roost implements.
     public static let standard = CommandTable(
-        ConnectionCommands.specs + ServerCommands.specs + KeyCommands.specs + StringCommands.specs
+        ConnectionCommands.specs + ServerCommands.specs + CommandIntrospection.specs + KeyCommands.specs + StringCommands.specs
             + BitCommands.specs + PubSubCommands.specs + TransactionCommands.specs
     )
 

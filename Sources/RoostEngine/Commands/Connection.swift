@@ -1,17 +1,63 @@
 import NIOCore
+import RoostRESP
 
-/// Connection commands: PING, ECHO, QUIT, SELECT…
+/// Connection commands: PING, ECHO, QUIT, RESET, SELECT, SWAPDB, AUTH, HELLO and CLIENT.
 enum ConnectionCommands {
+    static let connection = ["fast", "connection"]
+    static let clientFlags: CommandFlags = [.noscript, .loading, .stale]
+    static let noAuthFlags: CommandFlags = [.noscript, .loading, .stale, .fast, .noAuth, .allowBusy]
+
     static let specs: [CommandSpec] = [
-        CommandSpec("ping", arity: -1, flags: [.fast, .stale, .loading], categories: ["fast", "connection"],
-                    group: "connection", summary: "Returns the server's liveliness response.", handler: ping),
-        CommandSpec("echo", arity: 2, flags: [.fast, .stale, .loading], categories: ["fast", "connection"],
-                    group: "connection", summary: "Returns the given string.", handler: echo),
-        CommandSpec("quit", arity: -1, flags: [.allowBusy, .noAuth, .fast, .stale, .loading, .noscript],
-                    categories: ["fast", "connection"], group: "connection",
-                    summary: "Closes the connection.", handler: quit),
-        CommandSpec("select", arity: 2, flags: [.loading, .stale, .fast], categories: ["fast", "connection"],
-                    group: "connection", since: "1.0.0", summary: "Changes the selected database.", handler: select),
+        CommandSpec("ping", arity: -1, flags: [.fast], categories: connection,
+                    tips: ["request_policy:all_shards", "response_policy:all_succeeded"], group: "connection",
+                    summary: "Ping the server", complexity: "O(1)", handler: ping),
+        CommandSpec("echo", arity: 2, flags: [.loading, .stale, .fast], categories: connection,
+                    group: "connection", summary: "Echo the given string", complexity: "O(1)", handler: echo),
+        CommandSpec("quit", arity: -1, flags: noAuthFlags, categories: connection, group: "connection",
+                    summary: "Close the connection", complexity: "O(1)", handler: quit),
+        CommandSpec("reset", arity: 1, flags: noAuthFlags, categories: connection, group: "connection",
+                    since: "6.2.0", summary: "Reset the connection", complexity: "O(1)", handler: reset),
+        CommandSpec("select", arity: 2, flags: [.loading, .stale, .fast], categories: connection,
+                    group: "connection", summary: "Change the selected database for the current connection",
+                    complexity: "O(1)", handler: select),
+        CommandSpec("swapdb", arity: 3, flags: [.write, .fast], categories: ["keyspace", "write", "fast", "dangerous"],
+                    group: "server", since: "4.0.0", summary: "Swaps two Redis databases",
+                    complexity: "O(N) where N is the count of clients watching or blocking on keys from both databases.",
+                    handler: swapdb),
+        CommandSpec("auth", arity: -2, flags: noAuthFlags, categories: connection, group: "connection",
+                    summary: "Authenticate to the server",
+                    complexity: "O(N) where N is the number of passwords defined for the user", handler: auth),
+        CommandSpec("hello", arity: -1, flags: noAuthFlags, categories: connection, group: "connection",
+                    since: "6.0.0", summary: "Handshake with Redis", complexity: "O(1)", handler: hello),
+        CommandSpec("client", arity: -2, categories: ["slow"], group: "connection", since: "2.4.0",
+                    summary: "A container for client connection commands", subcommands: clientSubcommands,
+                    complexity: "Depends on subcommand."),
+    ]
+
+    static let clientSubcommands: [CommandSpec] = [
+        CommandSpec("setname", arity: 3, flags: clientFlags, categories: ["slow", "connection"], group: "connection",
+                    since: "2.6.9", summary: "Set the current connection name", complexity: "O(1)", handler: clientSetName),
+        CommandSpec("id", arity: 2, flags: clientFlags, categories: ["slow", "connection"], group: "connection",
+                    since: "5.0.0", summary: "Returns the client ID for the current connection", complexity: "O(1)",
+                    handler: clientID),
+        CommandSpec("getname", arity: 2, flags: clientFlags, categories: ["slow", "connection"], group: "connection",
+                    since: "2.6.9", summary: "Get the current connection name", complexity: "O(1)",
+                    handler: clientGetName),
+        CommandSpec("info", arity: 2, flags: clientFlags, categories: ["slow", "connection"],
+                    tips: ["nondeterministic_output"], group: "connection", since: "6.2.0",
+                    summary: "Returns information about the current client connection.", complexity: "O(1)",
+                    handler: clientInfo),
+        CommandSpec("help", arity: 2, flags: [.loading, .stale], categories: ["slow", "connection"],
+                    group: "connection", since: "5.0.0", summary: "Show helpful text about the different subcommands",
+                    complexity: "O(1)", handler: clientHelp),
+        CommandSpec("list", arity: -2, flags: [.admin, .noscript, .loading, .stale],
+                    categories: ["admin", "slow", "dangerous", "connection"], tips: ["nondeterministic_output"],
+                    group: "connection", since: "2.4.0", summary: "Get the list of client connections",
+                    complexity: "O(N) where N is the number of client connections", handler: clientList),
+        CommandSpec("kill", arity: -3, flags: [.admin, .noscript, .loading, .stale],
+                    categories: ["admin", "slow", "dangerous", "connection"], group: "connection", since: "2.4.0",
+                    summary: "Kill the connection of a client",
+                    complexity: "O(N) where N is the number of client connections", handler: clientKill),
     ]
 
     static func ping(_ c: CommandContext) throws(RedisError) {
@@ -34,11 +80,360 @@ enum ConnectionCommands {
         c.client.closeAfterReply = true
     }
 
+    /// RESET: leaves MULTI, drops watches and subscriptions, selects database 0, goes back to
+    /// RESP2, clears the name and, when a password is required, the authentication.
+    static func reset(_ c: CommandContext) throws(RedisError) {
+        let client = c.client
+        client.transaction = nil
+        TransactionCommands.unwatchAll(engine: c.engine, client: client)
+        client.watchedKeys.removeAll()
+        client.watchDirty = false
+        PubSubCommands.unsubscribeAll(engine: c.engine, client: client)
+        client.channels.removeAll()
+        client.patterns.removeAll()
+        client.database = c.engine.databases[0]
+        client.reply.protocolVersion = 2
+        client.name = nil
+        client.isAuthenticated = c.engine.configuration.requirePass.isEmpty
+        c.reply.status("RESET")
+    }
+
+    /// A C `int` argument, as `getIntFromObjectOrReply` reads one.
+    static func int32(_ c: CommandContext, _ index: Int) -> Int? {
+        guard let v = RedisInteger.parse(c.arguments[index]), v >= Int64(Int32.min), v <= Int64(Int32.max) else {
+            return nil
+        }
+        return Int(v)
+    }
+
     static func select(_ c: CommandContext) throws(RedisError) {
-        guard let index = Int(exactly: (try? c.integer(1)) ?? -1) else { throw .dbIndexOutOfRange }
-        guard let _ = try? c.integer(1) else { throw RedisError("ERR value is not an integer or out of range") }
+        guard RedisInteger.parse(c.arguments[1]) != nil else { throw .notInteger }
+        guard let index = int32(c, 1) else { throw .intOutOfRange }
         guard index >= 0 && index < c.engine.databases.count else { throw .dbIndexOutOfRange }
         c.client.database = c.engine.databases[index]
         c.reply.ok()
+    }
+
+    static func swapdb(_ c: CommandContext) throws(RedisError) {
+        guard let a = int32(c, 1) else { throw .invalidFirstDB }
+        guard let b = int32(c, 2) else { throw .invalidSecondDB }
+        let n = c.engine.databases.count
+        guard a >= 0 && a < n && b >= 0 && b < n else { throw .dbIndexOutOfRange }
+        if a != b {
+            c.engine.signalSwappedDatabases(a, b)
+            c.engine.swapDatabases(a, b)
+        }
+        c.reply.ok()
+    }
+
+    /// Checks a username and password against the default user, the only user Roost has.
+    static func credentialsMatch(_ engine: Engine, user: ByteBuffer, password: ByteBuffer) -> Bool {
+        guard user.readableBytesView.elementsEqual("default".utf8) else { return false }
+        let required = engine.configuration.requirePass
+        return required.isEmpty || password.readableBytesView.elementsEqual(required.utf8)
+    }
+
+    static func auth(_ c: CommandContext) throws(RedisError) {
+        if c.count > 3 { throw .syntax }
+        var user = ByteBuffer(string: "default")
+        let password: ByteBuffer
+        if c.count == 2 {
+            if c.engine.configuration.requirePass.isEmpty { throw .authWithoutPassword }
+            password = c.arguments[1]
+        } else {
+            user = c.arguments[1]
+            password = c.arguments[2]
+        }
+        guard credentialsMatch(c.engine, user: user, password: password) else { throw .wrongPass }
+        c.client.isAuthenticated = true
+        c.reply.ok()
+    }
+
+    /// Whether `name` is acceptable to CLIENT SETNAME: printable ASCII without spaces.
+    static func validClientName(_ name: ByteBuffer) -> Bool {
+        name.readableBytesView.allSatisfy { $0 >= 0x21 && $0 <= 0x7E }
+    }
+
+    static func hello(_ c: CommandContext) throws(RedisError) {
+        var version: Int?
+        if c.count >= 2 {
+            guard let v = RedisInteger.parse(c.arguments[1]) else { throw .protocolNotInteger }
+            guard v == 2 || v == 3 else { throw .noProto }
+            version = Int(v)
+        }
+        var credentials: (ByteBuffer, ByteBuffer)?
+        var newName: ByteBuffer?
+        var j = 2
+        while j < c.count {
+            let more = c.count - 1 - j
+            if c.argument(j, is: "auth") && more >= 2 {
+                credentials = (c.arguments[j + 1], c.arguments[j + 2])
+                j += 3
+            } else if c.argument(j, is: "setname") && more >= 1 {
+                guard validClientName(c.arguments[j + 1]) else { throw .badClientName }
+                newName = c.arguments[j + 1]
+                j += 2
+            } else {
+                throw .helloSyntax(Engine.cString(c.arguments[j], limit: Int.max))
+            }
+        }
+        if let (user, password) = credentials {
+            guard credentialsMatch(c.engine, user: user, password: password) else { throw .wrongPass }
+            c.client.isAuthenticated = true
+        }
+        guard c.client.isAuthenticated else { throw .helloNoAuth }
+        if let newName { c.client.name = newName.readableBytes == 0 ? nil : Array(newName.readableBytesView) }
+        if let version { c.reply.protocolVersion = version }
+        c.reply.mapHeader(7)
+        c.reply.bulk("server")
+        c.reply.bulk("redis")
+        c.reply.bulk("version")
+        c.reply.bulk(string: Engine.redisVersion)
+        c.reply.bulk("proto")
+        c.reply.integer(c.reply.protocolVersion)
+        c.reply.bulk("id")
+        c.reply.integer(c.client.id)
+        c.reply.bulk("mode")
+        c.reply.bulk("standalone")
+        c.reply.bulk("role")
+        c.reply.bulk("master")
+        c.reply.bulk("modules")
+        c.reply.arrayHeader(0)
+    }
+
+    // MARK: CLIENT
+
+    static func clientID(_ c: CommandContext) throws(RedisError) {
+        c.reply.integer(c.client.id)
+    }
+
+    static func clientSetName(_ c: CommandContext) throws(RedisError) {
+        let name = c.arguments[2]
+        guard validClientName(name) else { throw .badClientName }
+        c.client.name = name.readableBytes == 0 ? nil : Array(name.readableBytesView)
+        c.reply.ok()
+    }
+
+    static func clientGetName(_ c: CommandContext) throws(RedisError) {
+        if let name = c.client.name { c.reply.bulk(name) } else { c.reply.nullBulk() }
+    }
+
+    static func clientInfo(_ c: CommandContext) throws(RedisError) {
+        var line = describe(c.client, engine: c.engine)
+        line.append(UInt8(ascii: "\n"))
+        c.reply.verbatim(String(decoding: line, as: UTF8.self))
+    }
+
+    /// A client's type for the TYPE filter of CLIENT LIST and CLIENT KILL.
+    enum ClientType { case normal, master, replica, pubsub }
+
+    static func clientType(_ c: CommandContext, _ index: Int) throws(RedisError) -> ClientType {
+        let arg = c.arguments[index]
+        if arg.equalsCaseInsensitive("normal") { return .normal }
+        if arg.equalsCaseInsensitive("master") { return .master }
+        if arg.equalsCaseInsensitive("replica") || arg.equalsCaseInsensitive("slave") { return .replica }
+        if arg.equalsCaseInsensitive("pubsub") { return .pubsub }
+        throw .unknownClientType(Engine.cString(arg, limit: Int.max))
+    }
+
+    static func type(of client: Client) -> ClientType { client.isSubscribed ? .pubsub : .normal }
+
+    static func clientList(_ c: CommandContext) throws(RedisError) {
+        var selected = c.engine.clients.values.sorted { $0.id < $1.id }
+        if c.count == 4 && c.argument(2, is: "type") {
+            let wanted = try clientType(c, 3)
+            selected = selected.filter { type(of: $0) == wanted }
+        } else if c.count > 3 && c.argument(2, is: "id") {
+            var ids: [Int64] = []
+            for i in 3..<c.count {
+                guard let id = RedisInteger.parse(c.arguments[i]) else { throw .invalidClientID }
+                ids.append(id)
+            }
+            selected = ids.compactMap { $0 > 0 ? c.engine.clients[$0] : nil }
+        } else if c.count != 2 {
+            throw .syntax
+        }
+        var out: [UInt8] = []
+        for client in selected {
+            out += describe(client, engine: c.engine)
+            out.append(UInt8(ascii: "\n"))
+        }
+        c.reply.verbatim(String(decoding: out, as: UTF8.self))
+    }
+
+    /// One CLIENT LIST line, without the newline, in Redis 7.0's field order.
+    static func describe(_ client: Client, engine: Engine) -> [UInt8] {
+        var flags = ""
+        if client.transaction != nil { flags += "x" }
+        if client.isSubscribed { flags += "P" }
+        if client.closeAfterReply { flags += "c" }
+        if flags.isEmpty { flags = "N" }
+        let now = engine.now
+        let multi = client.transaction.map { $0.commands.count } ?? -1
+        var s: [UInt8] = []
+        func field(_ name: String, _ value: String) {
+            if !s.isEmpty { s.append(UInt8(ascii: " ")) }
+            s += name.utf8
+            s.append(UInt8(ascii: "="))
+            s += value.utf8
+        }
+        field("id", String(client.id))
+        field("addr", client.address)
+        field("laddr", client.localAddress)
+        field("fd", String(client.fileDescriptor))
+        s += " name=".utf8
+        s += client.name ?? []
+        field("age", String((now - client.createdAt) / 1000))
+        field("idle", String((now - client.lastInteraction) / 1000))
+        field("flags", flags)
+        field("db", String(client.database.index))
+        field("sub", String(client.channels.count))
+        field("psub", String(client.patterns.count))
+        field("ssub", "0")
+        field("multi", String(multi))
+        field("qbuf", "0")
+        field("qbuf-free", "0")
+        field("argv-mem", "0")
+        field("multi-mem", "0")
+        field("obl", "0")
+        field("oll", "0")
+        field("omem", "0")
+        field("tot-mem", "0")
+        field("events", "r")
+        field("cmd", client.lastCommand)
+        field("user", "default")
+        field("redir", "-1")
+        field("resp", String(client.reply.protocolVersion))
+        return s
+    }
+
+    static func clientKill(_ c: CommandContext) throws(RedisError) {
+        if c.count == 3 {
+            // Old form: CLIENT KILL ip:port.
+            let addr = String(decoding: c.arguments[2].readableBytesView, as: UTF8.self)
+            guard let target = c.engine.clients.values.first(where: { $0.address == addr }) else {
+                throw .noSuchClient
+            }
+            kill(target, by: c)
+            c.reply.ok()
+            return
+        }
+        var id: Int64?
+        var type: ClientType?
+        var addr: String?
+        var laddr: String?
+        var user: ByteBuffer?
+        var skipMe = true
+        var i = 2
+        while i < c.count {
+            guard i + 1 < c.count else { throw .syntax }
+            let value = c.arguments[i + 1]
+            if c.argument(i, is: "id") {
+                guard let v = RedisInteger.parse(value), v > 0 else { throw .clientIDNotPositive }
+                id = v
+            } else if c.argument(i, is: "type") {
+                type = try clientType(c, i + 1)
+            } else if c.argument(i, is: "addr") {
+                addr = String(decoding: value.readableBytesView, as: UTF8.self)
+            } else if c.argument(i, is: "laddr") {
+                laddr = String(decoding: value.readableBytesView, as: UTF8.self)
+            } else if c.argument(i, is: "user") {
+                guard value.readableBytesView.elementsEqual("default".utf8) else {
+                    throw RedisError.format("No such user '\(Engine.cString(value, limit: Int.max))'")
+                }
+                user = value
+            } else if c.argument(i, is: "skipme") {
+                if value.equalsCaseInsensitive("yes") {
+                    skipMe = true
+                } else if value.equalsCaseInsensitive("no") {
+                    skipMe = false
+                } else {
+                    throw .syntax
+                }
+            } else {
+                throw .syntax
+            }
+            i += 2
+        }
+        var killed = 0
+        for target in c.engine.clients.values.sorted(by: { $0.id < $1.id }) {
+            if let addr, target.address != addr { continue }
+            if let laddr, target.localAddress != laddr { continue }
+            if let type, self.type(of: target) != type { continue }
+            if let id, target.id != id { continue }
+            if let user, !user.readableBytesView.elementsEqual("default".utf8) { continue }
+            if target === c.client && skipMe { continue }
+            kill(target, by: c)
+            killed += 1
+        }
+        c.reply.integer(killed)
+    }
+
+    /// Marks `target` to be closed. Another client's connection is closed by the delivery step
+    /// after this batch; the caller's own connection closes after this reply.
+    static func kill(_ target: Client, by c: CommandContext) {
+        target.closeAfterReply = true
+        if target !== c.client { c.engine.scheduleDelivery(to: target) }
+    }
+
+    static let clientHelpLines: [String] = [
+        "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "CACHING (YES|NO)",
+        "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+        "GETREDIR",
+        "    Return the client ID we are redirecting to when tracking is enabled.",
+        "GETNAME",
+        "    Return the name of the current connection.",
+        "ID",
+        "    Return the ID of the current connection.",
+        "INFO",
+        "    Return information about the current client connection.",
+        "KILL <ip:port>",
+        "    Kill connection made from <ip:port>.",
+        "KILL <option> <value> [<option> <value> [...]]",
+        "    Kill connections. Options are:",
+        "    * ADDR (<ip:port>|<unixsocket>:0)",
+        "      Kill connections made from the specified address",
+        "    * LADDR (<ip:port>|<unixsocket>:0)",
+        "      Kill connections made to specified local address",
+        "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+        "      Kill connections by type.",
+        "    * USER <username>",
+        "      Kill connections authenticated by <username>.",
+        "    * SKIPME (YES|NO)",
+        "      Skip killing current connection (default: yes).",
+        "LIST [options ...]",
+        "    Return information about client connections. Options:",
+        "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+        "      Return clients of specified type.",
+        "UNPAUSE",
+        "    Stop the current client pause, resuming traffic.",
+        "PAUSE <timeout> [WRITE|ALL]",
+        "    Suspend all, or just write, clients for <timeout> milliseconds.",
+        "REPLY (ON|OFF|SKIP)",
+        "    Control the replies sent to the current connection.",
+        "SETNAME <name>",
+        "    Assign the name <name> to the current connection.",
+        "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+        "    Unblock the specified blocked client.",
+        "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+        "         [OPTIN] [OPTOUT] [NOLOOP]",
+        "    Control server assisted client side caching.",
+        "TRACKINGINFO",
+        "    Report tracking status for the current connection.",
+        "NO-EVICT (ON|OFF)",
+        "    Protect current client connection from eviction.",
+        "HELP",
+        "    Prints this help.",
+    ]
+
+    static func clientHelp(_ c: CommandContext) throws(RedisError) {
+        writeHelp(c, clientHelpLines)
+    }
+
+    /// Writes a HELP reply: an array of status lines.
+    static func writeHelp(_ c: CommandContext, _ lines: [String]) {
+        c.reply.arrayHeader(lines.count)
+        for line in lines { c.reply.status(line) }
     }
 }

@@ -1,0 +1,370 @@
+import NIOCore
+import RoostRESP
+
+/// COMMAND and its subcommands: everything they report comes from the one command table.
+enum CommandIntrospection {
+    static let flags: CommandFlags = [.loading, .stale]
+    static let categories = ["slow", "connection"]
+    static let unorderedOutput = ["nondeterministic_output_order"]
+
+    static let specs: [CommandSpec] = [
+        CommandSpec("command", arity: -1, flags: flags, categories: categories, tips: unorderedOutput,
+                    group: "server", since: "2.8.13", summary: "Get array of Redis command details",
+                    subcommands: subcommands,
+                    complexity: "O(N) where N is the total number of Redis commands", handler: all),
+    ]
+
+    /// COMMAND's subcommands, in the order Redis 7.0 lists them.
+    static let subcommands: [CommandSpec] = [
+        CommandSpec("getkeysandflags", arity: -4, flags: flags, categories: categories, group: "server",
+                    since: "7.0.0", summary: "Extract keys and access flags given a full Redis command",
+                    complexity: "O(N) where N is the number of arguments to the command", handler: getKeysAndFlags),
+        CommandSpec("docs", arity: -2, flags: flags, categories: categories, tips: unorderedOutput, group: "server",
+                    since: "7.0.0", summary: "Get array of specific Redis command documentation",
+                    complexity: "O(N) where N is the number of commands to look up", handler: docs),
+        CommandSpec("count", arity: 2, flags: flags, categories: categories, group: "server", since: "2.8.13",
+                    summary: "Get total number of Redis commands", complexity: "O(1)", handler: count),
+        CommandSpec("info", arity: -2, flags: flags, categories: categories, tips: unorderedOutput, group: "server",
+                    since: "2.8.13", summary: "Get array of specific Redis command details, or all when no argument is given.",
+                    complexity: "O(N) where N is the number of commands to look up", handler: info),
+        CommandSpec("help", arity: 2, flags: flags, categories: categories, group: "server", since: "5.0.0",
+                    summary: "Show helpful text about the different subcommands", complexity: "O(1)", handler: help),
+        CommandSpec("list", arity: -2, flags: flags, categories: categories, tips: unorderedOutput, group: "server",
+                    since: "7.0.0", summary: "Get an array of Redis command names",
+                    complexity: "O(N) where N is the total number of Redis commands", handler: list),
+        CommandSpec("getkeys", arity: -4, flags: flags, categories: categories, group: "server", since: "2.8.13",
+                    summary: "Extract keys given a full Redis command",
+                    complexity: "O(N) where N is the number of arguments to the command", handler: getKeys),
+    ]
+
+    // MARK: Lookup
+
+    /// The command or subcommand named by a full name (`get`, `config|get`), ignoring case.
+    static func lookup(_ table: CommandTable, fullName: ByteBuffer) -> (CommandSpec, String)? {
+        let bytes = Array(fullName.readableBytesView)
+        if let bar = bytes.firstIndex(of: UInt8(ascii: "|")) {
+            guard let parent = table.lookup(ByteBuffer(bytes: bytes[..<bar])),
+                  let sub = CommandTable.subcommand(of: parent, named: ByteBuffer(bytes: bytes[(bar + 1)...]))
+            else { return nil }
+            return (sub, "\(parent.name)|\(sub.name)")
+        }
+        guard let spec = table.lookup(fullName) else { return nil }
+        return (spec, spec.name)
+    }
+
+    // MARK: COMMAND, COMMAND INFO, COMMAND COUNT
+
+    static func all(_ c: CommandContext) throws(RedisError) {
+        let commands = c.engine.commandTable.commands
+        c.reply.arrayHeader(commands.count)
+        for spec in commands { writeInfo(c.reply, spec, fullName: spec.name) }
+    }
+
+    static func count(_ c: CommandContext) throws(RedisError) {
+        c.reply.integer(c.engine.commandTable.commands.count)
+    }
+
+    static func info(_ c: CommandContext) throws(RedisError) {
+        if c.count == 2 { return try all(c) }
+        c.reply.arrayHeader(c.count - 2)
+        for i in 2..<c.count {
+            if let (spec, name) = lookup(c.engine.commandTable, fullName: c.arguments[i]) {
+                writeInfo(c.reply, spec, fullName: name)
+            } else {
+                c.reply.nullBulk()
+            }
+        }
+    }
+
+    /// One COMMAND INFO entry, laid out as Redis 7.0 lays it out.
+    static func writeInfo(_ r: ReplyWriter, _ spec: CommandSpec, fullName: String) {
+        r.arrayHeader(10)
+        r.bulk(string: fullName)
+        r.integer(spec.arity)
+        let flagNames = CommandFlags.names.filter { spec.flags.contains($0.0) }
+        r.setHeader(flagNames.count)
+        for (_, name) in flagNames { r.status(name) }
+        r.integer(spec.keys.first)
+        r.integer(spec.keys.last)
+        r.integer(spec.keys.step)
+        r.setHeader(spec.categories.count)
+        for category in spec.categories { r.status("@" + category) }
+        r.setHeader(spec.tips.count)
+        for tip in spec.tips { r.bulk(string: tip) }
+        // Redis writes key specs as a set, and subcommands as a set when there are none.
+        r.setHeader(spec.keySpecs.count)
+        for keySpec in spec.keySpecs { writeKeySpec(r, keySpec) }
+        if spec.subcommands.isEmpty { r.setHeader(0) } else { r.arrayHeader(spec.subcommands.count) }
+        for sub in spec.subcommands { writeInfo(r, sub, fullName: "\(fullName)|\(sub.name)") }
+    }
+
+    static func writeKeySpec(_ r: ReplyWriter, _ k: KeySpec) {
+        r.mapHeader(k.notes == nil ? 3 : 4)
+        if let notes = k.notes {
+            r.bulk("notes")
+            r.bulk(string: notes)
+        }
+        r.bulk("flags")
+        r.setHeader(k.flags.count)
+        for flag in k.flags { r.status(flag) }
+        r.bulk("begin_search")
+        r.mapHeader(2)
+        r.bulk("type")
+        switch k.beginSearch {
+        case .index(let index):
+            r.bulk("index")
+            r.bulk("spec")
+            r.mapHeader(1)
+            r.bulk("index")
+            r.integer(index)
+        case .keyword(let keyword, let startFrom):
+            r.bulk("keyword")
+            r.bulk("spec")
+            r.mapHeader(2)
+            r.bulk("keyword")
+            r.bulk(string: keyword)
+            r.bulk("startfrom")
+            r.integer(startFrom)
+        case .unknown:
+            r.bulk("unknown")
+            r.bulk("spec")
+            r.mapHeader(0)
+        }
+        r.bulk("find_keys")
+        r.mapHeader(2)
+        r.bulk("type")
+        switch k.findKeys {
+        case .range(let lastKey, let keyStep, let limit):
+            r.bulk("range")
+            r.bulk("spec")
+            r.mapHeader(3)
+            r.bulk("lastkey")
+            r.integer(lastKey)
+            r.bulk("keystep")
+            r.integer(keyStep)
+            r.bulk("limit")
+            r.integer(limit)
+        case .keynum(let keyNumIndex, let firstKey, let keyStep):
+            r.bulk("keynum")
+            r.bulk("spec")
+            r.mapHeader(3)
+            r.bulk("keynumidx")
+            r.integer(keyNumIndex)
+            r.bulk("firstkey")
+            r.integer(firstKey)
+            r.bulk("keystep")
+            r.integer(keyStep)
+        case .unknown:
+            r.bulk("unknown")
+            r.bulk("spec")
+            r.mapHeader(0)
+        }
+    }
+
+    // MARK: COMMAND DOCS
+
+    static func docs(_ c: CommandContext) throws(RedisError) {
+        var found: [(CommandSpec, String)] = []
+        if c.count == 2 {
+            found = c.engine.commandTable.commands.map { ($0, $0.name) }
+        } else {
+            for i in 2..<c.count {
+                if let hit = lookup(c.engine.commandTable, fullName: c.arguments[i]) { found.append(hit) }
+            }
+        }
+        c.reply.mapHeader(found.count)
+        for (spec, name) in found {
+            c.reply.bulk(string: name)
+            writeDocs(c.reply, spec, fullName: name)
+        }
+    }
+
+    static func writeDocs(_ r: ReplyWriter, _ spec: CommandSpec, fullName: String) {
+        var fields = 3
+        if !spec.complexity.isEmpty { fields += 1 }
+        if !spec.subcommands.isEmpty { fields += 1 }
+        r.mapHeader(fields)
+        r.bulk("summary")
+        r.bulk(string: spec.summary)
+        r.bulk("since")
+        r.bulk(string: spec.since)
+        r.bulk("group")
+        r.bulk(string: spec.group)
+        if !spec.complexity.isEmpty {
+            r.bulk("complexity")
+            r.bulk(string: spec.complexity)
+        }
+        if !spec.subcommands.isEmpty {
+            r.bulk("subcommands")
+            r.mapHeader(spec.subcommands.count)
+            for sub in spec.subcommands {
+                let name = "\(fullName)|\(sub.name)"
+                r.bulk(string: name)
+                writeDocs(r, sub, fullName: name)
+            }
+        }
+    }
+
+    // MARK: COMMAND LIST
+
+    static func list(_ c: CommandContext) throws(RedisError) {
+        var names: [String] = []
+        for spec in c.engine.commandTable.commands {
+            names.append(spec.name)
+            for sub in spec.subcommands { names.append("\(spec.name)|\(sub.name)") }
+        }
+        if c.count == 5 && c.argument(2, is: "filterby") {
+            let value = c.bytes(4)
+            if c.argument(3, is: "module") {
+                names = []
+            } else if c.argument(3, is: "aclcat") {
+                let category = String(decoding: value, as: UTF8.self).lowercased()
+                names = names.filter { name in
+                    guard let (spec, _) = lookup(c.engine.commandTable, fullName: ByteBuffer(string: name)) else {
+                        return false
+                    }
+                    return spec.categories.contains(category)
+                }
+            } else if c.argument(3, is: "pattern") {
+                names = names.filter { ConfigGlob.matches(pattern: value, Array($0.utf8), ignoringCase: true) }
+            } else {
+                throw .syntax
+            }
+        } else if c.count != 2 {
+            throw .syntax
+        }
+        c.reply.arrayHeader(names.count)
+        for name in names { c.reply.bulk(string: name) }
+    }
+
+    // MARK: COMMAND GETKEYS
+
+    static func getKeys(_ c: CommandContext) throws(RedisError) {
+        let keys = try extractKeys(c)
+        c.reply.arrayHeader(keys.count)
+        for (index, _) in keys { c.reply.bulk(c.arguments[index]) }
+    }
+
+    static func getKeysAndFlags(_ c: CommandContext) throws(RedisError) {
+        let keys = try extractKeys(c)
+        c.reply.arrayHeader(keys.count)
+        for (index, flags) in keys {
+            c.reply.arrayHeader(2)
+            c.reply.bulk(c.arguments[index])
+            c.reply.setHeader(flags.count)
+            for flag in flags { c.reply.status(flag) }
+        }
+    }
+
+    /// The keys of the command held in arguments 2…, as (argument index, key-spec flags).
+    static func extractKeys(_ c: CommandContext) throws(RedisError) -> [(Int, [String])] {
+        let args = Array(c.arguments[2...])
+        guard case .success(let resolved) = c.engine.resolve(args) else { throw .invalidCommandSpecified }
+        let spec = resolved.spec
+        guard !spec.keySpecs.isEmpty || spec.keys.first != 0 else { throw .commandHasNoKeys }
+        let argc = args.count
+        if (spec.arity > 0 && spec.arity != argc) || argc < -spec.arity { throw .invalidCommandArgumentCount }
+        var keys: [(Int, [String])] = []
+        if spec.keySpecs.isEmpty {
+            let k = spec.keys
+            let last = k.last < 0 ? argc + k.last : k.last
+            var i = k.first
+            while i <= last && i < argc {
+                keys.append((i + 2, []))
+                i += Swift.max(k.step, 1)
+            }
+        } else {
+            for keySpec in spec.keySpecs {
+                for index in keyIndexes(keySpec, args) { keys.append((index + 2, keySpec.flags)) }
+            }
+        }
+        if keys.isEmpty {
+            if spec.flags.contains(.noMandatoryKeys) { return [] }
+            throw .invalidCommandArguments
+        }
+        return keys
+    }
+
+    /// The argument indexes a key spec designates in `args` (the command name at index 0).
+    static func keyIndexes(_ k: KeySpec, _ args: [ByteBuffer]) -> [Int] {
+        let argc = args.count
+        var first: Int
+        switch k.beginSearch {
+        case .index(let index):
+            first = index
+        case .keyword(let keyword, let startFrom):
+            let start = startFrom >= 0 ? startFrom : argc + startFrom
+            let end = startFrom >= 0 ? argc - 1 : 0
+            let step = startFrom >= 0 ? 1 : -1
+            var found: Int?
+            var i = start
+            while i >= 0 && i < argc && (step > 0 ? i <= end : i >= end) {
+                if args[i].readableBytesView.elementsEqual(keyword.utf8, by: { Glob0.lower($0) == Glob0.lower($1) }) {
+                    found = i
+                    break
+                }
+                i += step
+            }
+            guard let found else { return [] }
+            first = found + 1
+        case .unknown:
+            return []
+        }
+        switch k.findKeys {
+        case .range(let lastKey, let keyStep, let limit):
+            var last: Int
+            if lastKey >= 0 {
+                last = first + lastKey
+            } else if limit > 1 {
+                last = first + (argc - first) / limit - 1
+            } else {
+                last = argc + lastKey
+            }
+            last = Swift.min(last, argc - 1)
+            var out: [Int] = []
+            var i = first
+            while i <= last { out.append(i); i += Swift.max(keyStep, 1) }
+            return out
+        case .keynum(let keyNumIndex, let firstKey, let keyStep):
+            let at = first + keyNumIndex
+            guard at < argc, let n = RedisInteger.parse(args[at]), n >= 0 else { return [] }
+            let start = first + firstKey
+            var out: [Int] = []
+            var i = start
+            while out.count < Int(n) && i < argc { out.append(i); i += Swift.max(keyStep, 1) }
+            return out
+        case .unknown:
+            return []
+        }
+    }
+
+    enum Glob0 {
+        static func lower(_ c: UInt8) -> UInt8 { c >= 65 && c <= 90 ? c | 0x20 : c }
+    }
+
+    static func help(_ c: CommandContext) throws(RedisError) {
+        ConnectionCommands.writeHelp(c, [
+            "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "(no subcommand)",
+            "    Return details about all Redis commands.",
+            "COUNT",
+            "    Return the total number of commands in this Redis server.",
+            "LIST",
+            "    Return a list of all commands in this Redis server.",
+            "INFO [<command-name> ...]",
+            "    Return details about multiple Redis commands.",
+            "    If no command names are given, documentation details for all",
+            "    commands are returned.",
+            "DOCS [<command-name> ...]",
+            "    Return documentation details about multiple Redis commands.",
+            "    If no command names are given, documentation details for all",
+            "    commands are returned.",
+            "GETKEYS <full-command>",
+            "    Return the keys from a full Redis command.",
+            "GETKEYSANDFLAGS <full-command>",
+            "    Return the keys and the access flags from a full Redis command.",
+            "HELP",
+            "    Prints this help.",
+        ])
+    }
+}

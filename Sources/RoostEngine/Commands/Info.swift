@@ -1,0 +1,160 @@
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The text INFO replies with. Every figure is one Roost really measures; fields Redis reports
+/// but Roost has no honest value for are left out rather than invented.
+enum ServerInfo {
+    /// The sections INFO prints by default (and for `default`), in Redis's order.
+    static let defaultSections = ["server", "clients", "memory", "persistence", "stats", "keyspace"]
+
+    /// The INFO text for the requested section names (already lowercased).
+    static func text(engine: Engine, sections requested: [String]) -> String {
+        var wanted: [String] = []
+        if requested.isEmpty {
+            wanted = defaultSections
+        } else {
+            for name in requested {
+                switch name {
+                case "default", "all", "everything":
+                    wanted += defaultSections
+                default:
+                    wanted.append(name)
+                }
+            }
+        }
+        var out = ""
+        for section in defaultSections where wanted.contains(section) {
+            let lines = fields(section, engine: engine)
+            if !out.isEmpty { out += "\r\n" }
+            out += "# " + section.prefix(1).uppercased() + section.dropFirst() + "\r\n"
+            for (name, value) in lines { out += "\(name):\(value)\r\n" }
+        }
+        return out
+    }
+
+    static func fields(_ section: String, engine: Engine) -> [(String, String)] {
+        let now = Engine.clock()
+        switch section {
+        case "server":
+            let uptime = (now - engine.startTime) / 1000
+            var result: [(String, String)] = [
+                ("redis_version", Engine.redisVersion),
+                ("roost_version", Engine.version),
+                ("redis_mode", "standalone"),
+            ]
+            if let os = operatingSystem() { result.append(("os", os)) }
+            result += [
+                ("arch_bits", String(MemoryLayout<Int>.size * 8)),
+                ("process_id", String(getpid())),
+                ("tcp_port", String(engine.configuration.port)),
+                ("server_time_usec", String(Engine.clockMicroseconds())),
+                ("uptime_in_seconds", String(uptime)),
+                ("uptime_in_days", String(uptime / 86400)),
+                ("hz", String(engine.configuration.hz)),
+                ("configured_hz", String(engine.configuration.hz)),
+            ]
+            return result
+        case "clients":
+            let pubsub = engine.clients.values.filter { $0.isSubscribed }.count
+            return [
+                ("connected_clients", String(engine.clients.count)),
+                ("maxclients", String(engine.configuration.maxClients)),
+                ("pubsub_clients", String(pubsub)),
+            ]
+        case "memory":
+            var result: [(String, String)] = []
+            // Roost's figure for used memory is the process's resident set size.
+            if let rss = residentBytes() {
+                result.append(("used_memory", String(rss)))
+                result.append(("used_memory_human", human(rss)))
+                result.append(("used_memory_rss", String(rss)))
+                result.append(("used_memory_rss_human", human(rss)))
+            }
+            let max = Int64(engine.configuration.maxMemory)
+            result.append(("maxmemory", String(max)))
+            result.append(("maxmemory_human", human(max)))
+            result.append(("maxmemory_policy", engine.configuration.maxMemoryPolicy))
+            return result
+        case "persistence":
+            return [
+                ("loading", "0"),
+                ("rdb_bgsave_in_progress", "0"),
+                ("rdb_last_save_time", String(engine.lastSave)),
+                ("aof_enabled", "0"),
+            ]
+        case "stats":
+            let s = engine.statistics
+            return [
+                ("total_connections_received", String(s.connectionsReceived)),
+                ("total_commands_processed", String(s.commandsProcessed)),
+                ("total_net_input_bytes", String(s.netInputBytes)),
+                ("total_net_output_bytes", String(s.netOutputBytes)),
+                ("rejected_connections", String(s.rejectedConnections)),
+                ("expired_keys", String(s.expiredKeys)),
+                ("keyspace_hits", String(s.keyspaceHits)),
+                ("keyspace_misses", String(s.keyspaceMisses)),
+                ("pubsub_channels", String(engine.channelSubscribers.count)),
+                ("pubsub_patterns", String(engine.patternSubscribers.count)),
+                ("total_error_replies", String(s.errorReplies)),
+            ]
+        case "keyspace":
+            var result: [(String, String)] = []
+            for db in engine.databases where db.keys.count > 0 {
+                result.append(("db\(db.index)", "keys=\(db.keys.count),expires=\(db.expires.count),avg_ttl=0"))
+            }
+            return result
+        default:
+            return []
+        }
+    }
+
+    /// Bytes in Redis's `bytesToHuman` form: `512B`, `1.45M`.
+    static func human(_ n: Int64) -> String {
+        let d = Double(n)
+        if n < 1024 { return "\(n)B" }
+        let units: [(Double, String)] = [
+            (1024.0 * 1024, "K"), (1024.0 * 1024 * 1024, "M"), (1024.0 * 1024 * 1024 * 1024, "G"),
+            (1024.0 * 1024 * 1024 * 1024 * 1024, "T"), (1024.0 * 1024 * 1024 * 1024 * 1024 * 1024, "P"),
+        ]
+        for (limit, unit) in units where d < limit {
+            return DoubleFormat.c(format: "%.2f", d / (limit / 1024)) + unit
+        }
+        return "\(n)B"
+    }
+
+    /// `uname -srm`, as Redis's `os` field.
+    static func operatingSystem() -> String? {
+        var u = utsname()
+        guard uname(&u) == 0 else { return nil }
+        func field<T>(_ value: T) -> String {
+            withUnsafeBytes(of: value) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+        }
+        return "\(field(u.sysname)) \(field(u.release)) \(field(u.machine))"
+    }
+
+    /// Resident set size from `/proc/self/statm`, where available.
+    static func residentBytes() -> Int64? {
+        #if os(Linux)
+        guard let file = fopen("/proc/self/statm", "r") else { return nil }
+        defer { fclose(file) }
+        var size: Int = 0
+        var resident: Int = 0
+        let read = withUnsafeMutablePointer(to: &size) { s in
+            withUnsafeMutablePointer(to: &resident) { r in
+                withVaList([s, r]) { vfscanf(file, "%ld %ld", $0) }
+            }
+        }
+        guard read == 2 else { return nil }
+        return Int64(resident) * Int64(sysconf(Int32(_SC_PAGESIZE)))
+        #else
+        return nil
+        #endif
+    }
+}

@@ -1,0 +1,37 @@
+/// Fixed error texts of the connection and server families, byte-identical to Redis 7.0's.
+extension RedisError {
+    static let invalidFirstDB = RedisError("ERR invalid first DB index")
+    static let invalidSecondDB = RedisError("ERR invalid second DB index")
+    static let authWithoutPassword = RedisError(
+        "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?")
+    static let noProto = RedisError("NOPROTO unsupported protocol version")
+    static let protocolNotInteger = RedisError("ERR Protocol version is not an integer or out of range")
+    static let helloNoAuth = RedisError(
+        "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
+    static let badClientName = RedisError("ERR Client names cannot contain spaces, newlines or special characters.")
+    static let noSuchClient = RedisError("ERR No such client")
+    static let clientIDNotPositive = RedisError("ERR client-id should be greater than 0")
+    static let invalidClientID = RedisError("ERR Invalid client ID")
+    static let intOutOfRange = RedisError("ERR value is out of range, value must between -2147483648 and 2147483647")
+    static let noShutdownInProgress = RedisError("ERR No shutdown in progress.")
+    static let invalidCommandSpecified = RedisError("ERR Invalid command specified")
+    static let invalidCommandArgumentCount = RedisError("ERR Invalid number of arguments specified for command")
+    static let commandHasNoKeys = RedisError("ERR The command has no key arguments")
+    static let invalidCommandArguments = RedisError("ERR Invalid arguments specified for command")
+
+    static func helloSyntax(_ option: String) -> RedisError {
+        RedisError.format("Syntax error in HELLO option '\(option)'")
+    }
+
+    static func unknownClientType(_ type: String) -> RedisError {
+        RedisError.format("Unknown client type '\(type)'")
+    }
+
+    static func configSetUnknown(_ name: String) -> RedisError {
+        RedisError.format("Unknown option or number of arguments for CONFIG SET - '\(name)'")
+    }
+
+    static func configSetFailed(_ name: String, _ reason: String) -> RedisError {
+        RedisError.format("CONFIG SET failed (possibly related to argument '\(name)') - \(reason)")
+    }
+}
