@@ -8,8 +8,6 @@ extension RedisError {
     public static let expireNXConflict = RedisError("ERR NX and XX, GT or LT options at the same time are not compatible")
     /// EXPIRE with both GT and LT.
     public static let expireGTLTConflict = RedisError("ERR GT and LT options at the same time are not compatible")
-    /// A database index that does not fit a C `int`.
-    public static let intOutOfRange = RedisError("ERR value is out of range, value must between -2147483648 and 2147483647")
     /// OBJECT FREQ without an LFU maxmemory-policy.
     public static let lfuNotSelected = RedisError(
         "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.")

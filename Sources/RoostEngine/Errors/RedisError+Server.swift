@@ -12,7 +12,6 @@ extension RedisError {
     static let noSuchClient = RedisError("ERR No such client")
     static let clientIDNotPositive = RedisError("ERR client-id should be greater than 0")
     static let invalidClientID = RedisError("ERR Invalid client ID")
-    static let intOutOfRange = RedisError("ERR value is out of range, value must between -2147483648 and 2147483647")
     static let noShutdownInProgress = RedisError("ERR No shutdown in progress.")
     static let invalidCommandSpecified = RedisError("ERR Invalid command specified")
     static let invalidCommandArgumentCount = RedisError("ERR Invalid number of arguments specified for command")

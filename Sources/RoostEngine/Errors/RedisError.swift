@@ -23,6 +23,8 @@ public struct RedisError: Error, Sendable, Hashable {
     public static let overflow = RedisError("ERR increment or decrement would overflow")
     public static let noSuchKey = RedisError("ERR no such key")
     public static let outOfRange = RedisError("ERR index out of range")
+    /// A number that must fit a C `int` (SELECT, MOVE, SWAPDB indexes).
+    public static let intOutOfRange = RedisError("ERR value is out of range, value must between -2147483648 and 2147483647")
     public static let dbIndexOutOfRange = RedisError("ERR DB index is out of range")
     public static let noAuth = RedisError("NOAUTH Authentication required.")
     public static let wrongPass = RedisError("WRONGPASS invalid username-password pair or user is disabled.")
