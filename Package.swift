@@ -26,6 +26,11 @@ let package = Package(
             dependencies: [
                 "RoostRESP",
                 .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: [
+                // The engine runs serially under one lock; debug builds (and so the tests) keep
+                // the dynamic exclusivity checks, release builds drop their per-access cost.
+                .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
             ]
         ),
         .target(

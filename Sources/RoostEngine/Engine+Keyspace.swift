@@ -24,12 +24,11 @@ extension Engine {
     /// its access time.
     public func lookupRead(_ db: Database, _ key: ByteString) -> Value? {
         expireIfNeeded(db, key)
-        guard let value = db.keys[key] else {
+        guard let value = db.keys.value(key, touching: accessClock) else {
             statistics.keyspaceMisses += 1
             return nil
         }
         statistics.keyspaceHits += 1
-        db.keys.touch(key, clock: accessClock)
         return value
     }
 
@@ -37,9 +36,7 @@ extension Engine {
     /// counting hits or misses.
     public func lookupWrite(_ db: Database, _ key: ByteString) -> Value? {
         expireIfNeeded(db, key)
-        guard let value = db.keys[key] else { return nil }
-        db.keys.touch(key, clock: accessClock)
-        return value
+        return db.keys.value(key, touching: accessClock)
     }
 
     /// The value of `key` for a read that Redis flags NOTOUCH (TYPE, EXISTS, TTL): expires it if

@@ -108,7 +108,9 @@ public struct KeySpec: Sendable, Hashable {
 public typealias CommandHandler = @Sendable (CommandContext) throws(RedisError) -> Void
 
 /// One entry of the command table: everything Redis declares about a command.
-public struct CommandSpec: Sendable {
+/// A class, so that resolving and passing a command around costs one reference, not a copy of
+/// every field.
+public final class CommandSpec: Sendable {
     /// The lowercase name (`get`; `get` for CONFIG GET, whose full name is `config|get`).
     public let name: String
     /// Redis arity: N means exactly N arguments including the name, -N means at least N.

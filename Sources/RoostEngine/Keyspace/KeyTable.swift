@@ -37,15 +37,27 @@ public struct KeyTable<Value> {
 
     func find(_ key: ByteString, hash: UInt32) -> Int32 {
         if buckets.isEmpty { return -1 }
-        var i = buckets[Int(hash & UInt32(buckets.count - 1))]
-        while i >= 0 {
-            let e = entries[Int(i)]
-            if e.hash == hash && e.key == key { return i }
-            i = e.next
+        let head = buckets[Int(hash & UInt32(buckets.count - 1))]
+        if head < 0 { return -1 }
+        // Walk the chain through a buffer pointer: reading whole entries would copy (and retain)
+        // their keys and values.
+        return entries.withUnsafeBufferPointer { entries in
+            var i = head
+            while i >= 0 {
+                if entries[Int(i)].hash == hash && entries[Int(i)].key == key { return i }
+                i = entries[Int(i)].next
+            }
+            return -1
         }
-        return -1
     }
 
+    /// The value of `key`, refreshing its access clock when `clock` is given. One probe.
+    public mutating func value(_ key: ByteString, touching clock: UInt32?) -> Value? {
+        let i = find(key, hash: Self.hashOf(key))
+        if i < 0 { return nil }
+        if let clock { entries[Int(i)].accessClock = clock }
+        return entries[Int(i)].value
+    }
 
     public subscript(key: ByteString) -> Value? {
         get {
