@@ -87,8 +87,9 @@ import Testing
 
     // MARK: redis-py
 
-    /// Runs a Python snippet (given the port as argv[1]) against both servers; returns the outputs.
-    static func python(_ script: String) async throws -> (redis: ProcessResult, roost: ProcessResult) {
+    /// Runs a Python snippet (given the port as argv[1] and the RESP protocol as argv[2]) against
+    /// both servers; returns the outputs.
+    static func python(_ script: String, protocol version: Int) async throws -> (redis: ProcessResult, roost: ProcessResult) {
         let python = try PythonRedis.python()
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("roost-\(UUID().uuidString).py").path
         try script.write(toFile: file, atomically: true, encoding: .utf8)
@@ -96,7 +97,7 @@ import Testing
         var results: [ProcessResult] = []
         try await withBoth { redisPort, roostPort in
             for port in [redisPort, roostPort] {
-                results.append(try ChildProcess.run(python, [file, "\(port)"], timeout: 60))
+                results.append(try ChildProcess.run(python, [file, "\(port)", "\(version)"], timeout: 60))
             }
         }
         return (results[0], results[1])
@@ -105,11 +106,13 @@ import Testing
     static let prologue = """
         import sys, redis
         port = int(sys.argv[1])
-        r = redis.Redis(host="127.0.0.1", port=port, socket_timeout=10)
+        proto = int(sys.argv[2])
+        r = redis.Redis(host="127.0.0.1", port=port, socket_timeout=10, protocol=proto)
 
         """
 
-    @Test func redisPySetGet() async throws {
+    /// redis-py 8 speaks RESP3 (HELLO 3) unless told `protocol=2`; both are checked.
+    @Test(arguments: [2, 3]) func redisPySetGet(protocol version: Int) async throws {
         let (a, b) = try await Self.python(Self.prologue + """
             print(r.ping())
             print(r.set("k", b"v\\x00\\xff\\r\\n"))
@@ -123,14 +126,14 @@ import Testing
                 r.execute_command("NOSUCHCMD", "a")
             except redis.ResponseError as e:
                 print("error:", e)
-            """)
+            """, protocol: version)
         #expect(a.status == 0, "redis: \(a.errorText)")
         #expect(b.status == 0, "roost: \(b.errorText)")
         #expect(a.text == b.text)
     }
 
     /// Needs MULTI/EXEC (implemented by the transactions family).
-    @Test func redisPyTransactionPipeline() async throws {
+    @Test(arguments: [2, 3]) func redisPyTransactionPipeline(protocol version: Int) async throws {
         let (a, b) = try await Self.python(Self.prologue + """
             p = r.pipeline(transaction=True)
             p.set("a", "1")
@@ -142,7 +145,7 @@ import Testing
             for i in range(100):
                 p.set(f"k{i}", i)
             print(sum(1 for x in p.execute() if x))
-            """)
+            """, protocol: version)
         #expect(a.status == 0, "redis: \(a.errorText)")
         #expect(b.status == 0, "roost: \(b.errorText)")
         #expect(a.text == b.text)
@@ -150,17 +153,17 @@ import Testing
     }
 
     /// Needs SUBSCRIBE/PUBLISH (implemented by the pub/sub family).
-    @Test func redisPyPubSub() async throws {
+    @Test(arguments: [2, 3]) func redisPyPubSub(protocol version: Int) async throws {
         let (a, b) = try await Self.python(Self.prologue + """
             p = r.pubsub()
             p.subscribe("news")
             print(p.get_message(timeout=5))
-            other = redis.Redis(host="127.0.0.1", port=port, socket_timeout=10)
+            other = redis.Redis(host="127.0.0.1", port=port, socket_timeout=10, protocol=proto)
             print(other.publish("news", "hello"))
             print(p.get_message(timeout=5))
             p.unsubscribe("news")
             print(p.get_message(timeout=5))
-            """)
+            """, protocol: version)
         #expect(a.status == 0, "redis: \(a.errorText)")
         #expect(b.status == 0, "roost: \(b.errorText)")
         #expect(a.text == b.text)
