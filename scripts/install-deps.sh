@@ -5,6 +5,8 @@ need=()
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v redis-cli >/dev/null 2>&1 || need+=(redis-tools)
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
+command -v python3 >/dev/null 2>&1 || need+=(python3)
+python3 -c "import venv, ensurepip" >/dev/null 2>&1 || need+=(python3-venv)
 if [ ${#need[@]} -gt 0 ]; then
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
@@ -15,4 +17,12 @@ fi
 # The real redis-server started by tests must not be the system service competing for 6379.
 if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet redis-server 2>/dev/null; then
     true
+fi
+
+# redis-py in a venv for the real-client tests (RealClientTests); PyPI is the only source.
+root="$(cd "$(dirname "$0")/.." && pwd)"
+if ! "$root/.build/pyvenv/bin/python" -c "import redis" >/dev/null 2>&1; then
+    mkdir -p "$root/.build"
+    python3 -m venv "$root/.build/pyvenv"
+    "$root/.build/pyvenv/bin/pip" install -q redis
 fi

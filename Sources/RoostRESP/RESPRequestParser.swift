@@ -23,8 +23,12 @@ public struct RESPRequestParser: Sendable {
     /// A malformed request. `message` is the error text Redis replies with (without `-`);
     /// after it the connection must be closed.
     public struct ProtocolError: Error, Hashable, Sendable {
-        public let message: String
-        init(_ message: String) { self.message = message }
+        /// The error text as bytes, exactly as Redis sends it (it may hold a raw non-UTF-8 byte).
+        public let bytes: [UInt8]
+        /// The error text (lossy where `bytes` is not UTF-8).
+        public var message: String { String(decoding: bytes, as: UTF8.self) }
+        init(_ message: String) { self.bytes = Array(message.utf8) }
+        init(bytes: [UInt8]) { self.bytes = bytes }
     }
 
     public var limits: Limits
@@ -54,7 +58,7 @@ public struct RESPRequestParser: Sendable {
             if first != UInt8(ascii: "*") {
                 return try parseInline(&buffer, into: &arguments)
             }
-            guard let line = lineEnd(buffer) else {
+            guard let line = lineEnd(buffer), line <= limits.inlineMaxSize else {
                 if buffer.readableBytes > limits.inlineMaxSize {
                     throw ProtocolError("ERR Protocol error: too big mbulk count string")
                 }
@@ -75,15 +79,17 @@ public struct RESPRequestParser: Sendable {
         }
         while remainingArguments > 0 {
             if bulkLength < 0 {
-                guard let line = lineEnd(buffer) else {
+                guard let line = lineEnd(buffer), line <= limits.inlineMaxSize else {
                     if buffer.readableBytes > limits.inlineMaxSize {
                         throw ProtocolError("ERR Protocol error: too big bulk count string")
                     }
                     return false
                 }
-                let first = buffer.readableBytesView.first!
-                if first != UInt8(ascii: "$") {
-                    throw ProtocolError("ERR Protocol error: expected '$', got '\(Self.printable(first))'")
+                guard let first = buffer.readableBytesView.first, first == UInt8(ascii: "$") else {
+                    // Redis formats the byte with %c and turns CR and LF in error texts into spaces.
+                    var byte = buffer.readableBytesView.first ?? 0x20
+                    if byte == 0x0d || byte == 0x0a { byte = 0x20 }
+                    throw ProtocolError(bytes: Array("ERR Protocol error: expected '$', got '".utf8) + [byte, UInt8(ascii: "'")])
                 }
                 let length = buffer.withUnsafeReadableBytes { RedisInteger.parse($0[1..<line]) }
                 guard let length, length >= 0, length <= Int64(limits.maxBulkLength) else {
@@ -131,7 +137,9 @@ public struct RESPRequestParser: Sendable {
             }
             return nil
         }
-        guard let newline else {
+        // A line longer than the limit fails whether or not its newline has arrived yet, so the
+        // outcome does not depend on how the input was split into reads.
+        guard let newline, newline <= limits.inlineMaxSize else {
             if buffer.readableBytes > limits.inlineMaxSize {
                 throw ProtocolError("ERR Protocol error: too big inline request")
             }
@@ -154,9 +162,6 @@ public struct RESPRequestParser: Sendable {
         return true
     }
 
-    static func printable(_ byte: UInt8) -> String {
-        String(decoding: [byte], as: UTF8.self)
-    }
 }
 
 /// Splits an inline request into arguments with the rules of Redis's `sdssplitargs`.

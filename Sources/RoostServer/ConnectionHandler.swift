@@ -31,6 +31,8 @@ final class ConnectionHandler: ChannelInboundHandler, ClientConnection {
         channelBox.withLockedValue { $0 = context.channel }
         let remote = context.channel.remoteAddress
         let local = context.channel.localAddress
+        // A unix-socket peer is unnamed; Redis shows the socket's own path for both ends.
+        let remoteText = Self.describe(remote.flatMap { if case .unixDomainSocket = $0 { return local } else { return $0 } })
         let admission: RedisError? = engine.withLock {
             let configuration = engine.configuration
             if engine.clients.count >= configuration.maxClients {
@@ -42,7 +44,7 @@ final class ConnectionHandler: ChannelInboundHandler, ClientConnection {
                 return RedisError(ServerState.protectedModeMessage)
             }
             let client = engine.makeClient(
-                address: Self.describe(remote), localAddress: Self.describe(local),
+                address: remoteText, localAddress: Self.describe(local),
                 fileDescriptor: -1)
             client.connection = self
             self.client = client
@@ -86,7 +88,9 @@ final class ConnectionHandler: ChannelInboundHandler, ClientConnection {
                 do throws(RESPRequestParser.ProtocolError) {
                     guard try parser.parse(&input, into: &arguments) else { break }
                 } catch {
-                    client.reply.error(RedisError(error.message))
+                    var line = ByteBuffer()
+                    line.writeRESPError(bytes: error.bytes)
+                    client.reply.raw(line)
                     client.closeAfterReply = true
                     break
                 }
@@ -163,7 +167,7 @@ final class ConnectionHandler: ChannelInboundHandler, ClientConnection {
             let ip = address.ipAddress ?? "?"
             return "\(ip):\(address.port ?? 0)"
         case .unixDomainSocket:
-            return "/unixsocket:0"
+            return "\(address.pathname ?? ""):0"
         }
     }
 
@@ -171,7 +175,8 @@ final class ConnectionHandler: ChannelInboundHandler, ClientConnection {
         guard let address else { return true }
         switch address {
         case .unixDomainSocket: return true
-        case .v4: return address.ipAddress?.hasPrefix("127.") ?? false
+        // Redis compares the peer's text form with exactly these two; 127.0.0.2 is not local.
+        case .v4: return address.ipAddress == "127.0.0.1"
         case .v6: return address.ipAddress == "::1"
         }
     }

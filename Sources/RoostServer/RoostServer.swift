@@ -9,7 +9,7 @@ import ServiceLifecycle
 /// State the listeners and connections share: the open connections, and the limits they read.
 final class ServerState: Sendable {
     static let protectedModeMessage =
-        "DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside."
+        "DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside."
 
     private let connections = NIOLockedValueBox<[ObjectIdentifier: ConnectionHandler]>([:])
     private let limit = NIOLockedValueBox(1024 * 1024 * 1024)
@@ -45,6 +45,7 @@ public final class RoostServer: Service, Sendable {
     private let timer = NIOLockedValueBox<RepeatedTask?>(nil)
     private let stopped: EventLoopPromise<Void>
     private let boundPort = NIOLockedValueBox(0)
+    private let stopping = NIOLockedValueBox(false)
 
     /// Creates a server. It listens once `start()` or `run()` is called.
     /// - Parameters:
@@ -99,7 +100,16 @@ public final class RoostServer: Service, Sendable {
             }
         }
         if !configuration.unixSocket.isEmpty {
-            let channel = try await bootstrap.bind(unixDomainSocketPath: configuration.unixSocket, cleanupExistingSocketFile: true).get()
+            let channel: Channel
+            do {
+                channel = try await bootstrap.bind(unixDomainSocketPath: configuration.unixSocket, cleanupExistingSocketFile: true).get()
+            } catch {
+                for c in bound { try? await c.close() }
+                throw error
+            }
+            if configuration.unixSocketPermissions != 0 {
+                _ = chmod(configuration.unixSocket, mode_t(configuration.unixSocketPermissions))
+            }
             bound.append(channel)
         }
         if bound.isEmpty { throw RoostServerError.noListener }
@@ -142,6 +152,8 @@ public final class RoostServer: Service, Sendable {
     }
 
     private func stopListening() {
+        let first = stopping.withLockedValue { wasStopping in defer { wasStopping = true }; return !wasStopping }
+        guard first else { return }
         timer.withLockedValue { $0?.cancel(); $0 = nil }
         let listeners = channels.withLockedValue { c in defer { c = [] }; return c }
         let closes = listeners.map { $0.close() }
@@ -155,21 +167,23 @@ public final class RoostServer: Service, Sendable {
 
     /// Active expiry and idle-client reaping, `hz` times a second.
     private func backgroundCycle() {
-        let (deliveries, idle): ([(Client, ByteBuffer)], [Client]) = engine.withLock {
+        let (deliveries, idle): ([(Client, ByteBuffer)], [any ClientConnection]) = engine.withLock {
             engine.activeExpireCycle()
             state.setQueryBufferLimit(engine.configuration.clientQueryBufferLimit)
-            var idle: [Client] = []
+            // `timeout`: close clients idle longer than that, but never subscribers (Redis spares
+            // pub/sub clients, which legitimately wait for messages).
+            var idle: [any ClientConnection] = []
             let timeout = Int64(engine.configuration.idleTimeout) * 1000
             if timeout > 0 {
                 for client in engine.clients.values
                 where !client.isSubscribed && engine.now - client.lastInteraction > timeout {
-                    idle.append(client)
+                    if let connection = client.connection { idle.append(connection) }
                 }
             }
             return (engine.takeDeliveries(), idle)
         }
         ConnectionHandler.send(deliveries)
-        for client in idle { client.connection?.close() }
+        for connection in idle { connection.close() }
     }
 }
 
