@@ -32,7 +32,7 @@ import Testing
             @21 !rawclose *2\r\n$4\r\nECHO\r\n*1\r\n
             @22 !rawclose *1\r\n$04\r\nPING\r\n
             @23 !rawclose *1\r\n$4 \r\nPING\r\n
-            @24 !rawclose *1\r\n$1\r\nx\r\n$1\r\n
+            @24 !rawclose *1\r\n$1\r\nx\r\n*x\r\n
             @25 !rawclose *1\r\n$9223372036854775808\r\n
             """#)
         #expect(compared == 24)
