@@ -6,6 +6,11 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 swift build -c release --product roost
 PORT=${PORT:-6379}
+# A system redis-server (Debian starts one on install) may hold 6379: use the next free port.
+while redis-cli -p "$PORT" ping >/dev/null 2>&1; do
+    echo "port $PORT is taken by another server; trying $((PORT + 1))"
+    PORT=$((PORT + 1))
+done
 .build/release/roost server --port "$PORT" &
 pid=$!
 trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null' EXIT
