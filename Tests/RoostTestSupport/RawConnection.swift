@@ -36,7 +36,7 @@ public final class RawConnection {
             }
         }
         guard rc == 0 else {
-            close(fd)
+            // No close here: every stored property is set, so deinit runs and closes `fd` once.
             throw Error(description: "connect to port \(port) failed: errno \(errno)")
         }
         var one: Int32 = 1
