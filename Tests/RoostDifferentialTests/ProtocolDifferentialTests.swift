@@ -240,7 +240,10 @@ import Testing
                 let filler = [UInt8](repeating: UInt8(ascii: "7"), count: 70_000)
                 try redis.send(raw: filler)
                 try roost.send(raw: filler)
-                let a = try redis.readUntilClosed(), b = try roost.readUntilClosed()
+                // Read each side on its own so that a side that fails to close is named.
+                let a: [UInt8], b: [UInt8]
+                do { a = try redis.readUntilClosed() } catch { Issue.record("redis did not close: \(error)"); continue }
+                do { b = try roost.readUntilClosed() } catch { Issue.record("roost did not close: \(error)"); continue }
                 #expect(a == b, "\(RawConnection.escape(a)) vs \(RawConnection.escape(b))")
                 #expect(a.starts(with: Array("-ERR Protocol error: too big".utf8)))
             }
