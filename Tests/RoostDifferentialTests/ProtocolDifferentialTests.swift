@@ -88,6 +88,16 @@ import Testing
             !raw ping\r\n
             !raw NOSUCH "a b" c\r\n
             !raw ECHO a\r\r\n
+            !raw $4\r\n
+            !raw :1\r\n
+            !raw +OK\r\n
+            !raw ECHO "a\\x"\r\n
+            !raw ECHO "tab\there"\r\n
+            !raw *1\r\n$4\r\nping\r\n*1\r\n$4\r\nPING\r\n
+            <
+            !raw *0\r\n*0\r\n*-1\r\n\r\n*1\r\n$4\r\nPING\r\n
+            @8 !rawclose ECHO "a""b"\r\n
+            @9 !rawclose ECHO 'a''b'\r\n
             @2 !rawclose ECHO "abc\r\n
             @3 !rawclose ECHO 'abc\r\n
             @4 !rawclose ECHO "abc"def\r\n
@@ -95,7 +105,7 @@ import Testing
             @6 !rawclose PING\r\nPING\r\nECHO "x\r\nPING\r\n
             @7 !rawclose ECHO "\\"\r\n
             """#)
-        #expect(compared == 33)
+        #expect(compared == 43)
     }
 
     @Test func oversizedRequestsMatchRedis() async throws {
@@ -134,9 +144,10 @@ import Testing
             !raw *2\\r\\n$4\\r\\nECHO\\r\\n$16384\\r\\n\(bulk16k)\\r\\n
             !raw ECHO \(String(repeating: "e", count: 30_000))\\r\\n
             !raw PING\\r\\n
+            !raw DEL a b c d e f g h i j k l\\r\\n
             @5 !rawclose *2000000000\\r\\n
             """, redisArguments: ["--requirepass", "secret"], configure: { $0.requirePass = "secret" })
-        #expect(compared == 8)
+        #expect(compared == 9)
     }
 
     /// Needs AUTH (implemented by the connection-commands family).
@@ -215,6 +226,27 @@ import Testing
             let a = try redis.readUntilClosed(), b = try roost.readUntilClosed()
             #expect(a == b, "\(RawConnection.escape(a)) vs \(RawConnection.escape(b))")
             #expect(a == Array("-ERR Protocol error: too big inline request\r\n".utf8))
+        }
+    }
+
+    @Test func nulInLengthLineWaitsThenFailsLikeRedis() async throws {
+        try await Differential.with { pair in
+            for (index, start) in ["*1\r\n$4\u{0}\r\nPING\r\n", "*1\u{0}\r\n$4\r\nPING\r\n"].enumerated() {
+                let (redis, roost) = try pair.clients(index + 1)
+                try redis.send(raw: Array(start.utf8))
+                try roost.send(raw: Array(start.utf8))
+                #expect(try !redis.hasReply(within: 0.3))
+                #expect(try !roost.hasReply(within: 0.3))
+                let filler = [UInt8](repeating: UInt8(ascii: "7"), count: 70_000)
+                try redis.send(raw: filler)
+                try roost.send(raw: filler)
+                // Read each side on its own so that a side that fails to close is named.
+                let a: [UInt8], b: [UInt8]
+                do { a = try redis.readUntilClosed() } catch { Issue.record("redis did not close: \(error)"); continue }
+                do { b = try roost.readUntilClosed() } catch { Issue.record("roost did not close: \(error)"); continue }
+                #expect(a == b, "\(RawConnection.escape(a)) vs \(RawConnection.escape(b))")
+                #expect(a.starts(with: Array("-ERR Protocol error: too big".utf8)))
+            }
         }
     }
 

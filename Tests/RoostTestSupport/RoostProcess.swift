@@ -173,3 +173,33 @@ public enum PythonRedis {
         return nil
     }
 }
+
+/// Connection probes that close each socket exactly once. (`RawConnection.init` closes its socket
+/// when `connect` fails and its `deinit` closes the same number again, which can close a socket
+/// that another thread of the test process has opened meanwhile; these probes avoid that path.)
+public enum PortProbe {
+    /// Whether something accepts connections on `127.0.0.1:port` right now.
+    public static func isAccepting(port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let rc = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        return rc == 0
+    }
+
+    /// Polls until something accepts connections on `port`.
+    public static func waitUntilAccepting(port: Int, timeout: Double) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if isAccepting(port: port) { return }
+            usleep(10_000)
+        }
+        throw RawConnection.Error(description: "nothing accepted connections on port \(port) within \(timeout) s")
+    }
+}
