@@ -18,8 +18,8 @@ import Testing
 /// - `!sleep MS` waits; `!raw BYTES` sends escaped bytes and compares one reply;
 ///   `!rawclose BYTES` sends them and compares everything until the server closes.
 /// - `#` starts a comment.
+// @unchecked: used from one test task at a time.
 public final class DifferentialPair: @unchecked Sendable {
-    // @unchecked: used from one test task at a time.
     public let redis: RedisServerProcess
     public let roost: RoostServer
     private var redisClients: [Int: RawConnection] = [:]

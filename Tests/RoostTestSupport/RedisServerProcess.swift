@@ -5,8 +5,8 @@ import Foundation
 #endif
 
 /// A real `redis-server` started on a free loopback port for the length of a test.
+// @unchecked: `pid` is guarded by `lock`; the rest is immutable.
 public final class RedisServerProcess: @unchecked Sendable {
-    // @unchecked: `pid` is guarded by `lock`; the rest is immutable.
     public let port: Int
     private var pid: pid_t
     private let directory: String
@@ -37,7 +37,7 @@ public final class RedisServerProcess: @unchecked Sendable {
             "--dir", directory, "--daemonize", "no", "--logfile", "", "--loglevel", "warning",
         ] + extraArguments)
         do {
-            try FreePort.waitUntilAccepting(port: port, timeout: 10)
+            try PortProbe.waitUntilAccepting(port: port, timeout: 10)
         } catch {
             stop()
             throw error
@@ -121,15 +121,5 @@ public enum FreePort {
         }
         guard ok else { throw RawConnection.Error(description: "no free port") }
         return Int(UInt16(bigEndian: address.sin_port))
-    }
-
-    /// Polls until something accepts connections on `port`.
-    public static func waitUntilAccepting(port: Int, timeout: Double) throws {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if (try? RawConnection(port: port, timeout: 1)) != nil { return }
-            usleep(10_000)
-        }
-        throw RawConnection.Error(description: "nothing accepted connections on port \(port) within \(timeout) s")
     }
 }
