@@ -35,6 +35,23 @@ public struct EngineConfiguration: Sendable {
     public var lfuLogFactor = 10
     /// `lfu-decay-time`
     public var lfuDecayTime = 1
+    /// `list-max-listpack-size` (alias `list-max-ziplist-size`): a positive number caps a
+    /// quicklist node's entries, -1…-5 cap its bytes at 4, 8, 16, 32 or 64 KB.
+    public var listMaxListpackSize = -2
+    /// `list-compress-depth`
+    public var listCompressDepth = 0
+    /// `hash-max-listpack-entries` (alias `hash-max-ziplist-entries`)
+    public var hashMaxListpackEntries = 512
+    /// `hash-max-listpack-value` (alias `hash-max-ziplist-value`)
+    public var hashMaxListpackValue = 64
+    /// `set-max-intset-entries`
+    public var setMaxIntsetEntries = 512
+    /// `zset-max-listpack-entries` (alias `zset-max-ziplist-entries`)
+    public var zsetMaxListpackEntries = 128
+    /// `zset-max-listpack-value` (alias `zset-max-ziplist-value`)
+    public var zsetMaxListpackValue = 64
+    /// `hll-sparse-max-bytes`
+    public var hllSparseMaxBytes = 3000
 
     public init() {}
 }
@@ -89,6 +106,14 @@ extension EngineConfiguration {
         case "unixsocket": unixSocket = try one()
         case "proto-max-bulk-len": protoMaxBulkLength = try int()
         case "client-query-buffer-limit": clientQueryBufferLimit = try int()
+        case "list-max-listpack-size", "list-max-ziplist-size": listMaxListpackSize = try int()
+        case "list-compress-depth": listCompressDepth = try int()
+        case "hash-max-listpack-entries", "hash-max-ziplist-entries": hashMaxListpackEntries = try int()
+        case "hash-max-listpack-value", "hash-max-ziplist-value": hashMaxListpackValue = try int()
+        case "set-max-intset-entries": setMaxIntsetEntries = try int()
+        case "zset-max-listpack-entries", "zset-max-ziplist-entries": zsetMaxListpackEntries = try int()
+        case "zset-max-listpack-value", "zset-max-ziplist-value": zsetMaxListpackValue = try int()
+        case "hll-sparse-max-bytes": hllSparseMaxBytes = try int()
         default: throw ConfigurationError(description: "Bad directive or wrong number of arguments: '\(name)'")
         }
     }
@@ -147,6 +172,20 @@ extension EngineConfiguration {
         ])),
         Parameter(name: "lfu-log-factor", kind: .integer(min: 0, max: intMax)),
         Parameter(name: "lfu-decay-time", kind: .integer(min: 0, max: intMax)),
+        // Compact-encoding thresholds; the `ziplist` names are Redis 7's aliases.
+        Parameter(name: "list-max-listpack-size", kind: .integer(min: Int64(Int32.min), max: intMax)),
+        Parameter(name: "list-max-ziplist-size", kind: .integer(min: Int64(Int32.min), max: intMax)),
+        Parameter(name: "list-compress-depth", kind: .integer(min: 0, max: intMax)),
+        Parameter(name: "hash-max-listpack-entries", kind: .integer(min: 0, max: Int64.max)),
+        Parameter(name: "hash-max-ziplist-entries", kind: .integer(min: 0, max: Int64.max)),
+        Parameter(name: "hash-max-listpack-value", kind: .memory(min: 0, max: Int64.max)),
+        Parameter(name: "hash-max-ziplist-value", kind: .memory(min: 0, max: Int64.max)),
+        Parameter(name: "set-max-intset-entries", kind: .integer(min: 0, max: Int64.max)),
+        Parameter(name: "zset-max-listpack-entries", kind: .integer(min: 0, max: Int64.max)),
+        Parameter(name: "zset-max-ziplist-entries", kind: .integer(min: 0, max: Int64.max)),
+        Parameter(name: "zset-max-listpack-value", kind: .memory(min: 0, max: Int64.max)),
+        Parameter(name: "zset-max-ziplist-value", kind: .memory(min: 0, max: Int64.max)),
+        Parameter(name: "hll-sparse-max-bytes", kind: .memory(min: 0, max: Int64.max)),
     ]
 
     /// The value CONFIG GET reports for `name`, or nil for an unknown name.
@@ -168,6 +207,14 @@ extension EngineConfiguration {
         case "maxmemory-policy": return maxMemoryPolicy
         case "lfu-log-factor": return String(lfuLogFactor)
         case "lfu-decay-time": return String(lfuDecayTime)
+        case "list-max-listpack-size", "list-max-ziplist-size": return String(listMaxListpackSize)
+        case "list-compress-depth": return String(listCompressDepth)
+        case "hash-max-listpack-entries", "hash-max-ziplist-entries": return String(hashMaxListpackEntries)
+        case "hash-max-listpack-value", "hash-max-ziplist-value": return String(hashMaxListpackValue)
+        case "set-max-intset-entries": return String(setMaxIntsetEntries)
+        case "zset-max-listpack-entries", "zset-max-ziplist-entries": return String(zsetMaxListpackEntries)
+        case "zset-max-listpack-value", "zset-max-ziplist-value": return String(zsetMaxListpackValue)
+        case "hll-sparse-max-bytes": return String(hllSparseMaxBytes)
         default: return nil
         }
     }
@@ -231,6 +278,14 @@ extension EngineConfiguration {
         case "maxmemory-policy": maxMemoryPolicy = text.lowercased()
         case "lfu-log-factor": lfuLogFactor = Int(number)
         case "lfu-decay-time": lfuDecayTime = Int(number)
+        case "list-max-listpack-size", "list-max-ziplist-size": listMaxListpackSize = Int(number)
+        case "list-compress-depth": listCompressDepth = Int(number)
+        case "hash-max-listpack-entries", "hash-max-ziplist-entries": hashMaxListpackEntries = Int(number)
+        case "hash-max-listpack-value", "hash-max-ziplist-value": hashMaxListpackValue = Int(number)
+        case "set-max-intset-entries": setMaxIntsetEntries = Int(number)
+        case "zset-max-listpack-entries", "zset-max-ziplist-entries": zsetMaxListpackEntries = Int(number)
+        case "zset-max-listpack-value", "zset-max-ziplist-value": zsetMaxListpackValue = Int(number)
+        case "hll-sparse-max-bytes": hllSparseMaxBytes = Int(number)
         default: return "can't set immutable config"
         }
         return nil

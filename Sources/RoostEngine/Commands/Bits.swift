@@ -52,13 +52,14 @@ enum BitCommands {
     }
 
     /// Moves the bytes out of `value`, leaving a placeholder, so that they can be mutated without
-    /// a copy.
+    /// a copy. Callers have checked that `value` is a string.
     static func takeBytes(_ value: inout Value) -> [UInt8] {
         let taken = value
         value = .string(.int(0))
         switch consume taken {
         case .string(.raw(let b)), .string(.embstr(let b)): return b
         case .string(.int(let i)): return RedisIntegerBridge.bytes(i)
+        case .list, .hash, .set, .zset: preconditionFailure("takeBytes needs a string value")
         }
     }
 

@@ -187,7 +187,7 @@ enum KeyCommands {
             }
             c.engine.deleteKey(dst, target)
         }
-        c.engine.setKey(dst, target, value)
+        c.engine.setKey(dst, target, value.duplicate())
         if let when { c.engine.setExpire(dst, target, at: when) }
         c.reply.integer(1)
     }

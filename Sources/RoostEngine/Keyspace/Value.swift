@@ -1,11 +1,22 @@
 /// A value stored under a key. Each data type's representation lives beside its command family.
+///
+/// Collections are classes: a command mutates the value it looked up in place, with no copy and
+/// no store back into the key table. COPY takes a `duplicate()`.
 public enum Value {
     case string(StringValue)
+    case list(ListValue)
+    case hash(HashValue)
+    case set(SetValue)
+    case zset(SortedSetValue)
 
     /// The name TYPE reports.
     public var typeName: StaticString {
         switch self {
         case .string: return "string"
+        case .list: return "list"
+        case .hash: return "hash"
+        case .set: return "set"
+        case .zset: return "zset"
         }
     }
 
@@ -13,6 +24,21 @@ public enum Value {
     public var encodingName: StaticString {
         switch self {
         case .string(let s): return s.encodingName
+        case .list(let l): return l.encodingName
+        case .hash(let h): return h.encodingName
+        case .set(let s): return s.encodingName
+        case .zset(let z): return z.encodingName
+        }
+    }
+
+    /// An independent copy, for COPY: collections are deep-copied in their current encoding.
+    public func duplicate() -> Value {
+        switch self {
+        case .string: return self
+        case .list(let l): return .list(l.duplicate())
+        case .hash(let h): return .hash(h.duplicate())
+        case .set(let s): return .set(s.duplicate())
+        case .zset(let z): return .zset(z.duplicate())
         }
     }
 }
