@@ -22,6 +22,8 @@ enum TransactionCommands {
         CommandSpec("watch", arity: -2, flags: [.noscript, .loading, .stale, .fast, .allowBusy],
                     categories: ["fast", "transaction"], keys: .all, group: "transactions", since: "2.2.0",
                     summary: "Monitors changes to keys to determine the execution of a transaction.",
+                    keySpecs: [
+                        KeySpec(flags: ["RO"], beginSearch: .index(1), findKeys: .range(lastKey: -1, keyStep: 1, limit: 0))],
                     handler: watch),
         CommandSpec("unwatch", arity: 1, flags: [.noscript, .loading, .stale, .fast, .allowBusy],
                     categories: ["fast", "transaction"], group: "transactions", since: "2.2.0",
