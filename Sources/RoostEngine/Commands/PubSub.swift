@@ -185,7 +185,7 @@ enum PubSubCommands {
             receivers += 1
         }
         if kind == .shard || engine.patternSubscribers.isEmpty { return receivers }
-        for (pattern, clients) in engine.patternSubscribers where globMatch(pattern.bytes, channel.bytes) {
+        for (pattern, clients) in engine.patternSubscribers where GlobPattern(pattern.bytes).matches(channel.bytes) {
             for target in clients {
                 let out = target.reply
                 out.pushHeader(4)
@@ -298,8 +298,8 @@ enum PubSubCommands {
         if c.count > 3 { throw .pubsubSyntax(c.arguments) }
         var names: [ByteString] = []
         if c.count == 3 {
-            let pattern = c.bytes(2)
-            for name in map.keys where globMatch(pattern, name.bytes) { names.append(name) }
+            let pattern = GlobPattern(c.bytes(2))
+            for name in map.keys where pattern.matches(name) { names.append(name) }
         } else {
             names.append(contentsOf: map.keys)
         }
@@ -325,89 +325,5 @@ enum PubSubCommands {
 
     static func numpat(_ c: CommandContext) throws(RedisError) {
         c.reply.integer(c.engine.patternSubscribers.count)
-    }
-
-    // MARK: Glob matching
-
-    /// Whether `string` matches the glob `pattern`, byte for byte as Redis's `stringmatchlen`
-    /// (case-sensitive): `*`, `?`, `[...]` with `^` and ranges, and `\` escapes. Bytes compare
-    /// as C's signed `char` inside ranges, as in Redis on x86.
-    static func globMatch(_ pattern: [UInt8], _ string: [UInt8]) -> Bool {
-        var skipLonger = false
-        return pattern.withUnsafeBufferPointer { p in
-            string.withUnsafeBufferPointer { s in
-                globMatch(p, 0, s, 0, &skipLonger, nesting: 0)
-            }
-        }
-    }
-
-    private static func globMatch(
-        _ pattern: UnsafeBufferPointer<UInt8>, _ pStart: Int, _ string: UnsafeBufferPointer<UInt8>, _ sStart: Int,
-        _ skipLonger: inout Bool, nesting: Int
-    ) -> Bool {
-        if nesting > 1000 { return false }
-        var p = pStart, s = sStart
-        // Reads past the end see the C string's terminating NUL.
-        func pat(_ i: Int) -> UInt8 { i >= 0 && i < pattern.count ? pattern[i] : 0 }
-        func signed(_ b: UInt8) -> Int { Int(Int8(bitPattern: b)) }
-        while p < pattern.count && s < string.count {
-            switch pattern[p] {
-            case UInt8(ascii: "*"):
-                while p < pattern.count && pat(p + 1) == UInt8(ascii: "*") { p += 1 }
-                if pattern.count - p == 1 { return true }
-                while s < string.count {
-                    if globMatch(pattern, p + 1, string, s, &skipLonger, nesting: nesting + 1) { return true }
-                    if skipLonger { return false }
-                    s += 1
-                }
-                skipLonger = true
-                return false
-            case UInt8(ascii: "?"):
-                s += 1
-            case UInt8(ascii: "["):
-                p += 1
-                let negate = pat(p) == UInt8(ascii: "^")
-                if negate { p += 1 }
-                var match = false
-                let c = string[s]
-                while true {
-                    let remaining = pattern.count - p
-                    if pat(p) == UInt8(ascii: "\\") && remaining >= 2 {
-                        p += 1
-                        if pat(p) == c { match = true }
-                    } else if pat(p) == UInt8(ascii: "]") {
-                        break
-                    } else if remaining <= 0 {
-                        p -= 1
-                        break
-                    } else if remaining >= 3 && pat(p + 1) == UInt8(ascii: "-") {
-                        var start = signed(pat(p)), end = signed(pat(p + 2))
-                        if start > end { swap(&start, &end) }
-                        p += 2
-                        let v = signed(c)
-                        if v >= start && v <= end { match = true }
-                    } else if pat(p) == c {
-                        match = true
-                    }
-                    p += 1
-                }
-                if negate { match.toggle() }
-                if !match { return false }
-                s += 1
-            case UInt8(ascii: "\\"):
-                if pattern.count - p >= 2 { p += 1 }
-                if pattern[p] != string[s] { return false }
-                s += 1
-            default:
-                if pattern[p] != string[s] { return false }
-                s += 1
-            }
-            p += 1
-            if s == string.count {
-                while pat(p) == UInt8(ascii: "*") && p < pattern.count { p += 1 }
-                break
-            }
-        }
-        return p >= pattern.count && s == string.count
     }
 }
