@@ -28,7 +28,7 @@ extension Engine {
             reject(client, .notAllowedInMulti, resolved)
             return
         }
-        if client.reply.protocolVersion == 2 && (client.isSubscribed || !client.shardChannels.isEmpty)
+        if client.reply.protocolVersion == 2 && client.isSubscribed
             && !Engine.allowedWhileSubscribed(resolved) {
             reject(client, .notAllowedWhileSubscribed(resolved.fullName), resolved)
             return

@@ -175,9 +175,13 @@ import Testing
             @2 ~PUBSUB SHARDCHANNELS
             @2 PUBSUB SHARDCHANNELS *2
             GET k
+            PING
+            PING hi
+            @2 ?CLIENT LIST
             !replies 1 SUNSUBSCRIBE s1
             !replies 1 SUNSUBSCRIBE
             GET k
+            PING
             """#)
     }
 

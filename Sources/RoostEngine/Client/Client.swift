@@ -85,5 +85,5 @@ public final class Client {
     }
 
     /// Whether the client is in RESP2 subscribed mode, where only a few commands are allowed.
-    public var isSubscribed: Bool { !channels.isEmpty || !patterns.isEmpty }
+    public var isSubscribed: Bool { !channels.isEmpty || !patterns.isEmpty || !shardChannels.isEmpty }
 }
