@@ -83,6 +83,8 @@ final class ConnectionHandler: ChannelInboundHandler, ClientConnection {
         let inputBytes = input.readableBytes
         let (output, deliveries): (ByteBuffer, [(Client, ByteBuffer)]) = engine.withLock {
             engine.statistics.netInputBytes += Int64(inputBytes)
+            // CONFIG SET proto-max-bulk-len applies to connections already open, as in Redis.
+            parser.limits.maxBulkLength = engine.configuration.protoMaxBulkLength
             while input.readableBytes > 0 && !client.closeAfterReply {
                 parser.unauthenticated = !client.isAuthenticated
                 do throws(RESPRequestParser.ProtocolError) {

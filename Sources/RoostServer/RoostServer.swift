@@ -42,7 +42,8 @@ public final class RoostServer: Service, Sendable {
     private let logger: Logger
     private let state = ServerState()
     private let channels = NIOLockedValueBox<[Channel]>([])
-    private let timer = NIOLockedValueBox<RepeatedTask?>(nil)
+    /// The next background cycle, and whether the server has stopped scheduling them.
+    private let timer = NIOLockedValueBox<(next: Scheduled<Void>?, stopped: Bool)>((nil, false))
     private let stopped: EventLoopPromise<Void>
     private let boundPort = NIOLockedValueBox(0)
     private let stopping = NIOLockedValueBox(false)
@@ -120,11 +121,7 @@ public final class RoostServer: Service, Sendable {
             guard let self else { return }
             self.group.next().execute { self.stopListening() }
         }
-        let hz = max(1, min(500, configuration.hz))
-        let task = group.next().scheduleRepeatedTask(initialDelay: .milliseconds(Int64(1000 / hz)), delay: .milliseconds(Int64(1000 / hz))) { _ in
-            self.backgroundCycle()
-        }
-        timer.withLockedValue { $0 = task }
+        scheduleBackgroundCycle(hz: configuration.hz)
         logger.info("Roost ready to accept connections", metadata: ["port": "\(port)"])
     }
 
@@ -154,7 +151,7 @@ public final class RoostServer: Service, Sendable {
     private func stopListening() {
         let first = stopping.withLockedValue { wasStopping in defer { wasStopping = true }; return !wasStopping }
         guard first else { return }
-        timer.withLockedValue { $0?.cancel(); $0 = nil }
+        timer.withLockedValue { $0.next?.cancel(); $0 = (nil, true) }
         let listeners = channels.withLockedValue { c in defer { c = [] }; return c }
         let closes = listeners.map { $0.close() }
         state.closeAll()
@@ -165,9 +162,22 @@ public final class RoostServer: Service, Sendable {
         }
     }
 
-    /// Active expiry and idle-client reaping, `hz` times a second.
-    private func backgroundCycle() {
-        let (deliveries, idle): ([(Client, ByteBuffer)], [any ClientConnection]) = engine.withLock {
+    /// Runs the background cycle after one period at `hz` (clamped to 1…500 as Redis does), then
+    /// again at whatever `hz` is then, so that CONFIG SET hz takes effect at the next cycle.
+    private func scheduleBackgroundCycle(hz: Int) {
+        let period = Int64(1000 / max(1, min(500, hz)))
+        timer.withLockedValue { timer in
+            guard !timer.stopped else { return }
+            timer.next = group.next().scheduleTask(in: .milliseconds(period)) {
+                let hz = self.backgroundCycle()
+                self.scheduleBackgroundCycle(hz: hz)
+            }
+        }
+    }
+
+    /// Active expiry and idle-client reaping, `hz` times a second. Returns the current `hz`.
+    private func backgroundCycle() -> Int {
+        let (deliveries, idle, hz): ([(Client, ByteBuffer)], [any ClientConnection], Int) = engine.withLock {
             engine.activeExpireCycle()
             state.setQueryBufferLimit(engine.configuration.clientQueryBufferLimit)
             // `timeout`: close clients idle longer than that, but never subscribers (Redis spares
@@ -180,10 +190,11 @@ public final class RoostServer: Service, Sendable {
                     if let connection = client.connection { idle.append(connection) }
                 }
             }
-            return (engine.takeDeliveries(), idle)
+            return (engine.takeDeliveries(), idle, engine.configuration.hz)
         }
         ConnectionHandler.send(deliveries)
         for connection in idle { connection.close() }
+        return hz
     }
 }
 

@@ -121,6 +121,21 @@ import Testing
         #expect(compared == 7)
     }
 
+    @Test func protoMaxBulkLenChangesApplyToOpenConnections() async throws {
+        let payload = String(repeating: "p", count: 1_500_000)
+        let compared = try await Differential.check("""
+            @2 PING
+            @3 PING
+            CONFIG SET proto-max-bulk-len 1mb
+            CONFIG GET proto-max-bulk-len
+            @2 !rawclose *2\\r\\n$4\\r\\nECHO\\r\\n$1048577\\r\\n
+            CONFIG SET proto-max-bulk-len 2mb
+            @3 !raw *3\\r\\n$3\\r\\nSET\\r\\n$3\\r\\nbig\\r\\n$1500000\\r\\n\(payload)\\r\\n
+            STRLEN big
+            """)
+        #expect(compared == 8)
+    }
+
     @Test func pipelinesAndCloseAfterErrorsMatchRedis() async throws {
         let compared = try await Differential.check(#"""
             @2 !rawclose PING\r\nPING\r\n*1\r\n$x\r\nPING\r\n
