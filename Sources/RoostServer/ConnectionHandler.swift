@@ -85,6 +85,7 @@ final class ConnectionHandler: ChannelInboundHandler, ClientConnection {
             engine.statistics.netInputBytes += Int64(inputBytes)
             // CONFIG SET proto-max-bulk-len applies to connections already open, as in Redis.
             parser.limits.maxBulkLength = engine.configuration.protoMaxBulkLength
+            client.queryBufferLength = input.readableBytes
             while input.readableBytes > 0 && !client.closeAfterReply {
                 parser.unauthenticated = !client.isAuthenticated
                 do throws(RESPRequestParser.ProtocolError) {
@@ -101,6 +102,7 @@ final class ConnectionHandler: ChannelInboundHandler, ClientConnection {
                     arguments.removeAll(keepingCapacity: true)
                 }
             }
+            client.queryBufferLength = input.readableBytes
             let out = client.reply.take()
             engine.statistics.netOutputBytes += Int64(out.readableBytes)
             return (out, engine.takeDeliveries())

@@ -71,6 +71,8 @@ public final class Client {
     public var lastInteraction: Int64
     /// The full name of the last command run (`get`, `client|list`).
     public var lastCommand: String = "NULL"
+    /// Bytes received and not yet executed when the current read batch began (CLIENT LIST `qbuf`).
+    public var queryBufferLength = 0
 
     init(id: Int64, database: Database, authenticated: Bool, now: Int64,
          address: String, localAddress: String, fileDescriptor: Int) {

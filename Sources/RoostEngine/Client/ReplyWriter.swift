@@ -23,6 +23,9 @@ public final class ReplyWriter {
 
     public var isResp3: Bool { protocolVersion == 3 }
 
+    /// Reply bytes written and not yet taken for the socket.
+    public var bufferedBytes: Int { buffer.readableBytes }
+
     public func ok() { buffer.writeStaticString("+OK\r\n") }
     public func status(_ text: StaticString) { buffer.writeRESPSimpleString(text) }
     public func status(_ text: String) { buffer.writeRESPSimpleString(bytes: text.utf8) }

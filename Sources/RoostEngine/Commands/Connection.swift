@@ -219,7 +219,7 @@ enum ConnectionCommands {
     }
 
     static func clientInfo(_ c: CommandContext) throws(RedisError) {
-        var line = describe(c.client, engine: c.engine)
+        var line = describe(c.client, engine: c.engine, caller: c)
         line.append(UInt8(ascii: "\n"))
         c.reply.verbatim(String(decoding: line, as: UTF8.self))
     }
@@ -255,14 +255,18 @@ enum ConnectionCommands {
         }
         var out: [UInt8] = []
         for client in selected {
-            out += describe(client, engine: c.engine)
+            out += describe(client, engine: c.engine, caller: c)
             out.append(UInt8(ascii: "\n"))
         }
         c.reply.verbatim(String(decoding: out, as: UTF8.self))
     }
 
-    /// One CLIENT LIST line, without the newline, in Redis 7.0's field order.
-    static func describe(_ client: Client, engine: Engine) -> [UInt8] {
+    /// One CLIENT LIST line, without the newline, in Redis 7.0's field order. Memory figures are
+    /// Roost's own: bytes received and not yet executed (`qbuf`), the running command's arguments
+    /// (`argv-mem`, only the caller is ever mid-command), queued MULTI arguments (`multi-mem`) and
+    /// reply bytes not yet handed to the socket (`obl`). Fields Roost has no figure for (`fd`,
+    /// `qbuf-free`, `rbs`, `rbp`) are left out rather than made up.
+    static func describe(_ client: Client, engine: Engine, caller: CommandContext) -> [UInt8] {
         var flags = ""
         if client.transaction != nil { flags += "x" }
         if client.isSubscribed { flags += "P" }
@@ -280,7 +284,7 @@ enum ConnectionCommands {
         field("id", String(client.id))
         field("addr", client.address)
         field("laddr", client.localAddress)
-        field("fd", String(client.fileDescriptor))
+        if client.fileDescriptor >= 0 { field("fd", String(client.fileDescriptor)) }
         s += " name=".utf8
         s += client.name ?? []
         field("age", String((now - client.createdAt) / 1000))
@@ -289,16 +293,20 @@ enum ConnectionCommands {
         field("db", String(client.database.index))
         field("sub", String(client.channels.count))
         field("psub", String(client.patterns.count))
-        field("ssub", "0")
+        field("ssub", String(client.shardChannels.count))
         field("multi", String(multi))
-        field("qbuf", "0")
-        field("qbuf-free", "0")
-        field("argv-mem", "0")
-        field("multi-mem", "0")
-        field("obl", "0")
+        let argvMemory = client === caller.client ? caller.arguments.reduce(0) { $0 + $1.readableBytes } : 0
+        let multiMemory = client.transaction?.commands.reduce(0) { sum, command in
+            command.reduce(sum) { $0 + $1.readableBytes }
+        } ?? 0
+        let pendingReply = client.reply.bufferedBytes
+        field("qbuf", String(client.queryBufferLength))
+        field("argv-mem", String(argvMemory))
+        field("multi-mem", String(multiMemory))
+        field("obl", String(pendingReply))
         field("oll", "0")
         field("omem", "0")
-        field("tot-mem", "0")
+        field("tot-mem", String(client.queryBufferLength + argvMemory + multiMemory + pendingReply))
         field("events", "r")
         field("cmd", client.lastCommand)
         field("user", "default")
