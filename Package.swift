@@ -1,6 +1,13 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+/// The hot path (codec, engine, connection handler) runs serially per event loop and under the
+/// engine's lock; debug builds (and so the tests) keep the dynamic exclusivity checks, release
+/// builds drop their per-access cost.
+let hotPathSettings: [SwiftSetting] = [
+    .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
+]
+
 let package = Package(
     name: "Roost",
     platforms: [.macOS(.v14)],
@@ -19,7 +26,8 @@ let package = Package(
     targets: [
         .target(
             name: "RoostRESP",
-            dependencies: [.product(name: "NIOCore", package: "swift-nio")]
+            dependencies: [.product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: hotPathSettings
         ),
         .target(
             name: "RoostEngine",
@@ -27,11 +35,7 @@ let package = Package(
                 "RoostRESP",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
-            swiftSettings: [
-                // The engine runs serially under one lock; debug builds (and so the tests) keep
-                // the dynamic exclusivity checks, release builds drop their per-access cost.
-                .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
-            ]
+            swiftSettings: hotPathSettings
         ),
         .target(
             name: "RoostServer",
@@ -42,7 +46,8 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            swiftSettings: hotPathSettings
         ),
         .executableTarget(
             name: "roost",

@@ -54,7 +54,8 @@ public struct RESPRequestParser: Sendable {
     /// - Throws: `ProtocolError` for malformed input.
     public mutating func parse(_ buffer: inout ByteBuffer, into arguments: inout [ByteBuffer]) throws(ProtocolError) -> Bool {
         if !inMultibulk {
-            guard let first = buffer.readableBytesView.first else { return false }
+            // getInteger reads in place; readableBytesView would retain and release the storage.
+            guard let first = buffer.getInteger(at: buffer.readerIndex, as: UInt8.self) else { return false }
             if first != UInt8(ascii: "*") {
                 return try parseInline(&buffer, into: &arguments)
             }
@@ -85,9 +86,10 @@ public struct RESPRequestParser: Sendable {
                     }
                     return false
                 }
-                guard let first = buffer.readableBytesView.first, first == UInt8(ascii: "$") else {
+                let first = buffer.getInteger(at: buffer.readerIndex, as: UInt8.self)
+                guard let first, first == UInt8(ascii: "$") else {
                     // Redis formats the byte with %c and turns CR and LF in error texts into spaces.
-                    var byte = buffer.readableBytesView.first ?? 0x20
+                    var byte = first ?? 0x20
                     if byte == 0x0d || byte == 0x0a { byte = 0x20 }
                     throw ProtocolError(bytes: Array("ERR Protocol error: expected '$', got '".utf8) + [byte, UInt8(ascii: "'")])
                 }
