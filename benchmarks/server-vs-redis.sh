@@ -3,16 +3,19 @@
 #
 # For each command and pipeline depth it runs redis-benchmark against both servers ROUNDS times,
 # alternating, and prints the median requests/s of each and the Roost/Redis ratio. Then it loads
-# KEYS small string keys into each server and prints their resident memory.
+# a sorted set of ZSET_MEMBERS members into each server and measures ZADD and ZRANGEBYSCORE on
+# it, and last it loads KEYS small string keys into each server and prints their resident memory.
 #
 #   benchmarks/server-vs-redis.sh                  # defaults below
 #   ROUNDS=5 TESTS=set,get benchmarks/server-vs-redis.sh
+#   ZSET_MEMBERS=0 KEYS=0 ...                       # skip the big sorted set / the memory part
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 
 ROUNDS=${ROUNDS:-3}
-TESTS=${TESTS:-set,get,incr,mset,publish,ping_mbulk}
+TESTS=${TESTS:-set,get,incr,mset,publish,ping_mbulk,lpush,rpop,lrange_100,lrange_600,sadd,hset,zadd,spop}
+ZSET_MEMBERS=${ZSET_MEMBERS:-1000000}
 CLIENTS=${CLIENTS:-50}
 N_P1=${N_P1:-200000}
 N_P16=${N_P16:-2000000}
@@ -31,10 +34,18 @@ for port in "$REDIS_PORT" "$ROOST_PORT"; do
     for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.05; done
 done
 
-# rps PORT TEST PIPELINE N  -> requests per second reported by redis-benchmark
+# rps PORT TEST PIPELINE N  -> requests per second reported by redis-benchmark. The last CSV row
+# is the test itself: LRANGE tests first run the LPUSH that fills their list.
 rps() {
     redis-benchmark -p "$1" -c "$CLIENTS" -P "$3" -n "$4" -t "$2" -r 100000 --csv -q 2>/dev/null \
-        | awk -F'","' 'NR>1 { gsub(/"/, "", $2); print $2; exit }'
+        | awk -F'","' 'NR>1 { gsub(/"/, "", $2); last = $2 } END { print last }'
+}
+# rps_command PORT PIPELINE N COMMAND...  -> requests per second of one custom command
+rps_command() {
+    local port=$1 p=$2 n=$3
+    shift 3
+    redis-benchmark -p "$port" -c "$CLIENTS" -P "$p" -n "$n" -r "$ZSET_MEMBERS" --csv -q "$@" 2>/dev/null \
+        | awk -F'","' 'NR>1 { gsub(/"/, "", $2); last = $2 } END { print last }'
 }
 median() { sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
@@ -52,6 +63,41 @@ for p in 1 16; do
         printf '%-12s %-4s %14s %14s %8.2f\n' "$t" "$p" "$r" "$o" "$(awk -v o="$o" -v r="$r" 'BEGIN { print (r > 0 ? o / r : 0) }')"
     done
 done
+
+# A sorted set of ZSET_MEMBERS members (score i, member "m:<i>"), loaded with redis-cli --pipe,
+# then random ZADDs into it and ZRANGEBYSCORE windows of 10 from a random score.
+if [ "$ZSET_MEMBERS" -gt 0 ]; then
+    python3 - "$ZSET_MEMBERS" >"$work/zset.resp" <<'PY'
+import sys
+n = int(sys.argv[1])
+out = sys.stdout.buffer
+for start in range(0, n, 1000):
+    args = [b"ZADD", b"bigzset"]
+    for i in range(start, min(start + 1000, n)):
+        args += [b"%d" % i, b"m:%d" % i]
+    out.write(b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in args))
+PY
+    for port in "$REDIS_PORT" "$ROOST_PORT"; do
+        redis-cli -p "$port" del bigzset >/dev/null
+        redis-cli -p "$port" --pipe <"$work/zset.resp" >/dev/null
+    done
+    echo "sorted set of $(redis-cli -p "$ROOST_PORT" zcard bigzset) members (redis: $(redis-cli -p "$REDIS_PORT" zcard bigzset)):"
+    for p in 1 16; do
+        n=$N_P1; [ "$p" = 16 ] && n=$N_P16
+        for name in zadd_1M zrangebyscore_1M; do
+            if [ "$name" = zadd_1M ]; then command=(ZADD bigzset __rand_int__ m:__rand_int__)
+            else command=(ZRANGEBYSCORE bigzset __rand_int__ +inf LIMIT 0 10); fi
+            : >"$work/r"; : >"$work/o"
+            for _ in $(seq "$ROUNDS"); do
+                rps_command "$REDIS_PORT" "$p" "$n" "${command[@]}" >>"$work/r"
+                rps_command "$ROOST_PORT" "$p" "$n" "${command[@]}" >>"$work/o"
+            done
+            r=$(median <"$work/r"); o=$(median <"$work/o")
+            printf '%-17s %-4s %14s %14s %8.2f\n' "$name" "$p" "$r" "$o" "$(awk -v o="$o" -v r="$r" 'BEGIN { print (r > 0 ? o / r : 0) }')"
+        done
+    done
+fi
+[ "$KEYS" -gt 0 ] || exit 0
 
 # Memory: KEYS keys "key:<12 digits>" -> "xxx" (the shape redis-benchmark -r uses), loaded with
 # redis-cli --pipe; RSS read from /proc after loading.
