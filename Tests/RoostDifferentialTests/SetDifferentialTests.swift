@@ -663,3 +663,18 @@ import Testing
         }
     }
 }
+
+@Suite struct SetCommandTableDifferentialTests {
+    @Test func commandInfoAndKeys() async throws {
+        try await Differential.check(#"""
+            COMMAND INFO sadd srem smembers sismember smismember scard
+            COMMAND INFO spop srandmember smove sscan
+            COMMAND INFO sinter sintercard sunion sdiff
+            COMMAND INFO sinterstore sunionstore sdiffstore
+            COMMAND GETKEYS SINTERCARD 2 a b LIMIT 1
+            COMMAND GETKEYS SINTERSTORE d a b
+            COMMAND GETKEYS SMOVE a b m
+            COMMAND GETKEYS SSCAN k 0
+            """#)
+    }
+}
