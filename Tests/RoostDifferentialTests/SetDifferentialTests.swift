@@ -509,6 +509,70 @@ import Testing
             """#)
     }
 
+    @Test func watchAndTTLAcrossWrites() async throws {
+        try await Differential.check(#"""
+            SADD s 1 2 3
+            WATCH s
+            SADD s 1 2
+            SREM s 9
+            SMOVE s s 1
+            SMOVE s other 9
+            MULTI
+            SCARD s
+            EXEC
+            WATCH s
+            @2 SADD s 4
+            MULTI
+            SCARD s
+            EXEC
+            WATCH d
+            SINTERSTORE d s missing
+            MULTI
+            EXISTS d
+            EXEC
+            WATCH s
+            @2 SPOP s 0
+            @2 SREM s x
+            MULTI
+            SCARD s
+            EXEC
+            WATCH s
+            @2 SMOVE s t 4
+            MULTI
+            SCARD s
+            EXEC
+            SADD e 1 2 3 4 5 6 7 8 9 10
+            EXPIRE e 100
+            ?SPOP e 9
+            TTL e
+            SCARD e
+            OBJECT ENCODING e
+            SADD f 1 2 3 4 5 6 7 8 9 10
+            EXPIRE f 100
+            ?SPOP f 2
+            TTL f
+            SCARD f
+            ?SPOP f 9223372036854775807
+            EXISTS f
+            SADD g a b c d e f g h i j
+            EXPIRE g 100
+            ?SPOP g 9
+            TTL g
+            OBJECT ENCODING g
+            SCARD g
+            SADD x 1
+            PEXPIRE x 20
+            SADD y 2
+            !sleep 60
+            SMOVE y x 2
+            TTL x
+            SMEMBERS x
+            SUNIONSTORE x y
+            SINTERSTORE z x
+            EXISTS z
+            """#)
+    }
+
     @Test func largeSets() async throws {
         try await Differential.with { pair in
             let (redis, roost) = try pair.clients(1)

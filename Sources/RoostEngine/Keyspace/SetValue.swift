@@ -92,9 +92,7 @@ public final class SetValue {
         case .hashtable(var t):
             storage = .intset(IntSet())
             defer { storage = .hashtable(t) }
-            if t.contains(member) { return false }
-            t.set(member, ())
-            return true
+            return t.set(member, ()) == nil
         }
     }
 
