@@ -672,57 +672,55 @@ import Testing
 
     @Test func randomCommandProperties() async throws {
         try await Differential.with { pair in
-            for index in 1...1 {
-                let (redis, roost) = try pair.clients(index)
-                for (name, connection) in [("redis", redis), ("roost", roost)] {
-                    func call(_ args: [String]) throws -> [String] {
-                        try connection.send(command: args.map { Array($0.utf8) })
-                        let text = String(decoding: try connection.readReply(), as: UTF8.self)
-                        return text.components(separatedBy: "\r\n").filter { !$0.isEmpty && !$0.hasPrefix("$") && !$0.hasPrefix("*") }
-                    }
-                    let all = (1...20).map { "m\($0)" }
-                    _ = try call(["SADD", "r"] + all)
-                    let ints = (1...50).map(String.init)
-                    _ = try call(["SADD", "ri"] + ints)
-                    for key in ["r", "ri"] {
-                        let members = Set(key == "r" ? all : ints)
-                        for count in [1, 5, 7, 15, 19] {
-                            let got = try call(["SRANDMEMBER", key, String(count)])
-                            #expect(got.count == count, "\(name): SRANDMEMBER \(key) \(count) gave \(got.count)")
-                            #expect(Set(got).count == got.count, "\(name): SRANDMEMBER \(key) \(count) repeated a member")
-                            #expect(Set(got).isSubset(of: members), "\(name): SRANDMEMBER \(key) \(count) invented a member")
-                        }
-                        let negative = try call(["SRANDMEMBER", key, "-100"])
-                        #expect(negative.count == 100 && Set(negative).isSubset(of: members), "\(name): SRANDMEMBER -100")
-                    }
-                    // SPOP with small and large counts (both of Redis's strategies), then the rest.
-                    var left = Set(all)
-                    for count in [2, 3, 13] {
-                        let popped = try call(["SPOP", "r", String(count)])
-                        #expect(popped.count == count && Set(popped).count == count, "\(name): SPOP r \(count)")
-                        #expect(Set(popped).isSubset(of: left), "\(name): SPOP r \(count) popped a missing member")
-                        left.subtract(popped)
-                        let rest = try call(["SMEMBERS", "r"])
-                        #expect(Set(rest) == left, "\(name): SMEMBERS after SPOP")
-                    }
-                    let last = try call(["SPOP", "r"])
-                    #expect(last.count == 1 && left.contains(last[0]), "\(name): SPOP r")
-                    left.subtract(last)
-                    #expect(try call(["SPOP", "r", "10"]).sorted() == left.sorted(), "\(name): SPOP of the whole rest")
-                    #expect(try call(["EXISTS", "r"]) == [":0"], "\(name): emptied set deleted")
-                    // An intset that grew past the limit comes back as an intset when SPOP rebuilds it.
-                    _ = try call(["CONFIG", "SET", "set-max-intset-entries", "10"])
-                    _ = try call(["SADD", "grow"] + (1...30).map(String.init))
-                    #expect(try call(["OBJECT", "ENCODING", "grow"]) == ["hashtable"], "\(name)")
-                    let many = try call(["SPOP", "grow", "27"])
-                    #expect(many.count == 27 && Set(many).count == 27, "\(name): SPOP grow 27")
-                    #expect(try call(["OBJECT", "ENCODING", "grow"]) == ["intset"], "\(name): SPOP rebuild encoding")
-                    #expect(try call(["SCARD", "grow"]) == [":3"], "\(name)")
-                    let rest = try call(["SMEMBERS", "grow"])
-                    #expect(rest.compactMap(Int.init) == rest.compactMap(Int.init).sorted() && rest.count == 3, "\(name): intset order")
-                    #expect(Set(rest).isDisjoint(with: many), "\(name): popped members stayed")
-                    _ = try call(["CONFIG", "SET", "set-max-intset-entries", "512"])
+            let (redis, roost) = try pair.clients(1)
+            for (name, connection) in [("redis", redis), ("roost", roost)] {
+                func call(_ args: [String]) throws -> [String] {
+                    try connection.send(command: args.map { Array($0.utf8) })
+                    let text = String(decoding: try connection.readReply(), as: UTF8.self)
+                    return text.components(separatedBy: "\r\n").filter { !$0.isEmpty && !$0.hasPrefix("$") && !$0.hasPrefix("*") }
                 }
+                let all = (1...20).map { "m\($0)" }
+                _ = try call(["SADD", "r"] + all)
+                let ints = (1...50).map(String.init)
+                _ = try call(["SADD", "ri"] + ints)
+                for key in ["r", "ri"] {
+                    let members = Set(key == "r" ? all : ints)
+                    for count in [1, 5, 7, 15, 19] {
+                        let got = try call(["SRANDMEMBER", key, String(count)])
+                        #expect(got.count == count, "\(name): SRANDMEMBER \(key) \(count) gave \(got.count)")
+                        #expect(Set(got).count == got.count, "\(name): SRANDMEMBER \(key) \(count) repeated a member")
+                        #expect(Set(got).isSubset(of: members), "\(name): SRANDMEMBER \(key) \(count) invented a member")
+                    }
+                    let negative = try call(["SRANDMEMBER", key, "-100"])
+                    #expect(negative.count == 100 && Set(negative).isSubset(of: members), "\(name): SRANDMEMBER -100")
+                }
+                // SPOP with small and large counts (both of Redis's strategies), then the rest.
+                var left = Set(all)
+                for count in [2, 3, 13] {
+                    let popped = try call(["SPOP", "r", String(count)])
+                    #expect(popped.count == count && Set(popped).count == count, "\(name): SPOP r \(count)")
+                    #expect(Set(popped).isSubset(of: left), "\(name): SPOP r \(count) popped a missing member")
+                    left.subtract(popped)
+                    let rest = try call(["SMEMBERS", "r"])
+                    #expect(Set(rest) == left, "\(name): SMEMBERS after SPOP")
+                }
+                let last = try call(["SPOP", "r"])
+                #expect(last.count == 1 && left.contains(last[0]), "\(name): SPOP r")
+                left.subtract(last)
+                #expect(try call(["SPOP", "r", "10"]).sorted() == left.sorted(), "\(name): SPOP of the whole rest")
+                #expect(try call(["EXISTS", "r"]) == [":0"], "\(name): emptied set deleted")
+                // An intset that grew past the limit comes back as an intset when SPOP rebuilds it.
+                _ = try call(["CONFIG", "SET", "set-max-intset-entries", "10"])
+                _ = try call(["SADD", "grow"] + (1...30).map(String.init))
+                #expect(try call(["OBJECT", "ENCODING", "grow"]) == ["hashtable"], "\(name)")
+                let many = try call(["SPOP", "grow", "27"])
+                #expect(many.count == 27 && Set(many).count == 27, "\(name): SPOP grow 27")
+                #expect(try call(["OBJECT", "ENCODING", "grow"]) == ["intset"], "\(name): SPOP rebuild encoding")
+                #expect(try call(["SCARD", "grow"]) == [":3"], "\(name)")
+                let rest = try call(["SMEMBERS", "grow"])
+                #expect(rest.compactMap(Int.init) == rest.compactMap(Int.init).sorted() && rest.count == 3, "\(name): intset order")
+                #expect(Set(rest).isDisjoint(with: many), "\(name): popped members stayed")
+                _ = try call(["CONFIG", "SET", "set-max-intset-entries", "512"])
             }
         }
     }
