@@ -10,8 +10,16 @@ public struct CommandTable: Sendable {
 
     /// The table with every family Roost implements.
     public static let standard = CommandTable(
-        ConnectionCommands.specs + ServerCommands.specs + CommandIntrospection.specs + KeyCommands.specs + StringCommands.specs
-            + BitCommands.specs + PubSubCommands.specs + TransactionCommands.specs + HyperLogLogCommands.specs
+        ConnectionCommands.specs
+            + ServerCommands.specs
+            + CommandIntrospection.specs
+            + KeyCommands.specs
+            + StringCommands.specs
+            + BitCommands.specs
+            + PubSubCommands.specs
+            + TransactionCommands.specs
+            + HyperLogLogCommands.specs
+            + SetCommands.specs
     )
 
     public init(_ commands: [CommandSpec]) {

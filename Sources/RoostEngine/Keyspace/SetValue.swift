@@ -1,12 +1,302 @@
-/// A set of distinct members.
+import RoostRESP
+
+/// A set of distinct members, in one of Redis 7.0's two encodings:
 ///
-/// Placeholder representation until the set family lands.
+/// - `intset`: every member is a canonical 64-bit integer (Redis's `string2ll` rules) and there
+///   are at most `set-max-intset-entries` of them. A sorted array in the narrowest width
+///   (16, 32 or 64 bits) that holds every member, so iteration is in ascending numeric order.
+/// - `hashtable`: anything else. A set never converts back in place; only commands that build a
+///   new set (the STORE forms, SPOP's rebuild) can produce an intset again.
 public final class SetValue {
-    public var members: Set<ByteString>
+    enum Storage {
+        case intset(IntSet)
+        case hashtable(KeyTable<Void>)
+    }
 
-    public init(_ members: Set<ByteString> = []) { self.members = members }
+    var storage: Storage
 
-    public var count: Int { members.count }
-    public var encodingName: StaticString { "hashtable" }
-    public func duplicate() -> SetValue { SetValue(members) }
+    /// An empty set in the `intset` encoding, as Redis's `createIntsetObject`.
+    public init() { storage = .intset(IntSet()) }
+
+    init(storage: Storage) { self.storage = storage }
+
+    /// An empty set in the encoding Redis's `setTypeCreate` picks for a set whose first member
+    /// will be `first`: `intset` when it is an integer, `hashtable` otherwise.
+    public static func create(for first: ByteString) -> SetValue {
+        if RedisInteger.parse(first.storage) != nil { return SetValue() }
+        return SetValue(storage: .hashtable(KeyTable()))
+    }
+
+    /// The number of members.
+    public var count: Int {
+        switch storage {
+        case .intset(let s): return s.count
+        case .hashtable(let t): return t.count
+        }
+    }
+
+    /// Whether the set has no members.
+    public var isEmpty: Bool { count == 0 }
+
+    /// The name OBJECT ENCODING reports.
+    public var encodingName: StaticString {
+        switch storage {
+        case .intset: return "intset"
+        case .hashtable: return "hashtable"
+        }
+    }
+
+    /// Whether the set is in the `intset` encoding.
+    public var isIntset: Bool {
+        if case .intset = storage { return true }
+        return false
+    }
+
+    /// An independent copy in the same encoding.
+    public func duplicate() -> SetValue { SetValue(storage: storage) }
+
+    /// Whether `member` is in the set.
+    public func contains(_ member: ByteString) -> Bool {
+        switch storage {
+        case .intset(let s):
+            guard let v = RedisInteger.parse(member.storage) else { return false }
+            return s.contains(v)
+        case .hashtable(let t):
+            return t.contains(member)
+        }
+    }
+
+    /// Whether the integer `value` is in the set.
+    func contains(integer value: Int64) -> Bool {
+        switch storage {
+        case .intset(let s): return s.contains(value)
+        case .hashtable(let t): return t.contains(ByteString(RedisInteger.bytes(value)))
+        }
+    }
+
+    /// Adds `member`, converting to `hashtable` when it is not an integer or the intset would
+    /// exceed `maxIntsetEntries` members. Returns whether it was added (was not already there).
+    @discardableResult
+    public func insert(_ member: ByteString, maxIntsetEntries: Int) -> Bool {
+        switch storage {
+        case .intset(var s):
+            if let v = RedisInteger.parse(member.storage) {
+                storage = .intset(IntSet())  // drop the reference so `s` is mutated in place
+                let added = s.insert(v)
+                storage = .intset(s)
+                if added && s.count > maxIntsetEntries { convertToHashtable() }
+                return added
+            }
+            convertToHashtable()
+            return insert(member, maxIntsetEntries: maxIntsetEntries)
+        case .hashtable(var t):
+            storage = .intset(IntSet())
+            defer { storage = .hashtable(t) }
+            return t.set(member, ()) == nil
+        }
+    }
+
+    /// Removes `member`. Returns whether it was there.
+    @discardableResult
+    public func remove(_ member: ByteString) -> Bool {
+        switch storage {
+        case .intset(var s):
+            guard let v = RedisInteger.parse(member.storage) else { return false }
+            storage = .intset(IntSet())
+            defer { storage = .intset(s) }
+            return s.remove(v)
+        case .hashtable(var t):
+            storage = .intset(IntSet())
+            defer { storage = .hashtable(t) }
+            return t.remove(member) != nil
+        }
+    }
+
+    /// Converts to the `hashtable` encoding (no-op when already there).
+    func convertToHashtable() {
+        guard case .intset(let s) = storage else { return }
+        var t = KeyTable<Void>()
+        if s.count > 0 { t.resize(to: Self.tableSize(for: s.count)) }
+        s.forEach { t.set(ByteString(RedisInteger.bytes($0)), ()) }
+        storage = .hashtable(t)
+    }
+
+    static func tableSize(for count: Int) -> Int {
+        var size = 4
+        while size < count { size *= 2 }
+        return size
+    }
+
+    /// Calls `body` with every member, in the encoding's order (ascending for `intset`).
+    public func forEach(_ body: (ByteString) throws -> Void) rethrows {
+        switch storage {
+        case .intset(let s): try s.forEach { try body(ByteString(RedisInteger.bytes($0))) }
+        case .hashtable(let t): try t.forEach { key, _ in try body(key) }
+        }
+    }
+
+    /// Every member, in the encoding's order.
+    public var members: [ByteString] {
+        var out: [ByteString] = []
+        out.reserveCapacity(count)
+        forEach { out.append($0) }
+        return out
+    }
+
+    /// Writes every member as a bulk string, in the encoding's order.
+    func writeMembers(to reply: ReplyWriter) {
+        switch storage {
+        case .intset(let s): s.forEach { reply.bulk(decimal: $0) }
+        case .hashtable(let t): t.forEach { key, _ in reply.bulk(key) }
+        }
+    }
+
+    /// A uniformly chosen member, or nil when the set is empty.
+    public func randomMember<G: RandomNumberGenerator>(using generator: inout G) -> ByteString? {
+        switch storage {
+        case .intset(let s):
+            if s.count == 0 { return nil }
+            return ByteString(RedisInteger.bytes(s[Int.random(in: 0..<s.count, using: &generator)]))
+        case .hashtable(let t):
+            return t.randomEntry(using: &generator)?.key
+        }
+    }
+
+    /// One step of SSCAN over a `hashtable` set: reverse-binary cursor order, with SCAN's
+    /// guarantees. An `intset` set is returned whole with cursor 0.
+    func scan(cursor: UInt64, count: Int, _ body: (ByteString) -> Void) -> UInt64 {
+        switch storage {
+        case .intset(let s):
+            s.forEach { body(ByteString(RedisInteger.bytes($0))) }
+            return 0
+        case .hashtable(let t):
+            return t.scan(cursor: cursor, count: count) { key, _ in body(key) }
+        }
+    }
+}
+
+/// A sorted array of distinct integers stored in the narrowest of 16, 32 or 64 bits that holds
+/// all of them, as Redis's `intset`. The width only grows.
+struct IntSet {
+    enum Words {
+        case w16([Int16])
+        case w32([Int32])
+        case w64([Int64])
+    }
+
+    var words: Words = .w16([])
+
+    var count: Int {
+        switch words {
+        case .w16(let a): return a.count
+        case .w32(let a): return a.count
+        case .w64(let a): return a.count
+        }
+    }
+
+    subscript(index: Int) -> Int64 {
+        switch words {
+        case .w16(let a): return Int64(a[index])
+        case .w32(let a): return Int64(a[index])
+        case .w64(let a): return a[index]
+        }
+    }
+
+    /// The index of `value`, or where it would be inserted (as a negative `-(index + 1)`).
+    static func search<T: FixedWidthInteger>(_ a: [T], _ value: T) -> Int {
+        var lo = 0
+        var hi = a.count
+        while lo < hi {
+            let mid = (lo + hi) >> 1
+            if a[mid] < value { lo = mid + 1 } else { hi = mid }
+        }
+        if lo < a.count && a[lo] == value { return lo }
+        return -(lo + 1)
+    }
+
+    func contains(_ value: Int64) -> Bool {
+        switch words {
+        case .w16(let a):
+            guard let v = Int16(exactly: value) else { return false }
+            return Self.search(a, v) >= 0
+        case .w32(let a):
+            guard let v = Int32(exactly: value) else { return false }
+            return Self.search(a, v) >= 0
+        case .w64(let a):
+            return Self.search(a, value) >= 0
+        }
+    }
+
+    static func insert<T: FixedWidthInteger>(_ a: inout [T], _ value: T) -> Bool {
+        let i = search(a, value)
+        if i >= 0 { return false }
+        a.insert(value, at: -i - 1)
+        return true
+    }
+
+    static func remove<T: FixedWidthInteger>(_ a: inout [T], _ value: T) -> Bool {
+        let i = search(a, value)
+        if i < 0 { return false }
+        a.remove(at: i)
+        return true
+    }
+
+    /// Adds `value`, widening when needed. Returns whether it was added.
+    mutating func insert(_ value: Int64) -> Bool {
+        switch words {
+        case .w16(var a):
+            if let v = Int16(exactly: value) {
+                words = .w16([])
+                defer { words = .w16(a) }
+                return Self.insert(&a, v)
+            }
+            if Int32(exactly: value) != nil {
+                words = .w32(a.map { Int32($0) })
+            } else {
+                words = .w64(a.map { Int64($0) })
+            }
+            return insert(value)
+        case .w32(var a):
+            if let v = Int32(exactly: value) {
+                words = .w16([])
+                defer { words = .w32(a) }
+                return Self.insert(&a, v)
+            }
+            words = .w64(a.map { Int64($0) })
+            return insert(value)
+        case .w64(var a):
+            words = .w16([])
+            defer { words = .w64(a) }
+            return Self.insert(&a, value)
+        }
+    }
+
+    /// Removes `value`. Returns whether it was there.
+    mutating func remove(_ value: Int64) -> Bool {
+        switch words {
+        case .w16(var a):
+            guard let v = Int16(exactly: value) else { return false }
+            words = .w16([])
+            defer { words = .w16(a) }
+            return Self.remove(&a, v)
+        case .w32(var a):
+            guard let v = Int32(exactly: value) else { return false }
+            words = .w16([])
+            defer { words = .w32(a) }
+            return Self.remove(&a, v)
+        case .w64(var a):
+            words = .w16([])
+            defer { words = .w64(a) }
+            return Self.remove(&a, value)
+        }
+    }
+
+    /// Every member in ascending order.
+    func forEach(_ body: (Int64) throws -> Void) rethrows {
+        switch words {
+        case .w16(let a): for v in a { try body(Int64(v)) }
+        case .w32(let a): for v in a { try body(Int64(v)) }
+        case .w64(let a): for v in a { try body(v) }
+        }
+    }
 }
