@@ -240,6 +240,8 @@ import Testing
             let filler = [UInt8](repeating: UInt8(ascii: "z"), count: 65_537 - first.count)
             try redis.send(raw: filler)
             try roost.send(raw: filler)
+            redis.setTimeout(30)
+            roost.setTimeout(30)
             let a: [UInt8], b: [UInt8]
             do { a = try redis.readUntilClosed() } catch { Issue.record("redis did not close: \(error)"); return }
             do { b = try roost.readUntilClosed() } catch { Issue.record("roost did not close: \(error)"); return }
@@ -262,7 +264,10 @@ import Testing
                 let filler = [UInt8](repeating: UInt8(ascii: "7"), count: 65_537 - (start.utf8.count - lineStart))
                 try redis.send(raw: filler)
                 try roost.send(raw: filler)
-                // Read each side on its own so that a side that fails to close is named.
+                // Read each side on its own so that a side that fails to close is named. The
+                // whole suite runs in parallel on two cores: allow a loaded machine 30 s.
+                redis.setTimeout(30)
+                roost.setTimeout(30)
                 let a: [UInt8], b: [UInt8]
                 do { a = try redis.readUntilClosed() } catch { Issue.record("redis did not close: \(error)"); continue }
                 do { b = try roost.readUntilClosed() } catch { Issue.record("roost did not close: \(error)"); continue }
