@@ -135,5 +135,5 @@ public struct GlobPattern: Sendable {
     }
 
     /// Whether `key` matches the pattern.
-    public func matches(_ key: ByteString) -> Bool { matches(key.storage) }
+    public func matches(_ key: ByteString) -> Bool { key.withUnsafeBytes { matches($0) } }
 }

@@ -23,7 +23,7 @@ public final class SetValue {
     /// An empty set in the encoding Redis's `setTypeCreate` picks for a set whose first member
     /// will be `first`: `intset` when it is an integer, `hashtable` otherwise.
     public static func create(for first: ByteString) -> SetValue {
-        if RedisInteger.parse(first.storage) != nil { return SetValue() }
+        if first.withUnsafeBytes({ RedisInteger.parse($0) }) != nil { return SetValue() }
         return SetValue(storage: .hashtable(KeyTable()))
     }
 
@@ -59,7 +59,7 @@ public final class SetValue {
     public func contains(_ member: ByteString) -> Bool {
         switch storage {
         case .intset(let s):
-            guard let v = RedisInteger.parse(member.storage) else { return false }
+            guard let v = member.withUnsafeBytes({ RedisInteger.parse($0) }) else { return false }
             return s.contains(v)
         case .hashtable(let t):
             return t.contains(member)
@@ -80,7 +80,7 @@ public final class SetValue {
     public func insert(_ member: ByteString, maxIntsetEntries: Int) -> Bool {
         switch storage {
         case .intset(var s):
-            if let v = RedisInteger.parse(member.storage) {
+            if let v = member.withUnsafeBytes({ RedisInteger.parse($0) }) {
                 storage = .intset(IntSet())  // drop the reference so `s` is mutated in place
                 let added = s.insert(v)
                 storage = .intset(s)
@@ -101,7 +101,7 @@ public final class SetValue {
     public func remove(_ member: ByteString) -> Bool {
         switch storage {
         case .intset(var s):
-            guard let v = RedisInteger.parse(member.storage) else { return false }
+            guard let v = member.withUnsafeBytes({ RedisInteger.parse($0) }) else { return false }
             storage = .intset(IntSet())
             defer { storage = .intset(s) }
             return s.remove(v)
