@@ -285,7 +285,23 @@ extension SortedSetCommands {
         c.reply.arrayHeader(found.count * 2)
         for (member, score) in found {
             c.reply.bulk(member)
-            c.reply.bulk(string: score.isInfinite ? (score > 0 ? "inf" : "-inf") : DoubleFormat.g17(score))
+            if z.isListpack {
+                c.reply.bulk(string: listpackScoreText(score))
+            } else {
+                c.reply.bulk(string: score.isInfinite ? (score > 0 ? "inf" : "-inf") : DoubleFormat.g17(score))
+            }
         }
+    }
+
+    /// A score as a listpack stores it (Redis's `d2string`): integral values within half the
+    /// 64-bit range as integers, others in `%.17g`, and `inf`/`-inf`.
+    static func listpackScoreText(_ d: Double) -> String {
+        if d.isInfinite { return d > 0 ? "inf" : "-inf" }
+        let limit = Double(Int64.max / 2)
+        if d >= -limit && d <= limit {
+            let i = Int64(d)
+            if Double(i) == d { return String(i) }
+        }
+        return DoubleFormat.g17(d)
     }
 }

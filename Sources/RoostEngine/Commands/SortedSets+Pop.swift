@@ -75,7 +75,7 @@ extension SortedSetCommands {
     static func zpopmax(_ c: CommandContext) throws(RedisError) { try popMinMax(c, fromMax: true) }
 
     static func popMinMax(_ c: CommandContext, fromMax: Bool) throws(RedisError) {
-        if c.count > 3 { throw .wrongArity(c.command.fullName) }
+        if c.count > 3 { throw .syntax }
         var count: Int64 = -1
         if c.count == 3 {
             guard let n = RedisInteger.parse(c.arguments[2]), n >= 0 else { throw .mustBePositive }
@@ -184,7 +184,8 @@ extension SortedSetCommands {
             return
         }
         if count >= UInt64(size) {
-            replyEntries(c.reply, z.entries(0..<size), withScores: withScores)
+            // The whole set, walked from the highest member down as Redis does.
+            replyEntries(c.reply, Array(z.entries(0..<size).reversed()), withScores: withScores)
             return
         }
         // A uniform sample of distinct ranks (Floyd's algorithm), replied in set order.

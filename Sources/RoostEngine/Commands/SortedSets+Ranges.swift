@@ -88,11 +88,11 @@ extension SortedSetCommands {
                 offset = try c.integer(j + 1)
                 limit = try c.integer(j + 2)
                 j += 2
-            } else if fixedReverse == nil && c.argument(j, is: "rev") {
+            } else if reverse == nil && c.argument(j, is: "rev") {
                 reverse = true
-            } else if fixedKind == .auto && c.argument(j, is: "bylex") {
+            } else if kind == .auto && c.argument(j, is: "bylex") {
                 kind = .lex
-            } else if fixedKind == .auto && c.argument(j, is: "byscore") {
+            } else if kind == .auto && c.argument(j, is: "byscore") {
                 kind = .score
             } else {
                 throw .syntax

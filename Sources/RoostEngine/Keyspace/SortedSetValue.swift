@@ -230,7 +230,8 @@ public final class SortedSetValue {
             let mid = (lo + hi) / 2
             if entryPrecedes(packed[mid].score, packed[mid].member, score, member) { lo = mid + 1 } else { hi = mid }
         }
-        packed.insert(SortedSetEntry(member: member, score: score), at: lo)
+        // A listpack keeps the score as text (Redis's `d2string`), which writes -0 as 0.
+        packed.insert(SortedSetEntry(member: member, score: score == 0 ? 0 : score), at: lo)
     }
 
     /// Inserts or replaces `member`, converting the encoding as `zsetAdd` would.
@@ -280,7 +281,7 @@ public final class SortedSetValue {
         guard list != nil, count <= maxEntries, maxMemberLength <= maxValue else { return }
         var out: [SortedSetEntry] = []
         out.reserveCapacity(count)
-        forEach { out.append($0) }
+        forEach { out.append(SortedSetEntry(member: $0.member, score: $0.score == 0 ? 0 : $0.score)) }
         list = nil
         dict = KeyTable()
         packed = out
