@@ -762,3 +762,71 @@ import Testing
         }
     }
 }
+
+@Suite struct SortedSetCommandInfoDifferentialTests {
+    static let names = [
+        "zadd", "zincrby", "zrem", "zscore", "zmscore", "zcard", "zcount", "zlexcount", "zrank", "zrevrank",
+        "zrange", "zrangebyscore", "zrevrangebyscore", "zrangebylex", "zrevrangebylex", "zrevrange", "zrangestore",
+        "zpopmin", "zpopmax", "zmpop", "zrandmember", "zremrangebyscore", "zremrangebyrank", "zremrangebylex",
+        "zunion", "zinter", "zdiff", "zunionstore", "zinterstore", "zdiffstore", "zintercard", "zscan",
+    ]
+
+    @Test func commandInfoArityAndKeys() async throws {
+        var script = Self.names.map { "COMMAND INFO \($0)" }
+        script += Self.names.map { $0.uppercased() }
+        script += [
+            "ZADD", "ZRANGE z", "ZRANGE z 0", "ZPOPMIN", "ZMPOP 1", "ZUNION 1", "ZUNIONSTORE d 1", "ZSCAN z",
+            "COMMAND GETKEYS ZUNIONSTORE dst 2 a b WEIGHTS 1 2",
+            "COMMAND GETKEYS ZINTER 3 a b c",
+            "COMMAND GETKEYS ZMPOP 2 a b MIN",
+            "COMMAND GETKEYS ZRANGESTORE dst src 0 -1",
+            "COMMAND GETKEYS ZADD k 1 a",
+            "COMMAND GETKEYS ZINTERCARD 2 a b LIMIT 1",
+        ]
+        try await Differential.check(script.joined(separator: "\n"))
+    }
+
+    @Test func transactionsExpiryAndWatch() async throws {
+        try await Differential.check(#"""
+            ZADD z 1 a 2 b
+            EXPIRE z 100
+            ZADD z 3 c
+            TTL z
+            ZINCRBY z 1 a
+            TTL z
+            ZREM z a
+            TTL z
+            ZUNIONSTORE z 1 z
+            TTL z
+            PEXPIRE z 50
+            !sleep 120
+            ZCARD z
+            EXISTS z
+            ZADD w 1 a
+            WATCH w
+            @2 ZADD w 1 a
+            MULTI
+            ZCARD w
+            EXEC
+            WATCH w
+            @2 ZADD w 2 a
+            MULTI
+            ZCARD w
+            EXEC
+            WATCH w
+            @2 ZPOPMIN w
+            MULTI
+            ZCARD w
+            EXEC
+            MULTI
+            ZADD m 1 a 2 b
+            ZADD m XX NX 1 a
+            ZRANGE m 0 -1 WITHSCORES
+            ZPOPMAX m
+            EXEC
+            MULTI
+            ZADD m
+            EXEC
+            """#)
+    }
+}
