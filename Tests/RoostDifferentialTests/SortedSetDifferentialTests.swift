@@ -205,6 +205,9 @@ import Testing
             ZRANDMEMBER missing 3 WITHSCORES
             ZSCORE f missing
             ZINCRBY f 1 long
+            ZADD nokey XX INCR 1 a
+            ZADD f GT INCR -1 one
+            ZMSCORE nokey a b
             ZADD w INCR -0 h
             ZSCORE w h
             ZINCRBY w -0 h
@@ -311,6 +314,40 @@ import Testing
             ZRANGEBYLEX s - +
             ZREVRANGE s 0 1
             ZRANGE s 0 -1 LIMIT 0 1
+            """#)
+    }
+
+    @Test func mixedScoresLexAndDuplicates() async throws {
+        try await Differential.check(#"""
+            ZADD m 1 b 2 a 3 c 0 e 5 d
+            ZRANGEBYLEX m [a [c
+            ZRANGEBYLEX m - +
+            ZRANGEBYLEX m (b +
+            ZREVRANGEBYLEX m [c [a
+            ZLEXCOUNT m [a [c
+            ZLEXCOUNT m (a (d
+            ZREMRANGEBYLEX m [b [c
+            ZRANGE m 0 -1 WITHSCORES
+            ZADD d 1 a 2 a 3 a
+            ZSCORE d a
+            ZADD d CH 5 b 6 b 6 a
+            ZADD d NX CH 1 c 2 c
+            ZADD d XX CH 9 c 10 c
+            ZRANGE d 0 -1 WITHSCORES
+            ZADD d GT CH 1 c 20 c 15 c
+            ZADD d LT CH 30 c 5 c 7 c
+            ZRANGE d 0 -1 WITHSCORES
+            ZRANGE d (-inf (inf BYSCORE
+            ZRANGE d (inf +inf BYSCORE
+            ZRANGE d -inf (-inf BYSCORE
+            ZRANGE d (5 (5 BYSCORE
+            ZRANGE d [5 5 BYSCORE
+            ZRANGE d 5 5 BYSCORE WITHSCORES
+            ZRANGE d 0 -1 BYSCORE LIMIT 0 9223372036854775807
+            ZRANGE d 0 +inf BYSCORE LIMIT 9223372036854775807 1
+            ZRANGE d -9223372036854775808 9223372036854775807
+            ZREMRANGEBYRANK d -9223372036854775808 0
+            ZRANGE d 0 -1
             """#)
     }
 

@@ -50,6 +50,16 @@ import Testing
         #expect(copy.entries(0..<copy.count).map(\.member) == Self.sorted(model).dropFirst(model.count / 2).map(\.member))
     }
 
+    @Test func largeSkipListIsReleasedWithoutRecursion() {
+        var z: SortedSetValue? = SortedSetValue()
+        for i in 0..<100_000 { z?.set(ByteString("m\(i)"), Double(i % 1000), maxEntries: 128, maxValue: 64) }
+        #expect(z?.count == 100_000)
+        #expect(z?.rank(ByteString("m0")) == 0)
+        #expect(z?.rank(ByteString("m1")) == 100)
+        z = nil
+        #expect(z == nil)
+    }
+
     @Test func listpackConvertsAtTheLimitsAndBack() {
         let z = SortedSetValue()
         for i in 0..<4 { z.set(ByteString("m\(i)"), Double(i), maxEntries: 4, maxValue: 8) }
