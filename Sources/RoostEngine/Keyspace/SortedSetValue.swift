@@ -8,7 +8,9 @@ import Darwin
 
 /// One member of a sorted set with its score.
 public struct SortedSetEntry: Sendable {
+    /// The member's bytes.
     public var member: ByteString
+    /// The member's score (never NaN).
     public var score: Double
 
     /// An entry for `member` with `score`.
