@@ -188,13 +188,14 @@ extension SortedSetCommands {
             replyEntries(c.reply, Array(z.entries(0..<size).reversed()), withScores: withScores)
             return
         }
-        // A uniform sample of distinct ranks (Floyd's algorithm), replied in set order.
+        // A uniform sample of distinct ranks (Floyd's algorithm), in random order as Redis's
+        // dictionary-based sampling gives.
         let n = Int(count)
         var chosen = Set<Int>()
         for j in (size - n)..<size {
             let t = Int.random(in: 0...j, using: &g)
             if !chosen.insert(t).inserted { chosen.insert(j) }
         }
-        replyEntries(c.reply, chosen.sorted().map { z.entry(at: $0) }, withScores: withScores)
+        replyEntries(c.reply, chosen.shuffled(using: &g).map { z.entry(at: $0) }, withScores: withScores)
     }
 }
