@@ -137,7 +137,7 @@ public final class SortedSetValue {
         var node = list.node(atRank: ranks.lowerBound + 1)
         while let n = node, out.count < ranks.count {
             out.append(SortedSetEntry(member: n.member, score: n.score))
-            node = n.next[0]
+            node = n.levels[0].next
         }
         return out
     }
@@ -145,10 +145,10 @@ public final class SortedSetValue {
     /// Calls `body` on every entry in ascending order.
     public func forEach(_ body: (SortedSetEntry) throws -> Void) rethrows {
         if let list {
-            var node = list.header.next[0]
+            var node = list.header.levels[0].next
             while let n = node {
                 try body(SortedSetEntry(member: n.member, score: n.score))
-                node = n.next[0]
+                node = n.levels[0].next
             }
         } else {
             for e in packed { try body(e) }
@@ -297,18 +297,20 @@ public final class SortedSetValue {
 
 /// A node of `SortedSetSkipList`.
 final class SortedSetSkipNode {
+    /// One level's forward link and how many level-0 steps it crosses.
+    struct Level {
+        var next: SortedSetSkipNode?
+        var span: Int
+    }
+
     let member: ByteString
     let score: Double
-    /// The next node at each level.
-    var next: [SortedSetSkipNode?]
-    /// How many level-0 steps the link at each level crosses.
-    var span: [Int]
+    var levels: [Level]
 
     init(level: Int, score: Double, member: ByteString) {
         self.member = member
         self.score = score
-        next = Array(repeating: nil, count: level)
-        span = Array(repeating: 0, count: level)
+        levels = Array(repeating: Level(next: nil, span: 0), count: level)
     }
 }
 
@@ -322,14 +324,22 @@ final class SortedSetSkipList {
     private var rng = SystemRandomNumberGenerator()
     private var bits: UInt64 = 0
     private var bitsLeft = 0
+    /// Scratch space for `insert` and `delete`: the last node visited on each level, and the
+    /// rank reached there.
+    private var update: [SortedSetSkipNode] = []
+    private var rankBuffer: [Int] = Array(repeating: 0, count: SortedSetSkipList.maxLevel)
+
+    init() {
+        update = Array(repeating: header, count: SortedSetSkipList.maxLevel)
+    }
 
     deinit {
         // Unlink iteratively: releasing a long chain recursively would exhaust the stack.
-        var node = header.next[0]
-        for i in 0..<header.next.count { header.next[i] = nil }
+        var node = header.levels[0].next
+        header.levels.removeAll()
         while let n = node {
-            node = n.next[0]
-            for i in 0..<n.next.count { n.next[i] = nil }
+            node = n.levels[0].next
+            n.levels.removeAll()
         }
     }
 
@@ -350,13 +360,11 @@ final class SortedSetSkipList {
     }
 
     func insert(_ score: Double, _ member: ByteString) {
-        var update = [SortedSetSkipNode](repeating: header, count: SortedSetSkipList.maxLevel)
-        var rank = [Int](repeating: 0, count: SortedSetSkipList.maxLevel)
         var x = header
         for i in stride(from: level - 1, through: 0, by: -1) {
-            rank[i] = i == level - 1 ? 0 : rank[i + 1]
-            while let f = x.next[i], entryPrecedes(f.score, f.member, score, member) {
-                rank[i] += x.span[i]
+            rankBuffer[i] = i == level - 1 ? 0 : rankBuffer[i + 1]
+            while let f = x.levels[i].next, entryPrecedes(f.score, f.member, score, member) {
+                rankBuffer[i] += x.levels[i].span
                 x = f
             }
             update[i] = x
@@ -364,42 +372,41 @@ final class SortedSetSkipList {
         let lvl = randomLevel()
         if lvl > level {
             for i in level..<lvl {
-                rank[i] = 0
+                rankBuffer[i] = 0
                 update[i] = header
-                header.span[i] = length
+                header.levels[i].span = length
             }
             level = lvl
         }
         let node = SortedSetSkipNode(level: lvl, score: score, member: member)
         for i in 0..<lvl {
-            node.next[i] = update[i].next[i]
-            update[i].next[i] = node
-            node.span[i] = update[i].span[i] - (rank[0] - rank[i])
-            update[i].span[i] = rank[0] - rank[i] + 1
+            node.levels[i].next = update[i].levels[i].next
+            update[i].levels[i].next = node
+            node.levels[i].span = update[i].levels[i].span - (rankBuffer[0] - rankBuffer[i])
+            update[i].levels[i].span = rankBuffer[0] - rankBuffer[i] + 1
         }
         if lvl < level {
-            for i in lvl..<level { update[i].span[i] += 1 }
+            for i in lvl..<level { update[i].levels[i].span += 1 }
         }
         length += 1
     }
 
     func delete(_ score: Double, _ member: ByteString) {
-        var update = [SortedSetSkipNode](repeating: header, count: SortedSetSkipList.maxLevel)
         var x = header
         for i in stride(from: level - 1, through: 0, by: -1) {
-            while let f = x.next[i], entryPrecedes(f.score, f.member, score, member) { x = f }
+            while let f = x.levels[i].next, entryPrecedes(f.score, f.member, score, member) { x = f }
             update[i] = x
         }
-        guard let target = x.next[0], target.score == score, target.member == member else { return }
+        guard let target = x.levels[0].next, target.score == score, target.member == member else { return }
         for i in 0..<level {
-            if update[i].next[i] === target {
-                update[i].span[i] += target.span[i] - 1
-                update[i].next[i] = target.next[i]
+            if update[i].levels[i].next === target {
+                update[i].levels[i].span += target.levels[i].span - 1
+                update[i].levels[i].next = target.levels[i].next
             } else {
-                update[i].span[i] -= 1
+                update[i].levels[i].span -= 1
             }
         }
-        while level > 1 && header.next[level - 1] == nil { level -= 1 }
+        while level > 1 && header.levels[level - 1].next == nil { level -= 1 }
         length -= 1
     }
 
@@ -408,8 +415,8 @@ final class SortedSetSkipList {
         var r = 0
         var x = header
         for i in stride(from: level - 1, through: 0, by: -1) {
-            while let f = x.next[i], f.score < score || (f.score == score && compareMembers(f.member, member) <= 0) {
-                r += x.span[i]
+            while let f = x.levels[i].next, f.score < score || (f.score == score && compareMembers(f.member, member) <= 0) {
+                r += x.levels[i].span
                 x = f
             }
             if x !== header && x.member == member { return r }
@@ -422,8 +429,8 @@ final class SortedSetSkipList {
         var traversed = 0
         var x = header
         for i in stride(from: level - 1, through: 0, by: -1) {
-            while let f = x.next[i], traversed + x.span[i] <= rank {
-                traversed += x.span[i]
+            while let f = x.levels[i].next, traversed + x.levels[i].span <= rank {
+                traversed += x.levels[i].span
                 x = f
             }
             if traversed == rank { return x === header ? nil : x }
@@ -436,8 +443,8 @@ final class SortedSetSkipList {
         var r = 0
         var x = header
         for i in stride(from: level - 1, through: 0, by: -1) {
-            while let f = x.next[i], isBefore(SortedSetEntry(member: f.member, score: f.score)) {
-                r += x.span[i]
+            while let f = x.levels[i].next, isBefore(SortedSetEntry(member: f.member, score: f.score)) {
+                r += x.levels[i].span
                 x = f
             }
         }
