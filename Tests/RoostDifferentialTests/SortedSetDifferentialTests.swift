@@ -551,7 +551,14 @@ import Testing
             ZUNION 2 inf1 inf2 WEIGHTS 0 1 WITHSCORES
             ZINTER 2 inf1 inf2 WEIGHTS 0 0 AGGREGATE MIN WITHSCORES
             ZINTER 2 inf1 inf2 AGGREGATE MAX WITHSCORES
-            ZUNIONSTORE d 2 a b
+            ZADD big1 1e16 m
+            ZADD one3 1 m 2 x 3 y
+            ZADD neg2 -1e16 m 5 p
+            ZUNION 3 big1 one3 neg2 WITHSCORES
+            ZUNION 3 one3 neg2 big1 WITHSCORES
+            ZINTER 3 big1 one3 neg2 WITHSCORES
+            ZINTER 3 one3 big1 neg2 WITHSCORES
+                        ZUNIONSTORE d 2 a b
             ZRANGE d 0 -1 WITHSCORES
             ZINTERSTORE d 2 a b WEIGHTS 2 3
             ZRANGE d 0 -1 WITHSCORES
