@@ -710,6 +710,14 @@ import Testing
             OBJECT ENCODING u4
             ZDIFFSTORE u5 2 v w
             OBJECT ENCODING u5
+            ZADD s0 1 \#(long) 2 a 3 b 4 c 5 d
+            ZADD s1 1 \#(long)
+            ZDIFFSTORE d6 3 s0 s1 nokey
+            OBJECT ENCODING d6
+            ZDIFFSTORE d7 2 s0 s1
+            OBJECT ENCODING d7
+            ZDIFFSTORE d8 2 s1 s0
+            EXISTS d8
             ZRANGE u5 0 -1
             ZPOPMIN x 3
             OBJECT ENCODING x

@@ -221,22 +221,11 @@ extension SortedSetCommands {
     }
 
     /// ZDIFF's members: those of the first input found in no other, with the first input's
-    /// scores. Also returns the longest member length Redis tracks for the result's encoding
-    /// (its second algorithm counts every member of the first input).
+    /// scores; and the longest member's length, which decides the stored result's encoding.
     static func difference(_ sources: [OperationSource]) -> ([SortedSetEntry], Int) {
-        let first = sources[0]
-        if first.count == 0 { return ([], 0) }
-        var workOne = 0, workTwo = 0
-        for (k, s) in sources.enumerated() {
-            if k > 0 && s.identity != nil && s.identity == first.identity { return ([], 0) }
-            workOne += first.count
-            workTwo += s.count
-        }
-        workOne /= 2
         var result: [SortedSetEntry] = []
         var maxLength = 0
-        first.forEach { member, score in
-            if workOne > workTwo { maxLength = Swift.max(maxLength, member.count) }
+        sources[0].forEach { member, score in
             for k in 1..<sources.count where sources[k].score(member) != nil { return }
             result.append(SortedSetEntry(member: member, score: score))
             maxLength = Swift.max(maxLength, member.count)
