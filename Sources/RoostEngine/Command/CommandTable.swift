@@ -20,6 +20,7 @@ public struct CommandTable: Sendable {
             + TransactionCommands.specs
             + HyperLogLogCommands.specs
             + SetCommands.specs
+            + SortedSetCommands.specs
     )
 
     public init(_ commands: [CommandSpec]) {

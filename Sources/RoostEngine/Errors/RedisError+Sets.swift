@@ -1,7 +1,5 @@
 /// Error texts of the set family, byte-identical to Redis 7.0's `t_set.c`.
 extension RedisError {
-    /// SPOP's count, from `getPositiveLongFromObjectOrReply` (also for a non-integer count).
-    public static let mustBePositive = RedisError("ERR value is out of range, must be positive")
     /// SRANDMEMBER's count below `-LONG_MAX`.
     public static let srandmemberCountRange = RedisError(
         "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807")

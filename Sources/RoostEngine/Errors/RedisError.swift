@@ -16,6 +16,9 @@ public struct RedisError: Error, Sendable, Hashable {
         return RedisError(t.hasPrefix("-") ? String(t.dropFirst()) : "ERR " + t)
     }
 
+    /// A count that must not be negative (SPOP, ZPOPMIN…), from `getPositiveLongFromObjectOrReply`,
+    /// also for a count that is not an integer.
+    public static let mustBePositive = RedisError("ERR value is out of range, must be positive")
     public static let wrongType = RedisError("WRONGTYPE Operation against a key holding the wrong kind of value")
     public static let syntax = RedisError("ERR syntax error")
     public static let notInteger = RedisError("ERR value is not an integer or out of range")

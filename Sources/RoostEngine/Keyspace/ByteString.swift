@@ -100,15 +100,18 @@ public struct ByteString: Hashable, Sendable, Comparable, CustomStringConvertibl
     }
 
     /// Byte-wise comparison, as Redis's `memcmp`-based ordering.
-    public static func < (lhs: ByteString, rhs: ByteString) -> Bool {
+    public static func < (lhs: ByteString, rhs: ByteString) -> Bool { compare(lhs, rhs) < 0 }
+
+    /// Three-way `memcmp` order: negative, zero or positive; a proper prefix sorts first.
+    public static func compare(_ lhs: ByteString, _ rhs: ByteString) -> Int {
         lhs.withUnsafeBytes { a in
             rhs.withUnsafeBytes { b in
                 let common = min(a.count, b.count)
                 if common > 0 {
                     let order = memcmp(a.baseAddress!, b.baseAddress!, common)
-                    if order != 0 { return order < 0 }
+                    if order != 0 { return Int(order) }
                 }
-                return a.count < b.count
+                return a.count - b.count
             }
         }
     }
