@@ -977,4 +977,10 @@ import Testing
     func randomSequences(seed: UInt64, maxEntries: String) async throws {
         try await Differential.check("CONFIG SET zset-max-listpack-entries \(maxEntries)\n" + Self.script(seed: seed, steps: 400))
     }
+
+    @Test(arguments: [(UInt64(7), "4"), (UInt64(8), "128")])
+    func randomSequencesInResp3(seed: UInt64, maxEntries: String) async throws {
+        try await Differential.check(
+            "?HELLO 3\nCONFIG SET zset-max-listpack-entries \(maxEntries)\n" + Self.script(seed: seed, steps: 300))
+    }
 }
