@@ -326,7 +326,26 @@ import Testing
             ZREVRANGEBYLEX m [c [a
             ZLEXCOUNT m [a [c
             ZLEXCOUNT m (a (d
-            ZREMRANGEBYLEX m [b [c
+            ZREVRANGEBYLEX m [d [a
+            ZREVRANGEBYLEX m + [b
+            ZREVRANGEBYLEX m + - LIMIT 1 2
+            ZRANGEBYLEX m - + LIMIT 1 2
+            ZRANGEBYLEX m [a [d LIMIT 1 10
+            ZRANGEBYLEX m [a [d LIMIT 3 10
+            ZRANGE m [e [a BYLEX REV LIMIT 0 10
+            ZRANGE m [d [a BYLEX REV LIMIT 1 10
+            ZLEXCOUNT m [d +
+            ZLEXCOUNT m - [a
+            ZRANGEBYLEX m [d +
+            ZRANGEBYLEX m - [a
+            ZRANGEBYLEX m [a +
+            ZREMRANGEBYLEX m [d +
+            ZADD m2 1 a 2 z 3 b
+            ZRANGEBYLEX m2 [b [b
+            ZLEXCOUNT m2 [b [b
+            ZREVRANGEBYLEX m2 [b [b
+            ZREMRANGEBYLEX m2 [b [b
+                        ZREMRANGEBYLEX m [b [c
             ZRANGE m 0 -1 WITHSCORES
             ZADD d 1 a 2 a 3 a
             ZSCORE d a
@@ -884,5 +903,84 @@ import Testing
             ZADD m
             EXEC
             """#)
+    }
+}
+
+/// Seeded random command sequences over a few small keys, compared reply by reply, in both
+/// encodings.
+@Suite struct SortedSetRandomDifferentialTests {
+    /// A small deterministic generator (SplitMix64), so that a failure can be replayed.
+    struct SplitMix: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    static func script(seed: UInt64, steps: Int) -> String {
+        var g = SplitMix(state: seed)
+        let keys = ["k1", "k2", "k3"]
+        // Lexicographic ranges assume equal scores (Redis leaves them undefined otherwise), so
+        // they run on keys whose members all score 0.
+        let lexKeys = ["l1", "l2"]
+        let members = ["a", "b", "c", "d", "e", "f", "g", "h", "\"x\\x00y\"", "\"\""]
+        let scores = ["0", "1", "-1", "2.5", "1e3", "-inf", "+inf", "0.1", "3", "-2"]
+        let bounds = ["-inf", "+inf", "0", "(0", "1", "(2.5", "3", "(-1", "1e3"]
+        let lex = ["-", "+", "[a", "(b", "[d", "(g", "[h", "[\"\""]
+        func pick(_ a: [String]) -> String { a[Int.random(in: 0..<a.count, using: &g)] }
+        func int() -> String { String(Int.random(in: -6...6, using: &g)) }
+        var lines: [String] = []
+        for _ in 0..<steps {
+            let k = pick(keys)
+            let line: String
+            switch Int.random(in: 0..<22, using: &g) {
+            case 0, 1, 2: line = "ZADD \(k) \(pick(["", "CH", "NX", "XX", "GT", "LT", "GT CH", "XX LT"])) \(pick(scores)) \(pick(members)) \(pick(scores)) \(pick(members))"
+            case 3: line = "ZINCRBY \(k) \(pick(scores)) \(pick(members))"
+            case 4: line = "ZREM \(k) \(pick(members)) \(pick(members))"
+            case 5: line = "ZRANGE \(k) \(int()) \(int()) \(pick(["", "REV", "WITHSCORES", "REV WITHSCORES"]))"
+            case 6: line = "ZRANGE \(k) \(pick(bounds)) \(pick(bounds)) BYSCORE \(pick(["", "REV", "LIMIT 1 2", "REV LIMIT 0 1 WITHSCORES"]))"
+            case 7:
+                let l = pick(lexKeys)
+                switch Int.random(in: 0..<4, using: &g) {
+                case 0: line = "ZADD \(l) 0 \(pick(members)) 0 \(pick(members)) 0 \(pick(members))"
+                case 1: line = "ZREMRANGEBYLEX \(l) \(pick(lex)) \(pick(lex))"
+                case 2: line = "ZLEXCOUNT \(l) \(pick(lex)) \(pick(lex))"
+                default: line = "ZRANGE \(l) \(pick(lex)) \(pick(lex)) BYLEX \(pick(["", "REV", "LIMIT 1 3", "REV LIMIT 0 2"]))"
+                }
+            case 8: line = "ZCOUNT \(k) \(pick(bounds)) \(pick(bounds))"
+            case 9: line = "ZADD \(pick(lexKeys)) 0 \(pick(members)) 0 \(pick(members))"
+            case 10: line = "ZRANK \(k) \(pick(members))"
+            case 11: line = "ZREVRANK \(k) \(pick(members))"
+            case 12: line = "ZMSCORE \(k) \(pick(members)) \(pick(members))"
+            case 13: line = "ZPOPMIN \(k) \(pick(["", "1", "2"]))"
+            case 14: line = "ZPOPMAX \(k) \(pick(["", "1", "3"]))"
+            case 15: line = "ZMPOP 2 \(k) \(pick(keys)) \(pick(["MIN", "MAX"])) COUNT \(Int.random(in: 1...3, using: &g))"
+            case 16: line = "ZREMRANGEBYRANK \(k) \(int()) \(int())"
+            case 17: line = "ZREMRANGEBYSCORE \(k) \(pick(bounds)) \(pick(bounds))"
+            case 18: line = "ZRANGE \(pick(lexKeys)) \(pick(lex)) \(pick(lex)) BYLEX \(pick(["", "REV", "LIMIT 1 3", "REV LIMIT 1 1"]))"
+            case 19: line = "\(pick(["ZUNION", "ZINTER", "ZDIFF"])) 2 \(k) \(pick(keys)) WITHSCORES"
+            case 20: line = "\(pick(["ZUNIONSTORE", "ZINTERSTORE", "ZDIFFSTORE"])) \(pick(keys)) 2 \(k) \(pick(keys))"
+            default: line = "ZRANGESTORE \(pick(keys)) \(k) \(int()) \(int())"
+            }
+            lines.append(line)
+            if Int.random(in: 0..<6, using: &g) == 0 { lines.append("ZCARD \(k)") }
+        }
+        for k in keys + lexKeys { lines += ["ZRANGE \(k) 0 -1 WITHSCORES", "OBJECT ENCODING \(k)"] }
+        return lines.joined(separator: "\n")
+    }
+
+    @Test(arguments: [(UInt64(1), "128"), (UInt64(2), "3"), (UInt64(3), "5"), (UInt64(4), "0"), (UInt64(5), "2"), (UInt64(6), "128")])
+    func randomSequences(seed: UInt64, maxEntries: String) async throws {
+        try await Differential.check("CONFIG SET zset-max-listpack-entries \(maxEntries)\n" + Self.script(seed: seed, steps: 400))
+    }
+
+    @Test(arguments: [(UInt64(7), "4"), (UInt64(8), "128")])
+    func randomSequencesInResp3(seed: UInt64, maxEntries: String) async throws {
+        try await Differential.check(
+            "?HELLO 3\nCONFIG SET zset-max-listpack-entries \(maxEntries)\n" + Self.script(seed: seed, steps: 300))
     }
 }

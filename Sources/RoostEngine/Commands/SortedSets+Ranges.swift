@@ -126,7 +126,11 @@ extension SortedSetCommands {
             if let scoreRange {
                 result = limited(z, scoreRange.ranks(in: z), offset: offset, limit: limit, reverse: rev)
             } else if let lexRange {
-                result = limited(z, lexRange.ranks(in: z), offset: offset, limit: limit, reverse: rev)
+                if z.isListpack {
+                    result = lexRange.walk(z, offset: offset, limit: limit, reverse: rev)
+                } else {
+                    result = limited(z, lexRange.ranks(in: z), offset: offset, limit: limit, reverse: rev)
+                }
             } else {
                 let ranks = rankRange(z.count, start, end)
                 let ordered = rev ? (z.count - ranks.upperBound)..<(z.count - ranks.lowerBound) : ranks

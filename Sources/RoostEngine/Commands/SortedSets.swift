@@ -392,10 +392,50 @@ struct LexRange {
         return cmp > 0 || (cmp == 0)
     }
 
+    /// Redis's `zslIsInLexRange`: the interval is not empty, the last member is at or above
+    /// min and the first at or below max.
+    func overlaps(_ z: SortedSetValue) -> Bool {
+        if isEmpty || z.count == 0 { return false }
+        return gteMin(z.entry(at: z.count - 1).member) && lteMax(z.entry(at: 0).member)
+    }
+
+    /// A listpack walk as Redis's ZRANGEBYLEX does it, which only matters when scores differ:
+    /// forward from the first member at or above min, or backward from the last member at or
+    /// below max; skip `offset` members unchecked, then take members while they stay on the
+    /// range's far side, up to `limit` (all when negative).
+    func walk(_ z: SortedSetValue, offset: Int64, limit: Int64, reverse: Bool) -> [SortedSetEntry] {
+        if !overlaps(z) || offset < 0 || (offset > 0 && offset >= Int64(z.count)) { return [] }
+        var out: [SortedSetEntry] = []
+        if reverse {
+            var i = z.count - 1
+            while i >= 0 && !lteMax(z.entry(at: i).member) { i -= 1 }
+            guard i >= 0, gteMin(z.entry(at: i).member) else { return [] }
+            i -= Int(offset)
+            while i >= 0 && (limit < 0 || out.count < limit) {
+                let e = z.entry(at: i)
+                if !gteMin(e.member) { break }
+                out.append(e)
+                i -= 1
+            }
+        } else {
+            var i = 0
+            while i < z.count && !gteMin(z.entry(at: i).member) { i += 1 }
+            guard i < z.count, lteMax(z.entry(at: i).member) else { return [] }
+            i += Int(offset)
+            while i < z.count && (limit < 0 || out.count < limit) {
+                let e = z.entry(at: i)
+                if !lteMax(e.member) { break }
+                out.append(e)
+                i += 1
+            }
+        }
+        return out
+    }
+
     /// The ranks of the members inside the range: the first member at or above min, then
     /// members while at or below max (a linear walk in a listpack, as Redis does).
     func ranks(in z: SortedSetValue) -> Range<Int> {
-        if isEmpty || z.count == 0 { return 0..<0 }
+        if !overlaps(z) { return 0..<0 }
         if z.isListpack {
             var lo = 0
             while lo < z.count && !gteMin(z.entry(at: lo).member) { lo += 1 }
