@@ -21,6 +21,7 @@ public struct CommandTable: Sendable {
             + HyperLogLogCommands.specs
             + SetCommands.specs
             + SortedSetCommands.specs
+            + SortCommands.specs
     )
 
     public init(_ commands: [CommandSpec]) {
