@@ -42,6 +42,8 @@ extension Engine {
             return
         }
         call(resolved, arguments, for: client)
+        // Blocked clients are served once the whole command (EXEC, a script) is done.
+        if !blocking.readyKeys.isEmpty { serveReadyKeys() }
     }
 
     /// Runs an already checked command. EXEC calls this for each queued command.

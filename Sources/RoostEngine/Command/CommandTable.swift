@@ -12,6 +12,7 @@ public struct CommandTable: Sendable {
     public static let standard = CommandTable(
         ConnectionCommands.specs + ServerCommands.specs + CommandIntrospection.specs + KeyCommands.specs + StringCommands.specs
             + BitCommands.specs + PubSubCommands.specs + TransactionCommands.specs
+            + ListCommands.specs
     )
 
     public init(_ commands: [CommandSpec]) {
