@@ -68,7 +68,8 @@ enum ConnectionCommands {
     /// sorted-set waits), answering 1 if it was blocked, else 0.
     static func clientUnblock(_ c: CommandContext) throws(RedisError) {
         if c.count > 4 {
-            throw RedisError.format("unknown subcommand or wrong number of arguments for 'unblock'. Try CLIENT HELP.")
+            let name = Engine.cString(c.arguments[1], limit: 128)
+            throw RedisError.format("unknown subcommand or wrong number of arguments for '\(name)'. Try CLIENT HELP.")
         }
         var error = false
         if c.count == 4 {
