@@ -132,6 +132,17 @@ extension Engine {
         blocking.readyKeys.append(watched)
     }
 
+    /// Marks every waited key that now holds a value as ready, for keyspace commands that create
+    /// keys without going through a family (RENAME, MOVE, COPY, RESTORE, SWAPDB), as Redis's
+    /// `dbAdd` and `scanDatabaseForReadyKeys` do. Cost: one lookup per waited key.
+    func signalWaitedKeysThatExist() {
+        let waited = blocking.waiters.keys.sorted { ($0.database, $0.key) < ($1.database, $1.key) }
+        for watched in waited where !blocking.readySet.contains(watched) {
+            let db = databases[watched.database]
+            if db.keys.contains(watched.key) && !isExpired(db, watched.key) { signalKeyAsReady(db, watched.key) }
+        }
+    }
+
     /// Serves the clients waiting on keys that became ready, as Redis's
     /// `handleClientsBlockedOnKeys`. Dispatch calls it after each top-level command.
     func serveReadyKeys() {

@@ -242,6 +242,48 @@ import Testing
             """#)
     }
 
+    @Test func keyspaceCommandsWakeWaiters() async throws {
+        try await Self.check(#"""
+            @2 !noreply BLPOP q 0
+            =1
+            RPUSH tmp a b
+            RENAME tmp q
+            @2 <
+            LRANGE q 0 -1
+            DEL q
+            @2 !noreply BRPOP q 0
+            =1
+            RPUSH tmp c d
+            COPY tmp q
+            @2 <
+            LRANGE q 0 -1
+            DEL q
+            @2 !noreply BLPOP q 0
+            =1
+            SELECT 1
+            RPUSH q moved
+            MOVE q 0
+            @2 <
+            SELECT 0
+            EXISTS q
+            @2 !noreply BLPOP q 0
+            =1
+            SELECT 1
+            RPUSH q fromdb1 x
+            SWAPDB 0 1
+            @2 <
+            SELECT 0
+            LRANGE q 0 -1
+            DEL q
+            @2 !noreply BLPOP q 0
+            =1
+            SET q str
+            RENAME q other
+            RPUSH q ok
+            @2 <
+            """#)
+    }
+
     @Test func otherDatabase() async throws {
         try await Self.check(#"""
             @2 SELECT 1
