@@ -53,12 +53,13 @@ extension Engine {
     /// The number of clients waiting in a blocking command (INFO `blocked_clients`).
     public var blockedClientCount: Int { blocking.blocked.count }
 
-    /// Parses a blocking command's timeout argument, in seconds with up to millisecond precision,
+    /// Parses a blocking command's timeout argument, in seconds with millisecond resolution,
     /// as Redis's `getTimeoutFromObjectOrReply`, and returns the absolute deadline in Unix
     /// milliseconds, or 0 for "wait forever".
     static func parseBlockingTimeout(_ argument: [UInt8], now: Int64) throws(RedisError) -> Int64 {
         guard let seconds = parseLongDouble(argument) else { throw .timeoutNotFloat }
-        let scaled = seconds * 1000
+        // Rounded up, as Redis 7.0 does: any positive timeout waits at least a millisecond.
+        let scaled = (seconds * 1000).rounded(.up)
         // C converts out-of-range values to the smallest 64-bit integer, which reads as negative.
         let ms: Int64
         if scaled.isNaN || scaled >= 9.223372036854775807e18 || scaled < -9.223372036854775808e18 {

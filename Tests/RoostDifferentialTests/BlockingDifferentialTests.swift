@@ -226,6 +226,8 @@ import Testing
     @Test func timeouts() async throws {
         try await Self.check(#"""
             BLPOP q 0.05
+            BLPOP q 0.0001
+            BRPOP q 1e-300
             BRPOP q1 q2 0.02
             BLMOVE q d LEFT LEFT 0.01
             BRPOPLPUSH q d 0.01
@@ -393,5 +395,21 @@ import Testing
                 CLIENT UNBLOCK
                 """)
         }
+    }
+}
+
+/// Timeouts fire from the server's own timer, not only at the background cycle.
+@Suite struct BlockingTimerTests {
+    @Test func timeoutFiresOnTimeWithSlowBackgroundCycle() async throws {
+        let server = try await RoostTestServer.start { $0.hz = 1 }
+        let connection = try RawConnection(port: server.port)
+        for _ in 0..<3 {
+            let start = Date()
+            try connection.send(command: try DifferentialPair.arguments("BLPOP q 0.05"))
+            #expect(try connection.readReply() == Array("*-1\r\n".utf8))
+            let elapsed = Date().timeIntervalSince(start)
+            #expect(elapsed >= 0.05 && elapsed < 0.6, "timed out after \(elapsed)s")
+        }
+        try await server.stop()
     }
 }
