@@ -1,29 +1,36 @@
-/// Blocking commands: the engine side of BLPOP, BLMOVE, BLMPOP and, later, BZPOPMIN and friends.
-///
-/// The infrastructure knows nothing about data types. A family uses it in three steps:
-///
-/// 1. A blocking command that finds nothing to serve (and `client.denyBlocking` is not set)
-///    calls `engine.block(client, keys:, deadline:, serve:)` and writes no reply. `serve` is the
-///    family's own routine: given a key that became ready, it looks at the key's value and
-///    either writes the full reply to `client.reply` (and makes any changes, through the usual
-///    keyspace calls) and returns `true`, or returns `false` when the value cannot serve this
-///    client (wrong type, nothing left), so that the client keeps waiting.
-/// 2. Every command that adds data a waiter might take calls `engine.signalKeyAsReady(db, key)`.
-///    That is cheap when nobody waits on the key.
-/// 3. After each top-level command (EXEC and scripts count as one), dispatch calls
-///    `serveReadyKeys()`, which, as Redis's `handleClientsBlockedOnKeys`, takes the ready keys in
-///    the order they became ready and offers each to its waiters in FIFO order until the key is
-///    gone. Serving may make more keys ready (BLMOVE pushes onto another list); those are served
-///    in the same pass.
-///
-/// A served, timed-out or CLIENT UNBLOCKed client's reply is handed to its own connection through
-/// `scheduleDelivery` / `takeDeliveries`, as PUBLISH does. While `client.blocked` is set the
-/// server must not feed the client's connection further commands; it resumes once the delivery
-/// arrives.
-///
-/// Timeouts: `deadline` is absolute Unix milliseconds, 0 for none. The server calls
-/// `expireBlockedClients(now:)` from a timer set at `client.blocked!.deadline` (and on every
-/// background cycle); a timed-out client gets a null array, as Redis sends.
+// Blocking commands: the engine side of BLPOP, BLMOVE, BLMPOP and, later, BZPOPMIN and friends.
+//
+// The infrastructure knows nothing about data types. A family uses it in three steps:
+//
+// 1. A blocking command that finds nothing to serve (and `client.denyBlocking` is not set)
+//    calls `engine.block(client, keys:, deadline:, serve:)` and writes no reply. `serve` is the
+//    family's own routine: given a key that became ready, it looks at the key's value and
+//    either writes the full reply to `client.reply` (and makes any changes, through the usual
+//    keyspace calls) and returns `true`, or returns `false` when the value cannot serve this
+//    client (wrong type, nothing left), so that the client keeps waiting.
+// 2. Every command that adds data a waiter might take calls `engine.signalKeyAsReady(db, key)`.
+//    That is cheap when nobody waits on the key.
+// 3. After each top-level command (EXEC and scripts count as one), dispatch calls
+//    `serveReadyKeys()`, which, as Redis's `handleClientsBlockedOnKeys`, takes the ready keys in
+//    the order they became ready and offers each to its waiters in FIFO order until the key is
+//    gone. Serving may make more keys ready (BLMOVE pushes onto another list); those are served
+//    in the same pass.
+//
+// A served, timed-out or CLIENT UNBLOCKed client's reply is handed to its own connection through
+// `scheduleDelivery` / `takeDeliveries`, as PUBLISH does. While `client.blocked` is set the
+// server must not feed the client's connection further commands; it resumes once the delivery
+// arrives.
+//
+// Keyspace writes that bring a value to a key without a family's help (RENAME, COPY, MOVE,
+// RESTORE, SWAPDB: write commands in the `keyspace` ACL category) are covered by dispatch, which
+// then checks every waited key (`signalWaitedKeysThatExist`).
+//
+// Scripts must run their commands with `client.denyBlocking` set, as EXEC does, so that a
+// blocking command (BLMPOP is allowed in scripts) answers at once.
+//
+// Timeouts: `deadline` is absolute Unix milliseconds, 0 for none. The server calls
+// `expireBlockedClients(now:)` from a timer set at `client.blocked!.deadline` (and on every
+// background cycle); a timed-out client gets a null array, as Redis sends.
 
 /// What a blocked client waits for, kept in `Client.blocked`.
 public struct BlockedWait {
@@ -182,7 +189,7 @@ extension Engine {
         let due = blocking.blocked.values.filter { c in
             guard let deadline = c.blocked?.deadline else { return false }
             return deadline != 0 && deadline < now
-        }.sorted { $0.id < $1.id }
+        }.sorted { ($0.blocked?.deadline ?? 0, $0.id) < ($1.blocked?.deadline ?? 0, $1.id) }
         for client in due {
             client.reply.nullArray()
             unblock(client)

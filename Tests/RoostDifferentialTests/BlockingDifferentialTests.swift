@@ -22,12 +22,24 @@ import Testing
         }
     }
 
+    /// Checks that INFO clients reports `blocked_clients:n` on both servers.
+    static func expectInfoBlocked(_ pair: DifferentialPair, _ n: Int) throws {
+        let (r, o) = try pair.clients(99)
+        for connection in [r, o] {
+            try connection.send(command: [Array("INFO".utf8), Array("clients".utf8)])
+            let text = String(decoding: try connection.readReply(), as: UTF8.self)
+            #expect(text.contains("\r\nblocked_clients:\(n)\r\n"), "INFO clients: \(text)")
+        }
+    }
+
     /// Runs script lines; `=N` waits until N clients are blocked on both servers.
     static func run(_ pair: DifferentialPair, _ script: String) throws {
         for raw in script.split(separator: "\n") {
             let line = raw.trimmingCharacters(in: .whitespaces)
             if line.isEmpty || line.hasPrefix("#") { continue }
-            if line.hasPrefix("="), let n = Int(line.dropFirst()) {
+            if line.hasPrefix("=info "), let n = Int(line.dropFirst(6)) {
+                try expectInfoBlocked(pair, n)
+            } else if line.hasPrefix("="), let n = Int(line.dropFirst()) {
                 try waitBlocked(pair, n)
             } else {
                 try pair.step(line)
@@ -118,13 +130,16 @@ import Testing
 
     @Test func fifoBetweenWaiters() async throws {
         try await Self.check(#"""
+            =info 0
             @2 !noreply BLPOP q 0
             =1
             @3 !noreply BLPOP q 0
             =2
+            =info 2
             RPUSH q a
             @2 <
             =1
+            =info 1
             RPUSH q b
             @3 <
             =0
