@@ -271,6 +271,68 @@ import Testing
             """#)
     }
 
+    @Test func resp3Replies() async throws {
+        try await Differential.check(#"""
+            ?HELLO 3
+            LPOP missing
+            LPOP missing 2
+            RPOP missing 0
+            LINDEX missing 0
+            LPOS missing a
+            LPOS missing a COUNT 0
+            LMOVE missing d LEFT LEFT
+            LMPOP 1 missing LEFT
+            RPUSH l a b c
+            LPOP l 2
+            LPOS l c
+            LPOS l x
+            LMPOP 1 l RIGHT COUNT 3
+            BLPOP missing 0.01
+            BLMOVE missing d LEFT LEFT 0.01
+            BLMPOP 0.01 1 missing LEFT
+            MULTI
+            BLPOP missing 0
+            BLMOVE missing d LEFT LEFT 0
+            BLMPOP 0 1 missing LEFT
+            EXEC
+            """#)
+    }
+
+    @Test func watchSeesListChanges() async throws {
+        try await Differential.check(#"""
+            RPUSH l a b
+            WATCH l
+            LSET l 0 x
+            MULTI
+            PING
+            EXEC
+            WATCH l
+            LINSERT l BEFORE nope y
+            MULTI
+            PING
+            EXEC
+            WATCH l
+            LREM l 0 nope
+            MULTI
+            PING
+            EXEC
+            WATCH l
+            RPOPLPUSH l l
+            MULTI
+            PING
+            EXEC
+            WATCH gone
+            RPUSH gone v
+            LPOP gone
+            MULTI
+            PING
+            EXEC
+            LRANGE l 0 -1
+            OBJECT ENCODING l
+            TYPE l
+            """#)
+    }
+
     /// A list of 100,000 elements built with several commands, read and cut in slices.
     @Test func largeList() async throws {
         var script = ""
