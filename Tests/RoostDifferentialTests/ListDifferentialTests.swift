@@ -333,6 +333,39 @@ import Testing
             """#)
     }
 
+    /// COMMAND INFO and GETKEYS for every list command, key specs included.
+    @Test func commandInfo() async throws {
+        try await Differential.check(#"""
+            COMMAND INFO lpush
+            COMMAND INFO rpush
+            COMMAND INFO lpushx
+            COMMAND INFO rpushx
+            COMMAND INFO lpop
+            COMMAND INFO rpop
+            COMMAND INFO llen
+            COMMAND INFO lrange
+            COMMAND INFO lindex
+            COMMAND INFO lset
+            COMMAND INFO linsert
+            COMMAND INFO lrem
+            COMMAND INFO ltrim
+            COMMAND INFO lpos
+            COMMAND INFO lmove
+            COMMAND INFO rpoplpush
+            COMMAND INFO lmpop
+            COMMAND INFO blpop
+            COMMAND INFO brpop
+            COMMAND INFO blmove
+            COMMAND INFO brpoplpush
+            COMMAND INFO blmpop
+            COMMAND INFO client|unblock
+            COMMAND GETKEYS lmpop 2 a b left
+            COMMAND GETKEYS blmpop 0 2 a b left
+            COMMAND GETKEYS blpop a b c 0
+            COMMAND GETKEYS lmove a b left left
+            """#)
+    }
+
     /// A list of 100,000 elements built with several commands, read and cut in slices.
     @Test func largeList() async throws {
         var script = ""
