@@ -42,6 +42,8 @@ extension Engine {
             return
         }
         call(resolved, arguments, for: client)
+        // Blocked clients are served once the whole command (EXEC, a script) is done.
+        if !blocking.readyKeys.isEmpty { serveReadyKeys() }
     }
 
     /// Runs an already checked command. EXEC calls this for each queued command.
@@ -54,6 +56,11 @@ extension Engine {
         } catch {
             statistics.errorReplies += 1
             client.reply.error(error)
+        }
+        // Keyspace writes (RENAME, MOVE, COPY, SWAPDB…) may bring a value to a waited key.
+        if !blocking.waiters.isEmpty && resolved.spec.flags.contains(.write)
+            && resolved.spec.categories.contains("keyspace") {
+            signalWaitedKeysThatExist()
         }
     }
 

@@ -69,6 +69,9 @@ public final class Engine: @unchecked Sendable {
     var shardChannelSubscribers: [ByteString: [Client]] = [:]
     // MARK: End of pub/sub state
 
+    /// Wait queues of blocked clients and keys made ready (owned by Engine+Blocking.swift).
+    var blocking = BlockingRegistry()
+
     private var nextClientID: Int64 = 1
     var random = SystemRandomNumberGenerator()
 
@@ -130,6 +133,7 @@ public final class Engine: @unchecked Sendable {
     func clientRemovalHooks(_ client: Client) {
         PubSubCommands.unsubscribeAll(engine: self, client: client)
         TransactionCommands.unwatchAll(engine: self, client: client)
+        removeBlockedClient(client)
     }
 
     /// Output written to other clients during the last batch; the caller sends each buffer on its

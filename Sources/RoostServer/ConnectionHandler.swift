@@ -17,6 +17,10 @@ final class ConnectionHandler: ChannelInboundHandler, ClientConnection {
     private var arguments: [ByteBuffer] = []
     private var client: Client?
     private var closing = false
+    /// Set while the client waits in a blocking command: input is buffered, not run, until the
+    /// served (or timed-out) reply has been delivered and `resume` runs.
+    private var paused = false
+    private var handlerContext: ChannelHandlerContext?
     /// Read from other threads by `deliver` and `close`.
     private let channelBox = NIOLockedValueBox<Channel?>(nil)
 
@@ -28,6 +32,7 @@ final class ConnectionHandler: ChannelInboundHandler, ClientConnection {
     }
 
     func channelActive(context: ChannelHandlerContext) {
+        handlerContext = context
         channelBox.withLockedValue { $0 = context.channel }
         let remote = context.channel.remoteAddress
         let local = context.channel.localAddress
@@ -68,25 +73,38 @@ final class ConnectionHandler: ChannelInboundHandler, ClientConnection {
             self.client = nil
         }
         server.unregister(self)
+        handlerContext = nil
         channelBox.withLockedValue { $0 = nil }
         context.fireChannelInactive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard !closing, let client else { return }
+        guard !closing, client != nil else { return }
         var input = unwrapInboundIn(data)
         if var cumulation = pending {
             pending = nil
             cumulation.writeBuffer(&input)
             input = cumulation
         }
-        let inputBytes = input.readableBytes
-        let (output, deliveries): (ByteBuffer, [(Client, ByteBuffer)]) = engine.withLock {
-            engine.statistics.netInputBytes += Int64(inputBytes)
+        process(context: context, input: input, newBytes: input.readableBytes)
+    }
+
+    /// Runs the complete commands in `input` (stopping early when the client blocks) and keeps
+    /// the rest for later.
+    private func process(context: ChannelHandlerContext, input inputBuffer: ByteBuffer, newBytes: Int) {
+        guard let client else { return }
+        var input = inputBuffer
+        if paused {
+            engine.withLock { engine.statistics.netInputBytes += Int64(newBytes) }
+            keepPending(context: context, input)
+            return
+        }
+        let (output, deliveries, blockedUntil): (ByteBuffer, [(Client, ByteBuffer)], Int64?) = engine.withLock {
+            engine.statistics.netInputBytes += Int64(newBytes)
             // CONFIG SET proto-max-bulk-len applies to connections already open, as in Redis.
             parser.limits.maxBulkLength = engine.configuration.protoMaxBulkLength
             client.queryBufferLength = input.readableBytes
-            while input.readableBytes > 0 && !client.closeAfterReply {
+            while input.readableBytes > 0 && !client.closeAfterReply && client.blocked == nil {
                 parser.unauthenticated = !client.isAuthenticated
                 do throws(RESPRequestParser.ProtocolError) {
                     guard try parser.parse(&input, into: &arguments) else { break }
@@ -105,16 +123,15 @@ final class ConnectionHandler: ChannelInboundHandler, ClientConnection {
             client.queryBufferLength = input.readableBytes
             let out = client.reply.take()
             engine.statistics.netOutputBytes += Int64(out.readableBytes)
-            return (out, engine.takeDeliveries())
+            return (out, engine.takeDeliveries(), client.blocked?.deadline)
+        }
+        if let blockedUntil {
+            paused = true
+            if blockedUntil > 0 { scheduleBlockingTimeout(context: context, deadline: blockedUntil) }
         }
         if input.readableBytes > 0 && !client.closeAfterReply {
-            if input.readableBytes > server.queryBufferLimit {
-                closing = true
-                context.close(promise: nil)
-                return
-            }
-            if input.readerIndex > 4096 { input.discardReadBytes() }
-            pending = input
+            keepPending(context: context, input)
+            if closing { return }
         }
         if output.readableBytes > 0 {
             context.write(wrapOutboundOut(output), promise: nil)
@@ -128,6 +145,45 @@ final class ConnectionHandler: ChannelInboundHandler, ClientConnection {
             context.flush()
         }
         Self.send(deliveries)
+    }
+
+    /// Keeps unprocessed input for the next read, closing the connection past the query buffer
+    /// limit.
+    private func keepPending(context: ChannelHandlerContext, _ buffer: ByteBuffer) {
+        var input = buffer
+        if input.readableBytes > server.queryBufferLimit {
+            closing = true
+            context.close(promise: nil)
+            return
+        }
+        if input.readerIndex > 4096 { input.discardReadBytes() }
+        pending = input
+    }
+
+    /// Times out blocked clients when this client's wait ends, so a timeout fires on time rather
+    /// than at the next background cycle.
+    private func scheduleBlockingTimeout(context: ChannelHandlerContext, deadline: Int64) {
+        let engine = self.engine
+        let delay = max(0, deadline - Engine.clock()) + 1
+        context.eventLoop.scheduleTask(in: .milliseconds(delay)) {
+            let deliveries = engine.withLock {
+                engine.expireBlockedClients(now: Engine.clock())
+                return engine.takeDeliveries()
+            }
+            ConnectionHandler.send(deliveries)
+        }
+    }
+
+    /// Runs buffered input once the client is no longer blocked. Runs on the event loop after the
+    /// served reply was written.
+    private func resume() {
+        guard paused, !closing, let context = handlerContext, let client else { return }
+        let stillBlocked = engine.withLock { client.blocked != nil }
+        if stillBlocked { return }
+        paused = false
+        guard let input = pending else { return }
+        pending = nil
+        process(context: context, input: input, newBytes: 0)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
@@ -152,6 +208,8 @@ final class ConnectionHandler: ChannelInboundHandler, ClientConnection {
     func deliver(_ bytes: ByteBuffer) {
         guard let channel = channelBox.withLockedValue({ $0 }), bytes.readableBytes > 0 else { return }
         channel.writeAndFlush(bytes, promise: nil)
+        // A blocked client's wait may have ended with this reply: run what it sent meanwhile.
+        channel.eventLoop.execute { self.resume() }
     }
 
     func close() {

@@ -179,6 +179,7 @@ public final class RoostServer: Service, Sendable {
     private func backgroundCycle() -> Int {
         let (deliveries, idle, hz): ([(Client, ByteBuffer)], [any ClientConnection], Int) = engine.withLock {
             engine.activeExpireCycle()
+            engine.expireBlockedClients(now: Engine.clock())
             state.setQueryBufferLimit(engine.configuration.clientQueryBufferLimit)
             // `timeout`: close clients idle longer than that, but never subscribers (Redis spares
             // pub/sub clients, which legitimately wait for messages).
@@ -186,7 +187,7 @@ public final class RoostServer: Service, Sendable {
             let timeout = Int64(engine.configuration.idleTimeout) * 1000
             if timeout > 0 {
                 for client in engine.clients.values
-                where !client.isSubscribed && engine.now - client.lastInteraction > timeout {
+                where !client.isSubscribed && client.blocked == nil && engine.now - client.lastInteraction > timeout {
                     if let connection = client.connection { idle.append(connection) }
                 }
             }

@@ -24,27 +24,42 @@ public final class RedisServerProcess: @unchecked Sendable {
     }()
 
     /// Starts `redis-server` with no persistence and `extraArguments` (`--requirepass x`…).
-    /// - Throws: when it is not installed or does not accept connections within 10 s.
+    /// - Throws: when it is not installed or does not accept connections within 30 s.
     public init(extraArguments: [String] = []) throws {
         guard let executable = Self.executable else {
             throw RawConnection.Error(description: "redis-server is not installed (apt-get install -y redis-server)")
         }
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("roost-redis-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        port = try FreePort.find()
-        pid = try ChildProcess.spawn(executable, [
-            "--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-            "--dir", directory, "--daemonize", "no", "--logfile", "", "--loglevel", "warning",
-        ] + extraArguments)
-        do {
-            try PortProbe.waitUntilAccepting(port: port, timeout: 10)
-        } catch {
-            stop()
-            throw error
+        // Another test may take the probed port before redis-server binds it; redis-server then
+        // exits, and the start is retried on a new port.
+        var attempt = 0
+        while true {
+            attempt += 1
+            let candidate = try FreePort.find()
+            let child = try ChildProcess.spawn(executable, [
+                "--port", "\(candidate)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                "--dir", directory, "--daemonize", "no", "--logfile", "", "--loglevel", "warning",
+            ] + extraArguments)
+            let deadline = Date().addingTimeInterval(30)
+            var exited = false
+            while Date() < deadline && !PortProbe.isAccepting(port: candidate) {
+                if ChildProcess.exitStatus(child) != nil { exited = true; break }
+                usleep(10_000)
+            }
+            if PortProbe.isAccepting(port: candidate) {
+                port = candidate
+                pid = child
+                return
+            }
+            if !exited { ChildProcess.kill(child, signal: SIGKILL) }
+            if !exited || attempt == 3 {
+                try? FileManager.default.removeItem(atPath: directory)
+                throw RawConnection.Error(description: "redis-server did not accept connections on port \(candidate) (attempt \(attempt))")
+            }
         }
     }
 
-    /// Stops the server (SIGKILL: nothing of it needs saving) and waits for it to exit.
     public func stop() {
         lock.lock()
         let p = pid
@@ -89,6 +104,12 @@ public enum ChildProcess {
         Glibc.kill(pid, signal)
         var status: Int32 = 0
         waitpid(pid, &status, 0)
+    }
+
+    /// The exit status if the process has exited (and is reaped now), else nil. Does not wait.
+    public static func exitStatus(_ pid: pid_t) -> Int32? {
+        var status: Int32 = 0
+        return waitpid(pid, &status, WNOHANG) == pid ? (status >> 8) & 0xff : nil
     }
 
     /// Waits for the process to exit; returns its exit status, or nil after `timeout` seconds.

@@ -56,6 +56,10 @@ public final class Client {
     public var closeAfterReply = false
     // MARK: End of transaction and pub/sub state
 
+    /// Set while the client waits in a blocking command (BLPOP…); see `Engine+Blocking.swift`.
+    /// The server feeds it no further commands until this is cleared.
+    public internal(set) var blocked: BlockedWait?
+
     /// The connection that carries this client, if any.
     public weak var connection: (any ClientConnection)?
 

@@ -22,6 +22,7 @@ public struct CommandTable: Sendable {
             + SetCommands.specs
             + SortedSetCommands.specs
             + SortCommands.specs
+            + ListCommands.specs
     )
 
     public init(_ commands: [CommandSpec]) {

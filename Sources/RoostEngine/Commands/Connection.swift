@@ -58,7 +58,34 @@ enum ConnectionCommands {
                     categories: ["admin", "slow", "dangerous", "connection"], group: "connection", since: "2.4.0",
                     summary: "Kill the connection of a client",
                     complexity: "O(N) where N is the number of client connections", handler: clientKill),
+        CommandSpec("unblock", arity: -3, flags: [.admin, .noscript, .loading, .stale],
+                    categories: ["admin", "slow", "dangerous", "connection"], group: "connection", since: "5.0.0",
+                    summary: "Unblock a client blocked in a blocking command from a different connection",
+                    complexity: "O(log N) where N is the number of client connections", handler: clientUnblock),
     ]
+
+    /// CLIENT UNBLOCK id [TIMEOUT|ERROR]: ends another client's blocking command (list and
+    /// sorted-set waits), answering 1 if it was blocked, else 0.
+    static func clientUnblock(_ c: CommandContext) throws(RedisError) {
+        if c.count > 4 {
+            let name = Engine.cString(c.arguments[1], limit: 128)
+            throw RedisError.format("unknown subcommand or wrong number of arguments for '\(name)'. Try CLIENT HELP.")
+        }
+        var error = false
+        if c.count == 4 {
+            if c.argument(3, is: "error") {
+                error = true
+            } else if !c.argument(3, is: "timeout") {
+                throw .unblockReason
+            }
+        }
+        let id = try c.integer(2)
+        guard let target = c.engine.clients[id] else {
+            c.reply.integer(0)
+            return
+        }
+        c.reply.integer(c.engine.unblockByRequest(target, error: error) ? 1 : 0)
+    }
 
     static func ping(_ c: CommandContext) throws(RedisError) {
         if c.count > 2 { throw .wrongArity("ping") }
@@ -269,6 +296,7 @@ enum ConnectionCommands {
     static func describe(_ client: Client, engine: Engine, caller: CommandContext) -> [UInt8] {
         var flags = ""
         if client.transaction != nil { flags += "x" }
+        if client.blocked != nil { flags += "b" }
         if client.isSubscribed { flags += "P" }
         if client.closeAfterReply { flags += "c" }
         if flags.isEmpty { flags = "N" }

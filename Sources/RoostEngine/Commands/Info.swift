@@ -64,6 +64,7 @@ enum ServerInfo {
             return [
                 ("connected_clients", String(engine.clients.count)),
                 ("maxclients", String(engine.configuration.maxClients)),
+                ("blocked_clients", String(engine.blockedClientCount)),
                 ("pubsub_clients", String(pubsub)),
             ]
         case "memory":

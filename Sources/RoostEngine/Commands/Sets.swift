@@ -325,7 +325,7 @@ enum SetCommands {
     }
 
     static func sintercard(_ c: CommandContext) throws(RedisError) {
-        guard let numkeys = RedisInteger.parse(c.arguments[1]), numkeys >= 1 else { throw .numkeysNotPositive }
+        guard let numkeys = RedisInteger.parse(c.arguments[1]), numkeys >= 1 else { throw .numkeysPositive }
         if numkeys > Int64(c.count - 2) { throw .tooManyKeys }
         let end = 2 + Int(numkeys)
         var limit = 0

@@ -190,6 +190,8 @@ enum SortCommands {
                 c.engine.deleteKey(db, storeKey)
             } else {
                 c.engine.setKey(db, storeKey, .list(makeList(output)))
+                // A client blocked in BLPOP on the destination can take from the new list.
+                c.engine.signalKeyAsReady(db, storeKey)
             }
             c.reply.integer(output.count)
             return
@@ -299,7 +301,7 @@ enum SortCommands {
 
     // MARK: Adapters to the collection types
 
-    static func listElements(_ list: ListValue) -> [ByteString] { list.elements }
+    static func listElements(_ list: ListValue) -> [ByteString] { Array(list) }
 
     static func makeList(_ elements: [ByteString]) -> ListValue { ListValue(elements) }
 

@@ -3,8 +3,6 @@ extension RedisError {
     /// SRANDMEMBER's count below `-LONG_MAX`.
     public static let srandmemberCountRange = RedisError(
         "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807")
-    /// SINTERCARD's numkeys that is not a positive integer.
-    public static let numkeysNotPositive = RedisError("ERR numkeys should be greater than 0")
     /// SINTERCARD's numkeys larger than the arguments that follow it.
     public static let tooManyKeys = RedisError("ERR Number of keys can't be greater than number of args")
     /// SINTERCARD's LIMIT that is negative or not an integer.

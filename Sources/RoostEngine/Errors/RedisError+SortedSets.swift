@@ -19,10 +19,6 @@ extension RedisError {
     public static let withScoresByLex = RedisError("ERR syntax error, WITHSCORES not supported in combination with BYLEX")
     /// A weight that does not parse.
     public static let weightNotFloat = RedisError("ERR weight value is not a float")
-    /// ZMPOP's numkeys below 1 or not a number.
-    public static let numkeysPositive = RedisError("ERR numkeys should be greater than 0")
-    /// ZMPOP's COUNT below 1 or not a number.
-    public static let countPositive = RedisError("ERR count should be greater than 0")
     /// ZINTERCARD's LIMIT below 0.
     public static let limitNegative = RedisError("ERR LIMIT can't be negative")
     /// A value outside a range with no further detail (ZRANDMEMBER's count with WITHSCORES).

@@ -19,6 +19,10 @@ public struct RedisError: Error, Sendable, Hashable {
     /// A count that must not be negative (SPOP, ZPOPMIN…), from `getPositiveLongFromObjectOrReply`,
     /// also for a count that is not an integer.
     public static let mustBePositive = RedisError("ERR value is out of range, must be positive")
+    /// A multi-key command's numkeys below 1 (SINTERCARD, LMPOP, ZMPOP…).
+    public static let numkeysPositive = RedisError("ERR numkeys should be greater than 0")
+    /// A COUNT option below 1 (LMPOP, ZMPOP…).
+    public static let countPositive = RedisError("ERR count should be greater than 0")
     public static let wrongType = RedisError("WRONGTYPE Operation against a key holding the wrong kind of value")
     public static let syntax = RedisError("ERR syntax error")
     public static let notInteger = RedisError("ERR value is not an integer or out of range")
