@@ -21,9 +21,9 @@
 // server must not feed the client's connection further commands; it resumes once the delivery
 // arrives.
 //
-// Keyspace writes that bring a value to a key without a family's help (RENAME, COPY, MOVE,
-// RESTORE, SWAPDB: write commands in the `keyspace` ACL category) are covered by dispatch, which
-// then checks every waited key (`signalWaitedKeysThatExist`).
+// `Engine.setKey` signals the key as ready whenever a key gets a new value, as Redis's `dbAdd`
+// does, so RENAME, COPY, MOVE, SORT … STORE and every family's creation of a key are covered
+// without their help; SWAPDB checks every waited key (`signalWaitedKeysThatExist`).
 //
 // Scripts must run their commands with `client.denyBlocking` set, as EXEC does, so that a
 // blocking command (BLMPOP is allowed in scripts) answers at once.
@@ -140,9 +140,9 @@ extension Engine {
         blocking.readyKeys.append(watched)
     }
 
-    /// Marks every waited key that now holds a value as ready, for keyspace commands that create
-    /// keys without going through a family (RENAME, MOVE, COPY, RESTORE, SWAPDB), as Redis's
-    /// `dbAdd` and `scanDatabaseForReadyKeys` do. Cost: one lookup per waited key.
+    /// Marks every waited key that now holds a value as ready, for SWAPDB, which brings in whole
+    /// databases, as Redis's `scanDatabaseForReadyKeys` does. (Every other way a key gets a value
+    /// goes through `setKey`, which signals it.) Cost: one lookup per waited key.
     func signalWaitedKeysThatExist() {
         let waited = blocking.waiters.keys.sorted { ($0.database, $0.key) < ($1.database, $1.key) }
         for watched in waited where !blocking.readySet.contains(watched) {

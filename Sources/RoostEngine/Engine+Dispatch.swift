@@ -57,11 +57,6 @@ extension Engine {
             statistics.errorReplies += 1
             client.reply.error(error)
         }
-        // Keyspace writes (RENAME, MOVE, COPY, SWAPDB…) may bring a value to a waited key.
-        if !blocking.waiters.isEmpty && resolved.spec.flags.contains(.write)
-            && resolved.spec.categories.contains("keyspace") {
-            signalWaitedKeysThatExist()
-        }
     }
 
     /// Replies with a rejection; inside MULTI it also dooms the transaction. A rejected EXEC, in

@@ -58,11 +58,13 @@ extension Engine {
         return db.keys[key]
     }
 
-    /// Stores `value` at `key`. Clears any TTL unless `keepTTL`. Informs WATCH.
+    /// Stores `value` at `key`. Clears any TTL unless `keepTTL`. Informs WATCH, and clients
+    /// blocked on `key` (as Redis's `dbAdd` does), whichever family or command stored it.
     public func setKey(_ db: Database, _ key: ByteString, _ value: Value, keepTTL: Bool = false) {
         if db.keys.set(key, value, clock: accessClock) != nil { db.keys.touch(key, clock: accessClock) }
         if !keepTTL && !db.expires.isEmpty { db.expires.remove(key) }
         signalModifiedKey(db, key)
+        signalKeyAsReady(db, key)
     }
 
     /// Replaces the value of an existing key in place, keeping its TTL. Informs WATCH.

@@ -149,6 +149,8 @@ enum ConnectionCommands {
         if a != b {
             c.engine.signalSwappedDatabases(a, b)
             c.engine.swapDatabases(a, b)
+            // Keys the swap brought in may serve blocked clients (Redis's scanDatabaseForReadyKeys).
+            c.engine.signalWaitedKeysThatExist()
         }
         c.reply.ok()
     }

@@ -101,11 +101,10 @@ enum ListCommands {
         if l.isEmpty { engine.deleteKey(db, key) } else { engine.signalModifiedKey(db, key) }
     }
 
-    /// Stores a new list at `key` and wakes its waiters, as Redis's `dbAdd` does.
+    /// Stores a new list at `key` (`setKey` wakes its waiters, as Redis's `dbAdd` does).
     static func create(_ engine: Engine, _ db: Database, _ key: ByteString) -> ListValue {
         let l = ListValue()
         engine.setKey(db, key, .list(l))
-        engine.signalKeyAsReady(db, key)
         return l
     }
 

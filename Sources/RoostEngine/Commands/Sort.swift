@@ -190,8 +190,6 @@ enum SortCommands {
                 c.engine.deleteKey(db, storeKey)
             } else {
                 c.engine.setKey(db, storeKey, .list(makeList(output)))
-                // A client blocked in BLPOP on the destination can take from the new list.
-                c.engine.signalKeyAsReady(db, storeKey)
             }
             c.reply.integer(output.count)
             return

@@ -64,7 +64,7 @@ enum SortedSetCommands {
                     group: "sorted_set", since: "2.0.0",
                     summary: "Determine the index of a member in a sorted set, with scores ordered from high to low",
                     keySpecs: one(["RO", "access"]), handler: zrevrank),
-    ] + rangeSpecs + popSpecs + algebraSpecs
+    ] + rangeSpecs + popSpecs + blockingSpecs + algebraSpecs
 
     // MARK: - Shared helpers
 
