@@ -21,10 +21,16 @@ let package = Package(
             name: "RoostRESP",
             dependencies: [.product(name: "NIOCore", package: "swift-nio")]
         ),
+        .systemLibrary(
+            name: "CLua",
+            pkgConfig: "lua5.1",
+            providers: [.apt(["liblua5.1-0-dev"])]
+        ),
         .target(
             name: "RoostEngine",
             dependencies: [
                 "RoostRESP",
+                "CLua",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: [

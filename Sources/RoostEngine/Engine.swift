@@ -69,6 +69,10 @@ public final class Engine: @unchecked Sendable {
     var shardChannelSubscribers: [ByteString: [Client]] = [:]
     // MARK: End of pub/sub state
 
+    /// The Lua interpreter and script cache (owned by Scripting/), created by the first EVAL or
+    /// SCRIPT LOAD and dropped by SCRIPT FLUSH.
+    var scripting: LuaScripting?
+
     private var nextClientID: Int64 = 1
     var random = SystemRandomNumberGenerator()
 

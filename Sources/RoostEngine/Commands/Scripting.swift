@@ -1,0 +1,115 @@
+import NIOCore
+
+/// Scripting commands: EVAL, EVALSHA, their read-only forms, and SCRIPT.
+enum ScriptingCommands {
+    private static let evalKeySpecRW = KeySpec(
+        flags: ["RW", "access", "update"],
+        notes: "We cannot tell how the keys will be used so we assume the worst, RW and UPDATE flags",
+        beginSearch: .index(2), findKeys: .keynum(keyNumIndex: 0, firstKey: 1, keyStep: 1))
+    private static let evalKeySpecRO = KeySpec(
+        flags: ["RO", "access"],
+        notes: "We cannot tell how the keys will be used so we assume the worst, RO and ACCESS flags",
+        beginSearch: .index(2), findKeys: .keynum(keyNumIndex: 0, firstKey: 1, keyStep: 1))
+    private static let evalFlags: CommandFlags = [.noscript, .stale, .skipMonitor, .noMandatoryKeys, .movableKeys]
+
+    static let specs: [CommandSpec] = [
+        CommandSpec("eval", arity: -3, flags: evalFlags, categories: ["slow", "scripting"], group: "scripting",
+                    since: "2.6.0", summary: "Execute a Lua script server side", keySpecs: [evalKeySpecRW],
+                    complexity: "Depends on the script that is executed.", handler: eval),
+        CommandSpec("evalsha", arity: -3, flags: evalFlags, categories: ["slow", "scripting"], group: "scripting",
+                    since: "2.6.0", summary: "Execute a Lua script server side",
+                    keySpecs: [KeySpec(flags: ["RW", "access", "update"], beginSearch: .index(2),
+                                       findKeys: .keynum(keyNumIndex: 0, firstKey: 1, keyStep: 1))],
+                    complexity: "Depends on the script that is executed.", handler: evalsha),
+        CommandSpec("eval_ro", arity: -3, flags: evalFlags.union(.readonly), categories: ["slow", "scripting"],
+                    group: "scripting", since: "7.0.0", summary: "Execute a read-only Lua script server side",
+                    keySpecs: [evalKeySpecRO], complexity: "Depends on the script that is executed.",
+                    handler: evalRO),
+        CommandSpec("evalsha_ro", arity: -3, flags: evalFlags.union(.readonly), categories: ["slow", "scripting"],
+                    group: "scripting", since: "7.0.0", summary: "Execute a read-only Lua script server side",
+                    keySpecs: [KeySpec(flags: ["RO", "access"], beginSearch: .index(2),
+                                       findKeys: .keynum(keyNumIndex: 0, firstKey: 1, keyStep: 1))],
+                    complexity: "Depends on the script that is executed.", handler: evalshaRO),
+        CommandSpec("script", arity: -2, categories: ["slow"], group: "scripting", since: "2.6.0",
+                    summary: "A container for Lua scripts management commands", subcommands: [
+                        CommandSpec("exists", arity: -3, flags: [.noscript], categories: ["slow", "scripting"],
+                                    tips: ["request_policy:all_shards", "response_policy:agg_logical_and"],
+                                    group: "scripting", since: "2.6.0",
+                                    summary: "Check existence of scripts in the script cache.",
+                                    complexity: "O(N) with N being the number of scripts to check (so checking a single script is an O(1) operation).",
+                                    handler: scriptExists),
+                        CommandSpec("load", arity: 3, flags: [.noscript, .stale], categories: ["slow", "scripting"],
+                                    tips: ["request_policy:all_nodes", "response_policy:all_succeeded"],
+                                    group: "scripting", since: "2.6.0",
+                                    summary: "Load the specified Lua script into the script cache.",
+                                    complexity: "O(N) with N being the length in bytes of the script body.",
+                                    handler: scriptLoad),
+                        CommandSpec("flush", arity: -2, flags: [.noscript], categories: ["slow", "scripting"],
+                                    tips: ["request_policy:all_nodes", "response_policy:all_succeeded"],
+                                    group: "scripting", since: "2.6.0",
+                                    summary: "Remove all the scripts from the script cache.",
+                                    complexity: "O(N) with N being the number of scripts in cache",
+                                    handler: scriptFlush),
+                        CommandSpec("kill", arity: 2, flags: [.noscript, .allowBusy], categories: ["slow", "scripting"],
+                                    tips: ["request_policy:all_shards", "response_policy:one_succeeded"],
+                                    group: "scripting", since: "2.6.0",
+                                    summary: "Kill the script currently in execution.", complexity: "O(1)",
+                                    handler: scriptKill),
+                    ]),
+    ]
+
+    static func eval(_ c: CommandContext) throws(RedisError) { try run(c, bySha: false, readOnly: false) }
+    static func evalsha(_ c: CommandContext) throws(RedisError) { try run(c, bySha: true, readOnly: false) }
+    static func evalRO(_ c: CommandContext) throws(RedisError) { try run(c, bySha: false, readOnly: true) }
+    static func evalshaRO(_ c: CommandContext) throws(RedisError) { try run(c, bySha: true, readOnly: true) }
+
+    /// Redis's `evalGenericCommand`: numkeys, then the script (compiled on first sight, or found
+    /// by digest), then the run.
+    private static func run(_ c: CommandContext, bySha: Bool, readOnly: Bool) throws(RedisError) {
+        let numkeys = try c.integer(2)
+        if numkeys > Int64(c.count - 3) { throw .scriptTooManyKeys }
+        if numkeys < 0 { throw .scriptNegativeKeys }
+        let lua = try c.engine.luaScripting()
+        let sha: String
+        if bySha {
+            let digest = c.bytes(1).map { $0 >= 65 && $0 <= 90 ? $0 | 0x20 : $0 }
+            guard digest.count == 40 else { throw .noScript }
+            sha = String(decoding: digest, as: UTF8.self)
+            guard lua.scripts[sha] != nil else { throw .noScript }
+        } else {
+            sha = try lua.load(c.bytes(1))
+        }
+        let firstKey = 3
+        let keys = c.arguments[firstKey..<(firstKey + Int(numkeys))]
+        let args = c.arguments[(firstKey + Int(numkeys))...]
+        lua.call(sha: sha, keys: keys, args: args, caller: c.client, readOnly: readOnly)
+    }
+
+    static func scriptLoad(_ c: CommandContext) throws(RedisError) {
+        let sha = try c.engine.luaScripting().load(c.bytes(2))
+        c.reply.bulk(string: sha)
+    }
+
+    static func scriptExists(_ c: CommandContext) throws(RedisError) {
+        let scripts = c.engine.scripting?.scripts ?? [:]
+        c.reply.arrayHeader(c.count - 2)
+        for i in 2..<c.count {
+            let digest = c.bytes(i).map { $0 >= 65 && $0 <= 90 ? $0 | 0x20 : $0 }
+            c.reply.integer(scripts[String(decoding: digest, as: UTF8.self)] != nil ? 1 : 0)
+        }
+    }
+
+    static func scriptFlush(_ c: CommandContext) throws(RedisError) {
+        if c.count > 3 { throw .syntax }
+        if c.count == 3 && !c.argument(2, is: "sync") && !c.argument(2, is: "async") {
+            throw RedisError("ERR SCRIPT FLUSH only support SYNC|ASYNC option")
+        }
+        c.engine.scripting = nil
+        c.reply.ok()
+    }
+
+    static func scriptKill(_ c: CommandContext) throws(RedisError) {
+        // A script runs with the engine to itself, so no SCRIPT KILL can arrive while one runs.
+        throw .notBusy
+    }
+}

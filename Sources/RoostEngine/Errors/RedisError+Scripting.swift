@@ -1,0 +1,22 @@
+/// Error texts of scripting (EVAL, SCRIPT and `redis.call`), byte-identical to Redis 7.0's.
+extension RedisError {
+    /// EVALSHA of an unknown digest.
+    public static let noScript = RedisError("NOSCRIPT No matching script. Please use EVAL.")
+    /// EVAL whose numkeys exceeds the arguments.
+    public static let scriptTooManyKeys = RedisError("ERR Number of keys can't be greater than number of args")
+    /// EVAL with a negative numkeys.
+    public static let scriptNegativeKeys = RedisError("ERR Number of keys can't be negative")
+    /// SCRIPT KILL when no script runs (a Roost script never yields the engine mid-run).
+    public static let notBusy = RedisError("NOTBUSY No scripts in execution right now.")
+    /// `redis.call` of an unknown command.
+    public static let scriptUnknownCommand = RedisError("ERR Unknown Redis command called from script")
+    /// `redis.call` with a wrong argument count.
+    public static let scriptWrongArity = RedisError("ERR Wrong number of args calling Redis command from script")
+    /// `redis.call` of a command flagged `noscript`.
+    public static let scriptCommandNotAllowed = RedisError("ERR This Redis command is not allowed from script")
+    /// A write command from EVAL_RO / EVALSHA_RO.
+    public static let scriptWriteInReadOnly = RedisError("ERR Write commands are not allowed from read-only scripts.")
+    /// `redis.call` outside a script run.
+    public static let scriptCallOutsideScript =
+        RedisError("ERR redis.call/pcall can only be called inside a script invocation")
+}

@@ -1,0 +1,193 @@
+import CLua
+import NIOCore
+
+/// The state of one running script: who called it and under which rules.
+final class ScriptRun {
+    /// The client that sent EVAL.
+    let caller: Client
+    /// EVAL_RO / EVALSHA_RO: write commands are refused.
+    let readOnly: Bool
+    /// The SHA-1 Redis names in error texts (`script: <sha>`).
+    let sha: String
+
+    init(caller: Client, readOnly: Bool, sha: String) {
+        self.caller = caller
+        self.readOnly = readOnly
+        self.sha = sha
+    }
+}
+
+/// The Lua interpreter behind EVAL: one sandboxed Lua 5.1 state, the script cache, and the
+/// client whose replies `redis.call` captures. SCRIPT FLUSH drops the whole object.
+///
+/// Lua errors are longjmps: no Swift frame may be skipped by one. Swift functions exposed to Lua
+/// therefore never call API functions that can raise; they return -1 with the error value on the
+/// stack, and the C trampoline in the CLua shim raises it.
+final class LuaScripting {
+    let L: OpaquePointer
+    unowned let engine: Engine
+    /// Script bodies by lowercase SHA-1.
+    var scripts: [String: [UInt8]] = [:]
+    /// The client redis.call runs commands as; its replies are parsed, never sent.
+    let scriptClient: Client
+    /// The script being run, if any.
+    var run: ScriptRun?
+    /// The protocol `redis.call` replies use, chosen by `redis.setresp`.
+    var resp = 2
+
+    /// Registry key of the real globals table (the thread's globals are a read-only proxy).
+    static let globalsKey = "roost.globals"
+    /// Registry key of the set of read-only proxies, checked by `rawset`.
+    static let readOnlyKey = "roost.readonly"
+    /// Registry key of this object.
+    static let selfKey = "roost.scripting"
+
+    init?(engine: Engine) {
+        guard let L = luaL_newstate() else { return nil }
+        self.L = L
+        self.engine = engine
+        scriptClient = Client(
+            id: 0, database: engine.databases[0], authenticated: true, now: engine.now,
+            address: "", localAddress: "", fileDescriptor: -1)
+        scriptClient.denyBlocking = true
+        lua_pushlightuserdata(L, Unmanaged.passUnretained(self).toOpaque())
+        Lua.setRawField(L, Lua.registry, LuaScripting.selfKey)
+        LuaSandbox.install(L)
+    }
+
+    deinit { lua_close(L) }
+
+    /// The object owning `L`, from the registry.
+    static func of(_ L: OpaquePointer) -> LuaScripting? {
+        Lua.rawField(L, Lua.registry, selfKey)
+        let p = lua_touserdata(L, -1)
+        lua_settop(L, -2)
+        guard let p else { return nil }
+        return Unmanaged<LuaScripting>.fromOpaque(p).takeUnretainedValue()
+    }
+
+    // MARK: Script cache
+
+    /// Compiles `body` and caches it under its SHA-1, which it returns.
+    /// - Throws: `ERR Error compiling script (new function): …`.
+    func load(_ body: [UInt8]) throws(RedisError) -> String {
+        let sha = SHA1.hex(body)
+        if scripts[sha] != nil { return sha }
+        let status = body.withUnsafeBufferPointer { p in
+            p.withMemoryRebound(to: CChar.self) { luaL_loadbuffer(L, $0.baseAddress, $0.count, "@user_script") }
+        }
+        if status != 0 {
+            let message = Lua.cBytes(L, -1) ?? []
+            lua_settop(L, -2)
+            throw RedisError.format("Error compiling script (new function): \(String(decoding: message, as: UTF8.self))")
+        }
+        Lua.setRawField(L, Lua.registry, "f_" + sha)
+        scripts[sha] = body
+        return sha
+    }
+
+    // MARK: Running
+
+    /// Runs the cached script `sha` for `caller`, writing its reply to the caller.
+    func call(sha: String, keys: ArraySlice<ByteBuffer>, args: ArraySlice<ByteBuffer>, caller: Client, readOnly: Bool) {
+        let top = lua_gettop(L)
+        defer { lua_settop(L, top) }
+        lua_pushcclosure(L, LuaSandbox.errorHandler, 0)
+        Lua.rawField(L, Lua.registry, "f_" + sha)
+        Lua.rawField(L, Lua.registry, LuaScripting.globalsKey)
+        pushArray(keys)
+        Lua.setRawField(L, -2, "KEYS")
+        pushArray(args)
+        Lua.setRawField(L, -2, "ARGV")
+        lua_settop(L, -2)
+
+        scriptClient.database = caller.database
+        scriptClient.reply.protocolVersion = 2
+        resp = 2
+        run = ScriptRun(caller: caller, readOnly: readOnly, sha: sha)
+        let status = lua_pcall(L, 0, 1, -2)
+        run = nil
+        _ = scriptClient.reply.take()
+        if status != 0 {
+            writeRunError(to: caller, sha: sha)
+        } else {
+            LuaReplies.write(L, to: caller.reply, scriptResp: resp)
+        }
+    }
+
+    /// Pushes a Lua array of the arguments.
+    private func pushArray(_ items: ArraySlice<ByteBuffer>) {
+        lua_createtable(L, Int32(items.count), 0)
+        var i: Int32 = 1
+        for item in items {
+            item.withUnsafeReadableBytes { p in
+                lua_pushlstring(L, p.baseAddress?.assumingMemoryBound(to: CChar.self), p.count)
+            }
+            lua_rawseti(L, -2, i)
+            i += 1
+        }
+    }
+
+    /// Writes the error a failed script reply carries: `-<err> script: <sha>, on <source>:<line>.`
+    private func writeRunError(to client: Client, sha: String) {
+        var text: [UInt8]
+        if lua_type(L, -1) != LUA_TTABLE {
+            let message = Lua.cBytes(L, -1) ?? Array("execution failure".utf8)
+            text = Array("ERR Error running script \(sha), ".utf8) + message.prefix(100)
+            text = text.map { $0 == 13 || $0 == 10 ? 32 : $0 }
+            client.reply.buffer.writeRESPError(bytes: text)
+            return
+        }
+        if let plain = Lua.cBytes(L, -1), lua_type(L, -1) == LUA_TSTRING {
+            text = Array("ERR ".utf8) + plain
+        } else {
+            text = []
+        }
+        Lua.rawField(L, -1, "err")
+        if lua_type(L, -1) == LUA_TSTRING || lua_type(L, -1) == LUA_TNUMBER { text = Lua.cBytes(L, -1) ?? [] }
+        lua_settop(L, -2)
+        Lua.rawField(L, -1, "source")
+        let source = (lua_type(L, -1) == LUA_TSTRING || lua_type(L, -1) == LUA_TNUMBER) ? Lua.cBytes(L, -1) : nil
+        lua_settop(L, -2)
+        Lua.rawField(L, -1, "line")
+        let line = (lua_type(L, -1) == LUA_TSTRING || lua_type(L, -1) == LUA_TNUMBER) ? Lua.cBytes(L, -1) : nil
+        lua_settop(L, -2)
+        if let source, let line {
+            text += Array(" script: \(sha), on ".utf8) + source + [UInt8(ascii: ":")] + line + [UInt8(ascii: ".")]
+        }
+        client.reply.buffer.writeRESPError(bytes: text)
+    }
+
+    // MARK: redis.call
+
+    /// Runs one command for `redis.call` / `redis.pcall` with the checks Redis's `scriptCall`
+    /// makes, and returns the raw reply, or the error text of a refused call.
+    func execute(_ arguments: [ByteBuffer]) -> Result<ByteBuffer, RedisError> {
+        guard let run else { return .failure(.scriptCallOutsideScript) }
+        let resolved: ResolvedCommand
+        switch engine.resolve(arguments) {
+        case .success(let r): resolved = r
+        case .failure: return .failure(.scriptUnknownCommand)
+        }
+        let spec = resolved.spec
+        if (spec.arity > 0 && spec.arity != arguments.count) || arguments.count < -spec.arity {
+            return .failure(.scriptWrongArity)
+        }
+        if spec.flags.contains(.noscript) { return .failure(.scriptCommandNotAllowed) }
+        if run.readOnly && spec.flags.contains(.write) { return .failure(.scriptWriteInReadOnly) }
+        scriptClient.reply.protocolVersion = resp
+        _ = scriptClient.reply.take()
+        engine.call(resolved, arguments, for: scriptClient)
+        return .success(scriptClient.reply.take())
+    }
+}
+
+extension Engine {
+    /// The Lua interpreter, created on first use.
+    func luaScripting() throws(RedisError) -> LuaScripting {
+        if let s = scripting { return s }
+        guard let s = LuaScripting(engine: self) else { throw RedisError("ERR Failed to create the Lua interpreter") }
+        scripting = s
+        return s
+    }
+}
