@@ -100,8 +100,7 @@ enum ScriptingCommands {
     }
 
     static func scriptFlush(_ c: CommandContext) throws(RedisError) {
-        if c.count > 3 { throw .syntax }
-        if c.count == 3 && !c.argument(2, is: "sync") && !c.argument(2, is: "async") {
+        if c.count > 3 || (c.count == 3 && !c.argument(2, is: "sync") && !c.argument(2, is: "async")) {
             throw RedisError("ERR SCRIPT FLUSH only support SYNC|ASYNC option")
         }
         c.engine.scripting = nil

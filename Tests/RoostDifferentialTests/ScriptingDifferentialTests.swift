@@ -1,0 +1,293 @@
+import RoostTestSupport
+import Testing
+
+/// EVAL, EVALSHA, SCRIPT and the Lua environment, compared byte for byte with redis-server.
+@Suite struct ScriptingDifferentialTests {
+    @Test func evalArgumentsAndCache() async throws {
+        try await Differential.check(#"""
+            EVAL "return {KEYS[1], KEYS[2], ARGV[1], ARGV[2]}" 2 k1 k2 a1 a2
+            EVAL "return #KEYS + #ARGV * 10" 1 k a b c
+            EVAL "return ARGV[1]" 0 "a\x00b\r\n\xff"
+            EVAL "return KEYS" 0
+            EVAL "return 1" -1
+            EVAL "return 1" 2 onlyone
+            EVAL "return 1" x
+            EVAL "return 1" 99999999999999999999
+            EVAL "return 1"
+            EVAL
+            EVALSHA
+            EVALSHA ffffffffffffffffffffffffffffffffffffffff 0
+            EVALSHA abc 0
+            EVALSHA e0e1f9fabfc9d4800c877a703b823ac0578ff8db 0
+            EVAL "return 1" 0
+            EVALSHA e0e1f9fabfc9d4800c877a703b823ac0578ff8db 0
+            EVALSHA E0E1F9FABFC9D4800C877A703B823AC0578FF8DB 0
+            EVALSHA_RO e0e1f9fabfc9d4800c877a703b823ac0578ff8db 0
+            EVALSHA e0e1f9fabfc9d4800c877a703b823ac0578ff8db -1
+            SCRIPT LOAD "return 'loaded'"
+            SCRIPT EXISTS 5d5e7e3d4c1a1d8e0f1b8e7b5d1c9a0f0e6d5c4b e0e1f9fabfc9d4800c877a703b823ac0578ff8db
+            SCRIPT LOAD "return +"
+            SCRIPT LOAD
+            SCRIPT EXISTS
+            SCRIPT FLUSH
+            SCRIPT EXISTS e0e1f9fabfc9d4800c877a703b823ac0578ff8db
+            EVALSHA e0e1f9fabfc9d4800c877a703b823ac0578ff8db 0
+            SCRIPT FLUSH ASYNC
+            SCRIPT FLUSH sync
+            SCRIPT FLUSH bogus
+            SCRIPT FLUSH sync async
+            SCRIPT KILL
+            SCRIPT NOSUCH
+            EVAL "return redis.sha1hex('')" 0
+            EVAL "return redis.sha1hex('a\x00b')" 0
+            EVAL "return redis.sha1hex()" 0
+            EVAL "return redis.sha1hex(12)" 0
+            """#)
+    }
+
+    @Test func luaToRedisConversionsResp2() async throws {
+        try await Differential.check(#"""
+            EVAL "return 42" 0
+            EVAL "return 3.99" 0
+            EVAL "return -3.99" 0
+            EVAL "return 1e30" 0
+            EVAL "return 0/0" 0
+            EVAL "return 'text'" 0
+            EVAL "return ''" 0
+            EVAL "return true" 0
+            EVAL "return false" 0
+            EVAL "return nil" 0
+            EVAL "return" 0
+            EVAL "return {1, 'two', 3.5, true, false, {4, 5}}" 0
+            EVAL "return {1, 2, nil, 4}" 0
+            EVAL "return {}" 0
+            EVAL "return {ok='fine'}" 0
+            EVAL "return {ok='a\r\nb'}" 0
+            EVAL "return {err='My error'}" 0
+            EVAL "return {err='-CODE text'}" 0
+            EVAL "return {err=''}" 0
+            EVAL "return {1, {err='inner'}, {ok='st'}}" 0
+            EVAL "return redis.status_reply('STATUS')" 0
+            EVAL "return redis.status_reply()" 0
+            EVAL "return redis.error_reply('ERR custom')" 0
+            EVAL "return redis.error_reply('MYCODE custom')" 0
+            EVAL "return redis.error_reply('-X y z')" 0
+            EVAL "return redis.error_reply('nospace')" 0
+            EVAL "return redis.error_reply(5)" 0
+            EVAL "return {double=3.25}" 0
+            EVAL "return {double=1/0}" 0
+            EVAL "return {big_number='123456789012345678901234567890'}" 0
+            EVAL "return {verbatim_string={format='txt', string='hello'}}" 0
+            EVAL "return {map={a=1}}" 0
+            EVAL "return {set={x=true}}" 0
+            EVAL "return {foo='bar'}" 0
+            EVAL "return function() end" 0
+            """#)
+    }
+
+    @Test func luaToRedisConversionsResp3() async throws {
+        try await Differential.check(#"""
+            ?HELLO 3
+            EVAL "return nil" 0
+            EVAL "return false" 0
+            EVAL "return true" 0
+            EVAL "redis.setresp(3); return false" 0
+            EVAL "redis.setresp(3); return true" 0
+            EVAL "return {double=3.25}" 0
+            EVAL "return {double=-1/0}" 0
+            EVAL "return {big_number='12345678901234567890'}" 0
+            EVAL "return {verbatim_string={format='txt', string='hello'}}" 0
+            EVAL "return {map={a=1}}" 0
+            EVAL "return {map={a={1,2}}}" 0
+            EVAL "return {set={x=true}}" 0
+            EVAL "return {1, nil}" 0
+            EVAL "return {ok='fine'}" 0
+            EVAL "return {err='bad'}" 0
+            ?HELLO 2
+            EVAL "redis.setresp(3); return false" 0
+            EVAL "redis.setresp(3); return {true, false}" 0
+            """#)
+    }
+
+    @Test func redisToLuaConversions() async throws {
+        try await Differential.check(#"""
+            SET s hello
+            SET n 12
+            EVAL "return type(redis.call('get', 's'))" 0
+            EVAL "return type(redis.call('incr', 'n'))" 0
+            EVAL "return redis.call('incr', 'n') + 0.5" 0
+            EVAL "return type(redis.call('get', 'missing'))" 0
+            EVAL "return redis.call('get', 'missing') == false" 0
+            EVAL "local r = redis.call('set', 'k', 'v'); return r.ok" 0
+            EVAL "local r = redis.call('set', 'k', 'v'); return r" 0
+            EVAL "local r = redis.call('mget', 's', 'missing', 'n'); return {#r, type(r[2])}" 0
+            EVAL "return redis.call('mget', 's', 'missing', 'n')" 0
+            EVAL "local r = redis.pcall('incr', 's'); return r.err" 0
+            EVAL "local r = redis.pcall('incr', 's'); return type(r)" 0
+            EVAL "return redis.call('ping')" 0
+            EVAL "return redis.call('echo', 'a\x00b')" 0
+            EVAL "return redis.call('incrbyfloat', 'f', '1.5')" 0
+            EVAL "redis.setresp(3); local r = redis.call('incrbyfloat', 'f', '1'); return type(r)" 0
+            EVAL "redis.setresp(3); return type(redis.call('get', 'missing'))" 0
+            EVAL "redis.setresp(2); return type(redis.call('get', 'missing'))" 0
+            EVAL "redis.setresp(3); local r = redis.call('hello'); return type(r.map)" 0
+            EVAL "redis.setresp(3); local r = redis.call('hello'); return r.map.proto" 0
+            EVAL "local r = redis.call('hello'); return r[1]" 0
+            EVAL "return redis.setresp(4)" 0
+            EVAL "return redis.setresp()" 0
+            EVAL "return redis.call('set', 'x', 1.5)" 0
+            EVAL "redis.call('set', 'x', 0.1); return redis.call('get', 'x')" 0
+            EVAL "redis.call('set', 'x', 100); return redis.call('get', 'x')" 0
+            EVAL "return redis.call('set', 'x', true)" 0
+            EVAL "return redis.call('set', 'x', {})" 0
+            EVAL "return redis.call()" 0
+            EVAL "return redis.pcall()" 0
+            EVAL "return redis.call('select', 3)" 0
+            EVAL "redis.call('select', 3); redis.call('set', 'db3', 'yes'); return 1" 0
+            GET db3
+            SELECT 3
+            GET db3
+            """#)
+    }
+
+    @Test func errorsFromCallAndPcall() async throws {
+        try await Differential.check(#"""
+            SET s notanumber
+            EVAL "return redis.call('nosuch')" 0
+            EVAL "return redis.pcall('nosuch')" 0
+            EVAL "return redis.call('get')" 0
+            EVAL "return redis.pcall('get')" 0
+            EVAL "return redis.call('incr', 's')" 0
+            EVAL "return redis.pcall('incr', 's')" 0
+            EVAL "return redis.call('set', 'a', 'b', 'c')" 0
+            EVAL "return redis.call('config', 'nosuch')" 0
+            EVAL "return redis.call('eval', 'return 1', '0')" 0
+            EVAL "return redis.call('multi')" 0
+            EVAL "return redis.call('script', 'load', 'return 1')" 0
+            EVAL "return redis.call('subscribe', 'ch')" 0
+            EVAL "local ok, err = pcall(redis.call, 'nosuch'); return {tostring(ok), err}" 0
+            EVAL "local ok, err = pcall(function() return redis.call('incr', 's') end); return {tostring(ok), err}" 0
+            EVAL "local ok, err = pcall(function() local ok2, e2 = pcall(error, 'deep'); error('outer ' .. e2) end); return err" 0
+            EVAL "local ok, err = pcall(error, {err='tbl'}); return err" 0
+            EVAL "local ok, err = pcall(error, 'plain'); return err" 0
+            EVAL "return {pcall(redis.call, 'nosuch')}" 0
+            EVAL "error('boom')" 0
+            EVAL "error('boom', 0)" 0
+            EVAL "error({err='TABLEERR custom'})" 0
+            # error({}) is left out: it crashes redis-server 7.0.15 (a NULL message).
+            EVAL "error()" 0
+            EVAL "error(12)" 0
+            EVAL "local t = nil; return t.x" 0
+            EVAL "return 1 + {}" 0
+            EVAL "return 1 +" 0
+            EVAL "return 'unterminated" 0
+            EVAL "\n\nerror('line three')" 0
+            EVAL "return redis.call('incr', 's')" 0
+            EVAL "return redis.log(redis.LOG_WARNING, 'logged')" 0
+            EVAL "return redis.log(1)" 0
+            EVAL "return redis.log('x', 'y')" 0
+            EVAL "return redis.log(9, 'y')" 0
+            EVAL "return redis.set_repl(redis.REPL_ALL)" 0
+            EVAL "return redis.set_repl(99)" 0
+            EVAL "return redis.set_repl()" 0
+            EVAL "return redis.replicate_commands()" 0
+            EVAL "return {redis.REPL_NONE, redis.REPL_AOF, redis.REPL_SLAVE, redis.REPL_REPLICA, redis.REPL_ALL}" 0
+            EVAL "return {redis.LOG_DEBUG, redis.LOG_VERBOSE, redis.LOG_NOTICE, redis.LOG_WARNING}" 0
+            EVAL "return {redis.REDIS_VERSION, redis.REDIS_VERSION_NUM}" 0
+            """#)
+    }
+
+    @Test func sandbox() async throws {
+        try await Differential.check(#"""
+            EVAL "x = 1" 0
+            EVAL "return undefinedvar" 0
+            EVAL "return _G.nothing" 0
+            EVAL "rawset(_G, 'x', 1)" 0
+            EVAL "string.x = 1" 0
+            EVAL "redis.call = nil" 0
+            EVAL "math.pi = 3" 0
+            EVAL "table.insert = nil" 0
+            EVAL "return loadfile" 0
+            EVAL "return dofile" 0
+            EVAL "return print" 0
+            EVAL "return os" 0
+            EVAL "return io" 0
+            EVAL "return require" 0
+            EVAL "return debug" 0
+            EVAL "return package" 0
+            EVAL "return type(string.format)" 0
+            EVAL "local t = {}; t.a = 1; return t.a" 0
+            EVAL "KEYS[1] = 'changed'; return KEYS[1]" 1 k
+            EVAL "return string.format('%d-%s', 7, 'x')" 0
+            EVAL "return table.concat({'a', 'b', 'c'}, ',')" 0
+            EVAL "return math.floor(7.9)" 0
+            EVAL "return tonumber('0x10')" 0
+            EVAL "return tostring(12.5)" 0
+            EVAL "return #string.rep('ab', 5)" 0
+            EVAL "return ('abc'):upper()" 0
+            EVAL "return select('#', 1, 2, 3)" 0
+            EVAL "return unpack({1, 2})" 0
+            EVAL "return _VERSION" 0
+            EVAL "return loadstring('return 5')()" 0
+            EVAL "local f = loadstring('y = 1'); f()" 0
+            EVAL "return bit.band(0xff, 0x0f)" 0
+            EVAL "return bit.bor(1, 2, 4)" 0
+            EVAL "return bit.bxor(5, 3)" 0
+            EVAL "return bit.bnot(0)" 0
+            EVAL "return bit.lshift(1, 35)" 0
+            EVAL "return bit.rshift(-1, 28)" 0
+            EVAL "return bit.arshift(-256, 4)" 0
+            EVAL "return bit.rol(0x12345678, 8)" 0
+            EVAL "return bit.ror(0x12345678, 8)" 0
+            EVAL "return bit.bswap(0x12345678)" 0
+            EVAL "return bit.tohex(255)" 0
+            EVAL "return bit.tohex(-1, -4)" 0
+            EVAL "return bit.tobit(2^32 + 5)" 0
+            EVAL "return bit.band('x')" 0
+            """#)
+    }
+
+    @Test func readOnlyScriptsAndBlocking() async throws {
+        try await Differential.check(#"""
+            SET k v
+            EVAL_RO "return redis.call('get', KEYS[1])" 1 k
+            EVAL_RO "return redis.call('set', KEYS[1], 'x')" 1 k
+            EVAL_RO "return redis.pcall('del', KEYS[1])" 1 k
+            EVAL_RO "return redis.call('incr', 'n')" 0
+            GET k
+            SCRIPT LOAD "return redis.call('set', KEYS[1], ARGV[1])"
+            EVALSHA_RO 25f7b7fc2b5f0bc6e1ebe79e7ca9a9e9fa3dffb4 1 k w
+            EVALSHA 25f7b7fc2b5f0bc6e1ebe79e7ca9a9e9fa3dffb4 1 k w
+            GET k
+            MULTI
+            EVAL "return redis.call('incr', KEYS[1])" 1 cnt
+            EVAL "return redis.call('incr', KEYS[1])" 1 cnt
+            EXEC
+            GET cnt
+            """#)
+    }
+
+    @Test func publishedScriptsRunUnchanged() async throws {
+        // The Redlock release script and Spring Cloud Gateway's token-bucket rate limiter.
+        try await Differential.check(#"""
+            SET lock:res token-1
+            EVAL "if redis.call(\"get\",KEYS[1]) == ARGV[1] then return redis.call(\"del\",KEYS[1]) else return 0 end" 1 lock:res token-2
+            GET lock:res
+            EVAL "if redis.call(\"get\",KEYS[1]) == ARGV[1] then return redis.call(\"del\",KEYS[1]) else return 0 end" 1 lock:res token-1
+            EXISTS lock:res
+            EVAL "if redis.call(\"get\",KEYS[1]) == ARGV[1] then return redis.call(\"del\",KEYS[1]) else return 0 end" 1 lock:res token-1
+            EVAL "local tokens_key = KEYS[1] local timestamp_key = KEYS[2] local rate = tonumber(ARGV[1]) local capacity = tonumber(ARGV[2]) local now = tonumber(ARGV[3]) local requested = tonumber(ARGV[4]) local fill_time = capacity/rate local ttl = math.floor(fill_time*2) local last_tokens = tonumber(redis.call(\"get\", tokens_key)) if last_tokens == nil then last_tokens = capacity end local last_refreshed = tonumber(redis.call(\"get\", timestamp_key)) if last_refreshed == nil then last_refreshed = 0 end local delta = math.max(0, now-last_refreshed) local filled_tokens = math.min(capacity, last_tokens+(delta*rate)) local allowed = filled_tokens >= requested local new_tokens = filled_tokens local allowed_num = 0 if allowed then new_tokens = filled_tokens - requested allowed_num = 1 end if ttl > 0 then redis.call(\"setex\", tokens_key, ttl, new_tokens) redis.call(\"setex\", timestamp_key, ttl, now) end return { allowed_num, new_tokens }" 2 rl.tokens rl.ts 1 3 1000 2
+            GET rl.tokens
+            GET rl.ts
+            TTL rl.tokens
+            EVALSHA ca5bb3d48d7e1ba2b0d0c0e7f85fd1a5dc3a5a49 2 rl.tokens rl.ts 1 3 1000 2
+            EVAL "local tokens_key = KEYS[1] local timestamp_key = KEYS[2] local rate = tonumber(ARGV[1]) local capacity = tonumber(ARGV[2]) local now = tonumber(ARGV[3]) local requested = tonumber(ARGV[4]) local fill_time = capacity/rate local ttl = math.floor(fill_time*2) local last_tokens = tonumber(redis.call(\"get\", tokens_key)) if last_tokens == nil then last_tokens = capacity end local last_refreshed = tonumber(redis.call(\"get\", timestamp_key)) if last_refreshed == nil then last_refreshed = 0 end local delta = math.max(0, now-last_refreshed) local filled_tokens = math.min(capacity, last_tokens+(delta*rate)) local allowed = filled_tokens >= requested local new_tokens = filled_tokens local allowed_num = 0 if allowed then new_tokens = filled_tokens - requested allowed_num = 1 end if ttl > 0 then redis.call(\"setex\", tokens_key, ttl, new_tokens) redis.call(\"setex\", timestamp_key, ttl, now) end return { allowed_num, new_tokens }" 2 rl.tokens rl.ts 1 3 1000 2
+            GET rl.tokens
+            EVAL "local tokens_key = KEYS[1] local timestamp_key = KEYS[2] local rate = tonumber(ARGV[1]) local capacity = tonumber(ARGV[2]) local now = tonumber(ARGV[3]) local requested = tonumber(ARGV[4]) local fill_time = capacity/rate local ttl = math.floor(fill_time*2) local last_tokens = tonumber(redis.call(\"get\", tokens_key)) if last_tokens == nil then last_tokens = capacity end local last_refreshed = tonumber(redis.call(\"get\", timestamp_key)) if last_refreshed == nil then last_refreshed = 0 end local delta = math.max(0, now-last_refreshed) local filled_tokens = math.min(capacity, last_tokens+(delta*rate)) local allowed = filled_tokens >= requested local new_tokens = filled_tokens local allowed_num = 0 if allowed then new_tokens = filled_tokens - requested allowed_num = 1 end if ttl > 0 then redis.call(\"setex\", tokens_key, ttl, new_tokens) redis.call(\"setex\", timestamp_key, ttl, now) end return { allowed_num, new_tokens }" 2 rl.tokens rl.ts 1 3 1003 1
+            GET rl.tokens
+            GET rl.ts
+            ~KEYS *
+            DBSIZE
+            """#)
+    }
+}
