@@ -25,7 +25,7 @@ import Testing
             EVALSHA_RO e0e1f9fabfc9d4800c877a703b823ac0578ff8db 0
             EVALSHA e0e1f9fabfc9d4800c877a703b823ac0578ff8db -1
             SCRIPT LOAD "return 'loaded'"
-            SCRIPT EXISTS 5d5e7e3d4c1a1d8e0f1b8e7b5d1c9a0f0e6d5c4b e0e1f9fabfc9d4800c877a703b823ac0578ff8db
+            SCRIPT EXISTS b534286061d4b9e4026607613b95c06c06015ae8 e0e1f9fabfc9d4800c877a703b823ac0578ff8db
             SCRIPT LOAD "return +"
             SCRIPT LOAD
             SCRIPT EXISTS
@@ -42,6 +42,12 @@ import Testing
             EVAL "return redis.sha1hex('a\x00b')" 0
             EVAL "return redis.sha1hex()" 0
             EVAL "return redis.sha1hex(12)" 0
+            COMMAND INFO eval evalsha eval_ro evalsha_ro
+            COMMAND INFO script|load script|exists script|flush script|kill script|help
+            SCRIPT HELP
+            SCRIPT HELP extra
+            COMMAND GETKEYS EVAL "return 1" 2 ka kb arg
+            COMMAND GETKEYS EVAL "return 1" 0
             """#)
     }
 
@@ -256,14 +262,35 @@ import Testing
             EVAL_RO "return redis.call('incr', 'n')" 0
             GET k
             SCRIPT LOAD "return redis.call('set', KEYS[1], ARGV[1])"
-            EVALSHA_RO 25f7b7fc2b5f0bc6e1ebe79e7ca9a9e9fa3dffb4 1 k w
-            EVALSHA 25f7b7fc2b5f0bc6e1ebe79e7ca9a9e9fa3dffb4 1 k w
+            EVALSHA_RO 55b22c0d0cedf3866879ce7c854970626dcef0c3 1 k w
+            EVALSHA 55b22c0d0cedf3866879ce7c854970626dcef0c3 1 k w
             GET k
             MULTI
             EVAL "return redis.call('incr', KEYS[1])" 1 cnt
             EVAL "return redis.call('incr', KEYS[1])" 1 cnt
             EXEC
             GET cnt
+            """#)
+    }
+
+    @Test func shebangFlags() async throws {
+        try await Differential.check(#"""
+            EVAL "#!lua\nreturn 1" 0
+            EVAL "#!lua flags=no-writes\nreturn redis.call('set','a','b')" 0
+            EVAL "#!lua flags=no-writes\nreturn redis.call('get','a')" 0
+            EVAL "#!lua  flags=no-writes,allow-oom\nreturn 2" 0
+            EVAL "#!lua flags=\nreturn 3" 0
+            EVAL "#!foo\nreturn 1" 0
+            EVAL "#!lua flags=bogus\nreturn 1" 0
+            EVAL "#!lua x=1\nreturn 1" 0
+            EVAL "#!lua" 0
+            SCRIPT LOAD "#!bad"
+            EVAL "#!lua\nerror('e')" 0
+            EVAL "#!lua\nreturn x" 0
+            EVAL_RO "#!lua\nreturn 1" 0
+            EVAL_RO "#!lua flags=no-writes,allow-stale,no-cluster,allow-cross-slot-keys,allow-oom\nreturn 1" 0
+            EVAL "#!lua\nreturn redis.call('set','a','b')" 0
+            GET a
             """#)
     }
 
@@ -280,7 +307,7 @@ import Testing
             GET rl.tokens
             GET rl.ts
             TTL rl.tokens
-            EVALSHA ca5bb3d48d7e1ba2b0d0c0e7f85fd1a5dc3a5a49 2 rl.tokens rl.ts 1 3 1000 2
+            EVALSHA 3afe461d38bd6345b463f754d79c39c90eed7455 2 rl.tokens rl.ts 1 3 1000 2
             EVAL "local tokens_key = KEYS[1] local timestamp_key = KEYS[2] local rate = tonumber(ARGV[1]) local capacity = tonumber(ARGV[2]) local now = tonumber(ARGV[3]) local requested = tonumber(ARGV[4]) local fill_time = capacity/rate local ttl = math.floor(fill_time*2) local last_tokens = tonumber(redis.call(\"get\", tokens_key)) if last_tokens == nil then last_tokens = capacity end local last_refreshed = tonumber(redis.call(\"get\", timestamp_key)) if last_refreshed == nil then last_refreshed = 0 end local delta = math.max(0, now-last_refreshed) local filled_tokens = math.min(capacity, last_tokens+(delta*rate)) local allowed = filled_tokens >= requested local new_tokens = filled_tokens local allowed_num = 0 if allowed then new_tokens = filled_tokens - requested allowed_num = 1 end if ttl > 0 then redis.call(\"setex\", tokens_key, ttl, new_tokens) redis.call(\"setex\", timestamp_key, ttl, now) end return { allowed_num, new_tokens }" 2 rl.tokens rl.ts 1 3 1000 2
             GET rl.tokens
             EVAL "local tokens_key = KEYS[1] local timestamp_key = KEYS[2] local rate = tonumber(ARGV[1]) local capacity = tonumber(ARGV[2]) local now = tonumber(ARGV[3]) local requested = tonumber(ARGV[4]) local fill_time = capacity/rate local ttl = math.floor(fill_time*2) local last_tokens = tonumber(redis.call(\"get\", tokens_key)) if last_tokens == nil then last_tokens = capacity end local last_refreshed = tonumber(redis.call(\"get\", timestamp_key)) if last_refreshed == nil then last_refreshed = 0 end local delta = math.max(0, now-last_refreshed) local filled_tokens = math.min(capacity, last_tokens+(delta*rate)) local allowed = filled_tokens >= requested local new_tokens = filled_tokens local allowed_num = 0 if allowed then new_tokens = filled_tokens - requested allowed_num = 1 end if ttl > 0 then redis.call(\"setex\", tokens_key, ttl, new_tokens) redis.call(\"setex\", timestamp_key, ttl, now) end return { allowed_num, new_tokens }" 2 rl.tokens rl.ts 1 3 1003 1

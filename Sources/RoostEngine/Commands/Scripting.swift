@@ -4,11 +4,11 @@ import NIOCore
 enum ScriptingCommands {
     private static let evalKeySpecRW = KeySpec(
         flags: ["RW", "access", "update"],
-        notes: "We cannot tell how the keys will be used so we assume the worst, RW and UPDATE flags",
+        notes: "We cannot tell how the keys will be used so we assume the worst, RW and UPDATE",
         beginSearch: .index(2), findKeys: .keynum(keyNumIndex: 0, firstKey: 1, keyStep: 1))
     private static let evalKeySpecRO = KeySpec(
         flags: ["RO", "access"],
-        notes: "We cannot tell how the keys will be used so we assume the worst, RO and ACCESS flags",
+        notes: "We cannot tell how the keys will be used so we assume the worst, RO and ACCESS",
         beginSearch: .index(2), findKeys: .keynum(keyNumIndex: 0, firstKey: 1, keyStep: 1))
     private static let evalFlags: CommandFlags = [.noscript, .stale, .skipMonitor, .noMandatoryKeys, .movableKeys]
 
@@ -32,29 +32,32 @@ enum ScriptingCommands {
                     complexity: "Depends on the script that is executed.", handler: evalshaRO),
         CommandSpec("script", arity: -2, categories: ["slow"], group: "scripting", since: "2.6.0",
                     summary: "A container for Lua scripts management commands", subcommands: [
-                        CommandSpec("exists", arity: -3, flags: [.noscript], categories: ["slow", "scripting"],
-                                    tips: ["request_policy:all_shards", "response_policy:agg_logical_and"],
-                                    group: "scripting", since: "2.6.0",
-                                    summary: "Check existence of scripts in the script cache.",
-                                    complexity: "O(N) with N being the number of scripts to check (so checking a single script is an O(1) operation).",
-                                    handler: scriptExists),
-                        CommandSpec("load", arity: 3, flags: [.noscript, .stale], categories: ["slow", "scripting"],
-                                    tips: ["request_policy:all_nodes", "response_policy:all_succeeded"],
-                                    group: "scripting", since: "2.6.0",
-                                    summary: "Load the specified Lua script into the script cache.",
-                                    complexity: "O(N) with N being the length in bytes of the script body.",
-                                    handler: scriptLoad),
                         CommandSpec("flush", arity: -2, flags: [.noscript], categories: ["slow", "scripting"],
                                     tips: ["request_policy:all_nodes", "response_policy:all_succeeded"],
                                     group: "scripting", since: "2.6.0",
                                     summary: "Remove all the scripts from the script cache.",
                                     complexity: "O(N) with N being the number of scripts in cache",
                                     handler: scriptFlush),
+                        CommandSpec("load", arity: 3, flags: [.noscript, .stale], categories: ["slow", "scripting"],
+                                    tips: ["request_policy:all_nodes", "response_policy:all_succeeded"],
+                                    group: "scripting", since: "2.6.0",
+                                    summary: "Load the specified Lua script into the script cache.",
+                                    complexity: "O(N) with N being the length in bytes of the script body.",
+                                    handler: scriptLoad),
+                        CommandSpec("exists", arity: -3, flags: [.noscript], categories: ["slow", "scripting"],
+                                    tips: ["request_policy:all_shards", "response_policy:agg_logical_and"],
+                                    group: "scripting", since: "2.6.0",
+                                    summary: "Check existence of scripts in the script cache.",
+                                    complexity: "O(N) with N being the number of scripts to check (so checking a single script is an O(1) operation).",
+                                    handler: scriptExists),
                         CommandSpec("kill", arity: 2, flags: [.noscript, .allowBusy], categories: ["slow", "scripting"],
                                     tips: ["request_policy:all_shards", "response_policy:one_succeeded"],
                                     group: "scripting", since: "2.6.0",
                                     summary: "Kill the script currently in execution.", complexity: "O(1)",
                                     handler: scriptKill),
+                        CommandSpec("help", arity: 2, flags: [.loading, .stale], categories: ["slow", "scripting"],
+                                    group: "scripting", since: "5.0.0", summary: "Show helpful text about the different subcommands",
+                                    complexity: "O(1)", handler: scriptHelp),
                     ]),
     ]
 
@@ -78,6 +81,11 @@ enum ScriptingCommands {
             guard lua.scripts[sha] != nil else { throw .noScript }
         } else {
             sha = try lua.load(c.bytes(1))
+        }
+        var readOnly = readOnly
+        if let flags = lua.scriptFlags[sha] {
+            if readOnly && !flags.contains(.noWrites) { throw .scriptWriteFlagInReadOnlyCommand }
+            if flags.contains(.noWrites) { readOnly = true }
         }
         let firstKey = 3
         let keys = c.arguments[firstKey..<(firstKey + Int(numkeys))]
@@ -105,6 +113,28 @@ enum ScriptingCommands {
         }
         c.engine.scripting = nil
         c.reply.ok()
+    }
+
+    static func scriptHelp(_ c: CommandContext) throws(RedisError) {
+        ConnectionCommands.writeHelp(c, [
+            "SCRIPT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "DEBUG (YES|SYNC|NO)",
+            "    Set the debug mode for subsequent scripts executed.",
+            "EXISTS <sha1> [<sha1> ...]",
+            "    Return information about the existence of the scripts in the script cache.",
+            "FLUSH [ASYNC|SYNC]",
+            "    Flush the Lua scripts cache. Very dangerous on replicas.",
+            "    When called without the optional mode argument, the behavior is determined by the",
+            "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+            "    * ASYNC: Asynchronously flush the scripts cache.",
+            "    * SYNC: Synchronously flush the scripts cache.",
+            "KILL",
+            "    Kill the currently executing Lua script.",
+            "LOAD <script>",
+            "    Load a script into the scripts cache without executing it.",
+            "HELP",
+            "    Prints this help.",
+        ])
     }
 
     static func scriptKill(_ c: CommandContext) throws(RedisError) {

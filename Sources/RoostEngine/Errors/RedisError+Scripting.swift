@@ -16,6 +16,9 @@ extension RedisError {
     public static let scriptCommandNotAllowed = RedisError("ERR This Redis command is not allowed from script")
     /// A write command from EVAL_RO / EVALSHA_RO.
     public static let scriptWriteInReadOnly = RedisError("ERR Write commands are not allowed from read-only scripts.")
+    /// EVAL_RO of a script whose shebang does not declare `no-writes`.
+    public static let scriptWriteFlagInReadOnlyCommand =
+        RedisError("ERR Can not execute a script with write flag using *_ro command.")
     /// `redis.call` outside a script run.
     public static let scriptCallOutsideScript =
         RedisError("ERR redis.call/pcall can only be called inside a script invocation")

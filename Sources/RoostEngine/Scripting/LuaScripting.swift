@@ -28,6 +28,9 @@ final class LuaScripting {
     unowned let engine: Engine
     /// Script bodies by lowercase SHA-1.
     var scripts: [String: [UInt8]] = [:]
+    /// The shebang flags of each cached script; nil for a script without a shebang (Redis's
+    /// "eval compatibility mode").
+    var scriptFlags: [String: ScriptFlags] = [:]
     /// The client redis.call runs commands as; its replies are parsed, never sent.
     let scriptClient: Client
     /// The script being run, if any.
@@ -73,7 +76,14 @@ final class LuaScripting {
     func load(_ body: [UInt8]) throws(RedisError) -> String {
         let sha = SHA1.hex(body)
         if scripts[sha] != nil { return sha }
-        let status = body.withUnsafeBufferPointer { p in
+        var source = body
+        let flags = try ScriptFlags.parseShebang(body)
+        if flags != nil {
+            // The shebang line becomes a Lua comment, so line numbers stay the same.
+            source[0] = UInt8(ascii: "-")
+            source[1] = UInt8(ascii: "-")
+        }
+        let status = source.withUnsafeBufferPointer { p in
             p.withMemoryRebound(to: CChar.self) { luaL_loadbuffer(L, $0.baseAddress, $0.count, "@user_script") }
         }
         if status != 0 {
@@ -83,6 +93,7 @@ final class LuaScripting {
         }
         Lua.setRawField(L, Lua.registry, "f_" + sha)
         scripts[sha] = body
+        scriptFlags[sha] = flags
         return sha
     }
 
@@ -179,6 +190,46 @@ final class LuaScripting {
         _ = scriptClient.reply.take()
         engine.call(resolved, arguments, for: scriptClient)
         return .success(scriptClient.reply.take())
+    }
+}
+
+/// The flags a script declares in its `#!lua flags=…` shebang line.
+struct ScriptFlags: OptionSet {
+    let rawValue: Int
+    static let noWrites = ScriptFlags(rawValue: 1)
+    static let allowOOM = ScriptFlags(rawValue: 2)
+    static let allowStale = ScriptFlags(rawValue: 4)
+    static let noCluster = ScriptFlags(rawValue: 8)
+    static let allowCrossSlotKeys = ScriptFlags(rawValue: 16)
+
+    static let names: [(String, ScriptFlags)] = [
+        ("no-writes", .noWrites), ("allow-oom", .allowOOM), ("allow-stale", .allowStale),
+        ("no-cluster", .noCluster), ("allow-cross-slot-keys", .allowCrossSlotKeys),
+    ]
+
+    /// The flags of a body starting with `#!`, or nil for a body without a shebang.
+    /// - Throws: Redis's shebang errors (invalid shebang, unexpected engine, flag or option).
+    static func parseShebang(_ body: [UInt8]) throws(RedisError) -> ScriptFlags? {
+        guard body.count >= 2, body[0] == UInt8(ascii: "#"), body[1] == UInt8(ascii: "!") else { return nil }
+        guard let end = body.firstIndex(of: 10) else { throw RedisError("ERR Invalid script shebang") }
+        let parts = body[..<end].split(separator: UInt8(ascii: " "), omittingEmptySubsequences: true)
+        let engine = String(decoding: parts.first ?? [], as: UTF8.self)
+        if engine != "#!lua" { throw RedisError.format("Unexpected engine in script shebang: \(engine)") }
+        var flags: ScriptFlags = []
+        let prefix = Array("flags=".utf8)
+        for part in parts.dropFirst() {
+            guard part.starts(with: prefix) else {
+                throw RedisError.format("Unknown lua shebang option: \(String(decoding: part, as: UTF8.self))")
+            }
+            for name in part.dropFirst(prefix.count).split(separator: UInt8(ascii: ","), omittingEmptySubsequences: true) {
+                let text = String(decoding: name, as: UTF8.self)
+                guard let flag = names.first(where: { $0.0 == text }) else {
+                    throw RedisError.format("Unexpected flag in script shebang: \(text)")
+                }
+                flags.insert(flag.1)
+            }
+        }
+        return flags
     }
 }
 
