@@ -273,6 +273,67 @@ import Testing
             """#)
     }
 
+    @Test func cjson() async throws {
+        try await Differential.check(#"""
+            EVAL "return cjson.encode({1, 2, 3})" 0
+            EVAL "return cjson.encode({a=1, b='x/y', c={true, false}})" 0
+            EVAL "return cjson.encode({})" 0
+            EVAL "return cjson.encode('q\"b\\\\c\n\1\127')" 0
+            EVAL "return cjson.encode(0.1)" 0
+            EVAL "return cjson.encode(1/3)" 0
+            EVAL "return cjson.encode({[1]=1, [100]=2})" 0
+            EVAL "return cjson.encode({[0]=1})" 0
+            EVAL "return cjson.encode({1, nil, 3})" 0
+            EVAL "return cjson.encode(print)" 0
+            EVAL "return cjson.encode({[true]=1})" 0
+            EVAL "return cjson.encode()" 0
+            EVAL "return cjson.encode(1, 2)" 0
+            EVAL "return cjson.encode(cjson.null)" 0
+            EVAL "return cjson.encode(1/0)" 0
+            EVAL "local t = {} local c = t for i = 1, 1001 do c[1] = {} c = c[1] end return cjson.encode(t)" 0
+            EVAL "return cjson.decode('[1,2,3]')" 0
+            EVAL "return cjson.decode('{\"a\":[1,{\"b\":2}]}').a[2].b" 0
+            EVAL "return cjson.decode('{')" 0
+            EVAL "return cjson.decode('[1,]')" 0
+            EVAL "return cjson.decode('[1 2]')" 0
+            EVAL "return cjson.decode('[1,2')" 0
+            EVAL "return cjson.decode('{\"a\" 1}')" 0
+            EVAL "return cjson.decode('\"\\u00e9\\ud83d\\ude00\"')" 0
+            EVAL "return cjson.decode('\"\\x\"')" 0
+            EVAL "return cjson.decode('\"abc')" 0
+            EVAL "return cjson.decode('nul')" 0
+            EVAL "return cjson.decode('0x10')" 0
+            EVAL "return cjson.decode('01')" 0
+            EVAL "return cjson.decode('[1] x')" 0
+            EVAL "return cjson.decode('')" 0
+            EVAL "return cjson.decode()" 0
+            EVAL "return cjson.decode(string.rep('[', 1001) .. string.rep(']', 1001))" 0
+            EVAL "return type(cjson.decode('null'))" 0
+            EVAL "return cjson.decode('null') == cjson.null" 0
+            EVAL "return cjson.decode(' -1.5e3 ')" 0
+            EVAL "return cjson.encode(cjson.decode('{\"k\":[1,2,{\"z\":null}]}'))" 0
+            EVAL "return {cjson._NAME, cjson._VERSION}" 0
+            EVAL "return {cjson.encode_max_depth(), cjson.decode_max_depth(), cjson.encode_keep_buffer(), cjson.encode_number_precision()}" 0
+            EVAL "return cjson.encode_invalid_numbers()" 0
+            EVAL "return cjson.decode_invalid_numbers()" 0
+            EVAL "return cjson.encode_max_depth(0)" 0
+            EVAL "return cjson.encode_number_precision(15)" 0
+            EVAL "return cjson.encode_invalid_numbers('x')" 0
+            EVAL "return cjson.encode_number_precision(3)" 0
+            EVAL "return cjson.encode(1/3)" 0
+            EVAL "return cjson.encode_invalid_numbers('null')" 0
+            EVAL "return cjson.encode({1/0})" 0
+            EVAL "return {cjson.encode_sparse_array(true, 3, 5)}" 0
+            EVAL "return cjson.encode({[1]=1, [100]=2})" 0
+            EVAL "cjson.x = 1" 0
+            SCRIPT FLUSH
+            EVAL "return cjson.encode(1/3)" 0
+            SET doc "{\"n\":1}"
+            EVAL "local d = cjson.decode(redis.call('get', KEYS[1])) d.n = d.n + 1 redis.call('set', KEYS[1], cjson.encode(d)) return d.n" 1 doc
+            GET doc
+            """#)
+    }
+
     @Test func shebangFlags() async throws {
         try await Differential.check(#"""
             EVAL "#!lua\nreturn 1" 0

@@ -37,6 +37,8 @@ final class LuaScripting {
     var run: ScriptRun?
     /// The protocol `redis.call` replies use, chosen by `redis.setresp`.
     var resp = 2
+    /// The `cjson` library's settings.
+    var cjson = LuaCJSON.Config()
 
     /// Registry key of the real globals table (the thread's globals are a read-only proxy).
     static let globalsKey = "roost.globals"
