@@ -334,6 +334,41 @@ import Testing
             """#)
     }
 
+    /// Self-referencing tables nest until Lua's stack limit; the replies are too deep for the
+    /// script runner's parser, so the raw bytes up to QUIT's reply are compared instead.
+    @Test func selfReferencingTablesHitTheStackLimitLikeRedis() async throws {
+        let pair = try await DifferentialPair()
+        let scripts = [
+            "local t = {} t[1] = t return t",
+            "local t = {} t.map = t return t",
+            "local t = {} t.set = {} t.set[t] = true return t",
+            "local t = {} t.map = {x=t, y=1} return t",
+            "local t = {} t.map = {} t.map[1] = t return t",
+        ]
+        var failure: (any Error)?
+        do {
+            for version in ["2", "3"] {
+                for script in scripts {
+                    var replies: [[UInt8]] = []
+                    for port in [pair.redis.port, pair.roost.port] {
+                        let connection = try RawConnection(port: port)
+                        try connection.send(command: [Array("HELLO".utf8), Array(version.utf8)])
+                        _ = try connection.readReply()
+                        try connection.send(command: [Array("EVAL".utf8), Array(script.utf8), Array("0".utf8)])
+                        try connection.send(command: [Array("QUIT".utf8)])
+                        replies.append(try connection.readUntilClosed())
+                    }
+                    #expect(replies[0].count > 1000, "RESP\(version) \(script)")
+                    #expect(replies[0] == replies[1], "RESP\(version) \(script)")
+                }
+            }
+        } catch {
+            failure = error
+        }
+        await pair.stop()
+        if let failure { throw failure }
+    }
+
     @Test func shebangFlags() async throws {
         try await Differential.check(#"""
             EVAL "#!lua\nreturn 1" 0

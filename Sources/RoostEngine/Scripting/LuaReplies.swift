@@ -126,13 +126,75 @@ enum LuaReplies {
 
     // MARK: Lua → reply
 
+    /// A table being written: the Lua stack holds it (and, for maps and sets, the inner table
+    /// and the iteration key) while its elements are written one by one.
+    private enum Frame {
+        case array(next: Int32, count: Int32)
+        case map(awaitingValue: Bool)
+        case set
+    }
+
     /// Writes the value on top of the stack as a reply and pops it. `scriptResp` is the protocol
     /// the script chose with `redis.setresp`, which decides how booleans convert.
+    ///
+    /// Nested tables are walked with an explicit stack of frames rather than recursion, using
+    /// the Lua stack exactly as Redis's `luaReplyToRedisReply` does, so a self-referencing table
+    /// ends in "reached lua stack limit" at the same depth instead of overflowing the thread.
     static func write(_ L: OpaquePointer, to reply: ReplyWriter, scriptResp: Int) {
-        defer { lua_settop(L, -2) }
+        var frames: [Frame] = []
+        var haveValue = true
+        while true {
+            if haveValue {
+                haveValue = false
+                if let frame = writeOne(L, to: reply, scriptResp: scriptResp) {
+                    frames.append(frame)
+                }
+            }
+            guard let frame = frames.last else { return }
+            switch frame {
+            case .array(let next, let count):
+                if next > count {
+                    frames.removeLast()
+                    lua_settop(L, -2)
+                } else {
+                    frames[frames.count - 1] = .array(next: next + 1, count: count)
+                    lua_rawgeti(L, -1, next)
+                    haveValue = true
+                }
+            case .map(let awaitingValue):
+                // Stack: table, inner table, key. The key's copy is written first, then the
+                // value, which leaves the key for the next lua_next.
+                if awaitingValue {
+                    frames[frames.count - 1] = .map(awaitingValue: false)
+                    haveValue = true
+                } else if lua_next(L, -2) != 0 {
+                    lua_pushvalue(L, -2)
+                    frames[frames.count - 1] = .map(awaitingValue: true)
+                    haveValue = true
+                } else {
+                    frames.removeLast()
+                    lua_settop(L, -3)
+                }
+            case .set:
+                if lua_next(L, -2) != 0 {
+                    lua_settop(L, -2)
+                    lua_pushvalue(L, -1)
+                    haveValue = true
+                } else {
+                    frames.removeLast()
+                    lua_settop(L, -3)
+                }
+            }
+        }
+    }
+
+    /// Writes a scalar or a special table and pops it, or starts a container and returns its
+    /// frame (leaving what the frame needs on the stack).
+    private static func writeOne(_ L: OpaquePointer, to reply: ReplyWriter, scriptResp: Int) -> Frame? {
         if lua_checkstack(L, 4) == 0 {
             reply.buffer.writeRESPError(bytes: Array("ERR reached lua stack limit".utf8))
-            return
+            lua_settop(L, -2)
+            return nil
         }
         switch lua_type(L, -1) {
         case LUA_TSTRING:
@@ -147,12 +209,13 @@ enum LuaReplies {
         case LUA_TNUMBER:
             reply.integer(cLongLong(lua_tonumber(L, -1)))
         case LUA_TTABLE:
-            writeTable(L, to: reply, scriptResp: scriptResp)
+            return writeTable(L, to: reply)
         default:
             reply.nullBulk()
         }
+        lua_settop(L, -2)
+        return nil
     }
-
     /// `(long long)d` as x86-64 computes it: out of range and NaN give the smallest integer.
     static func cLongLong(_ d: Double) -> Int64 {
         if d.isNaN || d >= 9_223_372_036_854_775_808.0 || d < -9_223_372_036_854_775_808.0 { return Int64.min }
@@ -169,14 +232,15 @@ enum LuaReplies {
         bytes.map { $0 == 13 || $0 == 10 ? 32 : $0 }
     }
 
-    private static func writeTable(_ L: OpaquePointer, to reply: ReplyWriter, scriptResp: Int) {
+    /// Writes an error, status, double, big number or verbatim table and pops it; for a map,
+    /// set or array writes the header and returns the frame that writes the elements.
+    private static func writeTable(_ L: OpaquePointer, to reply: ReplyWriter) -> Frame? {
         if stringField(L, "err") != nil {
-            var message: [UInt8] = []
             Lua.rawField(L, -1, "err")
-            message = Lua.cBytes(L, -1) ?? []
-            lua_settop(L, -2)
+            let message = Lua.cBytes(L, -1) ?? []
+            lua_settop(L, -3)
             reply.buffer.writeRESPError(bytes: spaced(message))
-            return
+            return nil
         }
         if let ok = stringField(L, "ok") {
             var text = ok
@@ -184,13 +248,14 @@ enum LuaReplies {
             reply.buffer.writeInteger(UInt8(ascii: "+"))
             reply.buffer.writeBytes(spaced(text))
             reply.buffer.writeStaticString("\r\n")
-            return
+            lua_settop(L, -2)
+            return nil
         }
         Lua.rawField(L, -1, "double")
         if lua_type(L, -1) == LUA_TNUMBER {
             reply.double(lua_tonumber(L, -1))
-            lua_settop(L, -2)
-            return
+            lua_settop(L, -3)
+            return nil
         }
         lua_settop(L, -2)
         if let big = stringField(L, "big_number") {
@@ -201,11 +266,12 @@ enum LuaReplies {
             } else {
                 reply.bulk(spaced(big))
             }
-            return
+            lua_settop(L, -2)
+            return nil
         }
         Lua.rawField(L, -1, "verbatim_string")
         if lua_type(L, -1) == LUA_TTABLE, let format = stringField(L, "format"), let text = stringField(L, "string") {
-            lua_settop(L, -2)
+            lua_settop(L, -3)
             if reply.isResp3 {
                 var f = format
                 if let nul = f.firstIndex(of: 0) { f = Array(f[..<nul]) }
@@ -218,7 +284,7 @@ enum LuaReplies {
             } else {
                 reply.bulk(text)
             }
-            return
+            return nil
         }
         lua_settop(L, -2)
         for kind in ["map", "set"] {
@@ -230,21 +296,14 @@ enum LuaReplies {
                     lua_settop(L, -2)
                     count += 1
                 }
-                if kind == "map" { reply.mapHeader(count) } else { reply.setHeader(count) }
-                lua_pushnil(L)
-                while lua_next(L, -2) != 0 {
-                    if kind == "map" {
-                        lua_pushvalue(L, -2)
-                        write(L, to: reply, scriptResp: scriptResp)
-                        write(L, to: reply, scriptResp: scriptResp)
-                    } else {
-                        lua_settop(L, -2)
-                        lua_pushvalue(L, -1)
-                        write(L, to: reply, scriptResp: scriptResp)
-                    }
+                if kind == "map" {
+                    reply.mapHeader(count)
+                    lua_pushnil(L)
+                    return .map(awaitingValue: false)
                 }
-                lua_settop(L, -2)
-                return
+                reply.setHeader(count)
+                lua_pushnil(L)
+                return .set
             }
             lua_settop(L, -2)
         }
@@ -257,11 +316,6 @@ enum LuaReplies {
             count += 1
         }
         reply.arrayHeader(Int(count))
-        var i: Int32 = 1
-        while i <= count {
-            lua_rawgeti(L, -1, i)
-            write(L, to: reply, scriptResp: scriptResp)
-            i += 1
-        }
+        return .array(next: 1, count: count)
     }
 }
