@@ -8,10 +8,10 @@ import NIOCore
 /// globals and each library table are replaced by empty proxies whose metatables read through to
 /// the real table and refuse writes with Redis's error texts; `rawset` refuses the proxies.
 enum LuaSandbox {
-    /// The globals scripts may see, as Redis's allow lists name them (`cmsgpack` and `struct`
-    /// are not available in Roost).
+    /// The globals scripts may see, as Redis's allow lists name them (`struct` is not
+    /// available in Roost).
     static let allowedGlobals: Set<String> = [
-        "string", "cjson", "bit", "math", "table", "redis", "xpcall", "tostring", "getfenv", "setmetatable",
+        "string", "cjson", "bit", "cmsgpack", "math", "table", "redis", "xpcall", "tostring", "getfenv", "setmetatable",
         "next", "assert", "tonumber", "rawequal", "collectgarbage", "getmetatable", "rawset", "pcall",
         "coroutine", "type", "_G", "select", "unpack", "gcinfo", "pairs", "rawget", "loadstring",
         "ipairs", "_VERSION", "setfenv", "load", "error", "newproxy",
@@ -24,6 +24,7 @@ enum LuaSandbox {
         roost_lua_openlib(L, luaopen_math, LUA_MATHLIBNAME)
         LuaBit.install(L)
         LuaCJSON.install(L)
+        LuaCMsgpack.install(L)
         Lua.setFunction(L, Lua.globals, "pcall", redisPcall)
         Lua.setFunction(L, Lua.globals, "rawset", protectedRawset)
         LuaRedisAPI.install(L)
@@ -53,7 +54,7 @@ enum LuaSandbox {
         Lua.setRawField(L, Lua.registry, LuaScripting.readOnlyKey)
 
         // Library tables become read-only proxies.
-        for name in ["string", "math", "table", "redis", "bit", "cjson", "coroutine"] {
+        for name in ["string", "math", "table", "redis", "bit", "cjson", "cmsgpack", "coroutine"] {
             Lua.rawField(L, Lua.globals, name)
             pushProxy(L, indexTable: -1)
             lua_remove(L, -2)
