@@ -401,6 +401,50 @@ import Testing
             """#)
     }
 
+    @Test func structLibrary() async throws {
+        try await Differential.check(#"""
+            EVAL "return struct.pack('>i4', 1)" 0
+            EVAL "return struct.pack('i3', 1)" 0
+            EVAL "return struct.pack('i40', 1)" 0
+            EVAL "return struct.pack('q', 1)" 0
+            EVAL "return struct.pack('!3i', 1)" 0
+            EVAL "return struct.size('>i4hb')" 0
+            EVAL "return struct.size('s')" 0
+            EVAL "return struct.size('c0')" 0
+            EVAL "return struct.size('T')" 0
+            EVAL "return struct.size('i99999999999')" 0
+            EVAL "return struct.size('!16 b d')" 0
+            EVAL "return struct.size('! b d')" 0
+            EVAL "return {struct.unpack('>i4', ARGV[1])}" 0 "\x00\x00\x00\x05"
+            EVAL "return {struct.unpack('>i4', ARGV[1])}" 0 "\x00\x00"
+            EVAL "return {struct.unpack('c0', 'abc')}" 0
+            EVAL "return {struct.unpack('bc0', ARGV[1])}" 0 "\x02ab"
+            EVAL "return {struct.unpack('s', 'abc')}" 0
+            EVAL "return {struct.unpack('s', ARGV[1])}" 0 "ab\x00c"
+            EVAL "return struct.pack('c5', 'ab')" 0
+            EVAL "return struct.pack('i', 'x')" 0
+            EVAL "return struct.pack()" 0
+            EVAL "return struct.pack('<I2', 70000)" 0
+            EVAL "return {struct.unpack('<h', struct.pack('<h', -2))}" 0
+            EVAL "return {struct.unpack('>d', struct.pack('>d', 1.5))}" 0
+            EVAL "return {struct.unpack('<f', struct.pack('<f', 0.25))}" 0
+            EVAL "return {struct.unpack('!4 b i', struct.pack('!4 b i', 1, 2))}" 0
+            EVAL "return struct.pack('l', 2^63)" 0
+            EVAL "return struct.pack('i17', 1)" 0
+            EVAL "return {struct.unpack('i4', ARGV[1], 2)}" 0 "\x01\x00\x00\x00"
+            EVAL "return {struct.unpack('i4', ARGV[1], -5)}" 0 "\x01\x00\x00\x00"
+            EVAL "return struct.pack('>I', -1)" 0
+            EVAL "return struct.pack('! b d', 1, 2)" 0
+            EVAL "return struct.pack('s', 'hi')" 0
+            EVAL "return struct.pack('c0', 'hello')" 0
+            EVAL "return {struct.unpack('>H', ARGV[1])}" 0 "\xff\xfe"
+            EVAL "return {struct.unpack('>h', ARGV[1])}" 0 "\xff\xfe"
+            EVAL "return {struct.unpack('>xxb', ARGV[1])}" 0 "\x01\x02\x03"
+            EVAL "return struct.pack('>h', -1.7)" 0
+            EVAL "struct.pack = nil" 0
+            """#)
+    }
+
     @Test func shebangFlags() async throws {
         try await Differential.check(#"""
             EVAL "#!lua\nreturn 1" 0

@@ -2,16 +2,16 @@ import CLua
 import NIOCore
 
 /// Builds the scripting environment Redis 7.0 gives EVAL: the base, table, string and math
-/// libraries plus `bit`, the `redis` API, Redis's `pcall`, and read-only globals.
+/// libraries, `bit`, `cjson`, `cmsgpack` and `struct`, the `redis` API, Redis's `pcall`, and
+/// read-only globals.
 ///
 /// Debian's Lua has no read-only tables (Redis patches its bundled Lua for them), so the
 /// globals and each library table are replaced by empty proxies whose metatables read through to
 /// the real table and refuse writes with Redis's error texts; `rawset` refuses the proxies.
 enum LuaSandbox {
-    /// The globals scripts may see, as Redis's allow lists name them (`struct` is not
-    /// available in Roost).
+    /// The globals scripts may see, as Redis's allow lists name them.
     static let allowedGlobals: Set<String> = [
-        "string", "cjson", "bit", "cmsgpack", "math", "table", "redis", "xpcall", "tostring", "getfenv", "setmetatable",
+        "string", "cjson", "bit", "cmsgpack", "math", "struct", "table", "redis", "xpcall", "tostring", "getfenv", "setmetatable",
         "next", "assert", "tonumber", "rawequal", "collectgarbage", "getmetatable", "rawset", "pcall",
         "coroutine", "type", "_G", "select", "unpack", "gcinfo", "pairs", "rawget", "loadstring",
         "ipairs", "_VERSION", "setfenv", "load", "error", "newproxy",
@@ -25,6 +25,7 @@ enum LuaSandbox {
         LuaBit.install(L)
         LuaCJSON.install(L)
         LuaCMsgpack.install(L)
+        LuaStruct.install(L)
         Lua.setFunction(L, Lua.globals, "pcall", redisPcall)
         Lua.setFunction(L, Lua.globals, "rawset", protectedRawset)
         LuaRedisAPI.install(L)
@@ -54,7 +55,7 @@ enum LuaSandbox {
         Lua.setRawField(L, Lua.registry, LuaScripting.readOnlyKey)
 
         // Library tables become read-only proxies.
-        for name in ["string", "math", "table", "redis", "bit", "cjson", "cmsgpack", "coroutine"] {
+        for name in ["string", "math", "table", "redis", "bit", "cjson", "cmsgpack", "struct", "coroutine"] {
             Lua.rawField(L, Lua.globals, name)
             pushProxy(L, indexTable: -1)
             lua_remove(L, -2)
