@@ -72,6 +72,8 @@ public final class Engine: @unchecked Sendable {
     /// The Lua interpreter and script cache (owned by Scripting/), created by the first EVAL or
     /// SCRIPT LOAD and dropped by SCRIPT FLUSH.
     var scripting: LuaScripting?
+    /// The function libraries' Lua state (FUNCTION LOAD, FCALL), kept apart from EVAL's.
+    var functionScripting: LuaScripting?
 
     private var nextClientID: Int64 = 1
     var random = SystemRandomNumberGenerator()

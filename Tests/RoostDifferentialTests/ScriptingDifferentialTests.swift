@@ -445,6 +445,74 @@ import Testing
             """#)
     }
 
+    @Test func functionsLoadAndCall() async throws {
+        try await Differential.check(#"""
+            FUNCTION LOAD "#!lua name=t1\nredis.register_function('a-b', function() end)"
+            FUNCTION LOAD "#!lua name=t2\nredis.register_function('f')"
+            FUNCTION LOAD "#!lua name=t3\nredis.register_function('f', 1)"
+            FUNCTION LOAD "#!lua name=t4\nredis.register_function()"
+            FUNCTION LOAD "#!lua name=t5\nredis.register_function{function_name='f', callback=function() end, flags={'bogus'}}"
+            FUNCTION LOAD "#!lua name=t6\nredis.register_function{function_name='f'}"
+            FUNCTION LOAD "#!lua name=t7\nredis.register_function{callback=function() end}"
+            FUNCTION LOAD "#!lua name=t8\nredis.register_function{function_name='f', callback=function() end, foo=1}"
+            FUNCTION LOAD "#!lua name=t9\nreturn +"
+            FUNCTION LOAD "#!lua name=t10\nerror('x')"
+            FUNCTION LOAD "#!lua name=t10\nredis.call('ping')"
+            FUNCTION LOAD "#!lua name=t10\nredis.register_function('dup', function() end) redis.register_function('dup', function() end)"
+            FUNCTION LOAD "#!lua name=t10\nreturn 1"
+            FUNCTION LOAD "return 1"
+            FUNCTION LOAD "#!lua"
+            FUNCTION LOAD "#!lua\nreturn 1"
+            FUNCTION LOAD "#!js name=x\nreturn 1"
+            FUNCTION LOAD "#!lua name=x foo=bar\nreturn 1"
+            FUNCTION LOAD "#!lua name=a name=b\nreturn 1"
+            FUNCTION LOAD "#!lua name=\nreturn 1"
+            FUNCTION LOAD "#!lua name=t@\nreturn 1"
+            FUNCTION LOAD bogus "x"
+            FUNCTION LOAD
+            FUNCTION LOAD "#!lua name=t11\nredis.register_function('f11', function(k, a) error('boom') end)"
+            FCALL f11 0
+            FUNCTION LOAD "#!lua name=t12\nredis.register_function('f12', function(k, a) return redis.call('nosuch') end)"
+            FCALL f12 0
+            FUNCTION LOAD "#!lua name=t13\nredis.register_function('f13', function(k, a) return redis.register_function('x', function() end) end)"
+            FCALL f13 0
+            FUNCTION LOAD "#!lua name=t14\nredis.register_function('f14', function(k, a) return {x, KEYS} end)"
+            FCALL f14 0
+            FUNCTION LOAD "#!lua name=t1\nredis.register_function('f1', function() return 1 end)"
+            FUNCTION LOAD "#!lua name=t1\nredis.register_function('f1', function() return 2 end)"
+            FCALL f1 0
+            FUNCTION LOAD REPLACE "#!lua name=t1\nredis.register_function('f1', function() return 2 end)"
+            FCALL f1 0
+            FUNCTION LOAD REPLACE "#!lua name=t1\nredis.register_function('f11', function() return 2 end)"
+            FUNCTION LOAD "#!lua name=t21\nredis.register_function{function_name='ro', callback=function(keys, args) return redis.call('get', keys[1]) end, flags={'no-writes'}, description='desc'}\nredis.register_function('rw', function(keys, args) return redis.call('set', keys[1], args[1]) end)"
+            FCALL_RO ro 1 k
+            FCALL_RO rw 1 k v
+            FCALL rw 1 k v
+            FCALL ro 1 k
+            FCALL rw 2 k
+            FCALL rw -1
+            FCALL rw x
+            FCALL nosuch 0
+            FCALL
+            FUNCTION DELETE t21
+            FUNCTION DELETE t21
+            FUNCTION DELETE
+            FCALL ro 1 k
+            FUNCTION LOAD "#!lua name=t22\nif redis.log then redis.register_function('yes', function() return #redis.REDIS_VERSION end) end"
+            FCALL yes 0
+            FUNCTION LOAD "#!lua name=t24\nlocal function helper() return 5 end\nredis.register_function('q2', function(keys, args) return {helper(), keys[1], args[1], #args} end)"
+            FCALL q2 1 a b c
+            FUNCTION LOAD "#!lua name=t25\nredis.register_function('q3', function() redis.setresp(3) return redis.call('hello') end)"
+            FCALL q3 0
+            FUNCTION FLUSH bogus
+            FUNCTION FLUSH async extra
+            FUNCTION FLUSH
+            FCALL f1 0
+            FUNCTION FLUSH SYNC
+            GET k
+            """#)
+    }
+
     @Test func shebangFlags() async throws {
         try await Differential.check(#"""
             EVAL "#!lua\nreturn 1" 0

@@ -1,4 +1,5 @@
 import NIOCore
+import RoostRESP
 
 /// Scripting commands: EVAL, EVALSHA, their read-only forms, and SCRIPT.
 enum ScriptingCommands {
@@ -59,6 +60,32 @@ enum ScriptingCommands {
                                     group: "scripting", since: "5.0.0", summary: "Show helpful text about the different subcommands",
                                     complexity: "O(1)", handler: scriptHelp),
                     ]),
+        CommandSpec("fcall", arity: -3, flags: evalFlags, categories: ["slow", "scripting"], group: "scripting",
+                    since: "7.0.0", summary: "Invoke a function", keySpecs: [evalKeySpecRW],
+                    complexity: "Depends on the function that is executed.", handler: fcall),
+        CommandSpec("fcall_ro", arity: -3, flags: evalFlags.union(.readonly), categories: ["slow", "scripting"],
+                    group: "scripting", since: "7.0.0", summary: "Invoke a read-only function",
+                    keySpecs: [evalKeySpecRO], complexity: "Depends on the function that is executed.",
+                    handler: fcallRO),
+        CommandSpec("function", arity: -2, categories: ["slow"], group: "scripting", since: "7.0.0",
+                    summary: "A container for function commands", subcommands: [
+                        CommandSpec("delete", arity: 3, flags: [.write, .noscript], categories: ["write", "slow", "scripting"],
+                                    tips: ["request_policy:all_shards", "response_policy:all_succeeded"],
+                                    group: "scripting", since: "7.0.0", summary: "Delete a function by name",
+                                    complexity: "O(1)", handler: functionDelete),
+                        CommandSpec("flush", arity: -2, flags: [.write, .noscript], categories: ["write", "slow", "scripting"],
+                                    tips: ["request_policy:all_shards", "response_policy:all_succeeded"],
+                                    group: "scripting", since: "7.0.0", summary: "Deleting all functions",
+                                    complexity: "O(N) where N is the number of functions deleted",
+                                    handler: functionFlush),
+                        CommandSpec("load", arity: -3, flags: [.write, .denyoom, .noscript],
+                                    categories: ["write", "slow", "scripting"],
+                                    tips: ["request_policy:all_shards", "response_policy:all_succeeded"],
+                                    group: "scripting", since: "7.0.0",
+                                    summary: "Create a function with the given arguments (name, code, description)",
+                                    complexity: "O(1) (considering compilation time is redundant)",
+                                    handler: functionLoad),
+                    ]),
     ]
 
     static func eval(_ c: CommandContext) throws(RedisError) { try run(c, bySha: false, readOnly: false) }
@@ -91,6 +118,56 @@ enum ScriptingCommands {
         let keys = c.arguments[firstKey..<(firstKey + Int(numkeys))]
         let args = c.arguments[(firstKey + Int(numkeys))...]
         lua.call(sha: sha, keys: keys, args: args, caller: c.client, readOnly: readOnly)
+    }
+
+    static func fcall(_ c: CommandContext) throws(RedisError) { try runFunction(c, readOnly: false) }
+    static func fcallRO(_ c: CommandContext) throws(RedisError) { try runFunction(c, readOnly: true) }
+
+    /// Redis's `fcallCommandGeneric`: the function, numkeys, the flags, then the call.
+    private static func runFunction(_ c: CommandContext, readOnly: Bool) throws(RedisError) {
+        let lua = try c.engine.luaFunctions()
+        guard let f = lua.functions[String(decoding: c.bytes(1), as: UTF8.self)] else { throw .functionNotFound }
+        guard let numkeys = RedisInteger.parse(c.arguments[2]) else { throw .badNumberOfKeys }
+        if numkeys > Int64(c.count - 3) { throw .scriptTooManyKeys }
+        if numkeys < 0 { throw .scriptNegativeKeys }
+        if readOnly && !f.flags.contains(.noWrites) { throw .scriptWriteFlagInReadOnlyCommand }
+        let keys = c.arguments[3..<(3 + Int(numkeys))]
+        let args = c.arguments[(3 + Int(numkeys))...]
+        lua.callFunction(f, keys: keys, args: args, caller: c.client, readOnly: readOnly || f.flags.contains(.noWrites))
+    }
+
+    static func functionLoad(_ c: CommandContext) throws(RedisError) {
+        var replace = false
+        var i = 2
+        while i < c.count - 1 {
+            if c.argument(i, is: "replace") {
+                replace = true
+            } else {
+                throw RedisError.format("Unknown option given: \(Engine.cString(c.arguments[i], limit: 128))")
+            }
+            i += 1
+        }
+        let name = try c.engine.luaFunctions().loadLibrary(c.bytes(c.count - 1), replace: replace)
+        c.reply.bulk(string: name)
+    }
+
+    static func functionDelete(_ c: CommandContext) throws(RedisError) {
+        let lua = try c.engine.luaFunctions()
+        guard let library = lua.libraries[String(decoding: c.bytes(2), as: UTF8.self)] else { throw .libraryNotFound }
+        lua.deleteLibrary(library)
+        c.reply.ok()
+    }
+
+    static func functionFlush(_ c: CommandContext) throws(RedisError) {
+        if c.count > 3 {
+            let typed = Engine.cString(c.arguments[1], limit: 128)
+            throw RedisError.format("unknown subcommand or wrong number of arguments for '\(typed)'. Try FUNCTION HELP.")
+        }
+        if c.count == 3 && !c.argument(2, is: "sync") && !c.argument(2, is: "async") {
+            throw RedisError("ERR FUNCTION FLUSH only supports SYNC|ASYNC option")
+        }
+        c.engine.functionScripting = nil
+        c.reply.ok()
     }
 
     static func scriptLoad(_ c: CommandContext) throws(RedisError) {

@@ -19,6 +19,15 @@ extension RedisError {
     /// EVAL_RO of a script whose shebang does not declare `no-writes`.
     public static let scriptWriteFlagInReadOnlyCommand =
         RedisError("ERR Can not execute a script with write flag using *_ro command.")
+    /// FUNCTION LOAD with a bad library name (Redis also uses it for bad function names).
+    public static let invalidLibraryName = RedisError(
+        "ERR Library names can only contain letters, numbers, or underscores(_) and must be at least one character long")
+    /// FCALL of an unknown function.
+    public static let functionNotFound = RedisError("ERR Function not found")
+    /// FCALL whose numkeys is not an integer.
+    public static let badNumberOfKeys = RedisError("ERR Bad number of keys provided")
+    /// FUNCTION DELETE of an unknown library.
+    public static let libraryNotFound = RedisError("ERR Library not found")
     /// `redis.call` outside a script run.
     public static let scriptCallOutsideScript =
         RedisError("ERR redis.call/pcall can only be called inside a script invocation")

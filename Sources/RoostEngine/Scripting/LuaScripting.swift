@@ -39,6 +39,14 @@ final class LuaScripting {
     var resp = 2
     /// The `cjson` library's settings.
     var cjson = LuaCJSON.Config()
+    /// Function libraries by name (the functions state only).
+    var libraries: [String: LuaLibrary] = [:]
+    /// Functions by name, across libraries.
+    var functions: [String: LuaFunction] = [:]
+    /// Functions registered by the library being loaded; nil outside FUNCTION LOAD.
+    var pendingFunctions: [LuaFunction]?
+    /// The name of the library being loaded.
+    var pendingLibrary: String?
 
     /// Registry key of the real globals table (the thread's globals are a read-only proxy).
     static let globalsKey = "roost.globals"
@@ -47,7 +55,7 @@ final class LuaScripting {
     /// Registry key of this object.
     static let selfKey = "roost.scripting"
 
-    init?(engine: Engine) {
+    init?(engine: Engine, functions: Bool = false) {
         guard let L = luaL_newstate() else { return nil }
         self.L = L
         self.engine = engine
@@ -58,6 +66,7 @@ final class LuaScripting {
         lua_pushlightuserdata(L, Unmanaged.passUnretained(self).toOpaque())
         Lua.setRawField(L, Lua.registry, LuaScripting.selfKey)
         LuaSandbox.install(L)
+        if functions { installFunctionLoadEnvironment() }
     }
 
     deinit { lua_close(L) }
@@ -129,7 +138,7 @@ final class LuaScripting {
     }
 
     /// Pushes a Lua array of the arguments.
-    private func pushArray(_ items: ArraySlice<ByteBuffer>) {
+    func pushArray(_ items: ArraySlice<ByteBuffer>) {
         lua_createtable(L, Int32(items.count), 0)
         var i: Int32 = 1
         for item in items {
@@ -142,7 +151,7 @@ final class LuaScripting {
     }
 
     /// Writes the error a failed script reply carries: `-<err> script: <sha>, on <source>:<line>.`
-    private func writeRunError(to client: Client, sha: String) {
+    func writeRunError(to client: Client, sha: String) {
         var text: [UInt8]
         if lua_type(L, -1) != LUA_TTABLE {
             let message = Lua.cBytes(L, -1) ?? Array("execution failure".utf8)
@@ -241,6 +250,16 @@ extension Engine {
         if let s = scripting { return s }
         guard let s = LuaScripting(engine: self) else { throw RedisError("ERR Failed to create the Lua interpreter") }
         scripting = s
+        return s
+    }
+
+    /// The Lua state behind FUNCTION and FCALL, created on first use.
+    func luaFunctions() throws(RedisError) -> LuaScripting {
+        if let s = functionScripting { return s }
+        guard let s = LuaScripting(engine: self, functions: true) else {
+            throw RedisError("ERR Failed to create the Lua interpreter")
+        }
+        functionScripting = s
         return s
     }
 }
