@@ -513,6 +513,30 @@ import Testing
             """#)
     }
 
+    @Test func functionListStatsAndHelp() async throws {
+        try await Differential.check(#"""
+            FUNCTION LIST
+            FUNCTION STATS
+            FUNCTION LOAD "#!lua name=lib1\nredis.register_function{function_name='f1', callback=function() return 1 end, flags={'allow-oom', 'no-writes'}, description='d1'}"
+            FUNCTION LOAD "#!lua name=other\nredis.register_function('g', function() return 1 end)"
+            ~FUNCTION LIST
+            ~FUNCTION LIST WITHCODE
+            FUNCTION LIST LIBRARYNAME l*
+            FUNCTION LIST WITHCODE LIBRARYNAME oth*
+            FUNCTION LIST LIBRARYNAME nomatch
+            FUNCTION LIST foo
+            FUNCTION LIST libraryname
+            FUNCTION LIST withcode withcode
+            FUNCTION LIST libraryname x libraryname y
+            FUNCTION STATS
+            FUNCTION KILL
+            FUNCTION HELP
+            ?HELLO 3
+            FUNCTION LIST LIBRARYNAME lib1
+            FUNCTION STATS
+            """#)
+    }
+
     @Test func shebangFlags() async throws {
         try await Differential.check(#"""
             EVAL "#!lua\nreturn 1" 0

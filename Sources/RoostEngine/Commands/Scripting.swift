@@ -78,6 +78,22 @@ enum ScriptingCommands {
                                     group: "scripting", since: "7.0.0", summary: "Deleting all functions",
                                     complexity: "O(N) where N is the number of functions deleted",
                                     handler: functionFlush),
+                        CommandSpec("kill", arity: 2, flags: [.noscript, .allowBusy], categories: ["slow", "scripting"],
+                                    tips: ["request_policy:all_shards", "response_policy:one_succeeded"],
+                                    group: "scripting", since: "7.0.0", summary: "Kill the function currently in execution.",
+                                    complexity: "O(1)", handler: scriptKill),
+                        CommandSpec("list", arity: -2, flags: [.noscript], categories: ["slow", "scripting"],
+                                    tips: ["nondeterministic_output_order"], group: "scripting", since: "7.0.0",
+                                    summary: "List information about all the functions",
+                                    complexity: "O(N) where N is the number of functions", handler: functionList),
+                        CommandSpec("stats", arity: 2, flags: [.noscript, .allowBusy], categories: ["slow", "scripting"],
+                                    tips: ["nondeterministic_output", "request_policy:all_shards", "response_policy:special"],
+                                    group: "scripting", since: "7.0.0",
+                                    summary: "Return information about the function currently running (name, description, duration)",
+                                    complexity: "O(1)", handler: functionStats),
+                        CommandSpec("help", arity: 2, flags: [.loading, .stale], categories: ["slow", "scripting"],
+                                    group: "scripting", since: "7.0.0", summary: "Show helpful text about the different subcommands",
+                                    complexity: "O(1)", handler: functionHelp),
                         CommandSpec("load", arity: -3, flags: [.write, .denyoom, .noscript],
                                     categories: ["write", "slow", "scripting"],
                                     tips: ["request_policy:all_shards", "response_policy:all_succeeded"],
@@ -156,6 +172,114 @@ enum ScriptingCommands {
         guard let library = lua.libraries[String(decoding: c.bytes(2), as: UTF8.self)] else { throw .libraryNotFound }
         lua.deleteLibrary(library)
         c.reply.ok()
+    }
+
+    static func functionList(_ c: CommandContext) throws(RedisError) {
+        var withCode = false
+        var pattern: GlobPattern?
+        var i = 2
+        while i < c.count {
+            if !withCode && c.argument(i, is: "withcode") {
+                withCode = true
+            } else if pattern == nil && c.argument(i, is: "libraryname") {
+                if i >= c.count - 1 { throw RedisError("ERR library name argument was not given") }
+                i += 1
+                pattern = GlobPattern(c.bytes(i))
+            } else {
+                throw RedisError.format("Unknown argument \(Engine.cString(c.arguments[i], limit: 128))")
+            }
+            i += 1
+        }
+        let lua = c.engine.functionScripting
+        let libraries = (lua?.libraries.values.sorted { $0.name < $1.name } ?? []).filter {
+            pattern?.matches(Array($0.name.utf8)) ?? true
+        }
+        c.reply.arrayHeader(libraries.count)
+        for library in libraries {
+            c.reply.mapHeader(withCode ? 4 : 3)
+            c.reply.bulk("library_name")
+            c.reply.bulk(string: library.name)
+            c.reply.bulk("engine")
+            c.reply.bulk("LUA")
+            c.reply.bulk("functions")
+            c.reply.arrayHeader(library.functionNames.count)
+            for name in library.functionNames {
+                guard let f = lua?.functions[name] else { continue }
+                c.reply.mapHeader(3)
+                c.reply.bulk("name")
+                c.reply.bulk(string: f.name)
+                c.reply.bulk("description")
+                if let d = f.description { c.reply.bulk(d) } else { c.reply.nullBulk() }
+                c.reply.bulk("flags")
+                let names = ScriptFlags.names.filter { f.flags.contains($0.1) }
+                c.reply.setHeader(names.count)
+                for (flagName, _) in names { c.reply.status(flagName) }
+            }
+            if withCode {
+                c.reply.bulk("library_code")
+                c.reply.bulk(library.code)
+            }
+        }
+    }
+
+    static func functionStats(_ c: CommandContext) throws(RedisError) {
+        let lua = c.engine.functionScripting
+        c.reply.mapHeader(2)
+        c.reply.bulk("running_script")
+        c.reply.nullBulk()
+        c.reply.bulk("engines")
+        c.reply.mapHeader(1)
+        c.reply.bulk("LUA")
+        c.reply.mapHeader(2)
+        c.reply.bulk("libraries_count")
+        c.reply.integer(lua?.libraries.count ?? 0)
+        c.reply.bulk("functions_count")
+        c.reply.integer(lua?.functions.count ?? 0)
+    }
+
+    static func functionHelp(_ c: CommandContext) throws(RedisError) {
+        ConnectionCommands.writeHelp(c, [
+            "FUNCTION <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "LOAD [REPLACE] <FUNCTION CODE>",
+            "    Create a new library with the given library name and code.",
+            "DELETE <LIBRARY NAME>",
+            "    Delete the given library.",
+            "LIST [LIBRARYNAME PATTERN] [WITHCODE]",
+            "    Return general information on all the libraries:",
+            "    * Library name",
+            "    * The engine used to run the Library",
+            "    * Library description",
+            "    * Functions list",
+            "    * Library code (if WITHCODE is given)",
+            "    It also possible to get only function that matches a pattern using LIBRARYNAME argument.",
+            "STATS",
+            "    Return information about the current function running:",
+            "    * Function name",
+            "    * Command used to run the function",
+            "    * Duration in MS that the function is running",
+            "    If no function is running, return nil",
+            "    In addition, returns a list of available engines.",
+            "KILL",
+            "    Kill the current running function.",
+            "FLUSH [ASYNC|SYNC]",
+            "    Delete all the libraries.",
+            "    When called without the optional mode argument, the behavior is determined by the",
+            "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+            "    * ASYNC: Asynchronously flush the libraries.",
+            "    * SYNC: Synchronously flush the libraries.",
+            "DUMP",
+            "    Return a serialized payload representing the current libraries, can be restored using FUNCTION RESTORE command",
+            "RESTORE <PAYLOAD> [FLUSH|APPEND|REPLACE]",
+            "    Restore the libraries represented by the given payload, it is possible to give a restore policy to",
+            "    control how to handle existing libraries (default APPEND):",
+            "    * FLUSH: delete all existing libraries.",
+            "    * APPEND: appends the restored libraries to the existing libraries. On collision, abort.",
+            "    * REPLACE: appends the restored libraries to the existing libraries, On collision, replace the old",
+            "      libraries with the new libraries (notice that even on this option there is a chance of failure",
+            "      in case of functions name collision with another library).",
+            "HELP",
+            "    Prints this help.",
+        ])
     }
 
     static func functionFlush(_ c: CommandContext) throws(RedisError) {

@@ -8,6 +8,8 @@ struct LuaFunction {
     let reference: Int32
     let flags: ScriptFlags
     let library: String
+    /// The `description` given to register_function, if any.
+    let description: [UInt8]?
 }
 
 /// A library loaded by FUNCTION LOAD.
@@ -209,6 +211,7 @@ enum LuaFunctionAPI {
         var name: [UInt8]?
         var callback: Int32 = 0
         var flags: ScriptFlags = []
+        var description: [UInt8]?
         let argc = lua_gettop(L)
         if argc == 1 {
             if lua_type(L, 1) != LUA_TTABLE {
@@ -237,6 +240,7 @@ enum LuaFunctionAPI {
                     guard lua_type(L, -1) == LUA_TSTRING else {
                         return raise(L, "description argument given to redis.register_function must be a string")
                     }
+                    description = Lua.bytes(L, -1)
                 case "flags":
                     guard lua_type(L, -1) == LUA_TTABLE else {
                         return raise(L, "flags argument to redis.register_function must be a table representing function flags")
@@ -281,7 +285,8 @@ enum LuaFunctionAPI {
         }
         lua_pushvalue(L, callback)
         let reference = luaL_ref(L, Lua.registry)
-        scripting.pendingFunctions?.append(LuaFunction(name: text, reference: reference, flags: flags, library: library))
+        scripting.pendingFunctions?.append(LuaFunction(
+            name: text, reference: reference, flags: flags, library: library, description: description))
         return 0
     }
 }
