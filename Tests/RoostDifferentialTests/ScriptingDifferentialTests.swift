@@ -250,6 +250,34 @@ import Testing
             EVAL "return bit.tohex(-1, -4)" 0
             EVAL "return bit.tobit(2^32 + 5)" 0
             EVAL "return bit.band('x')" 0
+            EVAL "local r = {} for k, v in pairs(_G) do r[#r + 1] = k end table.sort(r) return r" 0
+            EVAL "local r = {} for k, v in pairs(string) do r[#r + 1] = k end table.sort(r) return r" 0
+            EVAL "local r = {} for k, v in pairs(redis) do r[#r + 1] = k end table.sort(r) return r" 0
+            EVAL "local r = {} for k, v in pairs(math) do r[#r + 1] = k end table.sort(r) return r" 0
+            EVAL "local r = {} for k, v in pairs(table) do r[#r + 1] = k end table.sort(r) return r" 0
+            EVAL "local r = {} for k, v in pairs(coroutine) do r[#r + 1] = k end table.sort(r) return r" 0
+            EVAL "local r = {} for k, v in pairs(bit) do r[#r + 1] = k end table.sort(r) return r" 0
+            EVAL "local r = {} for k, v in pairs(struct) do r[#r + 1] = k end table.sort(r) return r" 0
+            EVAL "local r = {} for k, v in pairs(cmsgpack) do r[#r + 1] = k end table.sort(r) return r" 0
+            EVAL "return type(rawget(_G, 'redis'))" 0
+            EVAL "return rawget(_G)" 0
+            EVAL "return select('#', next({}))" 0
+            EVAL "return next({}, 'nokey')" 0
+            EVAL "return pairs()" 0
+            EVAL "return {next({5})}" 0
+            EVAL "return type(__redis__err__handler)" 0
+            EVAL "return getfenv" 0
+            EVAL "return setfenv" 0
+            EVAL "return newproxy" 0
+            EVAL "return coroutine.wrap(function() coroutine.yield(5) end)()" 0
+            EVAL "return xpcall(function() error('x') end, function(e) return 'handled: ' .. e end)" 0
+            EVAL "return {pcall(setmetatable, _G, nil)}" 0
+            EVAL "setmetatable(string, {})" 0
+            EVAL "return setmetatable(1, {})" 0
+            EVAL "return setmetatable({}, 1)" 0
+            EVAL "local t = setmetatable({}, {__index = function(t, k) return k .. '!' end}) return t.x" 0
+            EVAL "local t = setmetatable({}, {__metatable = 'locked'}) return {pcall(setmetatable, t, {})}" 0
+            EVAL "local t = setmetatable({}, {__metatable = 'locked'}) return getmetatable(t)" 0
             """#)
     }
 

@@ -11,10 +11,10 @@ import NIOCore
 enum LuaSandbox {
     /// The globals scripts may see, as Redis's allow lists name them.
     static let allowedGlobals: Set<String> = [
-        "string", "cjson", "bit", "cmsgpack", "math", "struct", "table", "redis", "xpcall", "tostring", "getfenv", "setmetatable",
-        "next", "assert", "tonumber", "rawequal", "collectgarbage", "getmetatable", "rawset", "pcall",
-        "coroutine", "type", "_G", "select", "unpack", "gcinfo", "pairs", "rawget", "loadstring",
-        "ipairs", "_VERSION", "setfenv", "load", "error", "newproxy",
+        "string", "cjson", "bit", "cmsgpack", "math", "struct", "table", "redis", "xpcall", "tostring",
+        "setmetatable", "next", "assert", "tonumber", "rawequal", "collectgarbage", "getmetatable", "rawset",
+        "pcall", "coroutine", "type", "_G", "select", "unpack", "gcinfo", "pairs", "rawget", "loadstring",
+        "ipairs", "_VERSION", "load", "error", "__redis__err__handler",
     ]
 
     static func install(_ L: OpaquePointer) {
@@ -28,6 +28,18 @@ enum LuaSandbox {
         LuaStruct.install(L)
         Lua.setFunction(L, Lua.globals, "pcall", redisPcall)
         Lua.setFunction(L, Lua.globals, "rawset", protectedRawset)
+        // next, pairs and rawget see through the read-only proxies to the tables behind them.
+        Lua.rawField(L, Lua.globals, "next")
+        Lua.setRawField(L, Lua.registry, originalNextKey)
+        roost_lua_pushfunction(L, proxyNext)
+        lua_pushvalue(L, -1)
+        Lua.setRawField(L, Lua.registry, proxyNextKey)
+        Lua.setRawField(L, Lua.globals, "next")
+        Lua.setFunction(L, Lua.globals, "pairs", proxyPairs)
+        Lua.setFunction(L, Lua.globals, "rawget", proxyRawget)
+        Lua.setFunction(L, Lua.globals, "setmetatable", protectedSetmetatable)
+        lua_pushcclosure(L, errorHandler, 0)
+        Lua.setRawField(L, Lua.globals, "__redis__err__handler")
         LuaRedisAPI.install(L)
 
         // Drop every global not on the allow list (dofile, loadfile, print).
@@ -78,7 +90,35 @@ enum LuaSandbox {
         markReadOnly(L, -1)
         lua_pushvalue(L, -1)
         Lua.setRawField(L, Lua.globals, "_G")
+        lua_pushvalue(L, -1)
+        let proxy = lua_gettop(L)
+        // The library functions' environment becomes the proxy too, so `getfenv(tostring)`
+        // cannot hand a script the writable table behind it.
+        setEnvironment(L, ofFunctionsIn: Lua.globals, to: proxy)
+        lua_pushnil(L)
+        while lua_next(L, Lua.globals) != 0 {
+            if lua_type(L, -1) == LUA_TTABLE && isReadOnly(L, -1) && lua_getmetatable(L, -1) != 0 {
+                Lua.rawField(L, -1, "__index")
+                if lua_type(L, -1) == LUA_TTABLE { setEnvironment(L, ofFunctionsIn: lua_gettop(L), to: proxy) }
+                lua_settop(L, -3)
+            }
+            lua_settop(L, -2)
+        }
+        lua_settop(L, -2)
         lua_replace(L, Lua.globals)
+    }
+
+    /// Sets the environment of every function stored in the table at `table` to the table at
+    /// `environment` (both absolute indexes or pseudo-indexes).
+    private static func setEnvironment(_ L: OpaquePointer, ofFunctionsIn table: Int32, to environment: Int32) {
+        lua_pushnil(L)
+        while lua_next(L, table) != 0 {
+            if lua_type(L, -1) == LUA_TFUNCTION {
+                lua_pushvalue(L, environment)
+                lua_setfenv(L, -2)
+            }
+            lua_settop(L, -2)
+        }
     }
 
     /// Pushes a read-only proxy reading through to the table at `indexTable`.
@@ -132,6 +172,96 @@ enum LuaSandbox {
         guard let L else { return 0 }
         Lua.pushErrorWithPosition(L, level: 1, Array("Attempt to modify a readonly table".utf8))
         return -1
+    }
+
+    static let originalNextKey = "roost.next"
+    static let proxyNextKey = "roost.proxynext"
+
+    /// Replaces the read-only proxy at `index` (absolute) by the table behind it.
+    private static func unwrapProxy(_ L: OpaquePointer, _ index: Int32) {
+        guard lua_type(L, index) == LUA_TTABLE, isReadOnly(L, index), lua_getmetatable(L, index) != 0 else { return }
+        Lua.rawField(L, -1, "__index")
+        if lua_type(L, -1) != LUA_TTABLE {
+            lua_settop(L, -2)
+            Lua.rawField(L, Lua.registry, LuaScripting.globalsKey)
+        }
+        lua_replace(L, index)
+        lua_settop(L, -2)
+    }
+
+    /// `next`, reading through the proxies; the original runs protected so its errors are
+    /// raised from C.
+    static let proxyNext: roost_lua_fn = { L in
+        guard let L else { return 0 }
+        lua_settop(L, 2)
+        unwrapProxy(L, 1)
+        Lua.rawField(L, Lua.registry, originalNextKey)
+        lua_insert(L, 1)
+        if lua_pcall(L, 2, LUA_MULTRET, 0) != 0 { return -1 }
+        return lua_gettop(L)
+    }
+
+    /// `pairs`: the proxy-aware `next`, the table and nil.
+    static let proxyPairs: roost_lua_fn = { L in
+        guard let L else { return 0 }
+        if lua_type(L, 1) != LUA_TTABLE {
+            let got = String(cString: lua_typename(L, lua_type(L, 1)))
+            Lua.pushErrorWithPosition(L, level: 1, Array("bad argument #1 to 'pairs' (table expected, got \(got))".utf8))
+            return -1
+        }
+        Lua.rawField(L, Lua.registry, proxyNextKey)
+        lua_pushvalue(L, 1)
+        lua_pushnil(L)
+        return 3
+    }
+
+    /// `rawget`, reading through the proxies.
+    static let proxyRawget: roost_lua_fn = { L in
+        guard let L else { return 0 }
+        if lua_type(L, 1) != LUA_TTABLE {
+            let got = String(cString: lua_typename(L, lua_type(L, 1)))
+            Lua.pushErrorWithPosition(L, level: 1, Array("bad argument #1 to 'rawget' (table expected, got \(got))".utf8))
+            return -1
+        }
+        if lua_type(L, 2) == LUA_TNONE {
+            Lua.pushErrorWithPosition(L, level: 1, Array("bad argument #2 to 'rawget' (value expected)".utf8))
+            return -1
+        }
+        lua_settop(L, 2)
+        unwrapProxy(L, 1)
+        lua_rawget(L, 1)
+        return 1
+    }
+
+    /// `setmetatable`, refusing the read-only proxies as Redis's read-only tables refuse it.
+    static let protectedSetmetatable: roost_lua_fn = { L in
+        guard let L else { return 0 }
+        let t2 = lua_type(L, 2)
+        if lua_type(L, 1) != LUA_TTABLE {
+            let got = String(cString: lua_typename(L, lua_type(L, 1)))
+            Lua.pushErrorWithPosition(L, level: 1, Array("bad argument #1 to 'setmetatable' (table expected, got \(got))".utf8))
+            return -1
+        }
+        if t2 != LUA_TNIL && t2 != LUA_TTABLE {
+            Lua.pushErrorWithPosition(L, level: 1, Array("bad argument #2 to 'setmetatable' (nil or table expected)".utf8))
+            return -1
+        }
+        if isReadOnly(L, 1) {
+            Lua.push(L, "Attempt to modify a readonly table")
+            return -1
+        }
+        if lua_getmetatable(L, 1) != 0 {
+            Lua.rawField(L, -1, "__metatable")
+            let protected = lua_type(L, -1) != LUA_TNIL
+            lua_settop(L, -3)
+            if protected {
+                Lua.pushErrorWithPosition(L, level: 1, Array("cannot change a protected metatable".utf8))
+                return -1
+            }
+        }
+        lua_settop(L, 2)
+        lua_setmetatable(L, 1)
+        return 1
     }
 
     /// `rawset`, refusing the read-only proxies as Redis's read-only tables refuse it.
