@@ -426,6 +426,11 @@ import Testing
             EVAL "return {cmsgpack._NAME, cmsgpack._VERSION}" 0
             EVAL "cmsgpack.pack = nil" 0
             EVAL "return cmsgpack.unpack(cmsgpack.pack({[1.5]='f', x={y={z={}}}})).x.y.z" 0
+            EVAL "return #{cmsgpack.unpack(string.rep(string.char(145), 100000))}" 0
+            EVAL "local ok, e = pcall(cmsgpack.unpack, string.rep(string.char(129, 1), 3000)) return e" 0
+            EVAL "return cjson.encode(cmsgpack.unpack(cmsgpack.pack({1, {2, {3, {}}, {a={b={}}}}, {}, {x=1}})))" 0
+            EVAL "return cjson.encode({cmsgpack.unpack(cmsgpack.pack({}, {{}}, {[1]={}}, 5))})" 0
+            EVAL "return cjson.encode(cmsgpack.unpack(string.char(0x82, 0x90, 0x80, 0x91, 0x90, 0x91, 0x80)))" 0
             """#)
     }
 

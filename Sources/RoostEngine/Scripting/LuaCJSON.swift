@@ -45,6 +45,11 @@ enum LuaCJSON {
         roost_lua_setglobal(L, "cjson")
     }
 
+    /// The deepest nesting encode and decode follow, whatever `encode_max_depth` and
+    /// `decode_max_depth` say: both recurse, and past this the thread's stack is at risk. Redis
+    /// stops near 8000 (Lua's stack limit); deeper documents are refused here sooner.
+    static let recursionCap = 3000
+
     private static func config(_ L: OpaquePointer) -> Config { LuaScripting.of(L)?.cjson ?? Config() }
     private static func setConfig(_ L: OpaquePointer, _ c: Config) { LuaScripting.of(L)?.cjson = c }
 
@@ -156,7 +161,9 @@ enum LuaCJSON {
         case LUA_TLIGHTUSERDATA where lua_touserdata(L, -1) == nil: out += Array("null".utf8)
         case LUA_TTABLE:
             let level = depth + 1
-            if level > cfg.maxDepth { throw EncodeError(message: "Cannot serialise, excessive nesting (\(level))") }
+            if level > min(cfg.maxDepth, recursionCap) || lua_checkstack(L, 3) == 0 {
+                throw EncodeError(message: "Cannot serialise, excessive nesting (\(level))")
+            }
             let length = try arrayLength(L, cfg)
             lua_checkstack(L, 4)
             if length > 0 {
@@ -390,7 +397,7 @@ enum LuaCJSON {
 
     private static func descend(_ L: OpaquePointer, _ p: inout Parser, _ token: (Token, Int), slots: Int32) throws(DecodeError) {
         p.depth += 1
-        if p.depth > p.maxDepth || lua_checkstack(L, slots) == 0 {
+        if p.depth > min(p.maxDepth, recursionCap) || lua_checkstack(L, slots) == 0 {
             throw DecodeError(message: "Found too many nested data structures (\(p.depth)) at character \(token.1 + 1)")
         }
     }

@@ -158,7 +158,10 @@ enum LuaCMsgpack {
     // MARK: Unpacking
 
     private enum DecodeError: Error {
-        case eof, badFormat, message(String)
+        case eof, badFormat
+        /// A message raised as is (`positioned: false`, like Lua's own table errors) or after the
+        /// script position (`luaL_error`).
+        case message(String, positioned: Bool = false)
     }
 
     private struct Cursor {
@@ -180,13 +183,98 @@ enum LuaCMsgpack {
         }
     }
 
+    /// A container being filled: its table (and, for arrays, the next index; for maps, a
+    /// pending key) sit on the Lua stack.
+    private struct Frame {
+        let isMap: Bool
+        var remaining: Int
+        var nextIndex: Double = 1
+        var haveKey = false
+    }
+
+    /// Decodes one value onto the stack. Nested arrays and maps are filled with an explicit
+    /// stack of frames, so hostile nesting ends in Lua's stack limit, never in a deep Swift
+    /// recursion.
     private static func decode(_ L: OpaquePointer, _ c: inout Cursor) throws(DecodeError) {
-        if lua_checkstack(L, 4) == 0 { throw .message("stack overflow (in function mp_decode_to_lua_type)") }
+        var frames: [Frame] = []
+        while true {
+            // Prepare the slot for the next value of the innermost container.
+            if let top = frames.last, !top.isMap {
+                lua_pushnumber(L, top.nextIndex)
+            }
+            if let frame = try decodeScalarOrOpen(L, &c) {
+                frames.append(frame)
+            } else {
+                // A complete value is on top: store it into its parents while they fill up.
+                while true {
+                    guard var top = frames.last else { return }
+                    if top.isMap && !top.haveKey {
+                        top.haveKey = true
+                        frames[frames.count - 1] = top
+                        break
+                    }
+                    if top.isMap {
+                        if lua_type(L, -2) == LUA_TNIL { throw .message("table index is nil") }
+                        if lua_type(L, -2) == LUA_TNUMBER && lua_tonumber(L, -2).isNaN {
+                            throw .message("table index is NaN")
+                        }
+                        top.haveKey = false
+                    } else {
+                        top.nextIndex += 1
+                    }
+                    lua_rawset(L, -3)
+                    top.remaining -= 1
+                    frames[frames.count - 1] = top
+                    if top.remaining > 0 { break }
+                    frames.removeLast()
+                }
+            }
+            // Pop containers that were empty from the start.
+            while let top = frames.last, top.remaining == 0 {
+                frames.removeLast()
+                var completed = true
+                while completed {
+                    guard var parent = frames.last else { return }
+                    completed = false
+                    if parent.isMap && !parent.haveKey {
+                        parent.haveKey = true
+                        frames[frames.count - 1] = parent
+                        break
+                    }
+                    if parent.isMap {
+                        if lua_type(L, -2) == LUA_TNIL { throw .message("table index is nil") }
+                        parent.haveKey = false
+                    } else {
+                        parent.nextIndex += 1
+                    }
+                    lua_rawset(L, -3)
+                    parent.remaining -= 1
+                    frames[frames.count - 1] = parent
+                    if parent.remaining == 0 {
+                        frames.removeLast()
+                        completed = true
+                    }
+                }
+            }
+        }
+    }
+
+    /// Pushes a scalar and returns nil, or pushes a new table and returns its frame.
+    private static func decodeScalarOrOpen(_ L: OpaquePointer, _ c: inout Cursor) throws(DecodeError) -> Frame? {
         try c.need(1)
         let t = c.byte(0)
         func number(_ v: Double, _ size: Int) {
             lua_pushnumber(L, v)
             c.position += size
+        }
+        func open(isMap: Bool, count: Int, header: Int) throws(DecodeError) -> Frame {
+            c.position += header
+            lua_createtable(L, 0, 0)
+            if lua_checkstack(L, isMap ? 3 : 1) == 0 {
+                throw .message(isMap ? "stack overflow (in function mp_decode_to_lua_hash)"
+                                     : "stack overflow (in function mp_decode_to_lua_array)", positioned: true)
+            }
+            return Frame(isMap: isMap, remaining: count)
         }
         switch t {
         case 0xCC: try c.need(2); number(Double(c.byte(1)), 2)
@@ -216,15 +304,11 @@ enum LuaCMsgpack {
         case 0xDC, 0xDD:
             let size = t == 0xDC ? 2 : 4
             try c.need(1 + size)
-            let count = Int(c.bigEndian(1, size))
-            c.position += 1 + size
-            try decodeArray(L, &c, count)
+            return try open(isMap: false, count: Int(c.bigEndian(1, size)), header: 1 + size)
         case 0xDE, 0xDF:
             let size = t == 0xDE ? 2 : 4
             try c.need(1 + size)
-            let count = Int(c.bigEndian(1, size))
-            c.position += 1 + size
-            try decodeMap(L, &c, count)
+            return try open(isMap: true, count: Int(c.bigEndian(1, size)), header: 1 + size)
         default:
             if t & 0x80 == 0 {
                 number(Double(t), 1)
@@ -236,37 +320,14 @@ enum LuaCMsgpack {
                 Lua.push(L, Array(c.data[(c.position + 1)..<(c.position + 1 + length)]))
                 c.position += 1 + length
             } else if t & 0xF0 == 0x90 {
-                c.position += 1
-                try decodeArray(L, &c, Int(t & 0x0F))
+                return try open(isMap: false, count: Int(t & 0x0F), header: 1)
             } else if t & 0xF0 == 0x80 {
-                c.position += 1
-                try decodeMap(L, &c, Int(t & 0x0F))
+                return try open(isMap: true, count: Int(t & 0x0F), header: 1)
             } else {
                 throw .badFormat
             }
         }
-    }
-
-    private static func decodeArray(_ L: OpaquePointer, _ c: inout Cursor, _ count: Int) throws(DecodeError) {
-        lua_createtable(L, 0, 0)
-        var i = 1.0
-        for _ in 0..<count {
-            lua_pushnumber(L, i)
-            i += 1
-            try decode(L, &c)
-            lua_rawset(L, -3)
-        }
-    }
-
-    private static func decodeMap(_ L: OpaquePointer, _ c: inout Cursor, _ count: Int) throws(DecodeError) {
-        lua_createtable(L, 0, 0)
-        for _ in 0..<count {
-            try decode(L, &c)
-            try decode(L, &c)
-            if lua_type(L, -2) == LUA_TNIL { throw .message("table index is nil") }
-            if lua_type(L, -2) == LUA_TNUMBER && lua_tonumber(L, -2).isNaN { throw .message("table index is NaN") }
-            lua_rawset(L, -3)
-        }
+        return nil
     }
 
     /// lua-cmsgpack's `mp_unpack_full`: with `limit` and `offset` both 0 every value is
@@ -292,7 +353,8 @@ enum LuaCMsgpack {
                 switch error {
                 case .eof: return fail(L, "Missing bytes in input.")
                 case .badFormat: return fail(L, "Bad data format in input.")
-                case .message(let text):
+                case .message(let text, let positioned):
+                    if positioned { return fail(L, text) }
                     Lua.push(L, text)
                     return -1
                 }
