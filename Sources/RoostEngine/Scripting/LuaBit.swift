@@ -47,22 +47,49 @@ enum LuaBit {
         return result(L, op(v, n & 31))
     }
 
-    static let tobit: roost_lua_fn = { L in fold(L!, "tobit") { a, _ in a } }
-    static let bnot: roost_lua_fn = { L in
-        guard let v = arg(L!, 1, "bnot") else { return -1 }
-        return result(L!, ~v)
+    static let tobit: roost_lua_fn = { L in
+        guard let L else { return 0 }
+        return fold(L, "tobit") { a, _ in a }
     }
-    static let band: roost_lua_fn = { L in fold(L!, "band") { $0 & $1 } }
-    static let bor: roost_lua_fn = { L in fold(L!, "bor") { $0 | $1 } }
-    static let bxor: roost_lua_fn = { L in fold(L!, "bxor") { $0 ^ $1 } }
-    static let lshift: roost_lua_fn = { L in shift(L!, "lshift") { $0 << $1 } }
-    static let rshift: roost_lua_fn = { L in shift(L!, "rshift") { $0 >> $1 } }
-    static let arshift: roost_lua_fn = { L in shift(L!, "arshift") { UInt32(bitPattern: Int32(bitPattern: $0) >> Int32($1)) } }
-    static let rol: roost_lua_fn = { L in shift(L!, "rol") { ($0 << $1) | ($0 >> ((32 - $1) & 31)) } }
-    static let ror: roost_lua_fn = { L in shift(L!, "ror") { ($0 >> $1) | ($0 << ((32 - $1) & 31)) } }
+    static let bnot: roost_lua_fn = { L in
+        guard let L, let v = arg(L, 1, "bnot") else { return -1 }
+        return result(L, ~v)
+    }
+    static let band: roost_lua_fn = { L in
+        guard let L else { return 0 }
+        return fold(L, "band") { $0 & $1 }
+    }
+    static let bor: roost_lua_fn = { L in
+        guard let L else { return 0 }
+        return fold(L, "bor") { $0 | $1 }
+    }
+    static let bxor: roost_lua_fn = { L in
+        guard let L else { return 0 }
+        return fold(L, "bxor") { $0 ^ $1 }
+    }
+    static let lshift: roost_lua_fn = { L in
+        guard let L else { return 0 }
+        return shift(L, "lshift") { $0 << $1 }
+    }
+    static let rshift: roost_lua_fn = { L in
+        guard let L else { return 0 }
+        return shift(L, "rshift") { $0 >> $1 }
+    }
+    static let arshift: roost_lua_fn = { L in
+        guard let L else { return 0 }
+        return shift(L, "arshift") { UInt32(bitPattern: Int32(bitPattern: $0) >> Int32($1)) }
+    }
+    static let rol: roost_lua_fn = { L in
+        guard let L else { return 0 }
+        return shift(L, "rol") { ($0 << $1) | ($0 >> ((32 - $1) & 31)) }
+    }
+    static let ror: roost_lua_fn = { L in
+        guard let L else { return 0 }
+        return shift(L, "ror") { ($0 >> $1) | ($0 << ((32 - $1) & 31)) }
+    }
     static let bswap: roost_lua_fn = { L in
-        guard let v = arg(L!, 1, "bswap") else { return -1 }
-        return result(L!, v.byteSwapped)
+        guard let L, let v = arg(L, 1, "bswap") else { return -1 }
+        return result(L, v.byteSwapped)
     }
     static let tohex: roost_lua_fn = { L in
         guard let L, var v = arg(L, 1, "tohex") else { return -1 }

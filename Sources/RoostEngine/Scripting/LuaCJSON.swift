@@ -306,7 +306,8 @@ enum LuaCJSON {
             var consumed = 0
             let value: Double = data.withUnsafeBufferPointer { p in
                 p.withMemoryRebound(to: CChar.self) { chars in
-                    let begin = chars.baseAddress! + index
+                    guard let base = chars.baseAddress else { return 0 }
+                    let begin = base + index
                     var end: UnsafeMutablePointer<CChar>?
                     let v = strtod(begin, &end)
                     consumed = end.map { $0 - UnsafeMutablePointer(mutating: begin) } ?? 0
