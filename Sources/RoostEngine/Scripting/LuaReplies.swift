@@ -275,7 +275,7 @@ enum LuaReplies {
             if reply.isResp3 {
                 var f = format
                 if let nul = f.firstIndex(of: 0) { f = Array(f[..<nul]) }
-                while f.count < 3 { f.append(0) }
+                while f.count < 3 { f.append(UInt8(ascii: " ")) }
                 reply.buffer.writeRESPHeader(UInt8(ascii: "="), text.count + 4)
                 reply.buffer.writeBytes(f.prefix(3))
                 reply.buffer.writeInteger(UInt8(ascii: ":"))
