@@ -25,6 +25,14 @@ static inline void roost_lua_pushfunction(lua_State *L, roost_lua_fn f) {
     lua_pushcclosure(L, roost_lua_trampoline, 1);
 }
 
+/* Pushes a Lua function that runs `f` through the trampoline, with the `n` values on top of the
+ * stack (popped) as its upvalues 2...n+1. */
+static inline void roost_lua_pushclosure(lua_State *L, roost_lua_fn f, int n) {
+    lua_pushlightuserdata(L, (void *)f);
+    lua_insert(L, -(n + 1));
+    lua_pushcclosure(L, roost_lua_trampoline, n + 1);
+}
+
 static inline void roost_lua_pop(lua_State *L, int n) { lua_pop(L, n); }
 static inline void roost_lua_newtable(lua_State *L) { lua_newtable(L); }
 static inline int roost_lua_isnil(lua_State *L, int i) { return lua_isnil(L, i); }

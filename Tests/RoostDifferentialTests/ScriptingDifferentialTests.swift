@@ -354,6 +354,11 @@ import Testing
             EVAL "return {cjson.encode_sparse_array(true, 3, 5)}" 0
             EVAL "return cjson.encode({[1]=1, [100]=2})" 0
             EVAL "cjson.x = 1" 0
+            EVAL "local r = {} for k, v in pairs(cjson) do r[#r + 1] = k end table.sort(r) return r" 0
+            EVAL "local c = cjson.new() c.encode_number_precision(5) return {c.encode(1/3), cjson.encode(1/3)}" 0
+            EVAL "local c = cjson.new() return {c.encode({1, 'a'}), c._VERSION, type(c.new)}" 0
+            EVAL "return cjson.new().encode(1/3)" 0
+            EVAL "local c = cjson.new() c.x = 1 return c.x" 0
             SCRIPT FLUSH
             EVAL "return cjson.encode(1/3)" 0
             SET doc "{\"n\":1}"

@@ -28,21 +28,41 @@ enum LuaCJSON {
     }
 
     static func install(_ L: OpaquePointer) {
-        lua_createtable(L, 0, 10)
+        pushModule(L, instance: 0)
+        roost_lua_setglobal(L, "cjson")
+    }
+
+    /// Pushes a cjson module table whose functions share the settings of `instance` (0 is the
+    /// global `cjson`; `cjson.new` makes others).
+    private static func pushModule(_ L: OpaquePointer, instance: Int) {
+        lua_createtable(L, 0, 13)
         let functions: [(String, roost_lua_fn)] = [
             ("encode", encode), ("decode", decode), ("encode_sparse_array", encodeSparseArray),
             ("encode_max_depth", encodeMaxDepth), ("decode_max_depth", decodeMaxDepth),
             ("encode_number_precision", encodeNumberPrecision), ("encode_keep_buffer", encodeKeepBuffer),
             ("encode_invalid_numbers", encodeInvalidNumbers), ("decode_invalid_numbers", decodeInvalidNumbers),
+            ("new", new),
         ]
-        for (name, f) in functions { Lua.setFunction(L, -1, name, f) }
+        for (name, f) in functions {
+            lua_pushinteger(L, instance)
+            roost_lua_pushclosure(L, f, 1)
+            Lua.setRawField(L, -2, name)
+        }
         lua_pushlightuserdata(L, nil)
         Lua.setRawField(L, -2, "null")
         Lua.push(L, "cjson")
         Lua.setRawField(L, -2, "_NAME")
         Lua.push(L, "2.1.0")
         Lua.setRawField(L, -2, "_VERSION")
-        roost_lua_setglobal(L, "cjson")
+    }
+
+    /// `cjson.new()`: a module with its own settings, at their defaults.
+    static let new: roost_lua_fn = { L in
+        guard let L, let scripting = LuaScripting.of(L) else { return 0 }
+        let instance = scripting.cjsonInstances.count
+        scripting.cjsonInstances.append(Config())
+        pushModule(L, instance: instance)
+        return 1
     }
 
     /// The deepest nesting encode and decode follow, whatever `encode_max_depth` and
@@ -50,8 +70,20 @@ enum LuaCJSON {
     /// stops near 8000 (Lua's stack limit); deeper documents are refused here sooner.
     static let recursionCap = 3000
 
-    private static func config(_ L: OpaquePointer) -> Config { LuaScripting.of(L)?.cjson ?? Config() }
-    private static func setConfig(_ L: OpaquePointer, _ c: Config) { LuaScripting.of(L)?.cjson = c }
+    /// The settings of the module the running function belongs to (its upvalue 2).
+    private static func instance(_ L: OpaquePointer) -> Int { Int(lua_tointeger(L, roost_lua_upvalueindex(2))) }
+
+    private static func config(_ L: OpaquePointer) -> Config {
+        guard let s = LuaScripting.of(L) else { return Config() }
+        let i = instance(L)
+        return i < s.cjsonInstances.count ? s.cjsonInstances[i] : Config()
+    }
+
+    private static func setConfig(_ L: OpaquePointer, _ c: Config) {
+        guard let s = LuaScripting.of(L) else { return }
+        let i = instance(L)
+        if i < s.cjsonInstances.count { s.cjsonInstances[i] = c }
+    }
 
     /// Pushes `luaL_argerror`'s text for argument `n` of `name`; returns -1.
     private static func argError(_ L: OpaquePointer, _ n: Int32, _ name: String, _ message: String) -> Int32 {

@@ -37,8 +37,8 @@ final class LuaScripting {
     var run: ScriptRun?
     /// The protocol `redis.call` replies use, chosen by `redis.setresp`.
     var resp = 2
-    /// The `cjson` library's settings.
-    var cjson = LuaCJSON.Config()
+    /// The settings of the `cjson` module (index 0) and of each `cjson.new()` module.
+    var cjsonInstances = [LuaCJSON.Config()]
     /// Function libraries by name (the functions state only).
     var libraries: [String: LuaLibrary] = [:]
     /// Functions by name, across libraries.
