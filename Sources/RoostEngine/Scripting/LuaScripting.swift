@@ -196,7 +196,10 @@ final class LuaScripting {
             return .failure(.scriptWrongArity)
         }
         if spec.flags.contains(.noscript) { return .failure(.scriptCommandNotAllowed) }
-        if run.readOnly && spec.flags.contains(.write) { return .failure(.scriptWriteInReadOnly) }
+        // Like Redis, a read-only script also refuses commands that may replicate (PUBLISH…).
+        if run.readOnly && (spec.flags.contains(.write) || spec.flags.contains(.mayReplicate)) {
+            return .failure(.scriptWriteInReadOnly)
+        }
         scriptClient.reply.protocolVersion = resp
         _ = scriptClient.reply.take()
         engine.call(resolved, arguments, for: scriptClient)
