@@ -180,6 +180,14 @@ import Testing
             EVAL "error('boom')" 0
             EVAL "error('boom', 0)" 0
             EVAL "error({err='TABLEERR custom'})" 0
+            EVAL "error('a\\nb')" 0
+            EVAL "error({err='x\\r\\ny'})" 0
+            EVAL "return {err='p\\r\\nq'}" 0
+            EVAL "return redis.error_reply('a\\nb')" 0
+            EVAL "error('a\\0b')" 0
+            EVAL "return {ok='a\\0b'}" 0
+            EVAL "return {err='a\\0b'}" 0
+            EVAL "return 'a\\0b'" 0
             # error({}) is left out: it crashes redis-server 7.0.15 (a NULL message).
             EVAL "error()" 0
             EVAL "error(12)" 0

@@ -177,7 +177,8 @@ final class LuaScripting {
         if let source, let line {
             text += Array(" script: \(sha), on ".utf8) + source + [UInt8(ascii: ":")] + line + [UInt8(ascii: ".")]
         }
-        client.reply.buffer.writeRESPError(bytes: text)
+        // CR and LF become spaces, so the error stays one protocol line.
+        client.reply.buffer.writeRESPError(bytes: text.map { $0 == 13 || $0 == 10 ? 32 : $0 })
     }
 
     // MARK: redis.call
