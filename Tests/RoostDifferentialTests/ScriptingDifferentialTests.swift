@@ -637,6 +637,33 @@ import Testing
             """#)
     }
 
+    @Test func commonScriptIdioms() async throws {
+        try await Differential.check(#"""
+            EVAL "return redis.call('mset', unpack(ARGV))" 0 a 1 b 2 c 3
+            EVAL "return redis.call('mget', unpack(ARGV))" 0 a 1 b 2 c 3
+            EVAL "return redis.call('del', unpack(ARGV))" 0 a 1 b 2 c 3
+            EVAL "local t = {} for i = 1, 7000 do t[i] = 'k' .. i end return redis.call('del', unpack(t))" 0 a 1 b 2 c 3
+            EVAL "local t = {} for i = 1, 9000 do t[i] = i end return #{unpack(t)}" 0 a 1 b 2 c 3
+            EVAL "return type(redis.call('time'))" 0 a 1 b 2 c 3
+            EVAL "return #redis.call('time')" 0 a 1 b 2 c 3
+            EVAL "return tonumber(redis.call('get', 'nokey'))" 0 a 1 b 2 c 3
+            EVAL "redis.call('set', 'x', 10) redis.call('pexpire', 'x', 100000) return redis.call('pttl', 'x') > 0" 0 a 1 b 2 c 3
+            EVAL "return redis.call('type', 'x')" 0 a 1 b 2 c 3
+            EVAL "return redis.call('type', 'x').ok" 0 a 1 b 2 c 3
+            EVAL "return redis.call('exists', 'x', 'nokey')" 0 a 1 b 2 c 3
+            EVAL "return {1e15, 1e16, 123456789012}" 0 a 1 b 2 c 3
+            EVAL "return tostring(0.1)" 0 a 1 b 2 c 3
+            EVAL "return string.gsub('hello world', 'o', '0')" 0 a 1 b 2 c 3
+            EVAL "return {string.find('hello', 'l+')}" 0 a 1 b 2 c 3
+            EVAL "local t = {3, 1, 2} table.sort(t, function(a, b) return a > b end) return t" 0 a 1 b 2 c 3
+            EVAL "return redis.call('incrbyfloat', 'f', 0.1)" 0 a 1 b 2 c 3
+            EVAL "return redis.call('setrange', 'sr', 3, 'abc')" 0 a 1 b 2 c 3
+            EVAL "return redis.call('get', 'sr')" 0 a 1 b 2 c 3
+            ~EVAL "return redis.call('keys', '*')" 0
+            ~KEYS *
+            """#)
+    }
+
     @Test func shebangFlags() async throws {
         try await Differential.check(#"""
             EVAL "#!lua\nreturn 1" 0
