@@ -74,6 +74,8 @@ public final class Engine: @unchecked Sendable {
     var scripting: LuaScripting?
     /// The function libraries' Lua state (FUNCTION LOAD, FCALL), kept apart from EVAL's.
     var functionScripting: LuaScripting?
+    /// The state of scripts' `math.random`, which like Redis's survives SCRIPT FLUSH.
+    var scriptRandomState = LuaRandom.initialState
 
     private var nextClientID: Int64 = 1
     var random = SystemRandomNumberGenerator()

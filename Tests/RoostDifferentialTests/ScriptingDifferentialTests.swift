@@ -664,6 +664,28 @@ import Testing
             """#)
     }
 
+    @Test func mathRandomFollowsRedisSequence() async throws {
+        try await Differential.check(#"""
+            EVAL "return {math.random(1000000), math.random(1000000)}" 0
+            EVAL "return math.random(1000000)" 0
+            SCRIPT FLUSH
+            EVAL "return math.random(1000000)" 0
+            EVAL "return tostring(math.random())" 0
+            EVAL "return math.random(5, 10)" 0
+            EVAL "return math.random(-3, -1)" 0
+            EVAL "math.randomseed(42) return {math.random(1000000), tostring(math.random())}" 0
+            EVAL "math.randomseed(-7) return math.random(1000000)" 0
+            EVAL "return math.random(0)" 0
+            EVAL "return math.random(5, 1)" 0
+            EVAL "return math.random(1, 2, 3)" 0
+            EVAL "return math.random('x')" 0
+            EVAL "return math.randomseed()" 0
+            FUNCTION LOAD "#!lua name=rnd\nredis.register_function('rnd', function() return math.random(1000) end)"
+            FCALL rnd 0
+            EVAL "return math.random(1000)" 0
+            """#)
+    }
+
     @Test func shebangFlags() async throws {
         try await Differential.check(#"""
             EVAL "#!lua\nreturn 1" 0

@@ -22,6 +22,7 @@ enum LuaSandbox {
         roost_lua_openlib(L, luaopen_table, LUA_TABLIBNAME)
         roost_lua_openlib(L, luaopen_string, LUA_STRLIBNAME)
         roost_lua_openlib(L, luaopen_math, LUA_MATHLIBNAME)
+        LuaRandom.install(L)
         LuaBit.install(L)
         LuaCJSON.install(L)
         LuaCMsgpack.install(L)
