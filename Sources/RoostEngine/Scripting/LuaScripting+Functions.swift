@@ -232,7 +232,7 @@ enum LuaFunctionAPI {
                     guard lua_type(L, -1) == LUA_TFUNCTION else {
                         return raise(L, "callback argument given to redis.register_function must be a function")
                     }
-                    callback = lua_gettop(L)
+                    // Keep the callback below the iteration key, at index 2.
                     lua_pushvalue(L, -1)
                     lua_insert(L, 2)
                     callback = 2
