@@ -208,6 +208,20 @@ import Testing
             EVAL "return {redis.REPL_NONE, redis.REPL_AOF, redis.REPL_SLAVE, redis.REPL_REPLICA, redis.REPL_ALL}" 0
             EVAL "return {redis.LOG_DEBUG, redis.LOG_VERBOSE, redis.LOG_NOTICE, redis.LOG_WARNING}" 0
             EVAL "return {redis.REDIS_VERSION, redis.REDIS_VERSION_NUM}" 0
+            EVAL "return redis.acl_check_cmd('get', 'k')" 0
+            EVAL "return redis.acl_check_cmd('nosuch')" 0
+            EVAL "return redis.acl_check_cmd()" 0
+            EVAL "return redis.breakpoint()" 0
+            EVAL "return redis.debug('x')" 0
+            EVAL "return redis.call('set', KEYS[1], 'v')" 0
+            EVAL "return redis.call('set', 'k', 1e20)" 0
+            GET k
+            EVAL "return redis.call('config')" 0
+            MULTI
+            EVALSHA ffffffffffffffffffffffffffffffffffffffff 0
+            EVAL "return redis.call('incr', 'm')" 0
+            EVAL "return redis.call('nosuch')" 0
+            EXEC
             """#)
     }
 
