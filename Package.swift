@@ -29,10 +29,16 @@ let package = Package(
             dependencies: [.product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: hotPathSettings
         ),
+        .systemLibrary(
+            name: "CLua",
+            pkgConfig: "lua5.1",
+            providers: [.apt(["liblua5.1-0-dev"])]
+        ),
         .target(
             name: "RoostEngine",
             dependencies: [
                 "RoostRESP",
+                "CLua",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: hotPathSettings

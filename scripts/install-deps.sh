@@ -6,6 +6,8 @@ command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v redis-cli >/dev/null 2>&1 || need+=(redis-tools)
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
+# Lua 5.1 for EVAL and scripting: the engine links the system library found through pkg-config.
+pkg-config --exists lua5.1 >/dev/null 2>&1 || need+=(liblua5.1-0-dev)
 python3 -c "import venv, ensurepip" >/dev/null 2>&1 || need+=(python3-venv)
 if [ ${#need[@]} -gt 0 ]; then
     sudo=""

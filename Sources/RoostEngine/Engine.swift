@@ -72,6 +72,14 @@ public final class Engine: @unchecked Sendable {
     /// Wait queues of blocked clients and keys made ready (owned by Engine+Blocking.swift).
     var blocking = BlockingRegistry()
 
+    /// The Lua interpreter and script cache (owned by Scripting/), created by the first EVAL or
+    /// SCRIPT LOAD and dropped by SCRIPT FLUSH.
+    var scripting: LuaScripting?
+    /// The function libraries' Lua state (FUNCTION LOAD, FCALL), kept apart from EVAL's.
+    var functionScripting: LuaScripting?
+    /// The state of scripts' `math.random`, which like Redis's survives SCRIPT FLUSH.
+    var scriptRandomState = LuaRandom.initialState
+
     private var nextClientID: Int64 = 1
     var random = SystemRandomNumberGenerator()
 

@@ -23,6 +23,7 @@ public struct CommandTable: Sendable {
             + SortedSetCommands.specs
             + SortCommands.specs
             + ListCommands.specs
+            + ScriptingCommands.specs
     )
 
     public init(_ commands: [CommandSpec]) {

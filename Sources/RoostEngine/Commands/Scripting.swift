@@ -1,0 +1,345 @@
+import NIOCore
+import RoostRESP
+
+/// Scripting commands: EVAL, EVALSHA, their read-only forms, and SCRIPT.
+enum ScriptingCommands {
+    private static let evalKeySpecRW = KeySpec(
+        flags: ["RW", "access", "update"],
+        notes: "We cannot tell how the keys will be used so we assume the worst, RW and UPDATE",
+        beginSearch: .index(2), findKeys: .keynum(keyNumIndex: 0, firstKey: 1, keyStep: 1))
+    private static let evalKeySpecRO = KeySpec(
+        flags: ["RO", "access"],
+        notes: "We cannot tell how the keys will be used so we assume the worst, RO and ACCESS",
+        beginSearch: .index(2), findKeys: .keynum(keyNumIndex: 0, firstKey: 1, keyStep: 1))
+    private static let evalFlags: CommandFlags = [.noscript, .stale, .skipMonitor, .noMandatoryKeys, .movableKeys]
+
+    static let specs: [CommandSpec] = [
+        CommandSpec("eval", arity: -3, flags: evalFlags, categories: ["slow", "scripting"], group: "scripting",
+                    since: "2.6.0", summary: "Execute a Lua script server side", keySpecs: [evalKeySpecRW],
+                    complexity: "Depends on the script that is executed.", handler: eval),
+        CommandSpec("evalsha", arity: -3, flags: evalFlags, categories: ["slow", "scripting"], group: "scripting",
+                    since: "2.6.0", summary: "Execute a Lua script server side",
+                    keySpecs: [KeySpec(flags: ["RW", "access", "update"], beginSearch: .index(2),
+                                       findKeys: .keynum(keyNumIndex: 0, firstKey: 1, keyStep: 1))],
+                    complexity: "Depends on the script that is executed.", handler: evalsha),
+        CommandSpec("eval_ro", arity: -3, flags: evalFlags.union(.readonly), categories: ["slow", "scripting"],
+                    group: "scripting", since: "7.0.0", summary: "Execute a read-only Lua script server side",
+                    keySpecs: [evalKeySpecRO], complexity: "Depends on the script that is executed.",
+                    handler: evalRO),
+        CommandSpec("evalsha_ro", arity: -3, flags: evalFlags.union(.readonly), categories: ["slow", "scripting"],
+                    group: "scripting", since: "7.0.0", summary: "Execute a read-only Lua script server side",
+                    keySpecs: [KeySpec(flags: ["RO", "access"], beginSearch: .index(2),
+                                       findKeys: .keynum(keyNumIndex: 0, firstKey: 1, keyStep: 1))],
+                    complexity: "Depends on the script that is executed.", handler: evalshaRO),
+        CommandSpec("script", arity: -2, categories: ["slow"], group: "scripting", since: "2.6.0",
+                    summary: "A container for Lua scripts management commands", subcommands: [
+                        CommandSpec("flush", arity: -2, flags: [.noscript], categories: ["slow", "scripting"],
+                                    tips: ["request_policy:all_nodes", "response_policy:all_succeeded"],
+                                    group: "scripting", since: "2.6.0",
+                                    summary: "Remove all the scripts from the script cache.",
+                                    complexity: "O(N) with N being the number of scripts in cache",
+                                    handler: scriptFlush),
+                        CommandSpec("load", arity: 3, flags: [.noscript, .stale], categories: ["slow", "scripting"],
+                                    tips: ["request_policy:all_nodes", "response_policy:all_succeeded"],
+                                    group: "scripting", since: "2.6.0",
+                                    summary: "Load the specified Lua script into the script cache.",
+                                    complexity: "O(N) with N being the length in bytes of the script body.",
+                                    handler: scriptLoad),
+                        CommandSpec("exists", arity: -3, flags: [.noscript], categories: ["slow", "scripting"],
+                                    tips: ["request_policy:all_shards", "response_policy:agg_logical_and"],
+                                    group: "scripting", since: "2.6.0",
+                                    summary: "Check existence of scripts in the script cache.",
+                                    complexity: "O(N) with N being the number of scripts to check (so checking a single script is an O(1) operation).",
+                                    handler: scriptExists),
+                        CommandSpec("kill", arity: 2, flags: [.noscript, .allowBusy], categories: ["slow", "scripting"],
+                                    tips: ["request_policy:all_shards", "response_policy:one_succeeded"],
+                                    group: "scripting", since: "2.6.0",
+                                    summary: "Kill the script currently in execution.", complexity: "O(1)",
+                                    handler: scriptKill),
+                        CommandSpec("help", arity: 2, flags: [.loading, .stale], categories: ["slow", "scripting"],
+                                    group: "scripting", since: "5.0.0", summary: "Show helpful text about the different subcommands",
+                                    complexity: "O(1)", handler: scriptHelp),
+                    ]),
+        CommandSpec("fcall", arity: -3, flags: evalFlags, categories: ["slow", "scripting"], group: "scripting",
+                    since: "7.0.0", summary: "Invoke a function", keySpecs: [evalKeySpecRW],
+                    complexity: "Depends on the function that is executed.", handler: fcall),
+        CommandSpec("fcall_ro", arity: -3, flags: evalFlags.union(.readonly), categories: ["slow", "scripting"],
+                    group: "scripting", since: "7.0.0", summary: "Invoke a read-only function",
+                    keySpecs: [evalKeySpecRO], complexity: "Depends on the function that is executed.",
+                    handler: fcallRO),
+        CommandSpec("function", arity: -2, categories: ["slow"], group: "scripting", since: "7.0.0",
+                    summary: "A container for function commands", subcommands: [
+                        CommandSpec("delete", arity: 3, flags: [.write, .noscript], categories: ["write", "slow", "scripting"],
+                                    tips: ["request_policy:all_shards", "response_policy:all_succeeded"],
+                                    group: "scripting", since: "7.0.0", summary: "Delete a function by name",
+                                    complexity: "O(1)", handler: functionDelete),
+                        CommandSpec("flush", arity: -2, flags: [.write, .noscript], categories: ["write", "slow", "scripting"],
+                                    tips: ["request_policy:all_shards", "response_policy:all_succeeded"],
+                                    group: "scripting", since: "7.0.0", summary: "Deleting all functions",
+                                    complexity: "O(N) where N is the number of functions deleted",
+                                    handler: functionFlush),
+                        CommandSpec("kill", arity: 2, flags: [.noscript, .allowBusy], categories: ["slow", "scripting"],
+                                    tips: ["request_policy:all_shards", "response_policy:one_succeeded"],
+                                    group: "scripting", since: "7.0.0", summary: "Kill the function currently in execution.",
+                                    complexity: "O(1)", handler: scriptKill),
+                        CommandSpec("list", arity: -2, flags: [.noscript], categories: ["slow", "scripting"],
+                                    tips: ["nondeterministic_output_order"], group: "scripting", since: "7.0.0",
+                                    summary: "List information about all the functions",
+                                    complexity: "O(N) where N is the number of functions", handler: functionList),
+                        CommandSpec("stats", arity: 2, flags: [.noscript, .allowBusy], categories: ["slow", "scripting"],
+                                    tips: ["nondeterministic_output", "request_policy:all_shards", "response_policy:special"],
+                                    group: "scripting", since: "7.0.0",
+                                    summary: "Return information about the function currently running (name, description, duration)",
+                                    complexity: "O(1)", handler: functionStats),
+                        CommandSpec("help", arity: 2, flags: [.loading, .stale], categories: ["slow", "scripting"],
+                                    group: "scripting", since: "7.0.0", summary: "Show helpful text about the different subcommands",
+                                    complexity: "O(1)", handler: functionHelp),
+                        CommandSpec("load", arity: -3, flags: [.write, .denyoom, .noscript],
+                                    categories: ["write", "slow", "scripting"],
+                                    tips: ["request_policy:all_shards", "response_policy:all_succeeded"],
+                                    group: "scripting", since: "7.0.0",
+                                    summary: "Create a function with the given arguments (name, code, description)",
+                                    complexity: "O(1) (considering compilation time is redundant)",
+                                    handler: functionLoad),
+                    ]),
+    ]
+
+    static func eval(_ c: CommandContext) throws(RedisError) { try run(c, bySha: false, readOnly: false) }
+    static func evalsha(_ c: CommandContext) throws(RedisError) { try run(c, bySha: true, readOnly: false) }
+    static func evalRO(_ c: CommandContext) throws(RedisError) { try run(c, bySha: false, readOnly: true) }
+    static func evalshaRO(_ c: CommandContext) throws(RedisError) { try run(c, bySha: true, readOnly: true) }
+
+    /// Redis's `evalGenericCommand`: numkeys, then the script (compiled on first sight, or found
+    /// by digest), then the run.
+    private static func run(_ c: CommandContext, bySha: Bool, readOnly: Bool) throws(RedisError) {
+        let numkeys = try c.integer(2)
+        if numkeys > Int64(c.count - 3) { throw .scriptTooManyKeys }
+        if numkeys < 0 { throw .scriptNegativeKeys }
+        let lua = try c.engine.luaScripting()
+        let sha: String
+        if bySha {
+            let digest = c.bytes(1).map { $0 >= 65 && $0 <= 90 ? $0 | 0x20 : $0 }
+            guard digest.count == 40 else { throw .noScript }
+            sha = String(decoding: digest, as: UTF8.self)
+            guard lua.scripts[sha] != nil else { throw .noScript }
+        } else {
+            sha = try lua.load(c.bytes(1))
+        }
+        var readOnly = readOnly
+        if let flags = lua.scriptFlags[sha] {
+            if readOnly && !flags.contains(.noWrites) { throw .scriptWriteFlagInReadOnlyCommand }
+            if flags.contains(.noWrites) { readOnly = true }
+        }
+        let firstKey = 3
+        let keys = c.arguments[firstKey..<(firstKey + Int(numkeys))]
+        let args = c.arguments[(firstKey + Int(numkeys))...]
+        lua.call(sha: sha, keys: keys, args: args, caller: c.client, readOnly: readOnly)
+    }
+
+    static func fcall(_ c: CommandContext) throws(RedisError) { try runFunction(c, readOnly: false) }
+    static func fcallRO(_ c: CommandContext) throws(RedisError) { try runFunction(c, readOnly: true) }
+
+    /// Redis's `fcallCommandGeneric`: the function, numkeys, the flags, then the call.
+    private static func runFunction(_ c: CommandContext, readOnly: Bool) throws(RedisError) {
+        let lua = try c.engine.luaFunctions()
+        guard let f = lua.functions[String(decoding: c.bytes(1), as: UTF8.self)] else { throw .functionNotFound }
+        guard let numkeys = RedisInteger.parse(c.arguments[2]) else { throw .badNumberOfKeys }
+        if numkeys > Int64(c.count - 3) { throw .scriptTooManyKeys }
+        if numkeys < 0 { throw .scriptNegativeKeys }
+        if readOnly && !f.flags.contains(.noWrites) { throw .scriptWriteFlagInReadOnlyCommand }
+        let keys = c.arguments[3..<(3 + Int(numkeys))]
+        let args = c.arguments[(3 + Int(numkeys))...]
+        lua.callFunction(f, keys: keys, args: args, caller: c.client, readOnly: readOnly || f.flags.contains(.noWrites))
+    }
+
+    static func functionLoad(_ c: CommandContext) throws(RedisError) {
+        var replace = false
+        var i = 2
+        while i < c.count - 1 {
+            if c.argument(i, is: "replace") {
+                replace = true
+            } else {
+                throw RedisError.format("Unknown option given: \(Engine.cString(c.arguments[i], limit: 128))")
+            }
+            i += 1
+        }
+        let name = try c.engine.luaFunctions().loadLibrary(c.bytes(c.count - 1), replace: replace)
+        c.reply.bulk(string: name)
+    }
+
+    static func functionDelete(_ c: CommandContext) throws(RedisError) {
+        let lua = try c.engine.luaFunctions()
+        guard let library = lua.libraries[String(decoding: c.bytes(2), as: UTF8.self)] else { throw .libraryNotFound }
+        lua.deleteLibrary(library)
+        c.reply.ok()
+    }
+
+    static func functionList(_ c: CommandContext) throws(RedisError) {
+        var withCode = false
+        var pattern: GlobPattern?
+        var i = 2
+        while i < c.count {
+            if !withCode && c.argument(i, is: "withcode") {
+                withCode = true
+            } else if pattern == nil && c.argument(i, is: "libraryname") {
+                if i >= c.count - 1 { throw RedisError("ERR library name argument was not given") }
+                i += 1
+                pattern = GlobPattern(c.bytes(i))
+            } else {
+                throw RedisError.format("Unknown argument \(Engine.cString(c.arguments[i], limit: 128))")
+            }
+            i += 1
+        }
+        let lua = c.engine.functionScripting
+        let libraries = (lua?.libraries.values.sorted { $0.name < $1.name } ?? []).filter {
+            pattern?.matches(Array($0.name.utf8)) ?? true
+        }
+        c.reply.arrayHeader(libraries.count)
+        for library in libraries {
+            c.reply.mapHeader(withCode ? 4 : 3)
+            c.reply.bulk("library_name")
+            c.reply.bulk(string: library.name)
+            c.reply.bulk("engine")
+            c.reply.bulk("LUA")
+            c.reply.bulk("functions")
+            c.reply.arrayHeader(library.functionNames.count)
+            for name in library.functionNames {
+                guard let f = lua?.functions[name] else { continue }
+                c.reply.mapHeader(3)
+                c.reply.bulk("name")
+                c.reply.bulk(string: f.name)
+                c.reply.bulk("description")
+                if let d = f.description { c.reply.bulk(d) } else { c.reply.nullBulk() }
+                c.reply.bulk("flags")
+                let names = ScriptFlags.names.filter { f.flags.contains($0.1) }
+                c.reply.setHeader(names.count)
+                for (flagName, _) in names { c.reply.status(flagName) }
+            }
+            if withCode {
+                c.reply.bulk("library_code")
+                c.reply.bulk(library.code)
+            }
+        }
+    }
+
+    static func functionStats(_ c: CommandContext) throws(RedisError) {
+        let lua = c.engine.functionScripting
+        c.reply.mapHeader(2)
+        c.reply.bulk("running_script")
+        c.reply.nullBulk()
+        c.reply.bulk("engines")
+        c.reply.mapHeader(1)
+        c.reply.bulk("LUA")
+        c.reply.mapHeader(2)
+        c.reply.bulk("libraries_count")
+        c.reply.integer(lua?.libraries.count ?? 0)
+        c.reply.bulk("functions_count")
+        c.reply.integer(lua?.functions.count ?? 0)
+    }
+
+    static func functionHelp(_ c: CommandContext) throws(RedisError) {
+        ConnectionCommands.writeHelp(c, [
+            "FUNCTION <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "LOAD [REPLACE] <FUNCTION CODE>",
+            "    Create a new library with the given library name and code.",
+            "DELETE <LIBRARY NAME>",
+            "    Delete the given library.",
+            "LIST [LIBRARYNAME PATTERN] [WITHCODE]",
+            "    Return general information on all the libraries:",
+            "    * Library name",
+            "    * The engine used to run the Library",
+            "    * Library description",
+            "    * Functions list",
+            "    * Library code (if WITHCODE is given)",
+            "    It also possible to get only function that matches a pattern using LIBRARYNAME argument.",
+            "STATS",
+            "    Return information about the current function running:",
+            "    * Function name",
+            "    * Command used to run the function",
+            "    * Duration in MS that the function is running",
+            "    If no function is running, return nil",
+            "    In addition, returns a list of available engines.",
+            "KILL",
+            "    Kill the current running function.",
+            "FLUSH [ASYNC|SYNC]",
+            "    Delete all the libraries.",
+            "    When called without the optional mode argument, the behavior is determined by the",
+            "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+            "    * ASYNC: Asynchronously flush the libraries.",
+            "    * SYNC: Synchronously flush the libraries.",
+            "DUMP",
+            "    Return a serialized payload representing the current libraries, can be restored using FUNCTION RESTORE command",
+            "RESTORE <PAYLOAD> [FLUSH|APPEND|REPLACE]",
+            "    Restore the libraries represented by the given payload, it is possible to give a restore policy to",
+            "    control how to handle existing libraries (default APPEND):",
+            "    * FLUSH: delete all existing libraries.",
+            "    * APPEND: appends the restored libraries to the existing libraries. On collision, abort.",
+            "    * REPLACE: appends the restored libraries to the existing libraries, On collision, replace the old",
+            "      libraries with the new libraries (notice that even on this option there is a chance of failure",
+            "      in case of functions name collision with another library).",
+            "HELP",
+            "    Prints this help.",
+        ])
+    }
+
+    static func functionFlush(_ c: CommandContext) throws(RedisError) {
+        if c.count > 3 {
+            let typed = Engine.cString(c.arguments[1], limit: 128)
+            throw RedisError.format("unknown subcommand or wrong number of arguments for '\(typed)'. Try FUNCTION HELP.")
+        }
+        if c.count == 3 && !c.argument(2, is: "sync") && !c.argument(2, is: "async") {
+            throw RedisError("ERR FUNCTION FLUSH only supports SYNC|ASYNC option")
+        }
+        c.engine.functionScripting = nil
+        c.reply.ok()
+    }
+
+    static func scriptLoad(_ c: CommandContext) throws(RedisError) {
+        let sha = try c.engine.luaScripting().load(c.bytes(2))
+        c.reply.bulk(string: sha)
+    }
+
+    static func scriptExists(_ c: CommandContext) throws(RedisError) {
+        let scripts = c.engine.scripting?.scripts ?? [:]
+        c.reply.arrayHeader(c.count - 2)
+        for i in 2..<c.count {
+            let digest = c.bytes(i).map { $0 >= 65 && $0 <= 90 ? $0 | 0x20 : $0 }
+            c.reply.integer(scripts[String(decoding: digest, as: UTF8.self)] != nil ? 1 : 0)
+        }
+    }
+
+    static func scriptFlush(_ c: CommandContext) throws(RedisError) {
+        if c.count > 3 || (c.count == 3 && !c.argument(2, is: "sync") && !c.argument(2, is: "async")) {
+            throw RedisError("ERR SCRIPT FLUSH only support SYNC|ASYNC option")
+        }
+        c.engine.scripting = nil
+        c.reply.ok()
+    }
+
+    static func scriptHelp(_ c: CommandContext) throws(RedisError) {
+        ConnectionCommands.writeHelp(c, [
+            "SCRIPT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "DEBUG (YES|SYNC|NO)",
+            "    Set the debug mode for subsequent scripts executed.",
+            "EXISTS <sha1> [<sha1> ...]",
+            "    Return information about the existence of the scripts in the script cache.",
+            "FLUSH [ASYNC|SYNC]",
+            "    Flush the Lua scripts cache. Very dangerous on replicas.",
+            "    When called without the optional mode argument, the behavior is determined by the",
+            "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+            "    * ASYNC: Asynchronously flush the scripts cache.",
+            "    * SYNC: Synchronously flush the scripts cache.",
+            "KILL",
+            "    Kill the currently executing Lua script.",
+            "LOAD <script>",
+            "    Load a script into the scripts cache without executing it.",
+            "HELP",
+            "    Prints this help.",
+        ])
+    }
+
+    static func scriptKill(_ c: CommandContext) throws(RedisError) {
+        // A script runs with the engine to itself, so no SCRIPT KILL can arrive while one runs.
+        throw .notBusy
+    }
+}

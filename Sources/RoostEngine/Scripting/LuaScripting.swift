@@ -1,0 +1,269 @@
+import CLua
+import NIOCore
+
+/// The state of one running script: who called it and under which rules.
+final class ScriptRun {
+    /// The client that sent EVAL.
+    let caller: Client
+    /// EVAL_RO / EVALSHA_RO: write commands are refused.
+    let readOnly: Bool
+    /// The SHA-1 Redis names in error texts (`script: <sha>`).
+    let sha: String
+
+    init(caller: Client, readOnly: Bool, sha: String) {
+        self.caller = caller
+        self.readOnly = readOnly
+        self.sha = sha
+    }
+}
+
+/// The Lua interpreter behind EVAL: one sandboxed Lua 5.1 state, the script cache, and the
+/// client whose replies `redis.call` captures. SCRIPT FLUSH drops the whole object.
+///
+/// Lua errors are longjmps: no Swift frame may be skipped by one. Swift functions exposed to Lua
+/// therefore never call API functions that can raise; they return -1 with the error value on the
+/// stack, and the C trampoline in the CLua shim raises it.
+final class LuaScripting {
+    let L: OpaquePointer
+    unowned let engine: Engine
+    /// Script bodies by lowercase SHA-1.
+    var scripts: [String: [UInt8]] = [:]
+    /// The shebang flags of each cached script; nil for a script without a shebang (Redis's
+    /// "eval compatibility mode").
+    var scriptFlags: [String: ScriptFlags] = [:]
+    /// The client redis.call runs commands as; its replies are parsed, never sent.
+    let scriptClient: Client
+    /// The script being run, if any.
+    var run: ScriptRun?
+    /// The protocol `redis.call` replies use, chosen by `redis.setresp`.
+    var resp = 2
+    /// The settings of the `cjson` module (index 0) and of each `cjson.new()` module.
+    var cjsonInstances = [LuaCJSON.Config()]
+    /// Function libraries by name (the functions state only).
+    var libraries: [String: LuaLibrary] = [:]
+    /// Functions by name, across libraries.
+    var functions: [String: LuaFunction] = [:]
+    /// Functions registered by the library being loaded; nil outside FUNCTION LOAD.
+    var pendingFunctions: [LuaFunction]?
+    /// The name of the library being loaded.
+    var pendingLibrary: String?
+
+    /// Registry key of the real globals table (the thread's globals are a read-only proxy).
+    static let globalsKey = "roost.globals"
+    /// Registry key of the set of read-only proxies, checked by `rawset`.
+    static let readOnlyKey = "roost.readonly"
+    /// Registry key of this object.
+    static let selfKey = "roost.scripting"
+
+    init?(engine: Engine, functions: Bool = false) {
+        guard let L = luaL_newstate() else { return nil }
+        self.L = L
+        self.engine = engine
+        scriptClient = Client(
+            id: 0, database: engine.databases[0], authenticated: true, now: engine.now,
+            address: "", localAddress: "", fileDescriptor: -1)
+        scriptClient.denyBlocking = true
+        lua_pushlightuserdata(L, Unmanaged.passUnretained(self).toOpaque())
+        Lua.setRawField(L, Lua.registry, LuaScripting.selfKey)
+        LuaSandbox.install(L)
+        if functions { installFunctionLoadEnvironment() }
+    }
+
+    deinit { lua_close(L) }
+
+    /// The object owning `L`, from the registry.
+    static func of(_ L: OpaquePointer) -> LuaScripting? {
+        Lua.rawField(L, Lua.registry, selfKey)
+        let p = lua_touserdata(L, -1)
+        lua_settop(L, -2)
+        guard let p else { return nil }
+        return Unmanaged<LuaScripting>.fromOpaque(p).takeUnretainedValue()
+    }
+
+    // MARK: Script cache
+
+    /// Compiles `body` and caches it under its SHA-1, which it returns.
+    /// - Throws: `ERR Error compiling script (new function): …`.
+    func load(_ body: [UInt8]) throws(RedisError) -> String {
+        let sha = SHA1.hex(body)
+        if scripts[sha] != nil { return sha }
+        var source = body
+        let flags = try ScriptFlags.parseShebang(body)
+        if flags != nil {
+            // The shebang line becomes a Lua comment, so line numbers stay the same.
+            source[0] = UInt8(ascii: "-")
+            source[1] = UInt8(ascii: "-")
+        }
+        let status = source.withUnsafeBufferPointer { p in
+            p.withMemoryRebound(to: CChar.self) { luaL_loadbuffer(L, $0.baseAddress, $0.count, "@user_script") }
+        }
+        if status != 0 {
+            let message = Lua.cBytes(L, -1) ?? []
+            lua_settop(L, -2)
+            throw RedisError.format("Error compiling script (new function): \(String(decoding: message, as: UTF8.self))")
+        }
+        Lua.setRawField(L, Lua.registry, "f_" + sha)
+        scripts[sha] = body
+        scriptFlags[sha] = flags
+        return sha
+    }
+
+    // MARK: Running
+
+    /// Runs the cached script `sha` for `caller`, writing its reply to the caller.
+    func call(sha: String, keys: ArraySlice<ByteBuffer>, args: ArraySlice<ByteBuffer>, caller: Client, readOnly: Bool) {
+        let top = lua_gettop(L)
+        defer { lua_settop(L, top) }
+        lua_pushcclosure(L, LuaSandbox.errorHandler, 0)
+        Lua.rawField(L, Lua.registry, "f_" + sha)
+        Lua.rawField(L, Lua.registry, LuaScripting.globalsKey)
+        pushArray(keys)
+        Lua.setRawField(L, -2, "KEYS")
+        pushArray(args)
+        Lua.setRawField(L, -2, "ARGV")
+        lua_settop(L, -2)
+
+        scriptClient.database = caller.database
+        scriptClient.reply.protocolVersion = 2
+        resp = 2
+        run = ScriptRun(caller: caller, readOnly: readOnly, sha: sha)
+        let status = lua_pcall(L, 0, 1, -2)
+        run = nil
+        _ = scriptClient.reply.take()
+        if status != 0 {
+            writeRunError(to: caller, sha: sha)
+        } else {
+            LuaReplies.write(L, to: caller.reply, scriptResp: resp)
+        }
+    }
+
+    /// Pushes a Lua array of the arguments.
+    func pushArray(_ items: ArraySlice<ByteBuffer>) {
+        lua_createtable(L, Int32(items.count), 0)
+        var i: Int32 = 1
+        for item in items {
+            item.withUnsafeReadableBytes { p in
+                lua_pushlstring(L, p.baseAddress?.assumingMemoryBound(to: CChar.self), p.count)
+            }
+            lua_rawseti(L, -2, i)
+            i += 1
+        }
+    }
+
+    /// Writes the error a failed script reply carries: `-<err> script: <sha>, on <source>:<line>.`
+    func writeRunError(to client: Client, sha: String) {
+        var text: [UInt8]
+        if lua_type(L, -1) != LUA_TTABLE {
+            let message = Lua.cBytes(L, -1) ?? Array("execution failure".utf8)
+            text = Array("ERR Error running script \(sha), ".utf8) + message.prefix(100)
+            text = text.map { $0 == 13 || $0 == 10 ? 32 : $0 }
+            client.reply.buffer.writeRESPError(bytes: text)
+            return
+        }
+        if let plain = Lua.cBytes(L, -1), lua_type(L, -1) == LUA_TSTRING {
+            text = Array("ERR ".utf8) + plain
+        } else {
+            text = []
+        }
+        Lua.rawField(L, -1, "err")
+        if lua_type(L, -1) == LUA_TSTRING || lua_type(L, -1) == LUA_TNUMBER { text = Lua.cBytes(L, -1) ?? [] }
+        lua_settop(L, -2)
+        Lua.rawField(L, -1, "source")
+        let source = (lua_type(L, -1) == LUA_TSTRING || lua_type(L, -1) == LUA_TNUMBER) ? Lua.cBytes(L, -1) : nil
+        lua_settop(L, -2)
+        Lua.rawField(L, -1, "line")
+        let line = (lua_type(L, -1) == LUA_TSTRING || lua_type(L, -1) == LUA_TNUMBER) ? Lua.cBytes(L, -1) : nil
+        lua_settop(L, -2)
+        if let source, let line {
+            text += Array(" script: \(sha), on ".utf8) + source + [UInt8(ascii: ":")] + line + [UInt8(ascii: ".")]
+        }
+        // CR and LF become spaces, so the error stays one protocol line.
+        client.reply.buffer.writeRESPError(bytes: text.map { $0 == 13 || $0 == 10 ? 32 : $0 })
+    }
+
+    // MARK: redis.call
+
+    /// Runs one command for `redis.call` / `redis.pcall` with the checks Redis's `scriptCall`
+    /// makes, and returns the raw reply, or the error text of a refused call.
+    func execute(_ arguments: [ByteBuffer]) -> Result<ByteBuffer, RedisError> {
+        guard let run else { return .failure(.scriptCallOutsideScript) }
+        let resolved: ResolvedCommand
+        switch engine.resolve(arguments) {
+        case .success(let r): resolved = r
+        case .failure: return .failure(.scriptUnknownCommand)
+        }
+        let spec = resolved.spec
+        if (spec.arity > 0 && spec.arity != arguments.count) || arguments.count < -spec.arity {
+            return .failure(.scriptWrongArity)
+        }
+        if spec.flags.contains(.noscript) { return .failure(.scriptCommandNotAllowed) }
+        // Like Redis, a read-only script also refuses commands that may replicate (PUBLISH…).
+        if run.readOnly && (spec.flags.contains(.write) || spec.flags.contains(.mayReplicate)) {
+            return .failure(.scriptWriteInReadOnly)
+        }
+        scriptClient.reply.protocolVersion = resp
+        _ = scriptClient.reply.take()
+        engine.call(resolved, arguments, for: scriptClient)
+        return .success(scriptClient.reply.take())
+    }
+}
+
+/// The flags a script declares in its `#!lua flags=…` shebang line.
+struct ScriptFlags: OptionSet {
+    let rawValue: Int
+    static let noWrites = ScriptFlags(rawValue: 1)
+    static let allowOOM = ScriptFlags(rawValue: 2)
+    static let allowStale = ScriptFlags(rawValue: 4)
+    static let noCluster = ScriptFlags(rawValue: 8)
+    static let allowCrossSlotKeys = ScriptFlags(rawValue: 16)
+
+    static let names: [(String, ScriptFlags)] = [
+        ("no-writes", .noWrites), ("allow-oom", .allowOOM), ("allow-stale", .allowStale),
+        ("no-cluster", .noCluster), ("allow-cross-slot-keys", .allowCrossSlotKeys),
+    ]
+
+    /// The flags of a body starting with `#!`, or nil for a body without a shebang.
+    /// - Throws: Redis's shebang errors (invalid shebang, unexpected engine, flag or option).
+    static func parseShebang(_ body: [UInt8]) throws(RedisError) -> ScriptFlags? {
+        guard body.count >= 2, body[0] == UInt8(ascii: "#"), body[1] == UInt8(ascii: "!") else { return nil }
+        guard let end = body.firstIndex(of: 10) else { throw RedisError("ERR Invalid script shebang") }
+        let parts = body[..<end].split(separator: UInt8(ascii: " "), omittingEmptySubsequences: true)
+        let engine = String(decoding: parts.first ?? [], as: UTF8.self)
+        if engine != "#!lua" { throw RedisError.format("Unexpected engine in script shebang: \(engine)") }
+        var flags: ScriptFlags = []
+        let prefix = Array("flags=".utf8)
+        for part in parts.dropFirst() {
+            guard part.starts(with: prefix) else {
+                throw RedisError.format("Unknown lua shebang option: \(String(decoding: part, as: UTF8.self))")
+            }
+            for name in part.dropFirst(prefix.count).split(separator: UInt8(ascii: ","), omittingEmptySubsequences: true) {
+                let text = String(decoding: name, as: UTF8.self)
+                guard let flag = names.first(where: { $0.0 == text }) else {
+                    throw RedisError.format("Unexpected flag in script shebang: \(text)")
+                }
+                flags.insert(flag.1)
+            }
+        }
+        return flags
+    }
+}
+
+extension Engine {
+    /// The Lua interpreter, created on first use.
+    func luaScripting() throws(RedisError) -> LuaScripting {
+        if let s = scripting { return s }
+        guard let s = LuaScripting(engine: self) else { throw RedisError("ERR Failed to create the Lua interpreter") }
+        scripting = s
+        return s
+    }
+
+    /// The Lua state behind FUNCTION and FCALL, created on first use.
+    func luaFunctions() throws(RedisError) -> LuaScripting {
+        if let s = functionScripting { return s }
+        guard let s = LuaScripting(engine: self, functions: true) else {
+            throw RedisError("ERR Failed to create the Lua interpreter")
+        }
+        functionScripting = s
+        return s
+    }
+}
