@@ -378,28 +378,8 @@ enum KeyCommands {
 
     static func scan(_ c: CommandContext) throws(RedisError) {
         guard let cursor = parseCursor(c.arguments[1]) else { throw .invalidCursor }
-        var count = 10
-        var pattern: GlobPattern?
-        var typeName: [UInt8]?
-        var i = 2
-        while i < c.count {
-            let left = c.count - i
-            if c.argument(i, is: "count") && left >= 2 {
-                let n = try c.integer(i + 1)
-                if n < 1 { throw .syntax }
-                count = Int(n)
-                i += 2
-            } else if c.argument(i, is: "match") && left >= 2 {
-                let p = GlobPattern(c.arguments[i + 1].readableBytesView)
-                pattern = p.matchesEverything ? nil : p
-                i += 2
-            } else if c.argument(i, is: "type") && left >= 2 {
-                typeName = Engine.cBytes(c.arguments[i + 1], limit: Int.max).map { $0 | ($0 >= 65 && $0 <= 90 ? 0x20 : 0) }
-                i += 2
-            } else {
-                throw .syntax
-            }
-        }
+        let options = try ScanOptions(c, from: 2, allowType: true)
+        let count = options.count, pattern = options.pattern, typeName = options.typeName
         let db = c.database
         var found: [ByteString] = []
         let next = db.keys.scan(cursor: cursor, count: count) { key, _ in found.append(key) }
@@ -495,5 +475,36 @@ enum KeyCommands {
     static func objectHelp(_ c: CommandContext) throws(RedisError) {
         c.reply.arrayHeader(objectHelpLines.count)
         for line in objectHelpLines { c.reply.status(line) }
+    }
+}
+
+/// The options of SCAN, SSCAN, HSCAN and ZSCAN, parsed as Redis's `scanGenericCommand` does:
+/// COUNT (at least 1), MATCH (a pattern matching everything is dropped) and, for SCAN, TYPE.
+struct ScanOptions {
+    var count = 10
+    var pattern: GlobPattern?
+    /// TYPE's argument, lowercased and cut at a NUL as C compares it.
+    var typeName: [UInt8]?
+
+    init(_ c: CommandContext, from start: Int, allowType: Bool) throws(RedisError) {
+        var i = start
+        while i < c.count {
+            let left = c.count - i
+            if c.argument(i, is: "count") && left >= 2 {
+                let n = try c.integer(i + 1)
+                if n < 1 { throw .syntax }
+                count = Int(n)
+                i += 2
+            } else if c.argument(i, is: "match") && left >= 2 {
+                let p = GlobPattern(c.arguments[i + 1].readableBytesView)
+                pattern = p.matchesEverything ? nil : p
+                i += 2
+            } else if allowType && c.argument(i, is: "type") && left >= 2 {
+                typeName = Engine.cBytes(c.arguments[i + 1], limit: Int.max).map { $0 | ($0 >= 65 && $0 <= 90 ? 0x20 : 0) }
+                i += 2
+            } else {
+                throw .syntax
+            }
+        }
     }
 }

@@ -242,24 +242,8 @@ extension SortedSetCommands {
             c.reply.arrayHeader(0)
             return
         }
-        var count = 10
-        var pattern: GlobPattern?
-        var i = 3
-        while i < c.count {
-            let left = c.count - i
-            if c.argument(i, is: "count") && left >= 2 {
-                let n = try c.integer(i + 1)
-                if n < 1 { throw .syntax }
-                count = Int(n)
-                i += 2
-            } else if c.argument(i, is: "match") && left >= 2 {
-                let p = GlobPattern(c.arguments[i + 1].readableBytesView)
-                pattern = p.matchesEverything ? nil : p
-                i += 2
-            } else {
-                throw .syntax
-            }
-        }
+        let options = try ScanOptions(c, from: 3, allowType: false)
+        let count = options.count, pattern = options.pattern
         var found: [(ByteString, Double)] = []
         var next: UInt64 = 0
         if z.isListpack {
