@@ -744,4 +744,14 @@ import Testing
             DBSIZE
             """#)
     }
+
+    @Test func readOnlyScriptsRefuseCommandsThatMayReplicate() async throws {
+        try await Differential.check(#"""
+            EVAL_RO "return redis.call('publish','a','b')" 0
+            EVAL_RO "return redis.call('spublish','a','b')" 0
+            EVAL_RO "return redis.pcall('publish','a','b')" 0
+            EVAL "return redis.call('publish','a','b')" 0
+            """#)
+    }
+
 }

@@ -24,7 +24,7 @@ enum PubSubCommands {
                     categories: ["pubsub", "slow"], group: "pubsub", since: "2.0.0",
                     summary: "Stops listening to messages published to channels that match one or more patterns.",
                     handler: punsubscribe),
-        CommandSpec("publish", arity: 3, flags: [.pubsub, .loading, .stale, .fast],
+        CommandSpec("publish", arity: 3, flags: [.pubsub, .loading, .stale, .fast, .mayReplicate],
                     categories: ["pubsub", "fast"], group: "pubsub", since: "2.0.0",
                     summary: "Posts a message to a channel.", handler: publish),
         CommandSpec("ssubscribe", arity: -2, flags: [.pubsub, .noscript, .loading, .stale],
@@ -39,7 +39,7 @@ enum PubSubCommands {
                     keySpecs: [
                         KeySpec(flags: ["not_key"], beginSearch: .index(1), findKeys: .range(lastKey: -1, keyStep: 1, limit: 0))],
                     handler: sunsubscribe),
-        CommandSpec("spublish", arity: 3, flags: [.pubsub, .loading, .stale, .fast],
+        CommandSpec("spublish", arity: 3, flags: [.pubsub, .loading, .stale, .fast, .mayReplicate],
                     categories: ["pubsub", "fast"], keys: .one, group: "pubsub", since: "7.0.0",
                     summary: "Post a message to a shard channel",
                     keySpecs: [.single(1, flags: ["not_key"])],
