@@ -16,11 +16,6 @@ if [ ${#need[@]} -gt 0 ]; then
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
 fi
-# The real redis-server started by tests must not be the system service competing for 6379.
-if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet redis-server 2>/dev/null; then
-    true
-fi
-
 # redis-py in a venv for the real-client tests (RealClientTests); PyPI is the only source.
 root="$(cd "$(dirname "$0")/.." && pwd)"
 if ! "$root/.build/pyvenv/bin/python" -c "import redis" >/dev/null 2>&1; then
