@@ -1,0 +1,71 @@
+import Logging
+import NIOCore
+import RoostClient
+import RoostTestSupport
+import Testing
+
+/// Starting servers and clients for the client tests.
+enum ClientTestServers {
+    static let redisAvailable = RedisServerProcess.isAvailable
+
+    /// A configuration for a loopback TCP server on `port`.
+    static func configuration(port: Int) -> RedisClientConfiguration {
+        var configuration = RedisClientConfiguration(endpoint: .tcp(host: "127.0.0.1", port: port))
+        configuration.commandTimeout = .seconds(20)
+        return configuration
+    }
+
+    /// Runs `body` with a client connected to a fresh real redis-server, the client's `run()`
+    /// going alongside; stops both afterwards.
+    @discardableResult
+    static func withRedis<R: Sendable>(
+        _ extraArguments: [String] = [],
+        configure: (inout RedisClientConfiguration) -> Void = { _ in },
+        _ body: (RedisServerProcess, RedisClient) async throws -> R
+    ) async throws -> R {
+        let server = try RedisServerProcess(extraArguments: extraArguments)
+        defer { server.stop() }
+        var configuration = configuration(port: server.port)
+        configure(&configuration)
+        return try await withClient(configuration) { try await body(server, $0) }
+    }
+
+    /// Runs `body` with a client connected to Roost's server started in-process.
+    @discardableResult
+    static func withRoost<R: Sendable>(
+        configure: (inout RedisClientConfiguration) -> Void = { _ in },
+        _ body: (RedisClient) async throws -> R
+    ) async throws -> R {
+        let server = try await RoostTestServer.start()
+        var configuration = configuration(port: server.port)
+        configure(&configuration)
+        do {
+            let result = try await withClient(configuration, body)
+            try await server.stop()
+            return result
+        } catch {
+            try? await server.stop()
+            throw error
+        }
+    }
+
+    /// Runs `body` with a client whose `run()` goes alongside in a child task.
+    @discardableResult
+    static func withClient<R: Sendable>(_ configuration: RedisClientConfiguration,
+                                        _ body: (RedisClient) async throws -> R) async throws -> R {
+        var logger = Logger(label: "roost.client.test")
+        logger.logLevel = .warning
+        let client = RedisClient(configuration: configuration, logger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await client.run() }
+            do {
+                let result = try await body(client)
+                group.cancelAll()
+                return result
+            } catch {
+                group.cancelAll()
+                throw error
+            }
+        }
+    }
+}
