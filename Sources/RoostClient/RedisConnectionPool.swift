@@ -84,7 +84,7 @@ actor RedisConnectionPool {
         let now = ContinuousClock.now
         var kept: [Idle] = []
         var expired: [RedisConnection] = []
-        var toCheck: [RedisConnection] = []
+        var toCheck: [Idle] = []
         for entry in idle {
             if !entry.connection.isActive {
                 expired.append(entry.connection)
@@ -92,7 +92,7 @@ actor RedisConnectionPool {
                       total - expired.count > configuration.pool.minimumConnections {
                 expired.append(entry.connection)
             } else if now - entry.lastChecked >= configuration.pool.healthCheckInterval {
-                toCheck.append(entry.connection)
+                toCheck.append(entry)
             } else {
                 kept.append(entry)
             }
@@ -100,15 +100,16 @@ actor RedisConnectionPool {
         idle = kept
         total -= expired.count
         for connection in expired { await connection.close() }
-        for connection in toCheck {
-            // Leased to the check: no one else sees it meanwhile.
+        for var entry in toCheck {
+            // Out of `idle` during the check: no lease takes it meanwhile.
             do {
-                _ = try await connection.execute(RedisCommand("PING"), timeout: .seconds(5))
-                idle.append(Idle(connection: connection, since: now, lastChecked: .now))
+                _ = try await entry.connection.execute(RedisCommand("PING"), timeout: .seconds(5))
+                entry.lastChecked = .now
+                idle.append(entry)
             } catch {
                 logger.info("idle connection failed its health check", metadata: ["error": "\(error)"])
                 total -= 1
-                await connection.close()
+                await entry.connection.close()
             }
         }
         while !isShutDown, total < configuration.pool.minimumConnections {
