@@ -69,3 +69,26 @@ enum ClientTestServers {
         }
     }
 }
+
+/// Which server a test runs against.
+enum TestServerKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case redis, roost
+
+    var testDescription: String { rawValue }
+
+    /// The kinds that can run here (redis-server may be missing).
+    static var available: [TestServerKind] { ClientTestServers.redisAvailable ? [.redis, .roost] : [.roost] }
+}
+
+extension ClientTestServers {
+    /// Runs `body` with a client of a fresh server of `kind`.
+    @discardableResult
+    static func with<R: Sendable>(_ kind: TestServerKind,
+                                  configure: (inout RedisClientConfiguration) -> Void = { _ in },
+                                  _ body: (RedisClient) async throws -> R) async throws -> R {
+        switch kind {
+        case .redis: return try await withRedis(configure: configure) { _, client in try await body(client) }
+        case .roost: return try await withRoost(configure: configure, body)
+        }
+    }
+}
