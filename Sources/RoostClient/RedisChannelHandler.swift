@@ -51,6 +51,7 @@ final class RedisChannelHandler: ChannelInboundHandler {
     private var queue = CircularBuffer<Pending>(initialCapacity: 16)
     private var buffer: ByteBuffer?
     private let parser = RESPValueParser()
+    private var scanner = RESPFrameScanner()
     private var context: ChannelHandlerContext?
     private var closedError: RedisClientError?
     private let logger: Logger
@@ -125,11 +126,15 @@ final class RedisChannelHandler: ChannelInboundHandler {
         guard var pending = buffer else { return }
         buffer = nil
         do {
-            while let value = try parser.parse(&pending) {
+            while let length = try scanner.scan(pending) {
+                guard var frame = pending.readSlice(length: length), let value = try parser.parse(&frame),
+                      frame.readableBytes == 0 else {
+                    throw RESPFrameScanner.Error(description: "a reply's frame did not parse as one value")
+                }
                 received(value)
             }
         } catch {
-            let failure = RedisClientError(.protocolError, "invalid reply from the server: \(error.message)")
+            let failure = RedisClientError(.protocolError, "invalid reply from the server: \(error)")
             logger.error("closing connection", metadata: ["error": "\(failure)"])
             failAll(failure)
             context.close(promise: nil)

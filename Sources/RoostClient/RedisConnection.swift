@@ -56,10 +56,16 @@ public final class RedisConnection: Sendable {
         case .tcp(let host, _): serverHostname = configuration.tls?.serverHostname ?? host
         case .unix: serverHostname = configuration.tls?.serverHostname
         }
+        // The handler is made on the loop the channel will use, so no pipeline lookup is needed
+        // later (a lookup fails once a TLS handshake error has torn the pipeline down).
+        let eventLoop = eventLoopGroup.next()
         let handlerLogger = logger
+        let handler = try await eventLoop.submit {
+            NIOLoopBound(RedisChannelHandler(logger: handlerLogger), eventLoop: eventLoop)
+        }.get()
         let nanos = configuration.connectTimeout.components.seconds * 1_000_000_000
             + configuration.connectTimeout.components.attoseconds / 1_000_000_000
-        let bootstrap = ClientBootstrap(group: eventLoopGroup)
+        let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(.nanoseconds(nanos))
             .channelOption(ChannelOptions.socketOption(.so_keepalive), value: 1)
             .channelInitializer { channel in
@@ -70,7 +76,7 @@ public final class RedisConnection: Sendable {
                         try channel.pipeline.syncOperations.addHandler(
                             NIOSSLClientHandler(context: sslContext, serverHostname: sni))
                     }
-                    try channel.pipeline.syncOperations.addHandler(RedisChannelHandler(logger: handlerLogger))
+                    try channel.pipeline.syncOperations.addHandler(handler.value)
                 }
             }
         let channel: any Channel
@@ -84,10 +90,6 @@ public final class RedisConnection: Sendable {
         } catch {
             throw RedisClientError(.connectFailed, "cannot connect to \(configuration.endpoint): \(error)")
         }
-        let handler = try await channel.eventLoop.submit {
-            NIOLoopBound(try channel.pipeline.syncOperations.handler(type: RedisChannelHandler.self),
-                         eventLoop: channel.eventLoop)
-        }.get()
         var connection = RedisConnection(channel: channel, handler: handler, protocolVersion: 2,
                                          commandTimeout: configuration.commandTimeout, logger: logger)
         do {

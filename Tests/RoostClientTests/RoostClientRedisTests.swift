@@ -261,3 +261,24 @@ struct RoostClientRedisTests {
         }
     }
 }
+
+@Suite("RoostClient large replies", .enabled(if: ClientTestServers.redisAvailable))
+struct RoostClientLargeReplyTests {
+    @Test(arguments: [RedisClientConfiguration.ProtocolPreference.resp3, .resp2])
+    func aLargeArrayArrivingInManyReadsIsParsedInLinearTime(_ preference: RedisClientConfiguration.ProtocolPreference) async throws {
+        try await ClientTestServers.withRedis(configure: { $0.protocolPreference = preference }) { _, client in
+            let count = 200_000
+            for start in stride(from: 0, to: count, by: 10_000) {
+                try await client.rpush("big-list", (start..<start + 10_000).map { "element-\($0)" as any RedisArgumentConvertible })
+            }
+            let started = ContinuousClock.now
+            let all = try await client.lrange("big-list", 0, -1, as: String.self)
+            let elapsed = ContinuousClock.now - started
+            #expect(all.count == count)
+            #expect(all.first == "element-0" && all.last == "element-\(count - 1)")
+            // About 3 s in a debug build; re-parsing from the start on every read (about 50 reads
+            // of 64 KB) takes over a minute.
+            #expect(elapsed < .seconds(30))
+        }
+    }
+}
