@@ -1,4 +1,5 @@
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 
 /// Leases connections exclusively: a leased connection belongs to one caller until it is
@@ -20,8 +21,7 @@ actor RedisConnectionPool {
     private var idle: [Idle] = []
     /// Connections open or being opened, leased or idle.
     private var total = 0
-    private var waiters: [UInt64: CheckedContinuation<Void, any Error>] = [:]
-    private var waiterOrder: [UInt64] = []
+    private let waiters = LeaseWaiters()
     private var nextWaiterID: UInt64 = 0
     private var isShutDown = false
 
@@ -134,10 +134,7 @@ actor RedisConnectionPool {
         idle = []
         total -= closing.count
         for entry in closing { await entry.connection.close() }
-        let pending = waiters
-        waiters = [:]
-        waiterOrder = []
-        for (_, waiter) in pending { waiter.resume(throwing: RedisClientError(.poolClosed, "the client has shut down")) }
+        waiters.failAll(RedisClientError(.poolClosed, "the client has shut down"))
     }
 
     private func openConnection() async throws -> RedisConnection {
@@ -159,33 +156,77 @@ actor RedisConnectionPool {
     private func waitForRelease() async throws {
         nextWaiterID += 1
         let id = nextWaiterID
+        let waiters = self.waiters
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                if Task.isCancelled {
-                    continuation.resume(throwing: CancellationError())
-                } else {
-                    waiters[id] = continuation
-                    waiterOrder.append(id)
-                }
+                waiters.add(id, continuation)
             }
         } onCancel: {
-            Task { await self.cancelWaiter(id) }
+            waiters.cancel(id)
         }
-    }
-
-    private func cancelWaiter(_ id: UInt64) {
-        guard let waiter = waiters.removeValue(forKey: id) else { return }
-        waiterOrder.removeAll { $0 == id }
-        waiter.resume(throwing: CancellationError())
     }
 
     private func wakeOneWaiter() {
-        while !waiterOrder.isEmpty {
-            let id = waiterOrder.removeFirst()
-            if let waiter = waiters.removeValue(forKey: id) {
-                waiter.resume()
-                return
-            }
+        waiters.wakeOne()
+    }
+}
+
+/// Leases waiting for a connection, in arrival order. Lock-protected rather than actor-isolated
+/// so that a cancellation handler can remove its waiter synchronously.
+final class LeaseWaiters: Sendable {
+    private struct State {
+        var continuations: [UInt64: CheckedContinuation<Void, any Error>] = [:]
+        var order: [UInt64] = []
+        /// Waiters cancelled before they were added.
+        var cancelled: Set<UInt64> = []
+    }
+
+    private let state = NIOLockedValueBox(State())
+
+    /// Adds a waiter, or fails it at once if it was already cancelled.
+    func add(_ id: UInt64, _ continuation: CheckedContinuation<Void, any Error>) {
+        let cancelledEarly = state.withLockedValue { state -> Bool in
+            if state.cancelled.remove(id) != nil { return true }
+            state.continuations[id] = continuation
+            state.order.append(id)
+            return false
         }
+        if cancelledEarly { continuation.resume(throwing: CancellationError()) }
+    }
+
+    /// Fails the waiter with `CancellationError` (or remembers the cancellation if not added yet).
+    func cancel(_ id: UInt64) {
+        let continuation = state.withLockedValue { state -> CheckedContinuation<Void, any Error>? in
+            guard let continuation = state.continuations.removeValue(forKey: id) else {
+                state.cancelled.insert(id)
+                return nil
+            }
+            state.order.removeAll { $0 == id }
+            return continuation
+        }
+        continuation?.resume(throwing: CancellationError())
+    }
+
+    /// Resumes the longest-waiting lease, which then tries again.
+    func wakeOne() {
+        let continuation = state.withLockedValue { state -> CheckedContinuation<Void, any Error>? in
+            while !state.order.isEmpty {
+                let id = state.order.removeFirst()
+                if let continuation = state.continuations.removeValue(forKey: id) { return continuation }
+            }
+            return nil
+        }
+        continuation?.resume()
+    }
+
+    /// Fails every waiter with `error`.
+    func failAll(_ error: any Error) {
+        let all = state.withLockedValue { state -> [CheckedContinuation<Void, any Error>] in
+            let all = state.order.compactMap { state.continuations[$0] }
+            state.continuations = [:]
+            state.order = []
+            return all
+        }
+        for continuation in all { continuation.resume(throwing: error) }
     }
 }
