@@ -8,7 +8,7 @@ public struct RedisClientError: Error, Hashable, Sendable, CustomStringConvertib
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         fileprivate enum Base: String, Hashable, Sendable {
             case invalidURL, unsupported, connectionClosed, connectFailed, timeout, cancelled
-            case protocolError, unexpectedReply, transactionAborted, transactionConflict, poolClosed
+            case protocolError, unexpectedReply, transactionAborted, transactionConflict, poolClosed, crossSlot
         }
         fileprivate let base: Base
         /// The URL or the configuration is not valid.
@@ -34,6 +34,8 @@ public struct RedisClientError: Error, Hashable, Sendable, CustomStringConvertib
         public static let transactionConflict = Code(base: .transactionConflict)
         /// The client has shut down.
         public static let poolClosed = Code(base: .poolClosed)
+        /// A command's keys hash to different cluster slots.
+        public static let crossSlot = Code(base: .crossSlot)
         /// The code's name.
         public var description: String { base.rawValue }
     }
