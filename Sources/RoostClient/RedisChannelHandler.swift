@@ -60,6 +60,8 @@ final class RedisChannelHandler: ChannelInboundHandler {
     var onMessage: ((RedisPubSubMessage) -> Void)?
     /// Set once any `SUBSCRIBE`-family command was sent: RESP2 replies may then be messages.
     private(set) var inPubSubMode = false
+    /// Set after `HELLO 3`: messages then come only as push frames, never as arrays.
+    var isRESP3 = false
     /// Number of requests written whose replies have not all arrived.
     var outstandingCount: Int { queue.count }
     /// Whether an abandoned blocking command is still waiting for its reply.
@@ -147,7 +149,7 @@ final class RedisChannelHandler: ChannelInboundHandler {
     }
 
     private func received(_ value: RESPValue) {
-        if let message = Self.pubSubMessage(value, resp2: inPubSubMode) {
+        if let message = Self.pubSubMessage(value, resp2: inPubSubMode && !isRESP3) {
             onMessage?(message)
             return
         }

@@ -95,6 +95,7 @@ public final class RedisConnection: Sendable {
         do {
             let version = try await connection.handshake(configuration)
             if version == 3 {
+                eventLoop.execute { handler.value.isRESP3 = true }
                 connection = RedisConnection(channel: channel, handler: handler, protocolVersion: 3,
                                              commandTimeout: configuration.commandTimeout, logger: logger)
             }
