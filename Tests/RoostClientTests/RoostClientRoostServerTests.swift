@@ -109,4 +109,43 @@ struct RoostClientRoostServerTests {
             }
         }
     }
+
+    @Test func unixSocket() async throws {
+        let path = "/tmp/roost-client-\(UInt32.random(in: 0...UInt32.max)).sock"
+        let server = try await RoostTestServer.start { $0.unixSocket = path }
+        do {
+            try await ClientTestServers.withClient(try RedisClientConfiguration(url: "unix://\(path)")) { client in
+                try await client.set("via", "unix")
+                #expect(try await client.get("via", as: String.self) == "unix")
+            }
+            try await server.stop()
+        } catch {
+            try? await server.stop()
+            throw error
+        }
+    }
+
+    @Test func hugeValuesAndCancellationWhileRepliesStream() async throws {
+        try await ClientTestServers.withRoost { client in
+            let big = ByteBuffer(repeating: UInt8(ascii: "r"), count: 20 * 1024 * 1024)
+            try await client.set("big", big)
+            #expect(try await client.get("big") == big)
+            try await client.withConnection { connection in
+                // Cancel a 20 MB GET while its reply streams in; the requests queued behind it
+                // still get their own replies, whether or not the cancel beat the reply.
+                let large = Task { try await connection.get("big") }
+                let after = (0..<3).map { i in Task { try await connection.echo("after-\(i)") } }
+                try await Task.sleep(for: .milliseconds(2))
+                large.cancel()
+                switch await large.result {
+                case .success(let value): #expect(value == big)
+                case .failure(let error): #expect((error as? RedisClientError)?.code == .cancelled)
+                }
+                for (i, task) in after.enumerated() {
+                    #expect(try await task.value == ByteBuffer(string: "after-\(i)"))
+                }
+                #expect(try await connection.strlen("big") == 20 * 1024 * 1024)
+            }
+        }
+    }
 }
