@@ -161,9 +161,10 @@ final class RedisChannelHandler: ChannelInboundHandler {
             }
             return
         }
-        if inPubSubMode, case .array(.some(let elements)) = value, Self.isConfirmation(elements),
-           queue.first?.isSubscriptionChange == true {
-            confirm(value)
+        if inPubSubMode, !isRESP3, case .array(.some(let elements)) = value, Self.isConfirmation(elements) {
+            // RESP2 confirmations are arrays. Extra ones (an argument-less UNSUBSCRIBE answers
+            // once per channel) belong to no request and are dropped.
+            if queue.first?.isSubscriptionChange == true { confirm(value) }
             return
         }
         guard !queue.isEmpty else {

@@ -111,6 +111,15 @@ struct RoostClientChannelHandlerTests {
         try f.reply("*3\r\n$9\r\nsubscribe\r\n$1\r\nb\r\n:2\r\n")
         #expect(Self.result(subscribe) != nil)
         try f.reply("*3\r\n$7\r\nmessage\r\n$1\r\na\r\n$2\r\nhi\r\n*4\r\n$8\r\npmessage\r\n$2\r\nb*\r\n$2\r\nbc\r\n$1\r\nx\r\n")
+        // An argument-less UNSUBSCRIBE counts as one reply; the second confirmation is not
+        // taken for the PING's reply.
+        let unsubscribe = f.send([RedisCommand("UNSUBSCRIBE")])[0]
+        let ping = f.send([RedisCommand("PING")])[0]
+        try f.reply("*3\r\n$11\r\nunsubscribe\r\n$1\r\na\r\n:1\r\n*3\r\n$11\r\nunsubscribe\r\n$1\r\nb\r\n:0\r\n")
+        #expect(Self.result(unsubscribe) != nil)
+        #expect(Self.result(ping) == nil)
+        try f.reply("+PONG\r\n")
+        #expect(try Self.result(ping)?.get() == .simpleString(Array("PONG".utf8)))
         #expect(messages.map(\.channel) == ["a", "bc"])
         #expect(messages.map(\.text) == ["hi", "x"])
         #expect(messages[1].pattern == "b*")
