@@ -148,4 +148,50 @@ struct RoostClientRoostServerTests {
             }
         }
     }
+
+    @Test func passwordThroughHello() async throws {
+        let server = try await RoostTestServer.start { $0.requirePass = "s3cret" }
+        do {
+            var configuration = ClientTestServers.configuration(port: server.port)
+            configuration.password = "s3cret"
+            try await ClientTestServers.withClient(configuration) { client async throws in
+                #expect(try await client.ping() == "PONG")
+                #expect(try await client.withConnection { $0.protocolVersion } == 3)
+            }
+            configuration.password = "wrong"
+            configuration.reconnect.maximumAttempts = 1
+            try await ClientTestServers.withClient(configuration) { client async throws in
+                await #expect {
+                    try await client.ping()
+                } throws: { error in
+                    (error as? RedisServerError)?.prefix == "WRONGPASS"
+                }
+            }
+            try await server.stop()
+        } catch {
+            try? await server.stop()
+            throw error
+        }
+    }
+
+    @Test func pooledConnectionsClosedByTheServersIdleTimeoutAreReplaced() async throws {
+        let server = try await RoostTestServer.start { $0.idleTimeout = 1 }
+        do {
+            try await ClientTestServers.withClient(ClientTestServers.configuration(port: server.port)) { client async throws in
+                try await client.set("k", "v")
+                let firstID = try await client.send("CLIENT", "ID", as: Int.self)
+                #expect(try await client.send("CLIENT", "ID", as: Int.self) == firstID)
+                #expect(await client.openConnectionCount == 1)
+                // The server drops the idle pooled connection; the next command gets a new one.
+                try await Task.sleep(for: .milliseconds(2500))
+                #expect(try await client.get("k", as: String.self) == "v")
+                #expect(try await client.send("CLIENT", "ID", as: Int.self) != firstID)
+                #expect(await client.openConnectionCount == 1)
+            }
+            try await server.stop()
+        } catch {
+            try? await server.stop()
+            throw error
+        }
+    }
 }
