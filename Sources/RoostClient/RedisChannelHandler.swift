@@ -1,4 +1,5 @@
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import RoostRESP
 
@@ -59,13 +60,21 @@ final class RedisChannelHandler: ChannelInboundHandler {
     /// Receives published messages.
     var onMessage: ((RedisPubSubMessage) -> Void)?
     /// Set once any `SUBSCRIBE`-family command was sent: RESP2 replies may then be messages.
-    private(set) var inPubSubMode = false
+    private(set) var inPubSubMode = false {
+        didSet { shared.update { $0.inPubSubMode = inPubSubMode } }
+    }
+    /// Abandoned blocking commands whose replies are still due.
+    private var abandonedBlockingCount = 0 {
+        didSet { shared.update { $0.abandonedBlockingCount = abandonedBlockingCount } }
+    }
+    /// What the pool reads without hopping onto the event loop.
+    let shared = RedisConnectionSharedState()
     /// Set after `HELLO 3`: messages then come only as push frames, never as arrays.
     var isRESP3 = false
     /// Number of requests written whose replies have not all arrived.
     var outstandingCount: Int { queue.count }
     /// Whether an abandoned blocking command is still waiting for its reply.
-    var hasAbandonedBlockingRequest: Bool { queue.contains { $0.promise == nil && $0.isBlocking } }
+    var hasAbandonedBlockingRequest: Bool { abandonedBlockingCount > 0 }
 
     init(logger: Logger) {
         self.logger = logger
@@ -113,6 +122,7 @@ final class RedisChannelHandler: ChannelInboundHandler {
         }
         let promise = queue[index].promise
         queue[index].promise = nil
+        if queue[index].isBlocking { abandonedBlockingCount += 1 }
         queue[index].timeout?.cancel()
         queue[index].timeout = nil
         promise?.fail(error)
@@ -183,6 +193,7 @@ final class RedisChannelHandler: ChannelInboundHandler {
     }
 
     private func complete(_ entry: Pending, with value: RESPValue) {
+        if entry.promise == nil, entry.isBlocking { abandonedBlockingCount -= 1 }
         entry.timeout?.cancel()
         entry.promise?.succeed(value)
     }
@@ -240,4 +251,22 @@ final class RedisChannelHandler: ChannelInboundHandler {
             entry.promise?.fail(error)
         }
     }
+}
+
+/// Connection state the pool reads from any thread when a lease ends; the handler writes it on the
+/// event loop whenever it changes.
+final class RedisConnectionSharedState: Sendable {
+    struct State {
+        var inPubSubMode = false
+        var abandonedBlockingCount = 0
+    }
+
+    private let box = NIOLockedValueBox(State())
+
+    func update(_ change: (inout State) -> Void) {
+        box.withLockedValue { change(&$0) }
+    }
+
+    /// A snapshot.
+    var state: State { box.withLockedValue { $0 } }
 }

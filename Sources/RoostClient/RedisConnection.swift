@@ -14,16 +14,18 @@ public final class RedisConnection: Sendable {
     /// The underlying channel.
     let channel: any Channel
     private let handler: NIOLoopBound<RedisChannelHandler>
+    private let shared: RedisConnectionSharedState
     /// The RESP version agreed with the server (2 or 3).
     public let protocolVersion: Int
     /// The default per-request timeout.
     let commandTimeout: Duration?
     let logger: Logger
 
-    private init(channel: any Channel, handler: NIOLoopBound<RedisChannelHandler>, protocolVersion: Int,
-                 commandTimeout: Duration?, logger: Logger) {
+    private init(channel: any Channel, handler: NIOLoopBound<RedisChannelHandler>, shared: RedisConnectionSharedState,
+                 protocolVersion: Int, commandTimeout: Duration?, logger: Logger) {
         self.channel = channel
         self.handler = handler
+        self.shared = shared
         self.protocolVersion = protocolVersion
         self.commandTimeout = commandTimeout
         self.logger = logger
@@ -60,8 +62,9 @@ public final class RedisConnection: Sendable {
         // later (a lookup fails once a TLS handshake error has torn the pipeline down).
         let eventLoop = eventLoopGroup.next()
         let handlerLogger = logger
-        let handler = try await eventLoop.submit {
-            NIOLoopBound(RedisChannelHandler(logger: handlerLogger), eventLoop: eventLoop)
+        let (handler, shared) = try await eventLoop.submit {
+            let handler = RedisChannelHandler(logger: handlerLogger)
+            return (NIOLoopBound(handler, eventLoop: eventLoop), handler.shared)
         }.get()
         let nanos = configuration.connectTimeout.components.seconds * 1_000_000_000
             + configuration.connectTimeout.components.attoseconds / 1_000_000_000
@@ -90,13 +93,13 @@ public final class RedisConnection: Sendable {
         } catch {
             throw RedisClientError(.connectFailed, "cannot connect to \(configuration.endpoint): \(error)")
         }
-        var connection = RedisConnection(channel: channel, handler: handler, protocolVersion: 2,
+        var connection = RedisConnection(channel: channel, handler: handler, shared: shared, protocolVersion: 2,
                                          commandTimeout: configuration.commandTimeout, logger: logger)
         do {
             let version = try await connection.handshake(configuration)
             if version == 3 {
                 eventLoop.execute { handler.value.isRESP3 = true }
-                connection = RedisConnection(channel: channel, handler: handler, protocolVersion: 3,
+                connection = RedisConnection(channel: channel, handler: handler, shared: shared, protocolVersion: 3,
                                              commandTimeout: configuration.commandTimeout, logger: logger)
             }
             if configuration.database != 0 {
@@ -193,22 +196,11 @@ public final class RedisConnection: Sendable {
         }
     }
 
-    /// Number of requests written whose replies have not all arrived.
-    func outstandingRequests() async -> Int {
-        let handler = self.handler
-        return (try? await channel.eventLoop.submit { handler.value.outstandingCount }.get()) ?? 0
-    }
-
-    /// Whether an abandoned blocking command still holds the connection.
-    func hasAbandonedBlockingRequest() async -> Bool {
-        let handler = self.handler
-        return (try? await channel.eventLoop.submit { handler.value.hasAbandonedBlockingRequest }.get()) ?? true
-    }
-
-    /// Whether a `SUBSCRIBE`-family command was ever sent on this connection.
-    func isInPubSubMode() async -> Bool {
-        let handler = self.handler
-        return (try? await channel.eventLoop.submit { handler.value.inPubSubMode }.get()) ?? true
+    /// Whether the connection can go back to a pool: open, never subscribed, and not owing the
+    /// reply of an abandoned blocking command (which could hold it for ever).
+    var isReusable: Bool {
+        let state = shared.state
+        return channel.isActive && !state.inPubSubMode && state.abandonedBlockingCount == 0
     }
 
     /// Delivers published messages to `receiver` (on the event loop).

@@ -64,10 +64,7 @@ actor RedisConnectionPool {
     /// Gives a leased connection back. It returns to the pool only if it is open and clean:
     /// not subscribed, no abandoned blocking command pending; otherwise it is closed.
     func release(_ connection: RedisConnection, reusable: Bool = true) async {
-        var keep = reusable && !isShutDown && connection.isActive
-        if keep, await connection.isInPubSubMode() { keep = false }
-        if keep, await connection.hasAbandonedBlockingRequest() { keep = false }
-        if keep {
+        if reusable && !isShutDown && connection.isReusable {
             let now = ContinuousClock.now
             idle.append(Idle(connection: connection, since: now, lastChecked: now))
         } else {

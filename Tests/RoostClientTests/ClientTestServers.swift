@@ -23,11 +23,25 @@ enum ClientTestServers {
         configure: (inout RedisClientConfiguration) -> Void = { _ in },
         _ body: (RedisServerProcess, RedisClient) async throws -> R
     ) async throws -> R {
-        let server = try RedisServerProcess(extraArguments: extraArguments)
+        let server = try startRedis(extraArguments)
         defer { server.stop() }
         var configuration = configuration(port: server.port)
         configure(&configuration)
         return try await withClient(configuration) { try await body(server, $0) }
+    }
+
+    /// Starts redis-server, trying again on another port when the free port it picked was taken
+    /// meanwhile (the parallel tests open many ephemeral ports).
+    static func startRedis(_ extraArguments: [String] = []) throws -> RedisServerProcess {
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                return try RedisServerProcess(extraArguments: extraArguments)
+            } catch where attempt < 3 {
+                continue
+            }
+        }
     }
 
     /// Runs `body` with a client connected to Roost's server started in-process.
