@@ -99,8 +99,9 @@ final class RedisChannelHandler: ChannelInboundHandler {
         var out = context.channel.allocator.buffer(capacity: 64 * commands.count)
         for (command, promise) in zip(commands, promises) {
             command.encode(into: &out)
-            var entry = Pending(promise: promise, timeout: nil, confirmationsLeft: command.replyCount,
-                                isSubscriptionChange: command.isSubscriptionChange, isBlocking: command.isBlocking)
+            let traits = command.replyTraits
+            var entry = Pending(promise: promise, timeout: nil, confirmationsLeft: traits.replyCount,
+                                isSubscriptionChange: traits.isSubscriptionChange, isBlocking: traits.isBlocking)
             if entry.isSubscriptionChange { inPubSubMode = true }
             if let timeout {
                 let futureID = ObjectIdentifier(promise.futureResult)

@@ -89,35 +89,31 @@ public struct RedisCommand: Sendable, Hashable {
         return String(buffer: first.bytes).uppercased()
     }
 
-    /// How many replies the command produces: one, except for the `SUBSCRIBE` family, which
-    /// answers once per channel.
-    var replyCount: Int {
+    /// How the connection treats the command's replies, worked out from its name once.
+    struct ReplyTraits {
+        /// How many replies it produces: one, except for the `SUBSCRIBE` family, which answers
+        /// once per channel.
+        var replyCount = 1
+        /// Whether the replies come through the pub/sub confirmation path.
+        var isSubscriptionChange = false
+        /// Whether the command can block the connection until another client acts.
+        var isBlocking = false
+    }
+
+    var replyTraits: ReplyTraits {
+        var traits = ReplyTraits()
         switch name {
         case "SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE", "UNSUBSCRIBE", "PUNSUBSCRIBE", "SUNSUBSCRIBE":
-            return max(arguments.count - 1, 1)
-        default:
-            return 1
-        }
-    }
-
-    /// Whether the reply comes through the pub/sub confirmation path.
-    var isSubscriptionChange: Bool {
-        switch name {
-        case "SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE", "UNSUBSCRIBE", "PUNSUBSCRIBE", "SUNSUBSCRIBE": return true
-        default: return false
-        }
-    }
-
-    /// Whether the command can block the connection until another client acts.
-    var isBlocking: Bool {
-        switch name {
+            traits.replyCount = max(arguments.count - 1, 1)
+            traits.isSubscriptionChange = true
         case "BLPOP", "BRPOP", "BRPOPLPUSH", "BLMOVE", "BLMPOP", "BZPOPMIN", "BZPOPMAX", "BZMPOP", "WAIT", "WAITAOF":
-            return true
+            traits.isBlocking = true
         case "XREAD", "XREADGROUP":
-            return arguments.contains { String(buffer: $0.bytes).uppercased() == "BLOCK" }
+            traits.isBlocking = arguments.contains { String(buffer: $0.bytes).uppercased() == "BLOCK" }
         default:
-            return false
+            break
         }
+        return traits
     }
 
     /// Appends the command as a RESP array of bulk strings.
