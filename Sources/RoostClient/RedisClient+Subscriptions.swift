@@ -61,7 +61,7 @@ extension RedisClient {
         _ topics: SubscriptionTopics, continuation: AsyncThrowingStream<RedisPubSubMessage, any Error>.Continuation
     ) async throws -> RedisConnection {
         let connection = try await RedisConnection.connect(configuration: configuration, eventLoopGroup: eventLoopGroup,
-                                                           logger: logger)
+                                                           logger: logger, metrics: metrics)
         do {
             try await connection.setMessageReceiver { continuation.yield($0) }
             for result in try await connection.pipeline(topics.commands, timeout: nil) {

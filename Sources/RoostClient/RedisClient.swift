@@ -1,3 +1,4 @@
+import CoreMetrics
 import Logging
 import NIOCore
 import NIOPosix
@@ -20,15 +21,23 @@ public final class RedisClient: Service, RedisCommandExecutor, Sendable {
     let eventLoopGroup: any EventLoopGroup
     let logger: Logger
     let pool: RedisConnectionPool
+    let metrics: RedisClientMetrics
 
     /// A client for `configuration`. Nothing connects until the first command or `run()`.
+    /// - Parameter metricsFactory: where the client's metrics go; `nil` uses
+    ///   `MetricsSystem.factory`. They are `roost_client_commands_total` (counter, dimension
+    ///   `result`: `success`, `server_error` or `failure`), `roost_client_command_duration`
+    ///   (timer), `roost_client_connections` (gauge) and `roost_client_connect_failures_total`.
     public init(configuration: RedisClientConfiguration,
                 eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-                logger: Logger = Logger(label: "roost.client")) {
+                logger: Logger = Logger(label: "roost.client"),
+                metricsFactory: (any MetricsFactory)? = nil) {
         self.configuration = configuration
         self.eventLoopGroup = eventLoopGroup
         self.logger = logger
-        self.pool = RedisConnectionPool(configuration: configuration, eventLoopGroup: eventLoopGroup, logger: logger)
+        self.metrics = RedisClientMetrics(factory: metricsFactory ?? MetricsSystem.factory)
+        self.pool = RedisConnectionPool(configuration: configuration, eventLoopGroup: eventLoopGroup, logger: logger,
+                                        metrics: metrics)
     }
 
     /// A client for the server at `url` (see `RedisClientConfiguration.init(url:)`).

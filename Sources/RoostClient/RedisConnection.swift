@@ -15,6 +15,7 @@ public final class RedisConnection: Sendable {
     let channel: any Channel
     private let handler: NIOLoopBound<RedisChannelHandler>
     private let shared: RedisConnectionSharedState
+    let metrics: RedisClientMetrics?
     /// The RESP version agreed with the server (2 or 3).
     public let protocolVersion: Int
     /// The default per-request timeout.
@@ -22,7 +23,8 @@ public final class RedisConnection: Sendable {
     let logger: Logger
 
     private init(channel: any Channel, handler: NIOLoopBound<RedisChannelHandler>, shared: RedisConnectionSharedState,
-                 protocolVersion: Int, commandTimeout: Duration?, logger: Logger) {
+                 protocolVersion: Int, commandTimeout: Duration?, logger: Logger, metrics: RedisClientMetrics?) {
+        self.metrics = metrics
         self.channel = channel
         self.handler = handler
         self.shared = shared
@@ -42,6 +44,11 @@ public final class RedisConnection: Sendable {
     public static func connect(configuration: RedisClientConfiguration,
                                eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
                                logger: Logger = Logger(label: "roost.client")) async throws -> RedisConnection {
+        try await connect(configuration: configuration, eventLoopGroup: eventLoopGroup, logger: logger, metrics: nil)
+    }
+
+    static func connect(configuration: RedisClientConfiguration, eventLoopGroup: any EventLoopGroup,
+                        logger: Logger, metrics: RedisClientMetrics?) async throws -> RedisConnection {
         var logger = logger
         logger[metadataKey: "redis.endpoint"] = "\(configuration.endpoint)"
         let sslContext: NIOSSLContext?
@@ -94,13 +101,13 @@ public final class RedisConnection: Sendable {
             throw RedisClientError(.connectFailed, "cannot connect to \(configuration.endpoint): \(error)")
         }
         var connection = RedisConnection(channel: channel, handler: handler, shared: shared, protocolVersion: 2,
-                                         commandTimeout: configuration.commandTimeout, logger: logger)
+                                         commandTimeout: configuration.commandTimeout, logger: logger, metrics: metrics)
         do {
             let version = try await connection.handshake(configuration)
             if version == 3 {
                 eventLoop.execute { handler.value.isRESP3 = true }
                 connection = RedisConnection(channel: channel, handler: handler, shared: shared, protocolVersion: 3,
-                                             commandTimeout: configuration.commandTimeout, logger: logger)
+                                             commandTimeout: configuration.commandTimeout, logger: logger, metrics: metrics)
             }
             if configuration.database != 0 {
                 _ = try await connection.execute(RedisCommand("SELECT", configuration.database))
@@ -175,20 +182,24 @@ public final class RedisConnection: Sendable {
             }
             // A cancellation that raced with the submission above is applied after it.
             if Task.isCancelled { abandon() }
+            let start = ContinuousClock.now
             var results: [Result<RESPValue, any Error>] = []
             results.reserveCapacity(promises.count)
             for promise in promises {
+                let result: Result<RESPValue, any Error>
                 do {
                     let value = try await promise.futureResult.get()
                     switch value {
                     case .error(let bytes), .blobError(let bytes):
-                        results.append(.failure(RedisServerError(message: String(decoding: bytes, as: UTF8.self))))
+                        result = .failure(RedisServerError(message: String(decoding: bytes, as: UTF8.self)))
                     default:
-                        results.append(.success(value))
+                        result = .success(value)
                     }
                 } catch {
-                    results.append(.failure(error))
+                    result = .failure(error)
                 }
+                metrics?.record(result, since: start)
+                results.append(result)
             }
             return results
         } onCancel: {

@@ -20,12 +20,17 @@ actor RedisConnectionPool {
     private let logger: Logger
     private var idle: [Idle] = []
     /// Connections open or being opened, leased or idle.
-    private var total = 0
+    private var total = 0 {
+        didSet { metrics?.openConnections.record(total) }
+    }
+    private let metrics: RedisClientMetrics?
     private let waiters = LeaseWaiters()
     private var nextWaiterID: UInt64 = 0
     private var isShutDown = false
 
-    init(configuration: RedisClientConfiguration, eventLoopGroup: any EventLoopGroup, logger: Logger) {
+    init(configuration: RedisClientConfiguration, eventLoopGroup: any EventLoopGroup, logger: Logger,
+         metrics: RedisClientMetrics? = nil) {
+        self.metrics = metrics
         self.configuration = configuration
         self.eventLoopGroup = eventLoopGroup
         self.logger = logger
@@ -140,8 +145,9 @@ actor RedisConnectionPool {
             attempt += 1
             do {
                 return try await RedisConnection.connect(configuration: configuration, eventLoopGroup: eventLoopGroup,
-                                                         logger: logger)
+                                                         logger: logger, metrics: metrics)
             } catch let error as RedisClientError where error.code == .connectFailed {
+                metrics?.connectFailures.increment()
                 guard attempt < max(configuration.reconnect.maximumAttempts, 1) else { throw error }
                 let delay = configuration.reconnect.delay(afterAttempt: attempt)
                 logger.debug("connect failed, retrying", metadata: ["attempt": "\(attempt)", "delay": "\(delay)"])
