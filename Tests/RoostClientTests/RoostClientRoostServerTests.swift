@@ -194,4 +194,32 @@ struct RoostClientRoostServerTests {
             throw error
         }
     }
+
+    /// Cancellations scattered over a thousand requests in flight on one connection: every
+    /// request that was not cancelled gets its own reply.
+    @Test func randomCancellationsAmongManyRequestsInFlight() async throws {
+        try await ClientTestServers.withRoost { client in
+            try await client.withConnection { connection async throws in
+                let tasks = (0..<1000).map { i in
+                    Task { try await connection.echo("value-\(i)-" + String(repeating: "x", count: i % 97)) }
+                }
+                var generator = SystemRandomNumberGenerator()
+                let cancelled = Set((0..<1000).filter { _ in Bool.random(using: &generator) })
+                for i in cancelled { tasks[i].cancel() }
+                var completed = 0
+                for (i, task) in tasks.enumerated() {
+                    switch await task.result {
+                    case .success(let reply):
+                        #expect(reply == ByteBuffer(string: "value-\(i)-" + String(repeating: "x", count: i % 97)))
+                        completed += 1
+                    case .failure(let error):
+                        #expect(cancelled.contains(i), "request \(i) failed without being cancelled: \(error)")
+                        #expect((error as? RedisClientError)?.code == .cancelled || error is CancellationError)
+                    }
+                }
+                #expect(completed >= 1000 - cancelled.count)
+                #expect(try await connection.ping() == "PONG")
+            }
+        }
+    }
 }
