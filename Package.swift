@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "RoostRESP", targets: ["RoostRESP"]),
         .library(name: "RoostEngine", targets: ["RoostEngine"]),
         .library(name: "RoostServer", targets: ["RoostServer"]),
+        .library(name: "RoostClient", targets: ["RoostClient"]),
         .executable(name: "roost", targets: ["roost"]),
     ],
     dependencies: [
@@ -22,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
     ],
     targets: [
         .target(
@@ -55,6 +58,19 @@ let package = Package(
             ],
             swiftSettings: hotPathSettings
         ),
+        .target(
+            name: "RoostClient",
+            dependencies: [
+                "RoostRESP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .executableTarget(
             name: "roost",
             dependencies: [
@@ -79,6 +95,21 @@ let package = Package(
         .testTarget(
             name: "RoostDifferentialTests",
             dependencies: ["RoostTestSupport", "RoostServer", "RoostRESP"]
+        ),
+        .testTarget(
+            name: "RoostClientTests",
+            dependencies: [
+                "RoostClient",
+                "RoostTestSupport",
+                "RoostRESP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ]
         ),
     ]
 )
