@@ -11,7 +11,7 @@ public struct CommandTable: Sendable {
     /// The table with every family Roost implements.
     public static let standard = CommandTable(
         ConnectionCommands.specs + ServerCommands.specs + CommandIntrospection.specs + KeyCommands.specs + StringCommands.specs
-            + BitCommands.specs + PubSubCommands.specs + TransactionCommands.specs
+            + BitCommands.specs + PubSubCommands.specs + TransactionCommands.specs + HashCommands.specs
     )
 
     public init(_ commands: [CommandSpec]) {
