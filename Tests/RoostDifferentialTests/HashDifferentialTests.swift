@@ -308,6 +308,18 @@ import Testing
         try await Differential.check(script)
     }
 
+    /// Listpack entries longer than 127 bytes (multi-byte length prefixes), with a raised limit.
+    @Test func longListpackEntries() async throws {
+        var script = "CONFIG SET hash-max-listpack-value 100000\n"
+        let long = String(repeating: "x", count: 200)
+        let longer = String(repeating: "y", count: 20_000)
+        script += "HSET h a 1 \(long) \(longer) b 2\nOBJECT ENCODING h\nHGETALL h\n"
+        script += "HSET h a \(longer) \(long) 3\nOBJECT ENCODING h\nHGETALL h\nHSTRLEN h a\nHSTRLEN h \(long)\n"
+        script += "HDEL h \(long)\nHGETALL h\nHSCAN h 0 MATCH y*\nHSET h \(long)z 4\nHKEYS h\nHVALS h\n"
+        script += "HSET h c \(String(repeating: "z", count: 100_001))\nOBJECT ENCODING h\n~HKEYS h\n"
+        try await Differential.check(script)
+    }
+
     @Test func randfield() async throws {
         try await Differential.check(#"""
             HSET h a 1 b 2 c 3 d 4 e 5

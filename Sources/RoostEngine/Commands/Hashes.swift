@@ -104,7 +104,7 @@ enum HashCommands {
         let lengths = (2..<c.count).lazy.map { c.arguments[$0].readableBytes }
         h.convertIfAnyLonger(than: config.hashMaxListpackValue, lengths)
         if h.isListpack {
-            h.reserveListpack(adding: lengths.reduce(0) { $0 + HashValue.entrySize($1) })
+            h.reserveListpack(adding: lengths.reduce(0) { $0 + Listpack.entrySize($1) })
         }
         var created = 0
         var i = 2
