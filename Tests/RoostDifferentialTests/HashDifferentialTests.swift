@@ -523,7 +523,18 @@ import Testing
             #expect(redisFields == roostFields)
             let matched = try fullScan(roost, count: 7).count
             #expect(matched == 90_000)
-            try pair.run("?HSCAN big 0 COUNT 1 MATCH nomatch*\n")
+            try pair.run("?HSCAN big 0 COUNT 1 MATCH nomatch*\n?HSCAN big 0 COUNT 9223372036854775807 MATCH field:1????\n")
+            // A huge COUNT finishes the whole scan in one call on both servers.
+            for conn in [redis, roost] {
+                try conn.send(command: ["HSCAN", "big", "0", "COUNT", "100000000", "MATCH", "field:1???"].map { Array($0.utf8) })
+                guard case .array(let parts) = try RESPReply.parse(conn.readReply()), parts.count == 2,
+                      case .array(let items) = parts[1] else {
+                    Issue.record("unexpected HSCAN reply")
+                    continue
+                }
+                #expect(parts[0] == .bulk("0"))
+                #expect(items.count == 2000)
+            }
         }
     }
 

@@ -231,7 +231,7 @@ public final class HashValue {
         guard case .table(let t) = storage else { return 0 }
         var v = cursor
         var collected = 0
-        var iterations = count * 10
+        var iterations = count > Int.max / 10 ? Int.max : count * 10
         repeat {
             v = t.entries.scan(cursor: v, count: 1) { f, value in
                 body(f, value)
