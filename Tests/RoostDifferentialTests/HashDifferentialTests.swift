@@ -362,6 +362,36 @@ import Testing
             """#)
     }
 
+    /// Single-field hashes make the random replies deterministic, in both encodings and protocols.
+    @Test func singleFieldRandomShapes() async throws {
+        try await Differential.check(#"""
+            CONFIG SET hash-max-listpack-value 8
+            HSET one a 1
+            HSET onet "a\x00" 123456789
+            OBJECT ENCODING one
+            OBJECT ENCODING onet
+            HRANDFIELD one
+            HRANDFIELD onet
+            HRANDFIELD one 1
+            HRANDFIELD onet 1 WITHVALUES
+            HRANDFIELD one -3
+            HRANDFIELD onet -3 WITHVALUES
+            HRANDFIELD one 2 WITHVALUES
+            HRANDFIELD onet 2 WITHVALUES
+            HSCAN onet 0
+            ?HSCAN onet 0 COUNT 1
+            HSCAN onet 0 MATCH b*
+            HGETALL onet
+            ?HELLO 3
+            HRANDFIELD one 1 WITHVALUES
+            HRANDFIELD onet -2 WITHVALUES
+            HRANDFIELD one -2
+            HRANDFIELD onet 5 WITHVALUES
+            HGETALL onet
+            HSCAN onet 0
+            """#)
+    }
+
     @Test func resp3Shapes() async throws {
         try await Differential.check(#"""
             ?HELLO 3
