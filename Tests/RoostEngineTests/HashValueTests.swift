@@ -79,6 +79,13 @@ import Testing
         #expect(w.isListpack)
         w.convertIfAnyLonger(than: 8, [1, 9])
         #expect(!w.isListpack)
+
+        // lpSafeToAdd: a listpack that would pass 1 GB converts whatever the value limit.
+        let big = HashValue()
+        big.convertIfAnyLonger(than: Int.max, [1 << 30])
+        #expect(big.isListpack)
+        big.convertIfAnyLonger(than: Int.max, [1 << 30, 1])
+        #expect(!big.isListpack)
     }
 
     @Test func randomizedAgainstModelInBothEncodings() {

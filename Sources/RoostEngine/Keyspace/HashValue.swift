@@ -142,14 +142,23 @@ public final class HashValue {
         storage = .table(t)
     }
 
+    /// Redis's `LISTPACK_MAX_SAFETY_SIZE`: a listpack never grows past 1 GB.
+    static let listpackSafetyLimit = 1 << 30
+
     /// Redis's `hashTypeTryConversion`: converts when any of `lengths` (the fields and values
-    /// about to be written) exceeds `maxValue`.
+    /// about to be written) exceeds `maxValue`, or when together they would take the listpack
+    /// past its safety limit (`lpSafeToAdd`).
     public func convertIfAnyLonger(than maxValue: Int, _ lengths: some Sequence<Int>) {
-        guard isListpack else { return }
-        for length in lengths where length > maxValue {
-            convertToTable()
-            return
+        guard case .listpack(let lp) = storage else { return }
+        var sum = 0
+        for length in lengths {
+            if length > maxValue {
+                convertToTable()
+                return
+            }
+            sum += length
         }
+        if lp.used + sum > Self.listpackSafetyLimit { convertToTable() }
     }
 
     /// Makes room for `bytes` more listpack bytes, with a little slack when growing a buffer
@@ -165,7 +174,10 @@ public final class HashValue {
     /// the field was new.
     @discardableResult
     public func set(_ field: [UInt8], _ value: [UInt8], maxEntries: Int, maxValue: Int) -> Bool {
-        if isListpack && (field.count > maxValue || value.count > maxValue) { convertToTable() }
+        if case .listpack(let lp) = storage, field.count > maxValue || value.count > maxValue
+            || lp.used + field.count + value.count > Self.listpackSafetyLimit {
+            convertToTable()
+        }
         switch storage {
         case .table(let t):
             return t.entries.set(ByteString(field), ByteString(value)) == nil
