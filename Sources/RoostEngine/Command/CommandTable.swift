@@ -24,6 +24,7 @@ public struct CommandTable: Sendable {
             + SortCommands.specs
             + ListCommands.specs
             + ScriptingCommands.specs
+            + HashCommands.specs
     )
 
     public init(_ commands: [CommandSpec]) {

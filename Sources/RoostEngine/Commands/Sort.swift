@@ -304,6 +304,6 @@ enum SortCommands {
     static func makeList(_ elements: [ByteString]) -> ListValue { ListValue(elements) }
 
     static func hashField(_ hash: HashValue, _ field: ByteString) -> ByteString? {
-        hash.pairs.first { $0.field == field }?.value
+        hash.value(field.bytes).map { ByteString($0) }
     }
 }

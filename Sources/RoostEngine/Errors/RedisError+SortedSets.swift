@@ -21,8 +21,6 @@ extension RedisError {
     public static let weightNotFloat = RedisError("ERR weight value is not a float")
     /// ZINTERCARD's LIMIT below 0.
     public static let limitNegative = RedisError("ERR LIMIT can't be negative")
-    /// A value outside a range with no further detail (ZRANDMEMBER's count with WITHSCORES).
-    public static let valueOutOfRange = RedisError("ERR value is out of range")
 
     /// "at least 1 input key is needed for '<command>' command".
     public static func needsInputKey(_ command: String) -> RedisError {

@@ -23,6 +23,8 @@ public struct RedisError: Error, Sendable, Hashable {
     public static let numkeysPositive = RedisError("ERR numkeys should be greater than 0")
     /// A COUNT option below 1 (LMPOP, ZMPOP…).
     public static let countPositive = RedisError("ERR count should be greater than 0")
+    /// A count too large to work with (HRANDFIELD, ZRANDMEMBER with a huge negative count).
+    public static let valueOutOfRange = RedisError("ERR value is out of range")
     public static let wrongType = RedisError("WRONGTYPE Operation against a key holding the wrong kind of value")
     public static let syntax = RedisError("ERR syntax error")
     public static let notInteger = RedisError("ERR value is not an integer or out of range")

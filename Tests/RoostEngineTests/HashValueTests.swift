@@ -1,0 +1,165 @@
+@testable import RoostEngine
+import Testing
+
+@Suite struct HashValueTests {
+    func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
+
+    /// A model to check a HashValue against: pairs in insertion order.
+    struct Model {
+        var pairs: [([UInt8], [UInt8])] = []
+        mutating func set(_ f: [UInt8], _ v: [UInt8]) -> Bool {
+            if let i = pairs.firstIndex(where: { $0.0 == f }) { pairs[i].1 = v; return false }
+            pairs.append((f, v))
+            return true
+        }
+        mutating func remove(_ f: [UInt8]) -> Bool {
+            guard let i = pairs.firstIndex(where: { $0.0 == f }) else { return false }
+            pairs.remove(at: i)
+            return true
+        }
+    }
+
+    @Test func listpackKeepsInsertionOrderAndUpdatesInPlace() {
+        let h = HashValue()
+        #expect(h.set(bytes("a"), bytes("1"), maxEntries: 512, maxValue: 64))
+        #expect(h.set(bytes("b"), bytes("2"), maxEntries: 512, maxValue: 64))
+        #expect(!h.set(bytes("a"), bytes("longer value"), maxEntries: 512, maxValue: 64))
+        #expect(h.set(bytes(""), bytes(""), maxEntries: 512, maxValue: 64))
+        #expect(h.encodingName.description == "listpack")
+        #expect(h.pairs.map { $0.field.description } == ["a", "b", ""])
+        #expect(h.value(bytes("a")) == bytes("longer value"))
+        #expect(h.value(bytes("")) == [])
+        #expect(h.value(bytes("c")) == nil)
+        #expect(h.remove(bytes("b")))
+        #expect(!h.remove(bytes("b")))
+        #expect(h.pairs.map { $0.field.description } == ["a", ""])
+        #expect(h.count == 2)
+    }
+
+    @Test func multiByteLengthPrefixesRoundTrip() {
+        let h = HashValue()
+        var model = Model()
+        // Lengths around the one-, two- and three-byte LEB128 boundaries.
+        for (i, n) in [0, 1, 127, 128, 129, 300, 16_383, 16_384, 70_000].enumerated() {
+            let f = Array(repeating: UInt8(65 + i), count: n)
+            let v = (0..<n).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+            #expect(h.set(f, v, maxEntries: 512, maxValue: 1 << 20) == model.set(f, v))
+        }
+        // Update values to sizes that change their prefix length, in the middle of the buffer.
+        let f = Array(repeating: UInt8(65 + 4), count: 129)
+        #expect(h.set(f, [1], maxEntries: 512, maxValue: 1 << 20) == model.set(f, [1]))
+        #expect(h.set(f, Array(repeating: 9, count: 20_000), maxEntries: 512, maxValue: 1 << 20)
+            == model.set(f, Array(repeating: 9, count: 20_000)))
+        #expect(h.encodingName.description == "listpack")
+        #expect(h.pairs.map { $0.field.bytes } == model.pairs.map { $0.0 })
+        #expect(h.pairs.map { $0.value.bytes } == model.pairs.map { $0.1 })
+        for (mf, mv) in model.pairs { #expect(h.value(mf) == mv) }
+    }
+
+    @Test func convertsOnEntriesAndValueLengthAndNeverBack() {
+        let h = HashValue()
+        for i in 0..<4 { h.set(bytes("f\(i)"), bytes("v"), maxEntries: 4, maxValue: 8) }
+        #expect(h.isListpack)
+        h.set(bytes("f4"), bytes("v"), maxEntries: 4, maxValue: 8)
+        #expect(!h.isListpack)
+        #expect(h.encodingName.description == "hashtable")
+        for i in 0..<5 { h.remove(bytes("f\(i)")) }
+        #expect(h.count == 0)
+        #expect(!h.isListpack)
+
+        let v = HashValue()
+        v.set(bytes("a"), bytes("12345678"), maxEntries: 4, maxValue: 8)
+        #expect(v.isListpack)
+        v.set(bytes("a"), bytes("123456789"), maxEntries: 4, maxValue: 8)
+        #expect(!v.isListpack)
+        #expect(v.value(bytes("a")) == bytes("123456789"))
+
+        let w = HashValue()
+        w.convertIfAnyLonger(than: 8, [1, 8])
+        #expect(w.isListpack)
+        w.convertIfAnyLonger(than: 8, [1, 9])
+        #expect(!w.isListpack)
+
+        // lpSafeToAdd: a listpack that would pass 1 GB converts whatever the value limit.
+        let big = HashValue()
+        big.convertIfAnyLonger(than: Int.max, [1 << 30])
+        #expect(big.isListpack)
+        big.convertIfAnyLonger(than: Int.max, [1 << 30, 1])
+        #expect(!big.isListpack)
+    }
+
+    @Test func randomizedAgainstModelInBothEncodings() {
+        var generator = SystemRandomNumberGenerator()
+        for maxEntries in [3, 512] {
+            let h = HashValue()
+            var model = Model()
+            for _ in 0..<3000 {
+                let f = bytes("k\(Int.random(in: 0..<40, using: &generator))")
+                if Bool.random(using: &generator) {
+                    let v = Array(repeating: UInt8(ascii: "x"), count: Int.random(in: 0..<10, using: &generator))
+                    #expect(h.set(f, v, maxEntries: maxEntries, maxValue: 64) == model.set(f, v))
+                } else {
+                    #expect(h.remove(f) == model.remove(f))
+                }
+                #expect(h.count == model.pairs.count)
+            }
+            for (f, v) in model.pairs {
+                #expect(h.contains(f))
+                #expect(h.value(f) == v)
+            }
+            if maxEntries == 512 {
+                #expect(h.pairs.map { $0.field.bytes } == model.pairs.map { $0.0 })
+            } else {
+                #expect(Set(h.pairs.map { $0.field }) == Set(model.pairs.map { ByteString($0.0) }))
+            }
+        }
+    }
+
+    @Test func duplicateIsIndependent() {
+        for maxEntries in [1, 512] {
+            let h = HashValue()
+            h.set(bytes("a"), bytes("1"), maxEntries: maxEntries, maxValue: 64)
+            h.set(bytes("b"), bytes("2"), maxEntries: maxEntries, maxValue: 64)
+            let copy = h.duplicate()
+            #expect(copy.encodingName.description == h.encodingName.description)
+            copy.set(bytes("a"), bytes("changed"), maxEntries: maxEntries, maxValue: 64)
+            copy.remove(bytes("b"))
+            #expect(h.value(bytes("a")) == bytes("1"))
+            #expect(h.value(bytes("b")) == bytes("2"))
+            #expect(copy.count == 1)
+        }
+    }
+
+    @Test func tableScanVisitsEveryField() {
+        let h = HashValue()
+        for i in 0..<5000 { h.set(bytes("f\(i)"), bytes("\(i)"), maxEntries: 16, maxValue: 64) }
+        var seen: [ByteString: ByteString] = [:]
+        var cursor: UInt64 = 0
+        repeat {
+            cursor = h.scanTable(cursor: cursor, count: 10) { f, v in seen[f] = v }
+        } while cursor != 0
+        #expect(seen.count == 5000)
+        #expect(seen[ByteString("f4999")] == ByteString("4999"))
+    }
+
+    @Test func randomPairBelongsToTheHash() {
+        var generator = SystemRandomNumberGenerator()
+        for maxEntries in [4, 512] {
+            let h = HashValue()
+            for i in 0..<10 { h.set(bytes("f\(i)"), bytes("v\(i)"), maxEntries: maxEntries, maxValue: 64) }
+            var fields = Set<ByteString>()
+            for _ in 0..<500 {
+                let p = h.randomPair(using: &generator)
+                #expect(h.value(p.field.bytes) == p.value.bytes)
+                fields.insert(p.field)
+            }
+            #expect(fields.count == 10)
+        }
+    }
+}
+
+@Suite struct HashValueLayoutTests {
+    @Test func storageIsOneWord() {
+        #expect(MemoryLayout<HashValue.Storage>.size == 8)
+    }
+}
