@@ -8,7 +8,7 @@
 #
 #   benchmarks/server-vs-redis.sh                  # defaults below
 #   ROUNDS=5 TESTS=set,get benchmarks/server-vs-redis.sh
-#   ZSET_MEMBERS=0 KEYS=0 ...                       # skip the big sorted set / the memory part
+#   ZSET_MEMBERS=0 EVALSHA=0 KEYS=0 ...             # skip the big sorted set / EVALSHA / memory
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -44,7 +44,7 @@ rps() {
 rps_command() {
     local port=$1 p=$2 n=$3
     shift 3
-    redis-benchmark -p "$port" -c "$CLIENTS" -P "$p" -n "$n" -r "$ZSET_MEMBERS" --csv -q "$@" 2>/dev/null \
+    redis-benchmark -p "$port" -c "$CLIENTS" -P "$p" -n "$n" -r "${ZSET_MEMBERS/#0/100000}" --csv -q "$@" 2>/dev/null \
         | awk -F'","' 'NR>1 { gsub(/"/, "", $2); last = $2 } END { print last }'
 }
 median() { sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
@@ -95,6 +95,22 @@ PY
             r=$(median <"$work/r"); o=$(median <"$work/o")
             printf '%-17s %-4s %14s %14s %8.2f\n' "$name" "$p" "$r" "$o" "$(awk -v o="$o" -v r="$r" 'BEGIN { print (r > 0 ? o / r : 0) }')"
         done
+    done
+fi
+# EVALSHA of a small script doing GET, INCR and EXPIRE on a random key.
+if [ "${EVALSHA:-1}" = 1 ]; then
+    script="local v = redis.call('GET', KEYS[1]) redis.call('INCR', KEYS[1]) redis.call('EXPIRE', KEYS[1], 100) return v"
+    sha=$(redis-cli -p "$REDIS_PORT" script load "$script")
+    [ "$(redis-cli -p "$ROOST_PORT" script load "$script")" = "$sha" ] || { echo "SCRIPT LOAD differs" >&2; exit 1; }
+    for p in 1 16; do
+        n=$N_P1; [ "$p" = 16 ] && n=$N_P16
+        : >"$work/r"; : >"$work/o"
+        for _ in $(seq "$ROUNDS"); do
+            rps_command "$REDIS_PORT" "$p" "$n" EVALSHA "$sha" 1 key:__rand_int__ >>"$work/r"
+            rps_command "$ROOST_PORT" "$p" "$n" EVALSHA "$sha" 1 key:__rand_int__ >>"$work/o"
+        done
+        r=$(median <"$work/r"); o=$(median <"$work/o")
+        printf '%-17s %-4s %14s %14s %8.2f\n' evalsha "$p" "$r" "$o" "$(awk -v o="$o" -v r="$r" 'BEGIN { print (r > 0 ? o / r : 0) }')"
     done
 fi
 [ "$KEYS" -gt 0 ] || exit 0
