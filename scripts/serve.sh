@@ -16,7 +16,9 @@ pid=$!
 trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null' EXIT
 for _ in $(seq 50); do redis-cli -p "$PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
 echo "--- redis-cli against Roost on port $PORT"
-for cmd in "PING" "SET greeting hello" "GET greeting" "INCR visits" "EXPIRE greeting 60" "TTL greeting" "DBSIZE"; do
+for cmd in "PING" "SET greeting hello" "GET greeting" "INCR visits" "EXPIRE greeting 60" "TTL greeting" \
+    "RPUSH jobs a b c" "LPOP jobs" "HSET user:1 name ada lang swift" "HGETALL user:1" \
+    "ZADD scores 20 bob 10 alice" "ZRANGE scores 0 -1 WITHSCORES" "PFADD visitors x y z" "PFCOUNT visitors" "DBSIZE"; do
     printf '> %s\n' "$cmd"
     redis-cli -p "$PORT" $cmd
 done
