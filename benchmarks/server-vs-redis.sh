@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 
 ROUNDS=${ROUNDS:-3}
-TESTS=${TESTS:-set,get,incr,mset,publish,ping_mbulk,lpush,rpop,lrange_100,lrange_600,sadd,hset,zadd,spop}
+TESTS=${TESTS:-set,get,incr,mset,ping_mbulk,lpush,rpop,lrange_100,lrange_600,sadd,hset,zadd,spop}
 ZSET_MEMBERS=${ZSET_MEMBERS:-1000000}
 CLIENTS=${CLIENTS:-50}
 N_P1=${N_P1:-200000}
