@@ -73,7 +73,7 @@ enum ClusterTestSupport {
         #expect(try cluster.command(port: target, ["CLUSTER", "SETSLOT", "\(slot)", "IMPORTING", sourceID]) == "OK")
         #expect(try cluster.command(port: source, ["CLUSTER", "SETSLOT", "\(slot)", "MIGRATING", targetID]) == "OK")
         try migrateKeys(slot: slot, from: source, to: target, in: cluster)
-        for port in [target, source] + cluster.nodes().filter(\.isHealthyMaster).map(\.port) {
+        for port in try [target, source] + cluster.nodes().filter(\.isHealthyMaster).map(\.port) {
             _ = try cluster.command(port: port, ["CLUSTER", "SETSLOT", "\(slot)", "NODE", targetID])
         }
     }

@@ -100,7 +100,7 @@ public final class RedisClusterProcess: @unchecked Sendable {
     }
 
     /// Waits until every live node reports `cluster_state:ok`, all slots assigned and ok, and
-    /// knows all six nodes; and every master's replica is attached.
+    /// knows all six nodes; and every master serving slots has a replica whose link is up.
     public func waitUntilHealthy(timeout: Double = 60) throws {
         let deadline = Date().addingTimeInterval(timeout)
         var last = ""
@@ -115,7 +115,16 @@ public final class RedisClusterProcess: @unchecked Sendable {
                     break
                 }
             }
-            if healthy { return }
+            if healthy, let nodes = try? nodes() {
+                // Every master has its replica attached and synchronised.
+                let replicas = nodes.filter { $0.flags.contains("slave") && !$0.flags.contains("fail") }
+                let masters = nodes.filter { $0.isHealthyMaster && !$0.slots.isEmpty }
+                let linked = replicas.allSatisfy {
+                    (try? Self.text(port: $0.port, ["INFO", "replication"]))?.contains("master_link_status:up") == true
+                }
+                if linked && Set(replicas.compactMap(\.masterID)) == Set(masters.map(\.id)) { return }
+                last = "replicas not attached yet: \(replicas.count) replicas of \(masters.count) masters"
+            }
             usleep(100_000)
         }
         throw RawConnection.Error(description: "the cluster did not become healthy: \(last)")
