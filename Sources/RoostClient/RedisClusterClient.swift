@@ -327,7 +327,7 @@ public final class RedisClusterClient: Service, RedisCommandExecutor, Sendable {
                     for (item, wire) in items {
                         offset += wire.count
                         let reply = replies[offset - 1]
-                        switch handle(reply, of: item, from: node, expired: expired) {
+                        switch handle(reply, of: item, from: node, onReplica: wire.first?.name == "READONLY", expired: expired) {
                         case .done(let result): results[item.index] = result
                         case .retry(let next): retry.append(next)
                         case .retryLater(let next):
@@ -373,7 +373,7 @@ public final class RedisClusterClient: Service, RedisCommandExecutor, Sendable {
 
     /// What to do with one reply: deliver it, follow a redirection, or retry after a backoff.
     private func handle(_ reply: Result<RESPValue, any Error>, of item: Pending, from node: RedisClusterNodeAddress,
-                        expired: Bool) -> Disposition {
+                        onReplica: Bool, expired: Bool) -> Disposition {
         guard case .failure(let error) = reply else { return .done(reply) }
         if let serverError = error as? RedisServerError {
             if let redirection = RedisClusterRedirection(serverError, fallbackHost: node.host) {
@@ -398,6 +398,11 @@ public final class RedisClusterClient: Service, RedisCommandExecutor, Sendable {
             switch serverError.prefix {
             case "CROSSSLOT":
                 return .done(.failure(RedisClientError(.crossSlot, serverError.message)))
+            case "LOADING" where onReplica:
+                // A replica still loading its data: read from the master instead.
+                var next = item
+                next.avoidReplicas = true
+                return .retry(next)
             case "CLUSTERDOWN", "TRYAGAIN", "MASTERDOWN", "LOADING":
                 guard !expired else {
                     return .done(.failure(RedisClusterError(.unavailable, "the cluster kept answering: \(serverError.message)")))

@@ -6,7 +6,7 @@ public struct RedisClusterTopology: Sendable, Hashable {
     public struct Shard: Sendable, Hashable {
         /// The node serving the shard's slots.
         public var master: RedisClusterNodeAddress
-        /// Its replicas that are online.
+        /// Its replicas not known to have failed.
         public var replicas: [RedisClusterNodeAddress]
         /// The slot ranges it serves.
         public var slots: [ClosedRange<Int>]
@@ -94,11 +94,14 @@ public struct RedisClusterTopology: Sendable, Hashable {
                 if host.isEmpty || host == "?" { host = fallbackHost }
                 let address = RedisClusterNodeAddress(host: host, port: port)
                 let role = node["role"].flatMap { try? String(fromRESP: $0) } ?? ""
-                let online = (node["health"].flatMap { try? String(fromRESP: $0) } ?? "online") == "online"
+                let health = node["health"].flatMap { try? String(fromRESP: $0) } ?? "online"
                 if role == "master" {
-                    if online && onlineMaster == nil { onlineMaster = address }
+                    if health == "online" && onlineMaster == nil { onlineMaster = address }
                     if anyMaster == nil { anyMaster = address }
-                } else if online {
+                } else if health == "online" || health == "loading" {
+                    // Redis reports a replica "loading" while its replication offset is 0, which
+                    // is also the case of a synchronised replica of a master never written to; a
+                    // replica really loading answers -LOADING and the read goes to the master.
                     replicas.append(address)
                 }
             }

@@ -218,7 +218,10 @@ struct RoostClientClusterTests {
             #expect(try await client.topology.master(for: RedisHashSlot(rawValue: UInt16(slot)))?.port == source)
             // A new key of the migrating slot goes to the target via ASK too.
             #expect(try await client.set(RedisKey("{mig}:new"), "n"))
-            #expect(try cluster.command(port: target, ["GET", "{mig}:new"]) == "n")
+            #expect(try cluster.command(port: target, ["GET", "{mig}:new"]).hasPrefix("MOVED \(slot) "))
+            #expect(try cluster.commands(port: target, [["ASKING"], ["GET", "{mig}:new"]]) == ["OK", "n"])
+            // Not on the source: it answers ASK for a key it does not hold.
+            #expect(try cluster.command(port: source, ["EXISTS", "{mig}:new"]).hasPrefix("ASK \(slot) "))
             // Both keys in one pipeline, each answered where it lives.
             let results = try await client.pipeline([RedisCommand("GET", moved), RedisCommand("GET", stays)])
             #expect(try results.map { try $0.get() } == [.bulkString(Array("m".utf8)), .bulkString(Array("s".utf8))])

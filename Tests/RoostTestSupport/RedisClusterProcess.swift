@@ -210,19 +210,32 @@ public final class RedisClusterProcess: @unchecked Sendable {
         try Self.text(port: port, arguments)
     }
 
-    static func text(port: Int, _ arguments: [String]) throws -> String {
+    /// Sends `commands` in turn on one connection to the node on `port` (e.g. `ASKING` then a
+    /// command) and returns their replies as text.
+    public func commands(port: Int, _ commands: [[String]]) throws -> [String] {
         let connection = try RawConnection(port: port, timeout: 5)
+        return try commands.map { try Self.text(connection, $0) }
+    }
+
+    static func text(port: Int, _ arguments: [String]) throws -> String {
+        try text(try RawConnection(port: port, timeout: 5), arguments)
+    }
+
+    static func text(_ connection: RawConnection, _ arguments: [String]) throws -> String {
         try connection.send(command: arguments.map { Array($0.utf8) })
-        let reply = String(decoding: try connection.readReply(), as: UTF8.self)
-        guard let first = reply.first else { return reply }
+        // Bytes, not Characters: "\r\n" is one Character in a Swift String.
+        let reply = try connection.readReply()
+        guard let first = reply.first, reply.count >= 3, reply.suffix(2) == [13, 10] else {
+            return String(decoding: reply, as: UTF8.self)
+        }
         switch first {
-        case "+", "-", ":":
-            return String(reply.dropFirst().dropLast(2))
-        case "$":
-            guard let newline = reply.firstIndex(of: "\r\n") else { return reply }
-            return String(reply[reply.index(after: newline)...].dropLast(2))
+        case UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: ":"):
+            return String(decoding: reply.dropFirst().dropLast(2), as: UTF8.self)
+        case UInt8(ascii: "$"):
+            guard let cr = reply.firstIndex(of: 13), cr + 2 <= reply.count - 2 else { return String(decoding: reply, as: UTF8.self) }
+            return String(decoding: reply[(cr + 2)..<(reply.count - 2)], as: UTF8.self)
         default:
-            return reply
+            return String(decoding: reply, as: UTF8.self)
         }
     }
 
