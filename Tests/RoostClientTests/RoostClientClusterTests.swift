@@ -151,6 +151,14 @@ struct RoostClientClusterTests {
             #expect(values.map(ClusterTestSupport.string) == ["1", "2", nil])
             let port = try cluster.masterPort(forSlot: Int(RedisHashSlot(key: "user1").rawValue))
             #expect(try cluster.command(port: port, ["GET", "{user1}:b"]) == "2")
+            // A transaction on the slot's master.
+            let exec = try await client.withConnection(forKey: "{user1}") { connection in
+                _ = try await connection.send("MULTI")
+                _ = try await connection.send("INCR", "{user1}:a")
+                _ = try await connection.send("APPEND", "{user1}:b", "x")
+                return try await connection.send("EXEC", as: [Int].self)
+            }
+            #expect(exec == [2, 2])
             #expect(try await client.del([RedisKey("{user1}:a"), RedisKey("{user1}:b")]) == 2)
         }
     }
@@ -198,6 +206,19 @@ struct RoostClientClusterTests {
             #expect(try await client.topology.master(for: RedisHashSlot(key: key))?.port == target)
             #expect(try await client.set(RedisKey(key), "after"))
             #expect(try cluster.command(port: target, ["GET", key]) == "after")
+
+            // Again, inside a pipeline mixing the moved slot with the other masters' keys.
+            let others = try ClusterTestSupport.keysOnEachMaster(cluster, prefix: "o")
+            for (_, other) in others { #expect(try await client.set(RedisKey(other), "o")) }
+            let second = try cluster.nodes().filter(\.isHealthyMaster).map(\.port).first { $0 != source && $0 != target } ?? source
+            try ClusterTestSupport.migrate(slot: slot, from: target, to: second, in: cluster)
+            let commands = [RedisCommand("GET", key)] + others.values.sorted().map { RedisCommand("GET", $0) }
+                + [RedisCommand("APPEND", key, "!")]
+            let results = try await client.pipeline(commands)
+            #expect(try results.map { try $0.get() } == [.bulkString(Array("after".utf8))]
+                + others.map { _ in RESPValue.bulkString(Array("o".utf8)) } + [.integer(6)])
+            #expect(try cluster.command(port: second, ["GET", key]) == "after!")
+            #expect(try await client.topology.master(for: RedisHashSlot(key: key))?.port == second)
         }
     }
 
@@ -267,6 +288,17 @@ struct RoostClientClusterTests {
                 #expect(try results[30 + index].get() == .bulkString(Array("v\(29 - index)".utf8)))
                 #expect(try results[60 + index].get() == .integer(1))
             }
+            // Many concurrent callers share the node pools.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<100 {
+                    group.addTask { () async throws -> Void in
+                        let key = RedisKey("c\(index)")
+                        #expect(try await client.incr(key, by: index) == index)
+                        #expect(ClusterTestSupport.string(try await client.get(key)) == "\(index)")
+                    }
+                }
+                try await group.waitForAll()
+            }
             // Error replies stay with their command.
             let mixed = try await client.pipeline([RedisCommand("INCR", "p0"), RedisCommand("GET", "p1"),
                                                    RedisCommand("LPUSH", "p2", "x")])
@@ -295,6 +327,14 @@ struct RoostClientClusterTests {
                 // Writes still go to the master.
                 #expect(try await client.incr(RedisKey(key + "{\(key)}"), by: 2) == 2)
             }
+            // A replica dies: its reads go to the master.
+            let (master, key) = try #require(keys.min { $0.key < $1.key })
+            let replica = try #require(try cluster.replicaPorts(ofMasterPort: master).first)
+            cluster.kill(port: replica)
+            try await Task.sleep(for: .milliseconds(300))
+            let masterGets = try ClusterTestSupport.calls(cluster, port: master, command: "get")
+            #expect(ClusterTestSupport.string(try await client.get(RedisKey(key))) == "v-\(key)")
+            #expect(try ClusterTestSupport.calls(cluster, port: master, command: "get") == masterGets + 1)
         }
     }
 
