@@ -395,9 +395,8 @@ public final class RedisClusterClient: Service, RedisCommandExecutor, Sendable {
                 }
                 return .retry(next)
             }
+            if let crossSlot = Self.crossSlotError(serverError) { return .done(.failure(crossSlot)) }
             switch serverError.prefix {
-            case "CROSSSLOT":
-                return .done(.failure(RedisClientError(.crossSlot, serverError.message)))
             case "LOADING" where onReplica:
                 // A replica still loading its data: read from the master instead.
                 var next = item
@@ -419,6 +418,11 @@ public final class RedisClusterClient: Service, RedisCommandExecutor, Sendable {
             requestRefresh()
         }
         return .done(reply)
+    }
+
+    /// The server's `CROSSSLOT` error as the client's typed `.crossSlot` error; nil for others.
+    static func crossSlotError(_ error: RedisServerError) -> RedisClientError? {
+        error.prefix == "CROSSSLOT" ? RedisClientError(.crossSlot, error.message) : nil
     }
 
     /// Whether `error` means the node could not be reached (so nothing was sent).

@@ -83,6 +83,10 @@ struct RoostClientClusterParsingTests {
         #expect(RedisClusterRedirection(RedisServerError(message: "MOVED 1 h"), fallbackHost: "x") == nil)
         #expect(RedisClusterRedirection(RedisServerError(message: "CROSSSLOT Keys in request don't hash to the same slot"),
                                         fallbackHost: "x") == nil)
+        let crossSlot = RedisClusterClient.crossSlotError(RedisServerError(message: "CROSSSLOT Keys in request don't hash to the same slot"))
+        #expect(crossSlot?.code == .crossSlot)
+        #expect(crossSlot?.message == "CROSSSLOT Keys in request don't hash to the same slot")
+        #expect(RedisClusterClient.crossSlotError(RedisServerError(message: "ERR CROSSSLOT")) == nil)
         #expect(RedisClusterNodeAddress("[::1]:7000")?.host == "::1")
         #expect(RedisClusterNodeAddress(host: "::1", port: 7000).description == "[::1]:7000")
         #expect(RedisClusterNodeAddress("host:0") == nil)
