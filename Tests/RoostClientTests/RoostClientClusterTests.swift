@@ -204,6 +204,16 @@ struct RoostClientClusterTests {
             // The client's map is stale: the source answers MOVED, and the client follows.
             #expect(ClusterTestSupport.string(try await client.get(RedisKey(key))) == "before")
             #expect(try await client.topology.master(for: RedisHashSlot(key: key))?.port == target)
+            // MOVED also scheduled a full refresh (done by run()): the target's shard lists the slot.
+            let refreshDeadline = ContinuousClock.now + .seconds(5)
+            var refreshed = false
+            while !refreshed, ContinuousClock.now < refreshDeadline {
+                let shards = try await client.topology.shards
+                refreshed = shards.first { $0.master.port == target }?.slots.contains { $0.contains(slot) } == true
+                    && shards.first { $0.master.port == source }?.slots.contains { $0.contains(slot) } == false
+                if !refreshed { try await Task.sleep(for: .milliseconds(50)) }
+            }
+            #expect(refreshed)
             #expect(try await client.set(RedisKey(key), "after"))
             #expect(try cluster.command(port: target, ["GET", key]) == "after")
 
@@ -354,6 +364,8 @@ struct RoostClientClusterTests {
 
             // One call, no polling by the test: the client retries with backoff, refreshing the
             // topology, through CLUSTERDOWN until the replica is promoted.
+            let shardsCalls = { try cluster.livePorts.reduce(0) { try $0 + ClusterTestSupport.calls(cluster, port: $1, command: "cluster|shards") } }
+            let shardsBefore = try shardsCalls()
             let start = ContinuousClock.now
             var value: String?
             var lastError: (any Error)?
@@ -365,6 +377,10 @@ struct RoostClientClusterTests {
             let waited = ContinuousClock.now - start
             #expect(waited > .milliseconds(500), "the failover cannot have been instant")
             #expect(value == "before", "last error: \(String(describing: lastError))")
+            // Refreshes were rate-limited (one per 500 ms at most, plus the one run() may add).
+            let refreshes = try shardsCalls() - shardsBefore
+            let allowed = Int(waited / .milliseconds(500)) + 2
+            #expect(refreshes >= 1 && refreshes <= allowed, "\(refreshes) refreshes in \(waited)")
             #expect(try await client.set(RedisKey(key), "after"))
             #expect(ClusterTestSupport.string(try await client.get(RedisKey(key))) == "after")
             let slot = Int(RedisHashSlot(key: key).rawValue)
