@@ -277,12 +277,12 @@ public final class RedisClusterClient: Service, RedisCommandExecutor, Sendable {
             try Task.checkCancellation()
             var batches: [RedisClusterNodeAddress: [(Pending, [RedisCommand])]] = [:]
             let topology = try await currentTopology()
+            var unrouted: [Pending] = []
             for item in pending {
                 if let (node, wire) = plan(item, topology) {
                     batches[node, default: []].append((item, wire))
                 } else {
-                    results[item.index] = .failure(RedisClusterError(.topologyUnavailable,
-                                                                     "no node serves slot \(item.route.slot.map { "\($0)" } ?? "-")"))
+                    unrouted.append(item)
                 }
             }
             let outcomes = await withTaskGroup(of: (RedisClusterNodeAddress, Result<[Result<RESPValue, any Error>], any Error>).self) { group in
@@ -302,6 +302,16 @@ public final class RedisClusterClient: Service, RedisCommandExecutor, Sendable {
             var retry: [Pending] = []
             var backOff = false
             let expired = ContinuousClock.now >= deadline
+            // No node serves the slot in the current map (a partial view): wait for a refresh.
+            for item in unrouted {
+                if expired {
+                    results[item.index] = .failure(RedisClusterError(.topologyUnavailable,
+                                                                     "no node serves slot \(item.route.slot.map { "\($0)" } ?? "-")"))
+                } else {
+                    backOff = true
+                    retry.append(item)
+                }
+            }
             for (node, outcome) in outcomes {
                 let items = batches[node] ?? []
                 switch outcome {
