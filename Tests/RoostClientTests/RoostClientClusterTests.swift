@@ -369,11 +369,22 @@ struct RoostClientClusterTests {
             let start = ContinuousClock.now
             var value: String?
             var lastError: (any Error)?
-            do {
-                value = ClusterTestSupport.string(try await client.get(RedisKey(key)))
-            } catch {
-                lastError = error
+            // Meanwhile, concurrent writers to the same master's slots wait through it as well.
+            let counter = RedisKey("{\(key)}:counter")
+            let writes = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<10 {
+                    group.addTask { try await client.incr(counter) }
+                }
+                do {
+                    value = ClusterTestSupport.string(try await client.get(RedisKey(key)))
+                } catch {
+                    lastError = error
+                }
+                var replies: [Int] = []
+                for try await reply in group { replies.append(reply) }
+                return replies
             }
+            #expect(writes.sorted() == Array(1...10))
             let waited = ContinuousClock.now - start
             #expect(waited > .milliseconds(500), "the failover cannot have been instant")
             #expect(value == "before", "last error: \(String(describing: lastError))")
