@@ -11,6 +11,11 @@ public struct RedisHashSlot: Hashable, Sendable, Comparable, CustomStringConvert
     /// The slot number.
     public let rawValue: UInt16
 
+    /// The slot numbered `rawValue` modulo 16384 (as a `MOVED` reply or `CLUSTER SHARDS` names it).
+    public init(rawValue: UInt16) {
+        self.rawValue = rawValue % UInt16(Self.count)
+    }
+
     /// The slot of `key`.
     public init(key: some Collection<UInt8>) {
         let bytes = Array(key)
