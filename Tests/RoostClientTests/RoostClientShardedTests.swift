@@ -91,12 +91,16 @@ struct RoostClientShardedIntegrationTests {
         defer { for server in redises { server.stop() } }
         let roost = try await RoostTestServer.start()
         do {
-            var shards = redises.enumerated().map { ("redis-\($0.offset)", ClientTestServers.configuration(port: $0.element.port)) }
+            var shards: [(name: String, configuration: RedisClientConfiguration)] = redises.enumerated().map {
+                ("redis-\($0.offset)", ClientTestServers.configuration(port: $0.element.port))
+            }
             shards.append(("roost", ClientTestServers.configuration(port: roost.port)))
             var logger = Logger(label: "roost.client.sharded.test")
             logger.logLevel = .warning
             let client = try ShardedClient(shards: shards, logger: logger)
-            let direct = Dictionary(uniqueKeysWithValues: shards.map { ($0.0, RedisClient(configuration: $0.1, logger: logger)) })
+            let direct = Dictionary(uniqueKeysWithValues: shards.map {
+                ($0.name, RedisClient(configuration: $0.configuration, logger: logger))
+            })
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await client.run() }
                 for shard in direct.values { group.addTask { try await shard.run() } }
