@@ -85,6 +85,7 @@ let package = Package(
             dependencies: [
                 "RoostClient",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "benchmarks/ClientBenchmark"

@@ -12,6 +12,8 @@
 #
 #   benchmarks/client.sh
 #   REQUESTS=200000 PY_REQUESTS=100000 LATENCY_REQUESTS=10000 benchmarks/client.sh
+#   NIO_EXECUTOR=1 benchmarks/client.sh   # RoostClient's tasks on NIO's event loops (see
+#                                         # benchmarks/ClientBenchmark/ClientBenchmark.swift)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -21,6 +23,7 @@ PY_REQUESTS=${PY_REQUESTS:-300000}
 LATENCY_REQUESTS=${LATENCY_REQUESTS:-50000}
 KEYSPACE=${KEYSPACE:-100000}
 PORT=${PORT:-7611}
+NIO_EXECUTOR=${NIO_EXECUTOR:-0}
 
 # redis-py and its C parser, from PyPI, in the venv install-deps.sh made.
 py=.build/pyvenv/bin/python
@@ -41,7 +44,9 @@ results="$work/results"
 : >"$results"
 
 # RoostClient.
-"$bench" --port "$PORT" --requests "$REQUESTS" --latency-requests "$LATENCY_REQUESTS" --keyspace "$KEYSPACE" \
+executor_flag=()
+[ "$NIO_EXECUTOR" = 1 ] && executor_flag=(--nio-executor)
+"$bench" --port "$PORT" --requests "$REQUESTS" --latency-requests "$LATENCY_REQUESTS" --keyspace "$KEYSPACE" "${executor_flag[@]}" \
     | awk '$1 == "RESULT" { print "client", $2, $3 }' >>"$results"
 
 # redis-benchmark: TEST CLIENTS PIPELINE N -> the CSV row's fields.
@@ -112,7 +117,7 @@ print("py get_p1_c1_p99_us %.3f" % percentile(0.99))
 PY
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), redis $(redis-server --version | awk '{print $3}' | sed 's/v=//'), redis-py $("$py" -c 'import redis; print(redis.__version__)'), hiredis $("$py" -c 'import hiredis; print(hiredis.__version__)')"
-echo "requests: $REQUESTS (redis-py: $PY_REQUESTS), sequential GETs: $LATENCY_REQUESTS, keyspace: $KEYSPACE"
+echo "requests: $REQUESTS (redis-py: $PY_REQUESTS), sequential GETs: $LATENCY_REQUESTS, keyspace: $KEYSPACE, RoostClient on NIO's executor: $NIO_EXECUTOR"
 awk '
     { value[$1, $2] = $3; if (!($2 in seen)) { seen[$2] = 1; order[++n] = $2 } }
     function show(v) { return v == "" ? "-" : sprintf("%.1f", v) }

@@ -1,7 +1,7 @@
 // roost-client-bench: RoostClient's throughput and latency against one server.
 //
 //     roost-client-bench --port 6379 [--requests 1000000] [--latency-requests 50000]
-//                        [--keyspace 100000] [--value-size 3]
+//                        [--keyspace 100000] [--value-size 3] [--nio-executor]
 //
 // It runs, in order:
 //   - pipelined SET then GET: `--requests` commands in batches of 16 over 50 concurrent tasks
@@ -11,9 +11,14 @@
 // Keys are `key:<n>` with n uniformly random below `--keyspace`, values `--value-size` bytes of
 // `x` (the defaults match redis-benchmark's `-r 100000 -d 3`). Each result is printed as one
 // line `RESULT <name> <value>` for benchmarks/client.sh to collect.
+//
+// `--nio-executor` installs NIO's event loops as Swift Concurrency's global executor (NIO's
+// `unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor`), so the awaiting
+// tasks run on the threads doing the I/O instead of hopping to the cooperative pool and back.
 import Foundation
 import Logging
 import NIOCore
+import NIOPosix
 import RoostClient
 
 struct Options {
@@ -23,6 +28,7 @@ struct Options {
     var latencyRequests = 50_000
     var keyspace = 100_000
     var valueSize = 3
+    var nioExecutor = false
 
     init(_ arguments: [String]) throws {
         var index = 0
@@ -44,6 +50,7 @@ struct Options {
             case "--latency-requests": latencyRequests = try integer()
             case "--keyspace": keyspace = try integer()
             case "--value-size": valueSize = try integer()
+            case "--nio-executor": nioExecutor = true
             default: throw UsageError(message: "unknown option \(arguments[index])")
             }
             index += 1
@@ -110,8 +117,27 @@ func report(_ name: String, _ value: Double) {
 
 @main
 struct ClientBenchmark {
-    static func main() async throws {
+    static func main() throws {
         let options = try Options(Array(CommandLine.arguments.dropFirst()))
+        if options.nioExecutor {
+            guard NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor() else {
+                throw UsageError(message: "NIO's event loops could not be installed as the global executor")
+            }
+        }
+        // Nothing async has run yet, so the executor choice above applies to every task.
+        Task {
+            do {
+                try await run(options)
+                exit(0)
+            } catch {
+                FileHandle.standardError.write(Data("roost-client-bench: \(error)\n".utf8))
+                exit(1)
+            }
+        }
+        dispatchMain()
+    }
+
+    static func run(_ options: Options) async throws {
         var configuration = RedisClientConfiguration(endpoint: .tcp(host: options.host, port: options.port))
         configuration.pool.maximumConnections = 50
         configuration.commandTimeout = .seconds(60)
