@@ -80,6 +80,16 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        .executableTarget(
+            name: "roost-client-bench",
+            dependencies: [
+                "RoostClient",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "benchmarks/ClientBenchmark"
+        ),
         .target(
             name: "RoostTestSupport",
             dependencies: [
