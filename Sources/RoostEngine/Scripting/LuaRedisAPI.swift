@@ -1,5 +1,6 @@
 import CLua
 import NIOCore
+import RoostRESP
 
 /// The `redis` table scripts see: call, pcall, the reply helpers, sha1hex, log, setresp,
 /// set_repl and the constants.

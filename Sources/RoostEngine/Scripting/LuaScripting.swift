@@ -1,5 +1,6 @@
 import CLua
 import NIOCore
+import RoostRESP
 
 /// The state of one running script: who called it and under which rules.
 final class ScriptRun {

@@ -1,8 +1,8 @@
-/// SHA-1 (FIPS 180-4), for script digests: EVALSHA names a script by the SHA-1 of its body, and
-/// `redis.sha1hex` exposes the same function to scripts.
-enum SHA1 {
+/// SHA-1 (FIPS 180-4), for script digests: EVALSHA names a script by the SHA-1 of its body, so
+/// the server (SCRIPT LOAD, `redis.sha1hex`) and the client (EVALSHA) both need it.
+public enum SHA1 {
     /// The 20-byte digest of `message`.
-    static func digest<C: Collection>(_ message: C) -> [UInt8] where C.Element == UInt8 {
+    public static func digest<C: Collection>(_ message: C) -> [UInt8] where C.Element == UInt8 {
         var h: (UInt32, UInt32, UInt32, UInt32, UInt32) = (0x6745_2301, 0xEFCD_AB89, 0x98BA_DCFE, 0x1032_5476, 0xC3D2_E1F0)
         var data = [UInt8](message)
         let bitLength = UInt64(data.count) &* 8
@@ -51,7 +51,7 @@ enum SHA1 {
     }
 
     /// The digest as 40 lowercase hex digits, as Redis's `sha1hex` writes it.
-    static func hex<C: Collection>(_ message: C) -> String where C.Element == UInt8 {
+    public static func hex<C: Collection>(_ message: C) -> String where C.Element == UInt8 {
         let digits = Array("0123456789abcdef".utf8)
         var out = [UInt8]()
         out.reserveCapacity(40)
