@@ -121,7 +121,7 @@ public final class RedisClusterClient: Service, RedisCommandExecutor, Sendable {
         try await refreshTopology(force: true)
     }
 
-    private func currentTopology() async throws -> RedisClusterTopology {
+    func currentTopology() async throws -> RedisClusterTopology {
         if let topology = state.withLockedValue({ $0.topology }) { return topology }
         try await refreshTopology(force: true)
         guard let topology = state.withLockedValue({ $0.topology }) else {
@@ -193,7 +193,7 @@ public final class RedisClusterClient: Service, RedisCommandExecutor, Sendable {
     }
 
     /// The pool of the node at `address`, created on first use.
-    private func client(for address: RedisClusterNodeAddress) throws -> RedisClient {
+    func client(for address: RedisClusterNodeAddress) throws -> RedisClient {
         try state.withLockedValue { state in
             guard !state.isShutDown else { throw RedisClientError(.poolClosed, "the client has shut down") }
             if let client = state.nodes[address] { return client }

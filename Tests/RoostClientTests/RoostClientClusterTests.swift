@@ -403,4 +403,31 @@ struct RoostClientClusterTests {
             }
         }
     }
+
+    @Test func subscriptionsFollowTheShardChannelsSlot() async throws {
+        try await ClusterTestSupport.withCluster { cluster, client in
+            let channels = ["{room}:1", "{room}:2"]
+            let slot = RedisHashSlot(key: "room")
+            let owner = try cluster.masterPort(forSlot: Int(slot.rawValue))
+            let received = try await client.subscribe(channels: ["news"], shardChannels: channels) { subscription in
+                // The subscription lives on the slot's master.
+                #expect(try cluster.command(port: owner, ["PUBSUB", "SHARDCHANNELS"]).contains("{room}:1"))
+                // SPUBLISH is routed by the channel's slot; PUBLISH goes to any master and the
+                // cluster bus carries it to the subscriber's node.
+                #expect(try await client.spublish("hello", to: "{room}:1") == 1)
+                #expect(try await client.spublish("again", to: "{room}:2") == 1)
+                _ = try await client.publish("everywhere", to: "news")
+                var payloads: [String] = []
+                for try await message in subscription {
+                    payloads.append(String(buffer: message.payload))
+                    if payloads.count == 3 { break }
+                }
+                return payloads
+            }
+            #expect(received.sorted() == ["again", "everywhere", "hello"])
+            await #expect(throws: RedisClientError.self) {
+                try await client.subscribe(shardChannels: ["a", "b"]) { _ in }
+            }
+        }
+    }
 }

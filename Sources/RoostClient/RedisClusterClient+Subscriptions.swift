@@ -1,0 +1,33 @@
+extension RedisClusterClient {
+    /// Subscribes through the cluster, with the semantics of `RedisClient.subscribe`:
+    /// - shard channels (`SSUBSCRIBE`) on the master serving their slot; they must all share
+    ///   one slot (use a hash tag), as Redis Cluster requires;
+    /// - channels and patterns (`SUBSCRIBE`, `PSUBSCRIBE`) on that same node, or on the first
+    ///   master when there are no shard channels: the cluster bus delivers classic pub/sub
+    ///   messages to every node.
+    ///
+    /// A dropped connection is reopened to the same node and the subscriptions restored. A
+    /// failover that moves the shard channels' slot is not followed: the subscription then
+    /// waits for the old node to come back.
+    /// - Throws: `RedisClientError` `.crossSlot` when the shard channels span slots, before
+    ///   anything is sent; `RedisClusterError` `.topologyUnavailable` when no node serves them.
+    public func subscribe<Result: Sendable>(
+        channels: [String] = [], patterns: [String] = [], shardChannels: [String] = [],
+        _ body: (RedisSubscription) async throws -> Result
+    ) async throws -> Result {
+        let topology = try await currentTopology()
+        let node: RedisClusterNodeAddress?
+        if let first = shardChannels.first {
+            let slot = RedisHashSlot(key: first)
+            guard shardChannels.allSatisfy({ RedisHashSlot(key: $0) == slot }) else {
+                throw RedisClientError(.crossSlot, "shard channels \(shardChannels) map to different slots")
+            }
+            node = topology.master(for: slot)
+        } else {
+            node = topology.masters.first
+        }
+        guard let node else { throw RedisClusterError(.topologyUnavailable, "no node serves these channels") }
+        return try await client(for: node).subscribe(
+            channels: channels, patterns: patterns, shardChannels: shardChannels, body)
+    }
+}
