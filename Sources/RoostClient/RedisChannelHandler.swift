@@ -100,17 +100,25 @@ final class RedisChannelHandler: ChannelInboundHandler {
         for (command, promise) in zip(commands, promises) {
             command.encode(into: &out)
             let traits = command.replyTraits
-            var entry = Pending(promise: promise, timeout: nil, confirmationsLeft: traits.replyCount,
+            let entry = Pending(promise: promise, timeout: nil, confirmationsLeft: traits.replyCount,
                                 isSubscriptionChange: traits.isSubscriptionChange, isBlocking: traits.isBlocking)
             if entry.isSubscriptionChange { inPubSubMode = true }
-            if let timeout {
-                let futureID = ObjectIdentifier(promise.futureResult)
-                let nanos = timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000
-                entry.timeout = context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(nanos)) { [weak self] in
-                    self?.abandon(futureID, with: RedisClientError(.timeout, "no reply to \(command.name) within \(timeout)"))
+            queue.append(entry)
+        }
+        // One timer for the whole batch: its commands share a deadline, and replies arrive in
+        // order, so the timer lives on the batch's last entry and is cancelled with it. When it
+        // fires, every request of the batch still waiting fails with `.timeout`.
+        if let timeout, let last = commands.last {
+            let futureIDs = promises.map { ObjectIdentifier($0.futureResult) }
+            let nanos = timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000
+            let name = commands.count == 1 ? last.name : "a pipeline of \(commands.count) commands"
+            queue[queue.index(before: queue.endIndex)].timeout = context.eventLoop.assumeIsolated().scheduleTask(
+                in: .nanoseconds(nanos)
+            ) { [weak self] in
+                for futureID in futureIDs {
+                    self?.abandon(futureID, with: RedisClientError(.timeout, "no reply to \(name) within \(timeout)"))
                 }
             }
-            queue.append(entry)
         }
         context.writeAndFlush(NIOAny(out), promise: nil)
     }

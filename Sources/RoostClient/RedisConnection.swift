@@ -183,19 +183,25 @@ public final class RedisConnection: Sendable {
             // A cancellation that raced with the submission above is applied after it.
             if Task.isCancelled { abandon() }
             let start = ContinuousClock.now
+            // One wait for the whole batch: awaiting each reply's future in turn would hop from
+            // the event loop to the task once per reply.
+            let completed: [Result<RESPValue, any Error>]
+            if promises.count == 1 {
+                do { completed = [.success(try await promises[0].futureResult.get())] } catch { completed = [.failure(error)] }
+            } else {
+                // whenAllComplete never fails; it collects each future's result.
+                completed = (try? await EventLoopFuture.whenAllComplete(promises.map(\.futureResult), on: eventLoop).get()) ?? []
+            }
             var results: [Result<RESPValue, any Error>] = []
             results.reserveCapacity(promises.count)
-            for promise in promises {
+            for outcome in completed {
                 let result: Result<RESPValue, any Error>
-                do {
-                    let value = try await promise.futureResult.get()
-                    switch value {
-                    case .error(let bytes), .blobError(let bytes):
-                        result = .failure(RedisServerError(message: String(decoding: bytes, as: UTF8.self)))
-                    default:
-                        result = .success(value)
-                    }
-                } catch {
+                switch outcome {
+                case .success(.error(let bytes)), .success(.blobError(let bytes)):
+                    result = .failure(RedisServerError(message: String(decoding: bytes, as: UTF8.self)))
+                case .success(let value):
+                    result = .success(value)
+                case .failure(let error):
                     result = .failure(error)
                 }
                 metrics?.record(result, since: start)
