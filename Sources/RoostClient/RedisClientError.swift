@@ -9,6 +9,7 @@ public struct RedisClientError: Error, Hashable, Sendable, CustomStringConvertib
         fileprivate enum Base: String, Hashable, Sendable {
             case invalidURL, unsupported, connectionClosed, connectFailed, timeout, cancelled
             case protocolError, unexpectedReply, transactionAborted, transactionConflict, poolClosed, crossSlot
+            case crossShard, keyless, unknownKeys, unknownShard, invalidShards
         }
         fileprivate let base: Base
         /// The URL or the configuration is not valid.
@@ -36,6 +37,17 @@ public struct RedisClientError: Error, Hashable, Sendable, CustomStringConvertib
         public static let poolClosed = Code(base: .poolClosed)
         /// A command's keys hash to different cluster slots.
         public static let crossSlot = Code(base: .crossSlot)
+        /// `ShardedClient`: a command's keys belong to different shards.
+        public static let crossShard = Code(base: .crossShard)
+        /// `ShardedClient`: a command without keys, while `keylessRouting` is `.refuse`.
+        public static let keyless = Code(base: .keyless)
+        /// `ShardedClient`: the command's key positions are unknown (see `RedisCommand.keys`);
+        /// send it with `execute(_:onShardFor:)` instead.
+        public static let unknownKeys = Code(base: .unknownKeys)
+        /// `ShardedClient`: a shard name that is not one of the client's.
+        public static let unknownShard = Code(base: .unknownShard)
+        /// `ShardedClient`: the shard list is empty or names a shard twice.
+        public static let invalidShards = Code(base: .invalidShards)
         /// The code's name.
         public var description: String { base.rawValue }
     }

@@ -4,44 +4,6 @@ import NIOPosix
 import RoostRESP
 import ServiceLifecycle
 
-/// An error raised by `ShardedClient` before anything is sent.
-public struct ShardedClientError: Error, Hashable, Sendable, CustomStringConvertible {
-    /// What went wrong, as a growable set of codes.
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
-        fileprivate enum Base: String, Hashable, Sendable {
-            case crossShard, keyless, unknownKeys, unknownShard, invalidShards
-        }
-        fileprivate let base: Base
-        /// A command's keys belong to different shards.
-        public static let crossShard = Code(base: .crossShard)
-        /// A command without keys, while the client's `keylessRouting` is `.refuse`.
-        public static let keyless = Code(base: .keyless)
-        /// The client does not know where the command's keys are (see `RedisCommand.keys`);
-        /// send it with `execute(_:onShardFor:)` instead.
-        public static let unknownKeys = Code(base: .unknownKeys)
-        /// A shard name that is not one of the client's.
-        public static let unknownShard = Code(base: .unknownShard)
-        /// The shard list is empty or names a shard twice.
-        public static let invalidShards = Code(base: .invalidShards)
-        /// The code's name.
-        public var description: String { base.rawValue }
-    }
-
-    /// What went wrong.
-    public let code: Code
-    /// A human-readable explanation.
-    public let message: String
-
-    /// Creates an error.
-    public init(_ code: Code, _ message: String) {
-        self.code = code
-        self.message = message
-    }
-
-    /// `code: message`.
-    public var description: String { "\(code): \(message)" }
-}
-
 /// Client-side sharding over independent servers (no Redis Cluster): each key lives on the
 /// server a `ConsistentHashRing` of the shards' names assigns it to.
 ///
@@ -54,7 +16,7 @@ public struct ShardedClientError: Error, Hashable, Sendable, CustomStringConvert
 /// Routing of each command (all typed commands work, since the client is a
 /// `RedisCommandExecutor`):
 /// - with keys (`RedisCommand.keys`): sent to the shard owning them. When they belong to
-///   different shards the command fails with `ShardedClientError.crossShard` and nothing is
+///   different shards the command fails with `RedisClientError.crossShard` and nothing is
 ///   sent; use hash tags (`{…}`) to keep related keys together.
 /// - without keys (`PING`, `INFO`, `DBSIZE`, `FLUSHDB`…): refused with `.keyless` by default,
 ///   since the answer of one shard would silently stand for all; `keylessRouting` can instead
@@ -68,7 +30,7 @@ public struct ShardedClientError: Error, Hashable, Sendable, CustomStringConvert
 public final class ShardedClient: Service, RedisCommandExecutor, Sendable {
     /// What to do with commands that have no key.
     public enum KeylessRouting: Sendable, Hashable {
-        /// Fail them with `ShardedClientError.keyless`.
+        /// Fail them with `RedisClientError.keyless`.
         case refuse
         /// Send them to the named shard.
         case shard(String)
@@ -88,7 +50,7 @@ public final class ShardedClient: Service, RedisCommandExecutor, Sendable {
     /// - Parameters:
     ///   - virtualNodesPerServer: ring points per shard.
     ///   - probes: ring probes per lookup (see `ConsistentHashRing`).
-    /// - Throws: `ShardedClientError.invalidShards` for an empty list or a repeated name,
+    /// - Throws: `RedisClientError.invalidShards` for an empty list or a repeated name,
     ///   `.unknownShard` when `keylessRouting` names no shard.
     public init(shards: [(name: String, configuration: RedisClientConfiguration)],
                 keylessRouting: KeylessRouting = .refuse,
@@ -96,12 +58,12 @@ public final class ShardedClient: Service, RedisCommandExecutor, Sendable {
                 probes: Int = ConsistentHashRing.defaultProbes,
                 eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
                 logger: Logger = Logger(label: "roost.client.sharded")) throws {
-        guard !shards.isEmpty else { throw ShardedClientError(.invalidShards, "no shard given") }
+        guard !shards.isEmpty else { throw RedisClientError(.invalidShards, "no shard given") }
         var clients: [String: RedisClient] = [:]
         var ordered: [RedisClient] = []
         for (name, configuration) in shards {
             guard clients[name] == nil else {
-                throw ShardedClientError(.invalidShards, "shard name \(name) is given twice")
+                throw RedisClientError(.invalidShards, "shard name \(name) is given twice")
             }
             var shardLogger = logger
             shardLogger[metadataKey: "redis.shard"] = "\(name)"
@@ -110,7 +72,7 @@ public final class ShardedClient: Service, RedisCommandExecutor, Sendable {
             ordered.append(client)
         }
         if case .shard(let name) = keylessRouting, clients[name] == nil {
-            throw ShardedClientError(.unknownShard, "keyless commands are routed to \(name), which is not a shard")
+            throw RedisClientError(.unknownShard, "keyless commands are routed to \(name), which is not a shard")
         }
         self.shards = clients
         self.keylessRouting = keylessRouting
@@ -121,7 +83,7 @@ public final class ShardedClient: Service, RedisCommandExecutor, Sendable {
 
     /// A client per URL (see `RedisClientConfiguration.init(url:)`), each shard named after its
     /// endpoint: `host:port`, `host:port/db` when the database is not 0, or the socket path.
-    /// - Throws: `RedisClientError.invalidURL`, or `ShardedClientError.invalidShards`.
+    /// - Throws: `RedisClientError.invalidURL`, or `RedisClientError.invalidShards`.
     public convenience init(urls: [String],
                             keylessRouting: KeylessRouting = .refuse,
                             eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
@@ -177,14 +139,14 @@ public final class ShardedClient: Service, RedisCommandExecutor, Sendable {
     }
 
     /// The client of the shard named `name`.
-    /// - Throws: `ShardedClientError.unknownShard`.
+    /// - Throws: `RedisClientError.unknownShard`.
     public func client(named name: String) throws -> RedisClient {
-        guard let client = shards[name] else { throw ShardedClientError(.unknownShard, "no shard is named \(name)") }
+        guard let client = shards[name] else { throw RedisClientError(.unknownShard, "no shard is named \(name)") }
         return client
     }
 
     /// The name of the shard `command` goes to.
-    /// - Throws: `ShardedClientError` `.crossShard`, `.keyless` or `.unknownKeys`.
+    /// - Throws: `RedisClientError` `.crossShard`, `.keyless` or `.unknownKeys`.
     public func shardName(for command: RedisCommand) throws -> String {
         ring.servers[try shardIndex(for: command)]
     }
@@ -192,13 +154,13 @@ public final class ShardedClient: Service, RedisCommandExecutor, Sendable {
     /// The index in `ring.servers` of the shard `command` goes to.
     private func shardIndex(for command: RedisCommand) throws -> Int {
         guard let keys = command.keys else {
-            throw ShardedClientError(.unknownKeys,
+            throw RedisClientError(.unknownKeys,
                                      "the key positions of \(command.name) are not known; use execute(_:onShardFor:)")
         }
         guard let first = keys.first else {
             switch keylessRouting {
             case .refuse:
-                throw ShardedClientError(.keyless, "\(command.name) has no key to route it by; use forEachShard or client(named:)")
+                throw RedisClientError(.keyless, "\(command.name) has no key to route it by; use forEachShard or client(named:)")
             case .shard(let name):
                 return ring.servers.firstIndex(of: name) ?? 0
             }
@@ -207,7 +169,7 @@ public final class ShardedClient: Service, RedisCommandExecutor, Sendable {
         for key in keys.dropFirst() {
             let other = shardIndex(forKey: key)
             if other != index {
-                throw ShardedClientError(.crossShard, "the keys of \(command.name) belong to different shards "
+                throw RedisClientError(.crossShard, "the keys of \(command.name) belong to different shards "
                                          + "(\(ring.servers[index]), \(ring.servers[other])); give related keys the same hash tag")
             }
         }
@@ -215,7 +177,7 @@ public final class ShardedClient: Service, RedisCommandExecutor, Sendable {
     }
 
     /// Sends `command` to the shard owning its keys and returns its reply.
-    /// - Throws: `ShardedClientError` when it cannot be routed (nothing is sent), else what
+    /// - Throws: `RedisClientError` when it cannot be routed (nothing is sent), else what
     ///   `RedisClient.execute` throws.
     public func execute(_ command: RedisCommand, timeout: Duration?) async throws -> RESPValue {
         try await clients[try shardIndex(for: command)].execute(command, timeout: timeout)
@@ -228,7 +190,7 @@ public final class ShardedClient: Service, RedisCommandExecutor, Sendable {
 
     /// Sends `commands`, grouped by shard, as one pipeline per shard, the shards concurrently;
     /// returns each command's reply or error in the order given. A command that cannot be routed
-    /// gets its `ShardedClientError` and is not sent; the others are.
+    /// gets its `RedisClientError` and is not sent; the others are.
     /// There is no ordering between commands on different shards.
     public func pipeline(_ commands: [RedisCommand], timeout: Duration? = nil) async throws -> [Result<RESPValue, any Error>] {
         var results = [Result<RESPValue, any Error>?](repeating: nil, count: commands.count)

@@ -38,11 +38,11 @@ struct RoostClientShardedRoutingTests {
         #expect(client.shardName(forKey: a) != client.shardName(forKey: b))
         #expect {
             try client.shardName(for: RedisCommand("MGET", [a, b]))
-        } throws: { ($0 as? ShardedClientError)?.code == .crossShard }
+        } throws: { ($0 as? RedisClientError)?.code == .crossShard }
         // Refused before anything is sent: the servers do not exist.
         await #expect {
             try await client.mset([(a, "1"), (b, "2")])
-        } throws: { ($0 as? ShardedClientError)?.code == .crossShard }
+        } throws: { ($0 as? RedisClientError)?.code == .crossShard }
         // The same hash tag keeps keys together.
         let tagged = try client.shardName(for: RedisCommand("MSET", "{t}a", "1", "{t}b", "2", "{t}c", "3"))
         #expect(tagged == client.shardName(forKey: "t"))
@@ -52,33 +52,33 @@ struct RoostClientShardedRoutingTests {
         let refusing = try Self.offlineClient()
         await #expect {
             try await refusing.ping()
-        } throws: { ($0 as? ShardedClientError)?.code == .keyless }
+        } throws: { ($0 as? RedisClientError)?.code == .keyless }
         #expect {
             try refusing.shardName(for: RedisCommand("SOMETHINGNEW", "x"))
-        } throws: { ($0 as? ShardedClientError)?.code == .unknownKeys }
+        } throws: { ($0 as? RedisClientError)?.code == .unknownKeys }
 
         let routing = try Self.offlineClient(keylessRouting: .shard("s2"))
         #expect(try routing.shardName(for: RedisCommand("PING")) == "s2")
         #expect(try routing.shardName(for: RedisCommand("DBSIZE")) == "s2")
         #expect {
             try routing.shardName(for: RedisCommand("SOMETHINGNEW", "x"))
-        } throws: { ($0 as? ShardedClientError)?.code == .unknownKeys }
+        } throws: { ($0 as? RedisClientError)?.code == .unknownKeys }
     }
 
     @Test func invalidShardLists() throws {
         #expect {
             try ShardedClient(shards: [])
-        } throws: { ($0 as? ShardedClientError)?.code == .invalidShards }
+        } throws: { ($0 as? RedisClientError)?.code == .invalidShards }
         #expect {
             try ShardedClient(shards: [("a", ClientTestServers.configuration(port: 1)),
                                        ("a", ClientTestServers.configuration(port: 2))])
-        } throws: { ($0 as? ShardedClientError)?.code == .invalidShards }
+        } throws: { ($0 as? RedisClientError)?.code == .invalidShards }
         #expect {
             try ShardedClient(shards: [("a", ClientTestServers.configuration(port: 1))], keylessRouting: .shard("b"))
-        } throws: { ($0 as? ShardedClientError)?.code == .unknownShard }
+        } throws: { ($0 as? RedisClientError)?.code == .unknownShard }
         let client = try ShardedClient(urls: ["redis://127.0.0.1:7001", "redis://127.0.0.1:7002/3"])
         #expect(client.ring.servers == ["127.0.0.1:7001", "127.0.0.1:7002/3"])
-        #expect(throws: ShardedClientError.self) { try client.client(named: "127.0.0.1:7003") }
+        #expect(throws: RedisClientError.self) { try client.client(named: "127.0.0.1:7003") }
     }
 }
 
@@ -171,7 +171,7 @@ struct RoostClientShardedIntegrationTests {
             let (a, b) = RoostClientShardedRoutingTests.keysOnDifferentShards(client)
             await #expect {
                 try await client.mset([(a, "1"), (b, "2")])
-            } throws: { ($0 as? ShardedClientError)?.code == .crossShard }
+            } throws: { ($0 as? RedisClientError)?.code == .crossShard }
             let existing = try await client.forEachShard { _, shard in
                 try await shard.send("EXISTS", a, b, as: Int.self)
             }
