@@ -244,6 +244,6 @@ final class ConnectionHandler: ChannelInboundHandler, ClientConnection {
     }
 }
 
-// The handler's state is confined to its channel's event loop; the ClientConnection methods,
-// the only ones called from elsewhere, touch nothing but the locked channel box.
+// @unchecked: the handler's state is confined to its channel's event loop; the ClientConnection
+// methods, the only ones called from elsewhere, touch nothing but the locked channel box.
 extension ConnectionHandler: @unchecked Sendable {}

@@ -26,6 +26,14 @@ public final class ReplyWriter {
     /// Reply bytes written and not yet taken for the socket.
     public var bufferedBytes: Int { buffer.readableBytes }
 
+    /// A finished scan with nothing in it: cursor `0` and no elements (SSCAN, HSCAN and ZSCAN
+    /// of a missing key, Redis's `shared.emptyscan`).
+    public func emptyScan() {
+        arrayHeader(2)
+        bulk("0")
+        arrayHeader(0)
+    }
+
     public func ok() { buffer.writeStaticString("+OK\r\n") }
     public func status(_ text: StaticString) { buffer.writeRESPSimpleString(text) }
     public func status(_ text: String) { buffer.writeRESPSimpleString(bytes: text.utf8) }

@@ -361,9 +361,7 @@ enum HashCommands {
     static func hscan(_ c: CommandContext) throws(RedisError) {
         guard let cursor = KeyCommands.parseCursor(c.arguments[2]) else { throw .invalidCursor }
         guard let h = try readHash(c, c.key(1)) else {
-            c.reply.arrayHeader(2)
-            c.reply.bulk("0")
-            c.reply.arrayHeader(0)
+            c.reply.emptyScan()
             return
         }
         let options = try ScanOptions(c, from: 3, allowType: false)

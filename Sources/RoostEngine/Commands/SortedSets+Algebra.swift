@@ -237,9 +237,7 @@ extension SortedSetCommands {
     static func zscan(_ c: CommandContext) throws(RedisError) {
         guard let cursor = KeyCommands.parseCursor(c.arguments[2]) else { throw .invalidCursor }
         guard let z = try readZset(c, c.key(1)) else {
-            c.reply.arrayHeader(2)
-            c.reply.bulk("0")
-            c.reply.arrayHeader(0)
+            c.reply.emptyScan()
             return
         }
         let options = try ScanOptions(c, from: 3, allowType: false)
