@@ -37,11 +37,14 @@ let package = Package(
             pkgConfig: "lua5.1",
             providers: [.apt(["liblua5.1-0-dev"])]
         ),
+        // Scripts run on a fiber of their own, so a long one can give the event loop back.
+        .target(name: "CRoostFiber"),
         .target(
             name: "RoostEngine",
             dependencies: [
                 "RoostRESP",
                 "CLua",
+                "CRoostFiber",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: hotPathSettings

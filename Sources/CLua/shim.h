@@ -48,4 +48,27 @@ static inline void roost_lua_openlib(lua_State *L, lua_CFunction open, const cha
     lua_call(L, 1, 0);
 }
 
+/* The instruction-count and line hook behind script timeouts. The decider, written in Swift, runs
+ * in the hook; it returns 1 after pushing an error value, which the hook then raises from C. */
+typedef int (*roost_lua_hook_decider)(lua_State *L, int event);
+
+/* The decider lives in the registry, keyed by the hook's own address. */
+static void roost_lua_hook(lua_State *L, lua_Debug *ar) {
+    lua_pushlightuserdata(L, (void *)roost_lua_hook);
+    lua_rawget(L, LUA_REGISTRYINDEX);
+    roost_lua_hook_decider decider = (roost_lua_hook_decider)lua_touserdata(L, -1);
+    lua_pop(L, 1);
+    if (decider != NULL && decider(L, ar->event) == 1) lua_error(L);
+}
+
+/* Installs the hook with `mask` and `count` (mask 0 removes it). */
+static inline void roost_lua_sethook(lua_State *L, roost_lua_hook_decider decider, int mask, int count) {
+    if (mask != 0) {
+        lua_pushlightuserdata(L, (void *)roost_lua_hook);
+        lua_pushlightuserdata(L, (void *)decider);
+        lua_rawset(L, LUA_REGISTRYINDEX);
+    }
+    lua_sethook(L, mask == 0 ? NULL : roost_lua_hook, mask, count);
+}
+
 #endif

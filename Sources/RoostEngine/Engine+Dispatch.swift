@@ -6,8 +6,10 @@ extension Engine {
     /// Runs one command for `client`, writing its reply to `client.reply`.
     /// `arguments` holds the name at index 0 and is never empty.
     public func execute(_ arguments: [ByteBuffer], for client: Client) {
-        now = Engine.clock()
-        client.lastInteraction = now
+        let clock = Engine.clock()
+        // While a script is busy the time it sees stands still.
+        if busyScript == nil { now = clock }
+        client.lastInteraction = clock
         let resolved: ResolvedCommand
         switch resolve(arguments) {
         case .success(let r): resolved = r
@@ -33,6 +35,10 @@ extension Engine {
             reject(client, .notAllowedWhileSubscribed(resolved.fullName), resolved)
             return
         }
+        if let busy = busyError(for: spec) {
+            reject(client, busy, resolved)
+            return
+        }
         if client.transaction != nil && !Engine.runsInsideMulti(resolved) {
             // Like Redis, a transaction already doomed keeps answering QUEUED without storing.
             if !client.transaction!.failed && !client.watchDirty {
@@ -41,9 +47,14 @@ extension Engine {
             client.reply.status("QUEUED")
             return
         }
-        call(resolved, arguments, for: client)
+        if spec.runsScripts {
+            // A busy script suspended it; `continueScript` finishes it.
+            guard callOnScriptFiber(resolved, arguments, for: client) else { return }
+        } else {
+            call(resolved, arguments, for: client)
+        }
         // Blocked clients are served once the whole command (EXEC, a script) is done.
-        if !blocking.readyKeys.isEmpty { serveReadyKeys() }
+        if !blocking.readyKeys.isEmpty && busyScript == nil { serveReadyKeys() }
     }
 
     /// Runs an already checked command. EXEC calls this for each queued command.

@@ -167,7 +167,9 @@ extension Engine {
     /// database, sample keys with a TTL and delete those whose time has passed, repeating while
     /// more than 10% of a sample was expired (Redis 7's acceptable stale share at the default
     /// effort) and the time budget allows.
+    /// A busy script keeps the keyspace to itself: no cycle runs while one is.
     public func activeExpireCycle(budgetMicroseconds: Int64 = 25_000) {
+        if busyScript != nil { return }
         now = Engine.clock()
         let start = Engine.clockMicroseconds()
         for db in databases where !db.expires.isEmpty {

@@ -77,6 +77,10 @@ public final class Engine: @unchecked Sendable {
     var scripting: LuaScripting?
     /// The function libraries' Lua state (FUNCTION LOAD, FCALL), kept apart from EVAL's.
     var functionScripting: LuaScripting?
+    /// The stack scripts run on; created with the first script.
+    var scriptFiber: ScriptFiber?
+    /// The script past busy-reply-threshold, while other clients get BUSY.
+    var busyScript: ScriptRun?
     /// The state of scripts' `math.random`, which like Redis's survives SCRIPT FLUSH.
     var scriptRandomState = LuaRandom.initialState
 

@@ -52,6 +52,9 @@ public struct EngineConfiguration: Sendable {
     public var zsetMaxListpackValue = 64
     /// `hll-sparse-max-bytes`
     public var hllSparseMaxBytes = 3000
+    /// `busy-reply-threshold` (alias `lua-time-limit`): milliseconds a script runs before other
+    /// clients get BUSY and SCRIPT KILL may stop it; 0 never.
+    public var busyReplyThreshold = 5000
 
     public init() {}
 }
@@ -114,6 +117,7 @@ extension EngineConfiguration {
         case "zset-max-listpack-entries", "zset-max-ziplist-entries": zsetMaxListpackEntries = try int()
         case "zset-max-listpack-value", "zset-max-ziplist-value": zsetMaxListpackValue = try int()
         case "hll-sparse-max-bytes": hllSparseMaxBytes = try int()
+        case "busy-reply-threshold", "lua-time-limit": busyReplyThreshold = try int()
         default: throw ConfigurationError(description: "Bad directive or wrong number of arguments: '\(name)'")
         }
     }
@@ -186,6 +190,8 @@ extension EngineConfiguration {
         Parameter(name: "zset-max-listpack-value", kind: .memory(min: 0, max: Int64.max)),
         Parameter(name: "zset-max-ziplist-value", kind: .memory(min: 0, max: Int64.max)),
         Parameter(name: "hll-sparse-max-bytes", kind: .memory(min: 0, max: Int64.max)),
+        Parameter(name: "busy-reply-threshold", kind: .integer(min: 0, max: Int64.max)),
+        Parameter(name: "lua-time-limit", kind: .integer(min: 0, max: Int64.max)),
     ]
 
     /// The value CONFIG GET reports for `name`, or nil for an unknown name.
@@ -215,6 +221,7 @@ extension EngineConfiguration {
         case "zset-max-listpack-entries", "zset-max-ziplist-entries": return String(zsetMaxListpackEntries)
         case "zset-max-listpack-value", "zset-max-ziplist-value": return String(zsetMaxListpackValue)
         case "hll-sparse-max-bytes": return String(hllSparseMaxBytes)
+        case "busy-reply-threshold", "lua-time-limit": return String(busyReplyThreshold)
         default: return nil
         }
     }
@@ -286,6 +293,7 @@ extension EngineConfiguration {
         case "zset-max-listpack-entries", "zset-max-ziplist-entries": zsetMaxListpackEntries = Int(number)
         case "zset-max-listpack-value", "zset-max-ziplist-value": zsetMaxListpackValue = Int(number)
         case "hll-sparse-max-bytes": hllSparseMaxBytes = Int(number)
+        case "busy-reply-threshold", "lua-time-limit": busyReplyThreshold = Int(number)
         default: return "can't set immutable config"
         }
         return nil

@@ -20,6 +20,9 @@ final class ConnectionHandler: ChannelInboundHandler, ClientConnection {
     /// Set while the client waits in a blocking command: input is buffered, not run, until the
     /// served (or timed-out) reply has been delivered and `resume` runs.
     private var paused = false
+    /// The client whose command a busy script suspended; kept past a disconnect, because the
+    /// script must still be driven to its end.
+    private var suspendedClient: Client?
     private var handlerContext: ChannelHandlerContext?
     /// Read from other threads by `deliver` and `close`.
     private let channelBox = NIOLockedValueBox<Channel?>(nil)
@@ -99,12 +102,14 @@ final class ConnectionHandler: ChannelInboundHandler, ClientConnection {
             keepPending(context: context, input)
             return
         }
-        let (output, deliveries, blockedUntil): (ByteBuffer, [(Client, ByteBuffer)], Int64?) = engine.withLock {
+        let (output, deliveries, blockedUntil, inScript): (ByteBuffer, [(Client, ByteBuffer)], Int64?, Bool) =
+            engine.withLock {
             engine.statistics.netInputBytes += Int64(newBytes)
             // CONFIG SET proto-max-bulk-len applies to connections already open, as in Redis.
             parser.limits.maxBulkLength = engine.configuration.protoMaxBulkLength
             client.queryBufferLength = input.readableBytes
-            while input.readableBytes > 0 && !client.closeAfterReply && client.blocked == nil {
+            while input.readableBytes > 0 && !client.closeAfterReply && client.blocked == nil
+                && !client.inSuspendedScript {
                 parser.unauthenticated = !client.isAuthenticated
                 do throws(RESPRequestParser.ProtocolError) {
                     guard try parser.parse(&input, into: &arguments) else { break }
@@ -123,11 +128,16 @@ final class ConnectionHandler: ChannelInboundHandler, ClientConnection {
             client.queryBufferLength = input.readableBytes
             let out = client.reply.take()
             engine.statistics.netOutputBytes += Int64(out.readableBytes)
-            return (out, engine.takeDeliveries(), client.blocked?.deadline)
+            return (out, engine.takeDeliveries(), client.blocked?.deadline, client.inSuspendedScript)
         }
         if let blockedUntil {
             paused = true
             if blockedUntil > 0 { scheduleBlockingTimeout(context: context, deadline: blockedUntil) }
+        }
+        if inScript {
+            paused = true
+            suspendedClient = client
+            scheduleScriptTurn(on: context.eventLoop)
         }
         if input.readableBytes > 0 && !client.closeAfterReply {
             keepPending(context: context, input)
@@ -174,11 +184,43 @@ final class ConnectionHandler: ChannelInboundHandler, ClientConnection {
         }
     }
 
+    /// Gives this client's busy script its next slice, one millisecond from now: the event loop
+    /// first serves the other clients (their BUSY replies, SCRIPT KILL). The turns go on after a
+    /// disconnect, since the script must still finish.
+    private func scheduleScriptTurn(on eventLoop: any EventLoop) {
+        eventLoop.scheduleTask(in: .milliseconds(1)) { self.continueScript(on: eventLoop) }
+    }
+
+    private func continueScript(on eventLoop: any EventLoop) {
+        guard let client = suspendedClient else { return }
+        let (finished, output, deliveries): (Bool, ByteBuffer, [(Client, ByteBuffer)]) = engine.withLock {
+            let finished = engine.continueScript(for: client)
+            let out = finished ? client.reply.take() : ByteBuffer()
+            engine.statistics.netOutputBytes += Int64(out.readableBytes)
+            return (finished, out, engine.takeDeliveries())
+        }
+        Self.send(deliveries)
+        guard finished else {
+            scheduleScriptTurn(on: eventLoop)
+            return
+        }
+        suspendedClient = nil
+        guard let context = handlerContext, !closing, self.client === client else { return }
+        if client.closeAfterReply {
+            closing = true
+            let channel = context.channel
+            context.writeAndFlush(wrapOutboundOut(output)).whenComplete { _ in channel.close(promise: nil) }
+            return
+        }
+        if output.readableBytes > 0 { context.writeAndFlush(wrapOutboundOut(output), promise: nil) }
+        resume()
+    }
+
     /// Runs buffered input once the client is no longer blocked. Runs on the event loop after the
     /// served reply was written.
     private func resume() {
         guard paused, !closing, let context = handlerContext, let client else { return }
-        let stillBlocked = engine.withLock { client.blocked != nil }
+        let stillBlocked = engine.withLock { client.blocked != nil || client.inSuspendedScript }
         if stillBlocked { return }
         paused = false
         guard let input = pending else { return }

@@ -152,6 +152,8 @@ public final class RoostServer: Service, Sendable {
         let first = stopping.withLockedValue { wasStopping in defer { wasStopping = true }; return !wasStopping }
         guard first else { return }
         timer.withLockedValue { $0.next?.cancel(); $0 = (nil, true) }
+        // A busy script stops at its next turn, so its fiber is not left suspended.
+        engine.withLock { engine.abortBusyScript() }
         let listeners = channels.withLockedValue { c in defer { c = [] }; return c }
         let closes = listeners.map { $0.close() }
         state.closeAll()

@@ -49,8 +49,10 @@ extension Roost {
             let server = RoostServer(configuration: configuration, logger: logger)
             try await server.start()
             print("Roost \(Engine.version) listening on port \(server.port)")
-            let group = ServiceGroup(
-                services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            // SHUTDOWN ends the server's run(): a normal end of the group, not a failure.
+            let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+                services: [.init(service: server, successTerminationBehavior: .gracefullyShutdownGroup)],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
             try await group.run()
         }
     }

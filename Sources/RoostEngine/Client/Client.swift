@@ -60,6 +60,11 @@ public final class Client {
     /// The server feeds it no further commands until this is cleared.
     public internal(set) var blocked: BlockedWait?
 
+    /// Set while the client's command is suspended in a script past busy-reply-threshold; see
+    /// `Engine+Scripts.swift`. The server feeds it no further commands and calls
+    /// `Engine.continueScript(for:)` until this is cleared.
+    public internal(set) var inSuspendedScript = false
+
     /// The connection that carries this client, if any.
     public weak var connection: (any ClientConnection)?
 

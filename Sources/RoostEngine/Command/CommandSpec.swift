@@ -136,12 +136,15 @@ public final class CommandSpec: Sendable {
     public let keySpecs: [KeySpec]
     /// The complexity COMMAND DOCS reports; empty for none.
     public let complexity: String
+    /// Set for the commands that run scripts (EVAL, FCALL, EXEC and their forms): they run on
+    /// the script fiber, so a long script can give the event loop back.
+    public let runsScripts: Bool
 
     public init(
         _ name: String, arity: Int, flags: CommandFlags = [], categories: [String] = [],
         keys: KeyPositions = .none, tips: [String] = [], group: String = "generic",
         since: String = "1.0.0", summary: String = "", subcommands: [CommandSpec] = [],
-        keySpecs: [KeySpec] = [], complexity: String = "",
+        keySpecs: [KeySpec] = [], complexity: String = "", runsScripts: Bool = false,
         handler: CommandHandler? = nil
     ) {
         self.name = name
@@ -156,6 +159,7 @@ public final class CommandSpec: Sendable {
         self.subcommands = subcommands
         self.keySpecs = keySpecs
         self.complexity = complexity
+        self.runsScripts = runsScripts
         self.handler = handler
     }
 }

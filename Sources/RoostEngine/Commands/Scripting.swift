@@ -16,21 +16,21 @@ enum ScriptingCommands {
     static let specs: [CommandSpec] = [
         CommandSpec("eval", arity: -3, flags: evalFlags, categories: ["slow", "scripting"], group: "scripting",
                     since: "2.6.0", summary: "Execute a Lua script server side", keySpecs: [evalKeySpecRW],
-                    complexity: "Depends on the script that is executed.", handler: eval),
+                    complexity: "Depends on the script that is executed.", runsScripts: true, handler: eval),
         CommandSpec("evalsha", arity: -3, flags: evalFlags, categories: ["slow", "scripting"], group: "scripting",
                     since: "2.6.0", summary: "Execute a Lua script server side",
                     keySpecs: [KeySpec(flags: ["RW", "access", "update"], beginSearch: .index(2),
                                        findKeys: .keynum(keyNumIndex: 0, firstKey: 1, keyStep: 1))],
-                    complexity: "Depends on the script that is executed.", handler: evalsha),
+                    complexity: "Depends on the script that is executed.", runsScripts: true, handler: evalsha),
         CommandSpec("eval_ro", arity: -3, flags: evalFlags.union(.readonly), categories: ["slow", "scripting"],
                     group: "scripting", since: "7.0.0", summary: "Execute a read-only Lua script server side",
-                    keySpecs: [evalKeySpecRO], complexity: "Depends on the script that is executed.",
+                    keySpecs: [evalKeySpecRO], complexity: "Depends on the script that is executed.", runsScripts: true,
                     handler: evalRO),
         CommandSpec("evalsha_ro", arity: -3, flags: evalFlags.union(.readonly), categories: ["slow", "scripting"],
                     group: "scripting", since: "7.0.0", summary: "Execute a read-only Lua script server side",
                     keySpecs: [KeySpec(flags: ["RO", "access"], beginSearch: .index(2),
                                        findKeys: .keynum(keyNumIndex: 0, firstKey: 1, keyStep: 1))],
-                    complexity: "Depends on the script that is executed.", handler: evalshaRO),
+                    complexity: "Depends on the script that is executed.", runsScripts: true, handler: evalshaRO),
         CommandSpec("script", arity: -2, categories: ["slow"], group: "scripting", since: "2.6.0",
                     summary: "A container for Lua scripts management commands", subcommands: [
                         CommandSpec("flush", arity: -2, flags: [.noscript], categories: ["slow", "scripting"],
@@ -62,11 +62,12 @@ enum ScriptingCommands {
                     ]),
         CommandSpec("fcall", arity: -3, flags: evalFlags, categories: ["slow", "scripting"], group: "scripting",
                     since: "7.0.0", summary: "Invoke a function", keySpecs: [evalKeySpecRW],
-                    complexity: "Depends on the function that is executed.", handler: fcall),
+                    complexity: "Depends on the function that is executed.", runsScripts: true,
+                    handler: fcall),
         CommandSpec("fcall_ro", arity: -3, flags: evalFlags.union(.readonly), categories: ["slow", "scripting"],
                     group: "scripting", since: "7.0.0", summary: "Invoke a read-only function",
                     keySpecs: [evalKeySpecRO], complexity: "Depends on the function that is executed.",
-                    handler: fcallRO),
+                    runsScripts: true, handler: fcallRO),
         CommandSpec("function", arity: -2, categories: ["slow"], group: "scripting", since: "7.0.0",
                     summary: "A container for function commands", subcommands: [
                         CommandSpec("delete", arity: 3, flags: [.write, .noscript], categories: ["write", "slow", "scripting"],
@@ -81,7 +82,7 @@ enum ScriptingCommands {
                         CommandSpec("kill", arity: 2, flags: [.noscript, .allowBusy], categories: ["slow", "scripting"],
                                     tips: ["request_policy:all_shards", "response_policy:one_succeeded"],
                                     group: "scripting", since: "7.0.0", summary: "Kill the function currently in execution.",
-                                    complexity: "O(1)", handler: scriptKill),
+                                    complexity: "O(1)", handler: functionKill),
                         CommandSpec("list", arity: -2, flags: [.noscript], categories: ["slow", "scripting"],
                                     tips: ["nondeterministic_output_order"], group: "scripting", since: "7.0.0",
                                     summary: "List information about all the functions",
@@ -133,7 +134,7 @@ enum ScriptingCommands {
         let firstKey = 3
         let keys = c.arguments[firstKey..<(firstKey + Int(numkeys))]
         let args = c.arguments[(firstKey + Int(numkeys))...]
-        lua.call(sha: sha, keys: keys, args: args, caller: c.client, readOnly: readOnly)
+        lua.call(sha: sha, keys: keys, args: args, caller: c.client, readOnly: readOnly, command: c.arguments)
     }
 
     static func fcall(_ c: CommandContext) throws(RedisError) { try runFunction(c, readOnly: false) }
@@ -149,7 +150,8 @@ enum ScriptingCommands {
         if readOnly && !f.flags.contains(.noWrites) { throw .scriptWriteFlagInReadOnlyCommand }
         let keys = c.arguments[3..<(3 + Int(numkeys))]
         let args = c.arguments[(3 + Int(numkeys))...]
-        lua.callFunction(f, keys: keys, args: args, caller: c.client, readOnly: readOnly || f.flags.contains(.noWrites))
+        lua.callFunction(f, keys: keys, args: args, caller: c.client, readOnly: readOnly || f.flags.contains(.noWrites),
+                         command: c.arguments)
     }
 
     static func functionLoad(_ c: CommandContext) throws(RedisError) {
@@ -224,9 +226,22 @@ enum ScriptingCommands {
 
     static func functionStats(_ c: CommandContext) throws(RedisError) {
         let lua = c.engine.functionScripting
+        let running = c.engine.busyScript
+        if let running, running.isEval { throw .busyScript }
         c.reply.mapHeader(2)
         c.reply.bulk("running_script")
-        c.reply.nullBulk()
+        if let running {
+            c.reply.mapHeader(3)
+            c.reply.bulk("name")
+            c.reply.bulk(string: running.sha)
+            c.reply.bulk("command")
+            c.reply.arrayHeader(running.command.count)
+            for argument in running.command { c.reply.bulk(argument) }
+            c.reply.bulk("duration_ms")
+            c.reply.integer(Engine.clock() - running.startedAt)
+        } else {
+            c.reply.nullBulk()
+        }
         c.reply.bulk("engines")
         c.reply.mapHeader(1)
         c.reply.bulk("LUA")
@@ -339,7 +354,12 @@ enum ScriptingCommands {
     }
 
     static func scriptKill(_ c: CommandContext) throws(RedisError) {
-        // A script runs with the engine to itself, so no SCRIPT KILL can arrive while one runs.
-        throw .notBusy
+        try c.engine.killBusyScript(eval: true)
+        c.reply.ok()
+    }
+
+    static func functionKill(_ c: CommandContext) throws(RedisError) {
+        try c.engine.killBusyScript(eval: false)
+        c.reply.ok()
     }
 }

@@ -119,6 +119,9 @@ enum ServerCommands {
         if (abort && (save || noSave || other)) || (save && noSave) { throw .syntax }
         // Roost never has a shutdown in progress to abort: it stops at once.
         if abort { throw .noShutdownInProgress }
+        // A busy script blocks every shutdown but SHUTDOWN NOSAVE, which stops it.
+        if !noSave, let busy = c.engine.busyReply { throw busy }
+        if noSave { c.engine.abortBusyScript() }
         // Roost has no persistence yet, so an explicit SAVE cannot be honoured.
         if save { throw RedisError("ERR Errors trying to SHUTDOWN. Check logs.") }
         c.client.closeAfterReply = true

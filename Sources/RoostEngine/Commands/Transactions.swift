@@ -15,7 +15,7 @@ enum TransactionCommands {
                     summary: "Starts a transaction.", handler: multi),
         CommandSpec("exec", arity: 1, flags: [.noscript, .loading, .stale, .skipSlowlog],
                     categories: ["slow", "transaction"], group: "transactions", since: "1.2.0",
-                    summary: "Executes all commands in a transaction.", handler: exec),
+                    summary: "Executes all commands in a transaction.", runsScripts: true, handler: exec),
         CommandSpec("discard", arity: 1, flags: [.noscript, .loading, .stale, .fast, .allowBusy],
                     categories: ["fast", "transaction"], group: "transactions", since: "2.0.0",
                     summary: "Discards a transaction.", handler: discard),

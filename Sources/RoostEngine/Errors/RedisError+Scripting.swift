@@ -6,8 +6,17 @@ extension RedisError {
     public static let scriptTooManyKeys = RedisError("ERR Number of keys can't be greater than number of args")
     /// EVAL with a negative numkeys.
     public static let scriptNegativeKeys = RedisError("ERR Number of keys can't be negative")
-    /// SCRIPT KILL when no script runs (a Roost script never yields the engine mid-run).
+    /// SCRIPT KILL or FUNCTION KILL when no script has passed busy-reply-threshold.
     public static let notBusy = RedisError("NOTBUSY No scripts in execution right now.")
+    /// Any command but the allowed few while an EVAL script is past busy-reply-threshold.
+    public static let busyScript =
+        RedisError("BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.")
+    /// The same while a function (FCALL) is past busy-reply-threshold.
+    public static let busyFunction =
+        RedisError("BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.")
+    /// SCRIPT KILL or FUNCTION KILL of a script that has already run a write command.
+    public static let unkillable = RedisError(
+        "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.")
     /// `redis.call` of an unknown command.
     public static let scriptUnknownCommand = RedisError("ERR Unknown Redis command called from script")
     /// `redis.call` with a wrong argument count.

@@ -84,7 +84,11 @@ extension LuaScripting {
         lua_setfenv(L, -2)
         pendingFunctions = []
         pendingLibrary = name
+        loadStartedAt = Engine.clock()
+        roost_lua_sethook(L, LuaScripting.hook, LUA_MASKCOUNT, LuaScripting.hookInstructions)
         let failed = lua_pcall(L, 0, 0, 0) != 0
+        roost_lua_sethook(L, nil, 0, 0)
+        loadStartedAt = nil
         let registered = pendingFunctions ?? []
         pendingFunctions = nil
         pendingLibrary = nil
@@ -164,25 +168,14 @@ extension LuaScripting {
 
     /// Runs function `f` for `caller` (FCALL), writing its reply to the caller.
     func callFunction(_ f: LuaFunction, keys: ArraySlice<ByteBuffer>, args: ArraySlice<ByteBuffer>, caller: Client,
-                      readOnly: Bool) {
+                      readOnly: Bool, command: [ByteBuffer]) {
         let top = lua_gettop(L)
         defer { lua_settop(L, top) }
         lua_pushcclosure(L, LuaSandbox.errorHandler, 0)
         lua_rawgeti(L, Lua.registry, f.reference)
         pushArray(keys)
         pushArray(args)
-        scriptClient.database = caller.database
-        scriptClient.reply.protocolVersion = 2
-        resp = 2
-        run = ScriptRun(caller: caller, readOnly: readOnly, sha: f.name)
-        let status = lua_pcall(L, 2, 1, -4)
-        run = nil
-        _ = scriptClient.reply.take()
-        if status != 0 {
-            writeRunError(to: caller, sha: f.name)
-        } else {
-            LuaReplies.write(L, to: caller.reply, scriptResp: resp)
-        }
+        run(ScriptRun(caller: caller, readOnly: readOnly, sha: f.name, isEval: false, command: command), argumentCount: 2)
     }
 }
 

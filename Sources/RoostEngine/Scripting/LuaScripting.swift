@@ -2,19 +2,38 @@ import CLua
 import NIOCore
 import RoostRESP
 
-/// The state of one running script: who called it and under which rules.
+/// The state of one running script: who called it, under which rules, and how long it has run.
 final class ScriptRun {
-    /// The client that sent EVAL.
+    /// The client that sent EVAL or FCALL.
     let caller: Client
-    /// EVAL_RO / EVALSHA_RO: write commands are refused.
+    /// EVAL_RO / EVALSHA_RO / FCALL_RO, or a `no-writes` script: write commands are refused.
     let readOnly: Bool
-    /// The SHA-1 Redis names in error texts (`script: <sha>`).
+    /// The SHA-1 (EVAL) or function name (FCALL) Redis names in error texts and FUNCTION STATS.
     let sha: String
+    /// EVAL's family rather than FCALL's: decides which BUSY text others get and which KILL works.
+    let isEval: Bool
+    /// The command as sent, for FUNCTION STATS.
+    let command: [ByteBuffer]
+    /// When it started (`Engine.clock()`).
+    let startedAt: Int64
+    /// Set once it has run past busy-reply-threshold: other clients get BUSY from then on.
+    var timedOut = false
+    /// When the event loop last gave it the engine back (busy scripts run in slices).
+    var lastResumed: Int64 = 0
+    /// Set by SCRIPT KILL, FUNCTION KILL or SHUTDOWN NOSAVE: the next hook raises an error.
+    var killed = false
+    /// Set once it has run a write command: SCRIPT KILL then refuses (UNKILLABLE).
+    var wroteData = false
+    /// Set by SHUTDOWN NOSAVE: the caller gets no reply, only the closed connection.
+    var abandoned = false
 
-    init(caller: Client, readOnly: Bool, sha: String) {
+    init(caller: Client, readOnly: Bool, sha: String, isEval: Bool, command: [ByteBuffer]) {
         self.caller = caller
         self.readOnly = readOnly
         self.sha = sha
+        self.isEval = isEval
+        self.command = command
+        startedAt = Engine.clock()
     }
 }
 
@@ -48,6 +67,8 @@ final class LuaScripting {
     var pendingFunctions: [LuaFunction]?
     /// The name of the library being loaded.
     var pendingLibrary: String?
+    /// When FUNCTION LOAD started running the library's code; nil outside it.
+    var loadStartedAt: Int64?
 
     /// Registry key of the real globals table (the thread's globals are a read-only proxy).
     static let globalsKey = "roost.globals"
@@ -112,7 +133,8 @@ final class LuaScripting {
     // MARK: Running
 
     /// Runs the cached script `sha` for `caller`, writing its reply to the caller.
-    func call(sha: String, keys: ArraySlice<ByteBuffer>, args: ArraySlice<ByteBuffer>, caller: Client, readOnly: Bool) {
+    func call(sha: String, keys: ArraySlice<ByteBuffer>, args: ArraySlice<ByteBuffer>, caller: Client, readOnly: Bool,
+              command: [ByteBuffer]) {
         let top = lua_gettop(L)
         defer { lua_settop(L, top) }
         lua_pushcclosure(L, LuaSandbox.errorHandler, 0)
@@ -123,19 +145,76 @@ final class LuaScripting {
         pushArray(args)
         Lua.setRawField(L, -2, "ARGV")
         lua_settop(L, -2)
+        run(ScriptRun(caller: caller, readOnly: readOnly, sha: sha, isEval: true, command: command), argumentCount: 0)
+    }
 
-        scriptClient.database = caller.database
+    /// Calls the function below the top `argumentCount` values (Redis's error handler below it)
+    /// as `script`, under the busy-reply-threshold hook, and writes the reply to the caller.
+    func run(_ script: ScriptRun, argumentCount: Int32) {
+        scriptClient.database = script.caller.database
         scriptClient.reply.protocolVersion = 2
         resp = 2
-        run = ScriptRun(caller: caller, readOnly: readOnly, sha: sha)
-        let status = lua_pcall(L, 0, 1, -2)
-        run = nil
-        _ = scriptClient.reply.take()
-        if status != 0 {
-            writeRunError(to: caller, sha: sha)
-        } else {
-            LuaReplies.write(L, to: caller.reply, scriptResp: resp)
+        run = script
+        if engine.configuration.busyReplyThreshold > 0 {
+            roost_lua_sethook(L, LuaScripting.hook, LUA_MASKCOUNT, LuaScripting.hookInstructions)
         }
+        let status = lua_pcall(L, argumentCount, 1, -(argumentCount + 2))
+        roost_lua_sethook(L, nil, 0, 0)
+        run = nil
+        if script.timedOut { engine.busyScript = nil }
+        _ = scriptClient.reply.take()
+        if script.abandoned {
+            script.caller.closeAfterReply = true
+        } else if status != 0 {
+            writeRunError(to: script.caller, sha: script.sha)
+        } else {
+            LuaReplies.write(L, to: script.caller.reply, scriptResp: resp)
+        }
+    }
+
+    // MARK: Timeouts
+
+    /// Instructions between two looks at the clock, as in Redis.
+    static let hookInstructions: Int32 = 100_000
+    /// How long a busy script runs before it gives the event loop back for a turn.
+    static let busySlice: Int64 = 10
+    /// FUNCTION LOAD stops library code that runs longer than this (Redis's LOAD_TIMEOUT_MS).
+    static let loadTimeout: Int64 = 500
+
+    /// The hook: Redis's `luaMaskCountHook` and `luaEngineLoadHook`.
+    static let hook: roost_lua_hook_decider = { L, _ in
+        guard let L, let lua = LuaScripting.of(L) else { return 0 }
+        return lua.interrupt(L)
+    }
+
+    /// Decides, every `hookInstructions` instructions (every line once killed), whether the
+    /// running code goes on. Past busy-reply-threshold the script becomes the busy script and,
+    /// every `busySlice` milliseconds, suspends its fiber so that the event loop serves the
+    /// other clients. Returns 1 after pushing the error that stops it.
+    func interrupt(_ L: OpaquePointer) -> Int32 {
+        let clock = Engine.clock()
+        if let started = loadStartedAt {
+            if clock - started <= LuaScripting.loadTimeout { return 0 }
+            roost_lua_sethook(L, LuaScripting.hook, LUA_MASKLINE, 0)
+            Lua.pushErrorTable(L, Array("FUNCTION LOAD timeout".utf8))
+            return 1
+        }
+        guard let script = run else { return 0 }
+        if !script.timedOut {
+            let threshold = Int64(engine.configuration.busyReplyThreshold)
+            if threshold <= 0 || clock - script.startedAt < threshold { return 0 }
+            script.timedOut = true
+            engine.busyScript = script
+        }
+        if let fiber = engine.scriptFiber, fiber.isRunning, clock - script.lastResumed >= LuaScripting.busySlice {
+            fiber.suspend()
+            script.lastResumed = Engine.clock()
+        }
+        guard script.killed else { return 0 }
+        // Every line from now on raises again, so a pcall cannot swallow the kill for good.
+        roost_lua_sethook(L, LuaScripting.hook, LUA_MASKLINE, 0)
+        Lua.pushErrorTable(L, Array("Script killed by user with SCRIPT KILL...".utf8))
+        return 1
     }
 
     /// Pushes a Lua array of the arguments.
@@ -202,6 +281,7 @@ final class LuaScripting {
         if run.readOnly && (spec.flags.contains(.write) || spec.flags.contains(.mayReplicate)) {
             return .failure(.scriptWriteInReadOnly)
         }
+        if spec.flags.contains(.write) { run.wroteData = true }
         scriptClient.reply.protocolVersion = resp
         _ = scriptClient.reply.take()
         engine.call(resolved, arguments, for: scriptClient)
