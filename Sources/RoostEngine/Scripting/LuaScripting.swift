@@ -200,16 +200,7 @@ final class LuaScripting {
             return 1
         }
         guard let script = run else { return 0 }
-        if !script.timedOut {
-            let threshold = Int64(engine.configuration.busyReplyThreshold)
-            if threshold <= 0 || clock - script.startedAt < threshold { return 0 }
-            script.timedOut = true
-            engine.busyScript = script
-        }
-        if let fiber = engine.scriptFiber, fiber.isRunning, clock - script.lastResumed >= LuaScripting.busySlice {
-            fiber.suspend()
-            script.lastResumed = Engine.clock()
-        }
+        serveOthersIfBusy(script, clock: clock)
         guard script.killed else { return 0 }
         // Every line from now on raises again, so a pcall cannot swallow the kill for good.
         roost_lua_sethook(L, LuaScripting.hook, LUA_MASKLINE, 0)
@@ -261,12 +252,30 @@ final class LuaScripting {
         client.reply.buffer.writeRESPError(bytes: text.map { $0 == 13 || $0 == 10 ? 32 : $0 })
     }
 
+    /// Past busy-reply-threshold, makes `script` the busy script and, once per `busySlice`,
+    /// suspends its fiber so that the event loop serves the other clients. Runs in the hook and
+    /// before each `redis.call`, so that a script spending its time in commands (which the
+    /// instruction count does not see) gives the event loop back too.
+    func serveOthersIfBusy(_ script: ScriptRun, clock: Int64) {
+        if !script.timedOut {
+            let threshold = Int64(engine.configuration.busyReplyThreshold)
+            if threshold <= 0 || clock - script.startedAt < threshold { return }
+            script.timedOut = true
+            engine.busyScript = script
+        }
+        if let fiber = engine.scriptFiber, fiber.isRunning, clock - script.lastResumed >= LuaScripting.busySlice {
+            fiber.suspend()
+            script.lastResumed = Engine.clock()
+        }
+    }
+
     // MARK: redis.call
 
     /// Runs one command for `redis.call` / `redis.pcall` with the checks Redis's `scriptCall`
     /// makes, and returns the raw reply, or the error text of a refused call.
     func execute(_ arguments: [ByteBuffer]) -> Result<ByteBuffer, RedisError> {
         guard let run else { return .failure(.scriptCallOutsideScript) }
+        serveOthersIfBusy(run, clock: Engine.clock())
         let resolved: ResolvedCommand
         switch engine.resolve(arguments) {
         case .success(let r): resolved = r
