@@ -1,5 +1,5 @@
 /// LZF, the compressor of Redis's RDB strings. The compressor follows Redis's `lzf_compress`
-/// step by step (16-bit hash table, the "very fast" re-hashing after a back reference, the same
+/// (liblzf 3.6) step by step (16-bit hash table, the "very fast" re-hashing after a back reference, the same
 /// literal and back-reference limits and the same out-of-space checks), so that compressed RDB
 /// strings are byte-identical to the ones Redis writes.
 ///
@@ -43,7 +43,7 @@ public enum LZF {
                         let ref = htab[h]
                         htab[h] = ip
                         let off = ip - ref - 1
-                        if off >= 0 && off < maxOffset && ip + 4 < inEnd && ref > 0
+                        if off >= 0 && off < maxOffset && ref > 0
                             && inp[ref] == inp[ip] && inp[ref + 1] == inp[ip + 1] && inp[ref + 2] == inp[ip + 2] {
                             var len = 2
                             let maxlen = min(inEnd - ip - len, maxReference)
