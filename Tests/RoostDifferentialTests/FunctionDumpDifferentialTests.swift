@@ -232,6 +232,35 @@ import Testing
         }
     }
 
+    @Test func restoreInTransactionsAndScripts() async throws {
+        let one = Self.quoted(Self.payload(Self.record(Self.library("tx", ["txf"]))))
+        let other = Self.quoted(Self.payload(Self.record(Self.library("tx2", ["txf2"]))))
+        try await Differential.check("""
+            MULTI
+            FUNCTION RESTORE \(one)
+            FUNCTION DUMP
+            FUNCTION RESTORE \(one)
+            FUNCTION RESTORE \(other) REPLACE
+            EXEC
+            ~FUNCTION LIST
+            FCALL txf 0
+            FCALL txf2 0
+            MULTI
+            FUNCTION RESTORE \(one) bogus
+            FUNCTION RESTORE
+            EXEC
+            EVAL "return redis.call('function', 'dump')" 0
+            EVAL "return redis.pcall('function', 'restore', 'x')" 0
+            FUNCTION RESTORE \(other) FLUSH
+            FUNCTION DUMP
+            FCALL txf 0
+            FUNCTION FLUSH
+            FUNCTION DUMP
+            FUNCTION RESTORE \(Self.quoted(Self.payload([])))
+            FUNCTION STATS
+            """)
+    }
+
     /// Roost's RDB string encoder against the string part of Redis's DUMP of a string key, on
     /// strings of many shapes and sizes (verbatim, integers, LZF-compressed, at the edge of
     /// compressibility).
