@@ -3,9 +3,10 @@
 /// literal and back-reference limits and the same out-of-space checks), so that compressed RDB
 /// strings are byte-identical to the ones Redis writes.
 ///
-/// One known difference: Redis does not clear its hash table between calls, so a stale entry left
-/// by an earlier compression can, rarely, point into the new input and yield a back reference a
-/// fresh table would not find. Roost always starts from an empty table.
+/// One known difference: Redis does not clear its hash table between calls (it lives, uninitialised,
+/// on the stack), so an offset left by an earlier compression can, rarely, name a position of the
+/// new input that a fresh table would not, and yield a different back reference. Roost always
+/// starts from an empty table.
 public enum LZF {
     /// 2^HLOG slots in the hash table.
     private static let hashLog = 16
@@ -27,7 +28,8 @@ public enum LZF {
         let inEnd = input.count
         let outEnd = limit
         if inEnd == 0 || outEnd <= 0 { return nil }
-        var output = [UInt8](repeating: 0, count: outEnd + 8)
+        // LZF never writes more than about 33/32 of its input, so a huge limit needs no huge buffer.
+        var output = [UInt8](repeating: 0, count: min(outEnd, inEnd * 2 + 64) + 8)
         var table = [Int](repeating: 0, count: 1 << hashLog)
         return input.withUnsafeBufferPointer { inp -> [UInt8]? in
             output.withUnsafeMutableBufferPointer { out -> [UInt8]? in
