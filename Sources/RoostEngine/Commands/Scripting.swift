@@ -102,6 +102,17 @@ enum ScriptingCommands {
                                     summary: "Create a function with the given arguments (name, code, description)",
                                     complexity: "O(1) (considering compilation time is redundant)",
                                     handler: functionLoad),
+                        CommandSpec("dump", arity: 2, flags: [.noscript], categories: ["slow", "scripting"],
+                                    group: "scripting", since: "7.0.0",
+                                    summary: "Dump all functions into a serialized binary payload",
+                                    complexity: "O(N) where N is the number of functions", handler: functionDump),
+                        CommandSpec("restore", arity: -3, flags: [.write, .denyoom, .noscript],
+                                    categories: ["write", "slow", "scripting"],
+                                    tips: ["request_policy:all_shards", "response_policy:all_succeeded"],
+                                    group: "scripting", since: "7.0.0",
+                                    summary: "Restore all the functions on the given payload",
+                                    complexity: "O(N) where N is the number of functions on the payload",
+                                    handler: functionRestore),
                     ]),
     ]
 
@@ -295,6 +306,31 @@ enum ScriptingCommands {
             "HELP",
             "    Prints this help.",
         ])
+    }
+
+    static func functionDump(_ c: CommandContext) throws(RedisError) {
+        c.reply.bulk(c.engine.functionDumpPayload())
+    }
+
+    static func functionRestore(_ c: CommandContext) throws(RedisError) {
+        if c.count > 4 {
+            let typed = Engine.cString(c.arguments[1], limit: 128)
+            throw RedisError.format("unknown subcommand or wrong number of arguments for '\(typed)'. Try FUNCTION HELP.")
+        }
+        var policy = FunctionRestorePolicy.append
+        if c.count == 4 {
+            if c.argument(3, is: "append") {
+                policy = .append
+            } else if c.argument(3, is: "replace") {
+                policy = .replace
+            } else if c.argument(3, is: "flush") {
+                policy = .flush
+            } else {
+                throw RedisError("ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.")
+            }
+        }
+        try c.engine.restoreFunctions(c.bytes(2), policy: policy)
+        c.reply.ok()
     }
 
     static func functionFlush(_ c: CommandContext) throws(RedisError) {
