@@ -4,8 +4,19 @@
 public struct CommandArgumentDoc: Sendable {
     /// The argument's type, under the name COMMAND DOCS reports.
     public enum Kind: String, Sendable {
-        case string, integer, double, key, pattern
+        /// Any string.
+        case string
+        /// An integer.
+        case integer
+        /// A floating-point number.
+        case double
+        /// A key name.
+        case key
+        /// A glob-style pattern.
+        case pattern
+        /// A Unix time in seconds or milliseconds.
         case unixTime = "unix-time"
+        /// The token alone, with no value after it.
         case pureToken = "pure-token"
         /// Exactly one of the nested arguments.
         case oneof
@@ -15,10 +26,14 @@ public struct CommandArgumentDoc: Sendable {
 
     /// How often an argument may appear, as COMMAND DOCS's `flags` set names it.
     public struct Flags: OptionSet, Sendable {
+        /// The flag bits.
         public let rawValue: UInt8
+        /// Flags from their bits.
         public init(rawValue: UInt8) { self.rawValue = rawValue }
 
+        /// The argument may be left out.
         public static let optional = Flags(rawValue: 1 << 0)
+        /// The argument may be repeated.
         public static let multiple = Flags(rawValue: 1 << 1)
         /// Each repetition repeats the token too (`GET pattern GET pattern`).
         public static let multipleToken = Flags(rawValue: 1 << 2)
@@ -29,7 +44,9 @@ public struct CommandArgumentDoc: Sendable {
         ]
     }
 
+    /// The argument's name (`key`, `condition`).
     public var name: String
+    /// The argument's type.
     public var kind: Kind
     /// The index of the key spec a `key` argument designates; nil for other types.
     public var keySpecIndex: Int?
@@ -41,6 +58,7 @@ public struct CommandArgumentDoc: Sendable {
     public var since: String?
     /// The Redis version that deprecated the argument, or nil.
     public var deprecatedSince: String?
+    /// Whether the argument is optional or repeated.
     public var flags: Flags
     /// The parts of a `oneof` or `block` argument; empty for the other types.
     public var arguments: [CommandArgumentDoc]
