@@ -237,12 +237,13 @@ def main():
         theirs = dict(docs[1])
         mine = roost.call("COMMAND", "DOCS", name)
         mine = dict(mine[1][0][1][1]) if mine[1] else {}
-        spec_complexity = mine.get("complexity") if full not in sticky else None
         for key in ["summary", "since", "group", "complexity"]:
-            value = spec_complexity if key == "complexity" else mine.get(key)
-            if value is not None and value != theirs.get(key):
-                print("%s: %s is %r in Roost's spec, %r in Redis: fix the spec" % (full, key, value, theirs.get(key)))
-        case = entry(full, docs, with_complexity=spec_complexity is None)
+            if mine.get(key) is not None and mine.get(key) != theirs.get(key):
+                print("%s: %s is %r in Roost's spec, %r in Redis: fix the spec" % (full, key, mine.get(key), theirs.get(key)))
+        # Roost reports no complexity when its spec has none; once recorded, the table's own
+        # value is what Roost reports, so the table keeps recording it.
+        record_complexity = full in sticky or mine.get("complexity") is None
+        case = entry(full, docs, with_complexity=record_complexity)
         if case:
             cases.append(case)
     if missing:
