@@ -13,11 +13,9 @@ import Testing
             let (redis, roost) = try pair.clients(1)
             let names = try Self.bulkStrings(Self.call(roost, ["COMMAND", "LIST"]))
             #expect(names.count > 150)
-            var compared = 0
             for name in names {
                 let mine = try Self.call(roost, ["COMMAND", "DOCS", name])
                 let theirs = try Self.call(redis, ["COMMAND", "DOCS", name])
-                compared += 1
                 if mine == theirs { continue }
                 // A container's subcommands come in Redis's hash-table order, which changes from
                 // one redis-server process to the next: everything up to them must match byte for
@@ -35,7 +33,6 @@ import Testing
                       roost: \(RawConnection.escape(mine))
                     """)
             }
-            #expect(compared == names.count)
         }
     }
 
