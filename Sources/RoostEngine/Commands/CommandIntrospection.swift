@@ -179,9 +179,19 @@ enum CommandIntrospection {
         }
     }
 
+    /// One COMMAND DOCS entry, with its fields in the order Redis 7.0 writes them.
     static func writeDocs(_ r: ReplyWriter, _ spec: CommandSpec, fullName: String) {
+        let extras = CommandDocExtras.lookup(fullName)
+        let complexity = spec.complexity.isEmpty ? extras?.complexity ?? "" : spec.complexity
         var fields = 3
-        if !spec.complexity.isEmpty { fields += 1 }
+        if !complexity.isEmpty { fields += 1 }
+        if let extras {
+            if !extras.docFlags.isEmpty { fields += 1 }
+            if extras.deprecatedSince != nil { fields += 1 }
+            if extras.replacedBy != nil { fields += 1 }
+            if !extras.history.isEmpty { fields += 1 }
+            if !extras.arguments.isEmpty { fields += 1 }
+        }
         if !spec.subcommands.isEmpty { fields += 1 }
         r.mapHeader(fields)
         r.bulk("summary")
@@ -190,10 +200,11 @@ enum CommandIntrospection {
         r.bulk(string: spec.since)
         r.bulk("group")
         r.bulk(string: spec.group)
-        if !spec.complexity.isEmpty {
+        if !complexity.isEmpty {
             r.bulk("complexity")
-            r.bulk(string: spec.complexity)
+            r.bulk(string: complexity)
         }
+        if let extras { writeDocExtras(r, extras) }
         if !spec.subcommands.isEmpty {
             r.bulk("subcommands")
             r.mapHeader(spec.subcommands.count)
@@ -201,6 +212,79 @@ enum CommandIntrospection {
                 let name = "\(fullName)|\(sub.name)"
                 r.bulk(string: name)
                 writeDocs(r, sub, fullName: name)
+            }
+        }
+    }
+
+    /// The fields between `complexity` and `subcommands`: doc flags, deprecation, history and
+    /// arguments, each only when present.
+    static func writeDocExtras(_ r: ReplyWriter, _ extras: CommandDocExtras) {
+        if !extras.docFlags.isEmpty {
+            r.bulk("doc_flags")
+            r.setHeader(extras.docFlags.count)
+            for flag in extras.docFlags { r.status(flag) }
+        }
+        if let version = extras.deprecatedSince {
+            r.bulk("deprecated_since")
+            r.bulk(string: version)
+        }
+        if let replacement = extras.replacedBy {
+            r.bulk("replaced_by")
+            r.bulk(string: replacement)
+        }
+        if !extras.history.isEmpty {
+            r.bulk("history")
+            r.setHeader(extras.history.count)
+            for (version, change) in extras.history {
+                r.arrayHeader(2)
+                r.bulk(string: version)
+                r.bulk(string: change)
+            }
+        }
+        if !extras.arguments.isEmpty {
+            r.bulk("arguments")
+            writeArgumentDocs(r, extras.arguments)
+        }
+    }
+
+    /// An argument list as Redis 7.0 writes it: an array of maps, `oneof` and `block` arguments
+    /// holding their parts under `arguments`.
+    static func writeArgumentDocs(_ r: ReplyWriter, _ arguments: [CommandArgumentDoc]) {
+        r.arrayHeader(arguments.count)
+        for arg in arguments {
+            let nested = arg.kind == .oneof || arg.kind == .block
+            var fields = 2
+            if arg.keySpecIndex != nil { fields += 1 }
+            if arg.token != nil { fields += 1 }
+            if arg.summary != nil { fields += 1 }
+            if arg.since != nil { fields += 1 }
+            if arg.deprecatedSince != nil { fields += 1 }
+            if !arg.flags.isEmpty { fields += 1 }
+            if nested { fields += 1 }
+            r.mapHeader(fields)
+            r.bulk("name")
+            r.bulk(string: arg.name)
+            r.bulk("type")
+            r.bulk(string: arg.kind.rawValue)
+            if let index = arg.keySpecIndex {
+                r.bulk("key_spec_index")
+                r.integer(index)
+            }
+            for (label, value) in [("token", arg.token), ("summary", arg.summary), ("since", arg.since),
+                                   ("deprecated_since", arg.deprecatedSince)] {
+                guard let value else { continue }
+                r.bulk(string: label)
+                r.bulk(string: value)
+            }
+            if !arg.flags.isEmpty {
+                let names = CommandArgumentDoc.Flags.names.filter { arg.flags.contains($0.0) }
+                r.bulk("flags")
+                r.setHeader(names.count)
+                for (_, name) in names { r.status(name) }
+            }
+            if nested {
+                r.bulk("arguments")
+                writeArgumentDocs(r, arg.arguments)
             }
         }
     }

@@ -87,7 +87,7 @@ enum SetCommands {
         CommandSpec("sscan", arity: -3, flags: [.readonly], categories: ["read", "set", "slow"], keys: .one,
                     tips: ["nondeterministic_output"], group: "set", since: "2.8.0",
                     summary: "Incrementally iterate Set elements", keySpecs: one(["RO", "access"]),
-                    complexity: "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.",
+                    complexity: "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..",
                     handler: sscan),
     ]
 

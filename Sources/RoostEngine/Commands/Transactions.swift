@@ -12,22 +12,23 @@ enum TransactionCommands {
     static let specs: [CommandSpec] = [
         CommandSpec("multi", arity: 1, flags: [.noscript, .loading, .stale, .fast, .allowBusy],
                     categories: ["fast", "transaction"], group: "transactions", since: "1.2.0",
-                    summary: "Starts a transaction.", handler: multi),
+                    summary: "Mark the start of a transaction block", handler: multi),
         CommandSpec("exec", arity: 1, flags: [.noscript, .loading, .stale, .skipSlowlog],
                     categories: ["slow", "transaction"], group: "transactions", since: "1.2.0",
-                    summary: "Executes all commands in a transaction.", runsScripts: true, handler: exec),
+                    summary: "Execute all commands issued after MULTI", runsScripts: true,
+                    handler: exec),
         CommandSpec("discard", arity: 1, flags: [.noscript, .loading, .stale, .fast, .allowBusy],
                     categories: ["fast", "transaction"], group: "transactions", since: "2.0.0",
-                    summary: "Discards a transaction.", handler: discard),
+                    summary: "Discard all commands issued after MULTI", handler: discard),
         CommandSpec("watch", arity: -2, flags: [.noscript, .loading, .stale, .fast, .allowBusy],
                     categories: ["fast", "transaction"], keys: .all, group: "transactions", since: "2.2.0",
-                    summary: "Monitors changes to keys to determine the execution of a transaction.",
+                    summary: "Watch the given keys to determine execution of the MULTI/EXEC block",
                     keySpecs: [
                         KeySpec(flags: ["RO"], beginSearch: .index(1), findKeys: .range(lastKey: -1, keyStep: 1, limit: 0))],
                     handler: watch),
         CommandSpec("unwatch", arity: 1, flags: [.noscript, .loading, .stale, .fast, .allowBusy],
                     categories: ["fast", "transaction"], group: "transactions", since: "2.2.0",
-                    summary: "Forgets about watched keys of a transaction.", handler: unwatch),
+                    summary: "Forget about all watched keys", handler: unwatch),
     ]
 
     // MARK: Transaction API
