@@ -133,8 +133,14 @@ import Darwin
 
 /// C-compatible number formatting, for the places where Redis uses `printf` formats.
 public enum DoubleFormat {
-    /// `printf("%.17g", value)`.
-    public static func g17(_ value: Double) -> String { c(format: "%.17g", value) }
+    /// `printf("%.17g", value)`. Whole numbers below 10^15 (which `%.17g` prints as plain
+    /// integers) skip printf.
+    public static func g17(_ value: Double) -> String {
+        if value.magnitude < 1e15, value == value.rounded(.towardZero), !(value == 0 && value.sign == .minus) {
+            return String(Int64(value))
+        }
+        return c(format: "%.17g", value)
+    }
 
     /// `printf(format, value)` for one double argument.
     public static func c(format: String, _ value: Double) -> String {

@@ -130,22 +130,27 @@ enum ScriptingCommands {
         let lua = try c.engine.luaScripting()
         let sha: String
         if bySha {
-            let digest = c.bytes(1).map { $0 >= 65 && $0 <= 90 ? $0 | 0x20 : $0 }
-            guard digest.count == 40 else { throw .noScript }
-            sha = String(decoding: digest, as: UTF8.self)
-            guard lua.scripts[sha] != nil else { throw .noScript }
+            guard c.arguments[1].readableBytes == 40 else { throw .noScript }
+            // The digest in lowercase, without intermediate arrays.
+            sha = c.arguments[1].withUnsafeReadableBytes { digest in
+                String(unsafeUninitializedCapacity: 40) { out in
+                    for i in 0..<40 { out[i] = digest[i] >= 65 && digest[i] <= 90 ? digest[i] | 0x20 : digest[i] }
+                    return 40
+                }
+            }
         } else {
             sha = try lua.load(c.bytes(1))
         }
+        guard let script = lua.scripts[sha] else { throw .noScript }
         var readOnly = readOnly
-        if let flags = lua.scriptFlags[sha] {
+        if let flags = script.flags {
             if readOnly && !flags.contains(.noWrites) { throw .scriptWriteFlagInReadOnlyCommand }
             if flags.contains(.noWrites) { readOnly = true }
         }
         let firstKey = 3
         let keys = c.arguments[firstKey..<(firstKey + Int(numkeys))]
         let args = c.arguments[(firstKey + Int(numkeys))...]
-        lua.call(sha: sha, keys: keys, args: args, caller: c.client, readOnly: readOnly, command: c.arguments)
+        lua.call(sha: sha, script, keys: keys, args: args, caller: c.client, readOnly: readOnly, command: c.arguments)
     }
 
     static func fcall(_ c: CommandContext) throws(RedisError) { try runFunction(c, readOnly: false) }

@@ -13,7 +13,12 @@ enum Lua {
     }
 
     /// Pushes a Swift string as a Lua string.
-    static func push(_ L: OpaquePointer, _ text: String) { push(L, Array(text.utf8)) }
+    static func push(_ L: OpaquePointer, _ text: String) {
+        var text = text
+        text.withUTF8 { p in
+            p.withMemoryRebound(to: CChar.self) { lua_pushlstring(L, $0.baseAddress, $0.count) }
+        }
+    }
 
     /// The bytes of the string (or number, converted in place) at `index`, or nil.
     static func bytes(_ L: OpaquePointer, _ index: Int32) -> [UInt8]? {

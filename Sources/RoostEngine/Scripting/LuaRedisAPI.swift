@@ -43,23 +43,36 @@ enum LuaRedisAPI {
             Lua.pushErrorTable(L, Array("Please specify at least one argument for this redis lib call".utf8))
             return nil
         }
-        var out: [ByteBuffer] = []
-        out.reserveCapacity(Int(argc))
+        // All arguments go into one buffer, then become slices of it: one allocation, not one
+        // (or two) per argument.
+        var storage = ByteBufferAllocator().buffer(capacity: 64)
+        var ends: [Int] = []
+        ends.reserveCapacity(Int(argc))
         var ok = true
         for i in 1...argc {
             if lua_type(L, i) == LUA_TNUMBER {
-                out.append(ByteBuffer(bytes: Lua.g17(lua_tonumber(L, i))))
-            } else if lua_type(L, i) == LUA_TSTRING, let b = Lua.bytes(L, i) {
-                out.append(ByteBuffer(bytes: b))
+                storage.writeString(DoubleFormat.g17(lua_tonumber(L, i)))
+            } else if lua_type(L, i) == LUA_TSTRING {
+                var length = 0
+                guard let p = lua_tolstring(L, i, &length) else { ok = false; break }
+                storage.writeBytes(UnsafeRawBufferPointer(start: p, count: length))
             } else {
                 ok = false
                 break
             }
+            ends.append(storage.writerIndex)
         }
         lua_settop(L, 0)
         if !ok {
             Lua.pushErrorTable(L, Array("Lua redis lib command arguments must be strings or integers".utf8))
             return nil
+        }
+        var out: [ByteBuffer] = []
+        out.reserveCapacity(ends.count)
+        var start = 0
+        for end in ends {
+            out.append(storage.getSlice(at: start, length: end - start) ?? ByteBuffer())
+            start = end
         }
         return out
     }

@@ -46,11 +46,8 @@ final class ScriptRun {
 final class LuaScripting {
     let L: OpaquePointer
     unowned let engine: Engine
-    /// Script bodies by lowercase SHA-1.
-    var scripts: [String: [UInt8]] = [:]
-    /// The shebang flags of each cached script; nil for a script without a shebang (Redis's
-    /// "eval compatibility mode").
-    var scriptFlags: [String: ScriptFlags] = [:]
+    /// Cached scripts by lowercase SHA-1.
+    var scripts: [String: CachedScript] = [:]
     /// The client redis.call runs commands as; its replies are parsed, never sent.
     let scriptClient: Client
     /// The script being run, if any.
@@ -124,21 +121,19 @@ final class LuaScripting {
             lua_settop(L, -2)
             throw RedisError.format("Error compiling script (new function): \(String(decoding: message, as: UTF8.self))")
         }
-        Lua.setRawField(L, Lua.registry, "f_" + sha)
-        scripts[sha] = body
-        scriptFlags[sha] = flags
+        scripts[sha] = CachedScript(body: body, flags: flags, reference: luaL_ref(L, Lua.registry))
         return sha
     }
 
     // MARK: Running
 
     /// Runs the cached script `sha` for `caller`, writing its reply to the caller.
-    func call(sha: String, keys: ArraySlice<ByteBuffer>, args: ArraySlice<ByteBuffer>, caller: Client, readOnly: Bool,
-              command: [ByteBuffer]) {
+    func call(sha: String, _ script: CachedScript, keys: ArraySlice<ByteBuffer>, args: ArraySlice<ByteBuffer>,
+              caller: Client, readOnly: Bool, command: [ByteBuffer]) {
         let top = lua_gettop(L)
         defer { lua_settop(L, top) }
         lua_pushcclosure(L, LuaSandbox.errorHandler, 0)
-        Lua.rawField(L, Lua.registry, "f_" + sha)
+        lua_rawgeti(L, Lua.registry, script.reference)
         Lua.rawField(L, Lua.registry, LuaScripting.globalsKey)
         pushArray(keys)
         Lua.setRawField(L, -2, "KEYS")
@@ -162,7 +157,7 @@ final class LuaScripting {
         roost_lua_sethook(L, nil, 0, 0)
         run = nil
         if script.timedOut { engine.busyScript = nil }
-        _ = scriptClient.reply.take()
+        scriptClient.reply.buffer.clear()
         if script.abandoned {
             script.caller.closeAfterReply = true
         } else if status != 0 {
@@ -292,10 +287,22 @@ final class LuaScripting {
         }
         if spec.flags.contains(.write) { run.wroteData = true }
         scriptClient.reply.protocolVersion = resp
-        _ = scriptClient.reply.take()
+        // The buffer is reused: the caller drops its copy before the next call, so clearing
+        // keeps the capacity instead of allocating.
+        scriptClient.reply.buffer.clear()
         engine.call(resolved, arguments, for: scriptClient)
-        return .success(scriptClient.reply.take())
+        return .success(scriptClient.reply.buffer)
     }
+}
+
+/// A script in the EVAL cache.
+struct CachedScript {
+    /// The body as sent.
+    let body: [UInt8]
+    /// The shebang flags; nil for a script without a shebang (Redis's "eval compatibility mode").
+    let flags: ScriptFlags?
+    /// The compiled function, referenced from the Lua registry.
+    let reference: Int32
 }
 
 /// The flags a script declares in its `#!lua flags=…` shebang line.
