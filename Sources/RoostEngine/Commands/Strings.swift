@@ -204,10 +204,16 @@ enum StringCommands {
         if let kind = o.expiry { when = try expireMilliseconds(c, o.expireIndex, kind) }
         let key = c.key(1)
         if o.get { try get(c) }
-        let found = c.engine.lookupWrite(c.database, key) != nil
-        if (o.nx && found) || (o.xx && !found) {
-            if !o.get { abortReply(c.reply) }
-            return
+        if o.nx || o.xx {
+            let found = c.engine.lookupWrite(c.database, key) != nil
+            if (o.nx && found) || (o.xx && !found) {
+                if !o.get { abortReply(c.reply) }
+                return
+            }
+        } else {
+            // A plain SET only needs a due key expired first (it counts as expired); reading the
+            // old value out would cost a copy for nothing.
+            c.engine.expireIfNeeded(c.database, key)
         }
         c.engine.setKey(c.database, key, .string(StringValue(encoding: c.bytes(valueIndex))), keepTTL: o.keepTTL)
         if let when { c.engine.setExpire(c.database, key, at: when) }
