@@ -22,7 +22,9 @@ roost_fiber *roost_fiber_create(size_t stack_size) {
     roost_fiber *fiber = calloc(1, sizeof(roost_fiber));
     if (fiber == NULL) return NULL;
     long page = sysconf(_SC_PAGESIZE);
-    fiber->guard_size = page > 0 ? (size_t)page : 4096;
+    if (page <= 0) page = 4096;
+    /* 64 KiB of guard, so that no single large frame can step over it. */
+    fiber->guard_size = ((65536 + (size_t)page - 1) / (size_t)page) * (size_t)page;
     size_t size = (stack_size + fiber->guard_size - 1) / fiber->guard_size * fiber->guard_size;
     fiber->mapping_size = size + fiber->guard_size;
     void *mapping = mmap(NULL, fiber->mapping_size, PROT_READ | PROT_WRITE,

@@ -391,6 +391,19 @@ import Testing
 
     /// Self-referencing tables nest until Lua's stack limit; the replies are too deep for the
     /// script runner's parser, so the raw bytes up to QUIT's reply are compared instead.
+    /// With the depth limits raised, cjson stops where Lua's stack does (7998 to encode, 7999 to
+    /// decode), as in Redis; cmsgpack packs and unpacks the same deep tables.
+    @Test func deepNestingStopsAtLuasStackLimit() async throws {
+        let deep = "local t = {} local c = t for i = 1, ARGV[1] do c[1] = {} c = c[1] end "
+        try await Differential.check("""
+            EVAL "cjson.encode_max_depth(20000) \(deep) local ok, e = pcall(cjson.encode, t) return {tostring(ok), string.sub(e, -50)}" 0 7000
+            EVAL "cjson.encode_max_depth(20000) \(deep) local ok, e = pcall(cjson.encode, t) return {tostring(ok), string.sub(e, -50)}" 0 9000
+            EVAL "cjson.decode_max_depth(20000) local ok, e = pcall(cjson.decode, string.rep('[', ARGV[1]) .. string.rep(']', ARGV[1])) return {tostring(ok), type(e) == 'string' and e or 'table'}" 0 7000
+            EVAL "cjson.decode_max_depth(20000) local ok, e = pcall(cjson.decode, string.rep('[', ARGV[1]) .. string.rep(']', ARGV[1])) return {tostring(ok), type(e) == 'string' and e or 'table'}" 0 9000
+            EVAL "\(deep) local ok, p = pcall(cmsgpack.pack, t) local ok2, u = pcall(cmsgpack.unpack, p) return {tostring(ok), #p, tostring(ok2), type(u)}" 0 20000
+            """)
+    }
+
     @Test func selfReferencingTablesHitTheStackLimitLikeRedis() async throws {
         let pair = try await DifferentialPair()
         let scripts = [

@@ -66,9 +66,12 @@ enum LuaCJSON {
     }
 
     /// The deepest nesting encode and decode follow, whatever `encode_max_depth` and
-    /// `decode_max_depth` say: both recurse, and past this the thread's stack is at risk. Redis
-    /// stops near 8000 (Lua's stack limit); deeper documents are refused here sooner.
-    static let recursionCap = 3000
+    /// `decode_max_depth` say: both recurse. On the script fiber's stack, Lua's own stack limit
+    /// (`lua_checkstack`) stops them near 8000, as in Redis; off it (no fiber could be mapped)
+    /// a lower cap protects the thread's stack.
+    static func recursionCap(_ L: OpaquePointer) -> Int {
+        LuaScripting.of(L)?.engine.scriptFiber?.isRunning == true ? Int.max : 3000
+    }
 
     /// The settings of the module the running function belongs to (its upvalue 2).
     private static func instance(_ L: OpaquePointer) -> Int { Int(lua_tointeger(L, roost_lua_upvalueindex(2))) }
@@ -103,7 +106,8 @@ enum LuaCJSON {
     static let encode: roost_lua_fn = { L in
         guard let L else { return 0 }
         if lua_gettop(L) != 1 { return argError(L, 1, "encode", "expected 1 argument") }
-        let cfg = config(L)
+        var cfg = config(L)
+        cfg.maxDepth = min(cfg.maxDepth, recursionCap(L))
         var out: [UInt8] = []
         do throws(EncodeError) {
             try appendValue(L, cfg, &out, depth: 0)
@@ -193,7 +197,7 @@ enum LuaCJSON {
         case LUA_TLIGHTUSERDATA where lua_touserdata(L, -1) == nil: out += Array("null".utf8)
         case LUA_TTABLE:
             let level = depth + 1
-            if level > min(cfg.maxDepth, recursionCap) || lua_checkstack(L, 3) == 0 {
+            if level > cfg.maxDepth || lua_checkstack(L, 3) == 0 {
                 throw EncodeError(message: "Cannot serialise, excessive nesting (\(level))")
             }
             let length = try arrayLength(L, cfg)
@@ -430,7 +434,7 @@ enum LuaCJSON {
 
     private static func descend(_ L: OpaquePointer, _ p: inout Parser, _ token: (Token, Int), slots: Int32) throws(DecodeError) {
         p.depth += 1
-        if p.depth > min(p.maxDepth, recursionCap) || lua_checkstack(L, slots) == 0 {
+        if p.depth > p.maxDepth || lua_checkstack(L, slots) == 0 {
             throw DecodeError(message: "Found too many nested data structures (\(p.depth)) at character \(token.1 + 1)")
         }
     }
@@ -490,7 +494,8 @@ enum LuaCJSON {
             return fail(L, "JSON parser does not support UTF-16 or UTF-32")
         }
         let cfg = config(L)
-        var parser = Parser(data: text + [0], refuseBadNumbers: !cfg.decodeInvalidNumbers, maxDepth: cfg.decodeMaxDepth)
+        var parser = Parser(data: text + [0], refuseBadNumbers: !cfg.decodeInvalidNumbers,
+                            maxDepth: min(cfg.decodeMaxDepth, recursionCap(L)))
         do throws(DecodeError) {
             try pushValue(L, &parser, parser.next())
             let t = parser.next()

@@ -18,8 +18,10 @@ final class ScriptFiber {
     /// True while a started body waits to be resumed.
     private(set) var isSuspended = false
 
-    /// Reserved, not committed: pages are touched only as deep as the scripts go.
-    static let stackSize = 8 << 20
+    /// Reserved, not committed: pages are touched only as deep as the scripts go. Deep enough
+    /// for cjson and cmsgpack to reach Lua's own nesting limit (near 8000) as in Redis, even in
+    /// a debug build's large frames.
+    static let stackSize = 64 << 20
 
     init?() {
         guard let fiber = roost_fiber_create(ScriptFiber.stackSize) else { return nil }
