@@ -45,28 +45,47 @@ extension ByteBuffer {
         writeStaticString("\r\n")
     }
 
-    /// `$len\r\nbytes\r\n`
+    /// `$len\r\nbytes\r\n`, framed and copied in one write (the hot path of every GET).
     @inlinable
     public mutating func writeRESPBulk(_ bytes: UnsafeRawBufferPointer) {
-        writeRESPHeader(UInt8(ascii: "$"), bytes.count)
-        writeBytes(bytes)
-        writeStaticString("\r\n")
+        let count = bytes.count
+        var digits = 1
+        var rest = count
+        while rest >= 10 {
+            rest /= 10
+            digits += 1
+        }
+        writeWithUnsafeMutableBytes(minimumWritableBytes: count + digits + 5) { out in
+            out[0] = UInt8(ascii: "$")
+            var value = count
+            var i = digits
+            repeat {
+                out[i] = UInt8(truncatingIfNeeded: value % 10) &+ UInt8(ascii: "0")
+                value /= 10
+                i -= 1
+            } while i > 0
+            out[digits + 1] = 13
+            out[digits + 2] = 10
+            let start = digits + 3
+            if count > 0 {
+                UnsafeMutableRawBufferPointer(rebasing: out[start..<(start + count)]).copyMemory(from: bytes)
+            }
+            out[start + count] = 13
+            out[start + count + 1] = 10
+            return start + count + 2
+        }
     }
 
     /// `$len\r\nbytes\r\n`
     @inlinable
     public mutating func writeRESPBulk(_ bytes: [UInt8]) {
-        writeRESPHeader(UInt8(ascii: "$"), bytes.count)
-        writeBytes(bytes)
-        writeStaticString("\r\n")
+        bytes.withUnsafeBytes { writeRESPBulk($0) }
     }
 
     /// `$len\r\nbytes\r\n` from the readable bytes of another buffer.
     @inlinable
     public mutating func writeRESPBulk(_ buffer: ByteBuffer) {
-        writeRESPHeader(UInt8(ascii: "$"), buffer.readableBytes)
-        writeImmutableBuffer(buffer)
-        writeStaticString("\r\n")
+        buffer.withUnsafeReadableBytes { writeRESPBulk($0) }
     }
 
     /// `$len\r\ntext\r\n`
