@@ -171,5 +171,42 @@ import Testing
 @Suite struct HashValueLayoutTests {
     @Test func storageIsOneWord() {
         #expect(MemoryLayout<HashValue.Storage>.size == 8)
+        #expect(MemoryLayout<HashValue>.size == 8)
+    }
+
+    /// The listpack's unused room in bytes.
+    func slack(_ h: HashValue) -> Int {
+        guard case .listpack(let lp) = h.storage else { return -1 }
+        return lp.capacity - lp.used
+    }
+
+    @Test func exactSizesAndIdentityMovesOnlyWithTheStorage() {
+        let entries = Listpack.entrySize(2) * 2
+        var h = HashValue(listpackCapacity: entries)
+        let first = h.identity
+        h.set(Array("f1".utf8), Array("v1".utf8), maxEntries: 128, maxValue: 64)
+        #expect(h.identity == first)
+        #expect(slack(h) < 16)
+        // Updating with a value of the same length, and removing, stay in place.
+        h.set(Array("f1".utf8), Array("v2".utf8), maxEntries: 128, maxValue: 64)
+        #expect(h.identity == first)
+        // Growing past malloc's rounding moves to a new buffer of the exact size.
+        let long = Array(repeating: UInt8(ascii: "x"), count: 40)
+        h.set(Array("f2".utf8), long, maxEntries: 128, maxValue: 64)
+        #expect(h.identity != first)
+        #expect(slack(h) < 16)
+        let grown = h.identity
+        h.remove(Array("f2".utf8))
+        #expect(h.identity == grown)
+        #expect(slack(h) > 16)
+        h.shrinkToFit()
+        #expect(h.identity != grown)
+        #expect(slack(h) < 16)
+        #expect(h.value(Array("f1".utf8)) == Array("v2".utf8))
+        // Conversion moves it too.
+        let beforeConversion = h.identity
+        h.convertToTable()
+        #expect(h.identity != beforeConversion)
+        #expect(slack(h) == -1)
     }
 }
