@@ -78,11 +78,15 @@ enum HashCommands {
         return h
     }
 
-    /// Stores a hash that `writeHash` did not find (a new key), or signals the change of an
-    /// existing one modified in place.
-    static func commit(_ c: CommandContext, _ key: ByteString, _ h: HashValue, isNew: Bool) {
+    /// Stores a hash that `writeHash` did not find (a new key); stores back one whose handle
+    /// moved to new storage (`identity` differs from `before`), keeping its TTL; or signals the
+    /// change of one modified in place.
+    static func commit(_ c: CommandContext, _ key: ByteString, _ h: HashValue, isNew: Bool,
+                       before: ObjectIdentifier?) {
         if isNew {
             c.engine.setKey(c.database, key, .hash(h))
+        } else if h.identity != before {
+            c.engine.updateKey(c.database, key, .hash(h))
         } else {
             c.engine.signalModifiedKey(c.database, key)
         }
@@ -99,13 +103,14 @@ enum HashCommands {
         if c.count % 2 == 1 { throw .wrongArity(c.command.fullName) }
         let key = c.key(1)
         let existing = try writeHash(c, key)
-        let h = existing ?? HashValue()
         let config = c.engine.configuration
         let lengths = (2..<c.count).lazy.map { c.arguments[$0].readableBytes }
+        let entryBytes = lengths.reduce(0) { $0 + Listpack.entrySize($1) }
+        // A new hash gets its exact size at once; an existing one grows to at most that much
+        // more (less when fields are replaced), and gives back what it did not use.
+        var h = existing ?? HashValue(listpackCapacity: entryBytes)
         h.convertIfAnyLonger(than: config.hashMaxListpackValue, lengths)
-        if h.isListpack {
-            h.reserveListpack(adding: lengths.reduce(0) { $0 + Listpack.entrySize($1) })
-        }
+        if existing != nil && h.isListpack { h.reserveListpack(adding: entryBytes) }
         var created = 0
         var i = 2
         while i < c.count {
@@ -115,7 +120,8 @@ enum HashCommands {
             }
             i += 2
         }
-        commit(c, key, h, isNew: existing == nil)
+        h.shrinkToFit()
+        commit(c, key, h, isNew: existing == nil, before: existing?.identity)
         if c.argument(0, is: "hset") { c.reply.integer(created) } else { c.reply.ok() }
     }
 
@@ -127,11 +133,11 @@ enum HashCommands {
             c.reply.integer(0)
             return
         }
-        let h = existing ?? HashValue()
+        var h = existing ?? HashValue()
         let config = c.engine.configuration
         h.convertIfAnyLonger(than: config.hashMaxListpackValue, [field.count, c.arguments[3].readableBytes])
         h.set(field, c.bytes(3), maxEntries: config.hashMaxListpackEntries, maxValue: config.hashMaxListpackValue)
-        commit(c, key, h, isNew: existing == nil)
+        commit(c, key, h, isNew: existing == nil, before: existing?.identity)
         c.reply.integer(1)
     }
 
@@ -193,10 +199,11 @@ enum HashCommands {
 
     static func hdel(_ c: CommandContext) throws(RedisError) {
         let key = c.key(1)
-        guard let h = try writeHash(c, key) else {
+        guard var h = try writeHash(c, key) else {
             c.reply.integer(0)
             return
         }
+        let before = h.identity
         var deleted = 0
         for i in 2..<c.count where h.remove(c.bytes(i)) {
             deleted += 1
@@ -205,7 +212,10 @@ enum HashCommands {
                 break
             }
         }
-        if deleted > 0 && h.count > 0 { c.engine.signalModifiedKey(c.database, key) }
+        if deleted > 0 && h.count > 0 {
+            h.shrinkToFit()
+            commit(c, key, h, isNew: false, before: before)
+        }
         c.reply.integer(deleted)
     }
 
@@ -223,11 +233,11 @@ enum HashCommands {
         }
         let (sum, overflow) = current.addingReportingOverflow(increment)
         if overflow { throw .overflow }
-        let h = existing ?? HashValue()
+        var h = existing ?? HashValue()
         let config = c.engine.configuration
         h.set(field, RedisIntegerBridge.bytes(sum), maxEntries: config.hashMaxListpackEntries,
               maxValue: config.hashMaxListpackValue)
-        commit(c, key, h, isNew: existing == nil)
+        commit(c, key, h, isNew: existing == nil, before: existing?.identity)
         c.reply.integer(sum)
     }
 
@@ -245,10 +255,10 @@ enum HashCommands {
         let sum = current + increment
         if sum.isNaN || sum.isInfinite { throw .incrementNaNOrInfinity }
         let text = LongDouble.humanString(sum)
-        let h = existing ?? HashValue()
+        var h = existing ?? HashValue()
         let config = c.engine.configuration
         h.set(field, text, maxEntries: config.hashMaxListpackEntries, maxValue: config.hashMaxListpackValue)
-        commit(c, key, h, isNew: existing == nil)
+        commit(c, key, h, isNew: existing == nil, before: existing?.identity)
         c.reply.bulk(text)
     }
 

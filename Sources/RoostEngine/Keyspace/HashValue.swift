@@ -16,9 +16,12 @@ import Darwin
 ///   longer than `hash-max-listpack-value` bytes is stored, it moves to a `KeyTable` (with SCAN's
 ///   reverse-binary cursor) and never moves back.
 ///
-/// The object holds a single reference, so a small hash costs this object, one buffer and
-/// nothing else.
-public final class HashValue {
+/// `HashValue` is a one-word handle (no object of its own), so a small hash costs its key
+/// table entry and one exact-size buffer. The handle has reference semantics for changes that
+/// fit (they write through to the shared buffer or table), but a change that needs a bigger
+/// buffer, or a conversion, moves the handle to new storage: whoever mutates a hash must store
+/// the handle back where it came from (see `identity`), as `HashCommands.commit` does.
+public struct HashValue {
     /// The representation: both cases are class references, so this is one word.
     enum Storage {
         case listpack(Listpack)
@@ -32,9 +35,18 @@ public final class HashValue {
         var entries = KeyTable<ByteString>()
     }
 
-    /// An empty listpack-encoded hash.
-    public init() {
-        storage = .listpack(Listpack.make(capacity: 0))
+    /// An empty listpack-encoded hash, with room for `listpackCapacity` bytes of entries.
+    public init(listpackCapacity: Int = 0) {
+        storage = .listpack(Listpack.make(capacity: listpackCapacity))
+    }
+
+    /// Identifies the storage: it changes exactly when a mutation moved the handle to a new
+    /// buffer or table, which must then be stored back into the keyspace.
+    public var identity: ObjectIdentifier {
+        switch storage {
+        case .listpack(let lp): return ObjectIdentifier(lp)
+        case .table(let t): return ObjectIdentifier(t)
+        }
     }
 
     /// The number of fields.
@@ -56,7 +68,7 @@ public final class HashValue {
 
     /// An independent copy in the same encoding.
     public func duplicate() -> HashValue {
-        let copy = HashValue()
+        var copy = HashValue()
         switch storage {
         case .listpack(let lp):
             copy.storage = .listpack(lp.copy(capacity: lp.used))
@@ -132,7 +144,7 @@ public final class HashValue {
     // MARK: - Writes
 
     /// Moves to the hashtable encoding (no-op if already there).
-    public func convertToTable() {
+    public mutating func convertToTable() {
         guard isListpack else { return }
         let t = FieldTable()
         forEach { f, v in
@@ -148,7 +160,7 @@ public final class HashValue {
     /// Redis's `hashTypeTryConversion`: converts when any of `lengths` (the fields and values
     /// about to be written) exceeds `maxValue`, or when together they would take the listpack
     /// past its safety limit (`lpSafeToAdd`).
-    public func convertIfAnyLonger(than maxValue: Int, _ lengths: some Sequence<Int>) {
+    public mutating func convertIfAnyLonger(than maxValue: Int, _ lengths: some Sequence<Int>) {
         guard case .listpack(let lp) = storage else { return }
         var sum = 0
         for length in lengths {
@@ -161,19 +173,26 @@ public final class HashValue {
         if lp.used + sum > Self.listpackSafetyLimit { convertToTable() }
     }
 
-    /// Makes room for `bytes` more listpack bytes, with a little slack when growing a buffer
-    /// that already holds entries.
-    public func reserveListpack(adding bytes: Int) {
+    /// Makes room for `bytes` more listpack bytes, exactly (as Redis's listpack, which is
+    /// reallocated to its exact size by each insertion): no slack is kept for later writes.
+    public mutating func reserveListpack(adding bytes: Int) {
         guard case .listpack(let lp) = storage else { return }
         let needed = lp.used + bytes
-        if lp.capacity < needed { storage = .listpack(lp.copy(capacity: needed + (lp.used >> 3))) }
+        if lp.capacity < needed { storage = .listpack(lp.copy(capacity: needed)) }
+    }
+
+    /// Moves the listpack to an exact-size buffer when it has more than a malloc granule of
+    /// unused room (after deletions, or when a write reserved more than it used).
+    public mutating func shrinkToFit() {
+        guard case .listpack(let lp) = storage, lp.capacity - lp.used > 16 else { return }
+        storage = .listpack(lp.copy(capacity: lp.used))
     }
 
     /// Redis's `hashTypeSet`: stores `value` under `field`, converting to a hash table when
     /// either is longer than `maxValue` or the field count passes `maxEntries`. Returns whether
     /// the field was new.
     @discardableResult
-    public func set(_ field: [UInt8], _ value: [UInt8], maxEntries: Int, maxValue: Int) -> Bool {
+    public mutating func set(_ field: [UInt8], _ value: [UInt8], maxEntries: Int, maxValue: Int) -> Bool {
         if case .listpack(let lp) = storage, field.count > maxValue || value.count > maxValue
             || lp.used + field.count + value.count > Self.listpackSafetyLimit {
             convertToTable()
@@ -204,7 +223,7 @@ public final class HashValue {
 
     /// Removes `field`. Returns whether it was present.
     @discardableResult
-    public func remove(_ field: [UInt8]) -> Bool {
+    public mutating func remove(_ field: [UInt8]) -> Bool {
         switch storage {
         case .table(let t):
             return t.entries.remove(ByteString(field)) != nil
@@ -300,7 +319,8 @@ extension ManagedBuffer where Header == ListpackHeader, Element == UInt8 {
     }
 
     /// Replaces the bytes in `range` with `bytes`: in place when they fit (returning nil),
-    /// otherwise into a new, larger buffer that it returns (the caller must keep it instead).
+    /// otherwise into a new buffer of exactly the new size that it returns (the caller must keep
+    /// it instead).
     func replace(_ range: Range<Int>, with bytes: [UInt8]) -> Listpack? {
         let oldUsed = used
         let newUsed = oldUsed - range.count + bytes.count
@@ -317,7 +337,7 @@ extension ManagedBuffer where Header == ListpackHeader, Element == UInt8 {
             header.used = UInt32(newUsed)
             return nil
         }
-        let out = Listpack.make(capacity: newUsed + (newUsed >> 3))
+        let out = Listpack.make(capacity: newUsed)
         out.header = ListpackHeader(used: UInt32(newUsed), pairCount: header.pairCount)
         withUnsafeMutablePointerToElements { src in
             out.withUnsafeMutablePointerToElements { dst in

@@ -3,15 +3,19 @@
 /// Swift's `Dictionary` cannot give SCAN's guarantees (an element present for a whole scan is
 /// returned at least once, even across resizes) nor O(1) random sampling, so the keyspace uses
 /// this table. Buckets are a power of two; each holds a chain of entries in one flat array.
-/// A resize rebuilds only the bucket heads and chain links, since each entry keeps its hash.
+/// A resize rebuilds only the bucket heads and chain links, rehashing each key.
+///
+/// Entries do not keep their hash: with a 25-byte key and a 9-byte value, the hash would take an
+/// entry from 48 to 56 bytes (a sixth of a small key's memory), and comparing a short key is as
+/// cheap as comparing a hash. The field order below packs `next` and `accessClock` into the
+/// padding after the key and the value.
 public struct KeyTable<Value> {
 
     struct Entry {
         var key: ByteString
-        var value: Value?
-        var hash: UInt32
         /// Next entry in this chain, or in the free list when `value` is nil. -1 ends a list.
         var next: Int32
+        var value: Value?
         /// Seconds-resolution clock of the last access, for OBJECT IDLETIME.
         var accessClock: UInt32
     }
@@ -44,7 +48,7 @@ public struct KeyTable<Value> {
         return entries.withUnsafeBufferPointer { entries in
             var i = head
             while i >= 0 {
-                if entries[Int(i)].hash == hash && entries[Int(i)].key == key { return i }
+                if entries[Int(i)].key == key { return i }
                 i = entries[Int(i)].next
             }
             return -1
@@ -108,7 +112,7 @@ public struct KeyTable<Value> {
         if count >= buckets.count { resize(to: max(4, buckets.count * 2)) }
         let index: Int32
         let bucket = Int(hash & UInt32(buckets.count - 1))
-        let entry = Entry(key: key, value: value, hash: hash, next: buckets[bucket], accessClock: clock)
+        let entry = Entry(key: key, next: buckets[bucket], value: value, accessClock: clock)
         if freeHead >= 0 {
             index = freeHead
             freeHead = entries[Int(index)].next
@@ -133,10 +137,10 @@ public struct KeyTable<Value> {
         var i = buckets[bucket]
         while i >= 0 {
             let e = entries[Int(i)]
-            if e.hash == hash && e.key == key {
+            if e.key == key {
                 if previous < 0 { buckets[bucket] = e.next } else { entries[Int(previous)].next = e.next }
                 let old = e.value
-                entries[Int(i)] = Entry(key: ByteString([]), value: nil, hash: 0, next: freeHead, accessClock: 0)
+                entries[Int(i)] = Entry(key: ByteString([]), next: freeHead, value: nil, accessClock: 0)
                 freeHead = i
                 count -= 1
                 if buckets.count > 4 && count * 10 < buckets.count { shrink() }
@@ -158,7 +162,7 @@ public struct KeyTable<Value> {
         buckets = [Int32](repeating: -1, count: newSize)
         let mask = UInt32(newSize - 1)
         for i in entries.indices where entries[i].value != nil {
-            let b = Int(entries[i].hash & mask)
+            let b = Int(Self.hashOf(entries[i].key) & mask)
             entries[i].next = buckets[b]
             buckets[b] = Int32(i)
         }

@@ -1,7 +1,9 @@
 /// A value stored under a key. Each data type's representation lives beside its command family.
 ///
 /// Collections are classes: a command mutates the value it looked up in place, with no copy and
-/// no store back into the key table. COPY takes a `duplicate()`.
+/// no store back into the key table. The exception is `HashValue`, a one-word handle to its
+/// buffer (so that a small hash is one allocation): a hash command stores the handle back when
+/// a change moved it to new storage. COPY takes a `duplicate()`.
 public enum Value {
     case string(StringValue)
     case list(ListValue)
