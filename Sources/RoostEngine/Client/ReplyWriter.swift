@@ -55,7 +55,7 @@ public final class ReplyWriter {
     public func bulk(_ value: StringValue) {
         switch value {
         case .int(let i): bulk(decimal: i)
-        case .embstr(let b), .raw(let b): buffer.writeRESPBulk(b)
+        case .short, .embstr, .raw: value.withUnsafeBytes { buffer.writeRESPBulk($0) }
         }
     }
 

@@ -73,7 +73,7 @@ enum BitCommands {
         value = .string(.int(0))
         switch consume taken {
         case .string(.raw(let b)), .string(.embstr(let b)): return b
-        case .string(.int(let i)): return RedisIntegerBridge.bytes(i)
+        case .string(let s): return s.bytes
         case .list, .hash, .set, .zset: preconditionFailure("takeBytes needs a string value")
         }
     }

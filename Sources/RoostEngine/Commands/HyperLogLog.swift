@@ -36,6 +36,9 @@ enum HyperLogLogCommands {
         case .raw(let bytes), .embstr(let bytes):
             guard HyperLogLogSketch.isValid(bytes) else { throw .notHyperLogLog }
             return bytes
+        case .short:
+            // Seven bytes are never a sketch (its header alone is 16).
+            throw .notHyperLogLog
         case .int:
             // An integer-encoded string is never a sketch, whatever its digits.
             throw .notHyperLogLog

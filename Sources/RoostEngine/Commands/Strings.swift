@@ -355,8 +355,8 @@ enum StringCommands {
             guard case .string(let s) = existing else { throw .wrongType }
             switch s {
             case .int(let i): current = LongDouble.Number(i)
-            case .embstr(let b), .raw(let b):
-                guard let v = LongDouble.parse(b) else { throw .notFloat }
+            case .short, .embstr, .raw:
+                guard let v = LongDouble.parse(s.bytes) else { throw .notFloat }
                 current = v
             }
         }
@@ -364,7 +364,7 @@ enum StringCommands {
         let sum = current + increment
         if sum.isNaN || sum.isInfinite { throw .incrementNaNOrInfinity }
         let text = LongDouble.humanString(sum)
-        let value: StringValue = text.count <= StringValue.embstrLimit ? .embstr(text) : .raw(text)
+        let value = StringValue(embedding: text)
         c.engine.setKey(c.database, key, .string(value), keepTTL: existing != nil)
         c.reply.bulk(text)
     }
@@ -584,6 +584,7 @@ extension StringValue {
         switch self {
         case .int(let i): return i
         case .embstr(let b), .raw(let b): return RedisIntegerBridge.parse(b)
+        case .short: return withUnsafeBytes { RedisIntegerBridge.parse(Array($0)) }
         }
     }
 }

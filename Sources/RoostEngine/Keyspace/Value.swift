@@ -49,6 +49,10 @@ public enum Value {
 public enum StringValue {
     /// A value that is a canonical 64-bit integer (Redis's `int` encoding).
     case int(Int64)
+    /// Up to 7 bytes, kept in the word itself (bytes in memory order, the count in the top
+    /// byte): no allocation and no reference count, so GET and SET of small values touch no
+    /// memory beyond the key table. OBJECT ENCODING calls it `embstr`, which it is in Redis.
+    case short(UInt64)
     /// Up to 44 bytes, created in one piece (`embstr`).
     case embstr([UInt8])
     /// Longer values, or values modified in place (`raw`).
@@ -62,10 +66,39 @@ public enum StringValue {
     public init(encoding bytes: [UInt8]) {
         if bytes.count <= 20, let i = RedisIntegerBridge.parse(bytes) {
             self = .int(i)
+        } else {
+            self = StringValue(embedding: bytes)
+        }
+    }
+
+    /// `embstr` up to 44 bytes (inline up to 7), `raw` beyond: a value created in one piece.
+    public init(embedding bytes: [UInt8]) {
+        if bytes.count <= StringValue.shortCapacity {
+            var word = UInt64(bytes.count) << 56
+            for (i, byte) in bytes.enumerated() { word |= UInt64(byte) << (8 * UInt64(i)) }
+            self = .short(word)
         } else if bytes.count <= StringValue.embstrLimit {
             self = .embstr(bytes)
         } else {
             self = .raw(bytes)
+        }
+    }
+
+    /// The longest value kept inline.
+    public static let shortCapacity = 7
+
+    /// Calls `body` with the bytes of a non-integer value without copying them out; integers
+    /// are formatted first.
+    @inline(__always)
+    public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        switch self {
+        case .short(var word):
+            let count = Int(word >> 56)
+            return try Swift.withUnsafeBytes(of: &word) { try body(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+        case .embstr(let b), .raw(let b):
+            return try b.withUnsafeBytes(body)
+        case .int(let i):
+            return try RedisIntegerBridge.bytes(i).withUnsafeBytes(body)
         }
     }
 
@@ -74,6 +107,7 @@ public enum StringValue {
     public var bytes: [UInt8] {
         switch self {
         case .int(let i): return RedisIntegerBridge.bytes(i)
+        case .short: return withUnsafeBytes { Array($0) }
         case .embstr(let b), .raw(let b): return b
         }
     }
@@ -83,6 +117,7 @@ public enum StringValue {
     public var count: Int {
         switch self {
         case .int(let i): return RedisIntegerBridge.bytes(i).count
+        case .short(let word): return Int(word >> 56)
         case .embstr(let b), .raw(let b): return b.count
         }
     }
@@ -90,7 +125,7 @@ public enum StringValue {
     public var encodingName: StaticString {
         switch self {
         case .int: return "int"
-        case .embstr: return "embstr"
+        case .short, .embstr: return "embstr"
         case .raw: return "raw"
         }
     }
