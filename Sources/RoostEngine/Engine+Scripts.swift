@@ -20,7 +20,8 @@ extension Engine {
             call(resolved, arguments, for: client)
             return true
         }
-        let finished = fiber.start { [unowned self] in self.call(resolved, arguments, for: client) }
+        // The engine owns the fiber, so it outlives the body.
+        let finished = fiber.start { [unowned(unsafe) self] in self.call(resolved, arguments, for: client) }
         if !finished { client.inSuspendedScript = true }
         return finished
     }

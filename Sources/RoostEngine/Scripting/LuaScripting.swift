@@ -45,7 +45,9 @@ final class ScriptRun {
 /// stack, and the C trampoline in the CLua shim raises it.
 final class LuaScripting {
     let L: OpaquePointer
-    unowned let engine: Engine
+    /// The engine owns this object and outlives it, so the reference is not counted
+    /// (`redis.call` reads it several times per call).
+    unowned(unsafe) let engine: Engine
     /// Cached scripts by lowercase SHA-1.
     var scripts: [String: CachedScript] = [:]
     /// The client redis.call runs commands as; its replies are parsed, never sent.
