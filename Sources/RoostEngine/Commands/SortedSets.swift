@@ -316,8 +316,8 @@ struct ScoreRange {
 
     /// The ranks of the members inside the range.
     func ranks(in z: SortedSetValue) -> Range<Int> {
-        let lo = z.countWhile { !gteMin($0.score) }
-        let hi = z.countWhile { lteMax($0.score) }
+        let lo = z.countScoresWhile { !gteMin($0) }
+        let hi = z.countScoresWhile { lteMax($0) }
         return lo < hi ? lo..<hi : lo..<lo
     }
 }
