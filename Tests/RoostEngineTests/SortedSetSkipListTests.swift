@@ -213,6 +213,31 @@ import Testing
         #expect(copy.count >= z.count)
     }
 
+    @Test func forwardScoreRangesInBothEncodings() {
+        var g = SplitMix(state: 11)
+        for maxEntries in [128, 4] {
+            let z = SortedSetValue()
+            var model = Model()
+            for i in 0..<100 {
+                let s = Double(Int.random(in: 0..<30, using: &g))
+                _ = z.add(member(i, long: false), s, maxEntries: maxEntries, maxValue: 64)
+                model.set(member(i, long: false), s)
+            }
+            #expect(z.isListpack == (maxEntries == 128))
+            for _ in 0..<300 {
+                let lo = Double(Int.random(in: -2..<32, using: &g))
+                let hi = Double(Int.random(in: -2..<32, using: &g))
+                let offset = Int.random(in: 0..<5, using: &g) == 0 ? Int.random(in: 0..<120, using: &g) : 0
+                let limit = Int.random(in: -1..<15, using: &g)
+                let inRange = model.entries.filter { $0.score > lo && $0.score <= hi }
+                let expected = inRange.dropFirst(offset).prefix(limit < 0 ? Int.max : limit)
+                let got = z.entriesForward(from: { $0 <= lo }, while: { $0 <= hi }, offset: offset, limit: limit)
+                #expect(got.map(\.member) == expected.map(\.member))
+                #expect(got.map(\.score) == expected.map(\.score))
+            }
+        }
+    }
+
     @Test func lexRangesOnEqualScores() {
         // Every member with score 0: lexicographic ranges are member-order prefixes.
         let z = SortedSetValue(sizeHint: 1000, maxMemberLength: 0, maxEntries: 128, maxValue: 64)

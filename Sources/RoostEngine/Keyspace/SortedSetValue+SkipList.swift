@@ -343,6 +343,25 @@ final class SortedSetSkipList {
         return r
     }
 
+    /// The last node whose score satisfies `isBefore` (a prefix of the order), or the header,
+    /// and its 1-based rank (0 for the header).
+    func lastWhere(_ isBefore: (Double) -> Bool) -> (rank: Int, node: Node) {
+        let a = arena
+        var r = 0
+        var x = Self.header
+        var i = level - 1
+        while i >= 0 {
+            while true {
+                let f = a.next(x, i)
+                if f == 0 || !isBefore(a.score(f)) { break }
+                r += a.span(x, i)
+                x = f
+            }
+            i -= 1
+        }
+        return (r, x)
+    }
+
     /// How many leading nodes have a score for which `isBefore` holds (a prefix of the order).
     func countScoresWhile(_ isBefore: (Double) -> Bool) -> Int {
         countWhile { a, n in isBefore(a.score(n)) }

@@ -174,6 +174,36 @@ public final class SortedSetValue {
         return lo
     }
 
+    /// The entries in ascending order starting `offset` places after the last one whose score
+    /// satisfies `isBefore` (which holds for a prefix of the order), as long as `inRange` holds
+    /// for their scores, at most `limit` of them (all when negative). One search in the skip
+    /// list (two with an offset), then a walk.
+    public func entriesForward(
+        from isBefore: (Double) -> Bool, while inRange: (Double) -> Bool, offset: Int, limit: Int
+    ) -> [SortedSetEntry] {
+        var out: [SortedSetEntry] = []
+        if limit == 0 { return out }
+        guard let list else {
+            var i = countScoresWhile(isBefore) + offset
+            while i < packed.count && (limit < 0 || out.count < limit) && inRange(packed[i].score) {
+                out.append(packed[i])
+                i += 1
+            }
+            return out
+        }
+        let (rank, last) = list.lastWhere(isBefore)
+        var n = offset == 0 ? list.arena.next(last, 0) : list.node(atRank: rank + offset + 1)
+        let a = list.arena
+        if limit > 0 { out.reserveCapacity(Swift.min(limit, 64)) }
+        while n != SortedSetSkipList.header && (limit < 0 || out.count < limit) {
+            let s = a.score(n)
+            if !inRange(s) { break }
+            out.append(SortedSetEntry(member: a.member(n), score: s))
+            n = a.next(n, 0)
+        }
+        return out
+    }
+
     /// A random entry (the set must not be empty).
     public func randomEntry<G: RandomNumberGenerator>(using g: inout G) -> SortedSetEntry {
         entry(at: Int.random(in: 0..<count, using: &g))
