@@ -6,11 +6,12 @@
 /// `Int32`, 0 being the header, which also stands for "no node" in a forward link):
 ///
 ///     +0   score (Double)
-///     +8   level count L (Int32), 4 unused bytes
+///     +8   level count L (Int32)
+///     +12  member slot (Int32): the index of the node's member in a separate array
 ///     +16  L levels: forward link (Int32) and span (Int32)
-///     +16 + 8L  member (ByteString)
 ///
-/// so the score and the low levels of a node share a cache line. A deleted node goes on a free
+/// so a search, which reads scores and links and only rarely a member (on equal scores),
+/// touches 24 bytes for most nodes. A deleted node goes on a free
 /// list for its level count and is reused by the next insertion drawing that level; an update of
 /// a score keeps the node, and keeps it in place when its position does not change (Redis's
 /// `zslUpdateScore`). The arena only grows while the list lives.
@@ -21,16 +22,16 @@ final class SortedSetSkipList {
     static let maxLevel = 32
     /// The header, whose forward links start the list; as a link target, "none".
     static let header: Node = 0
-    private static let memberStride = (MemoryLayout<ByteString>.stride + 7) & ~7
     private static let emptyMember = ByteString(copying: UnsafeRawBufferPointer(start: nil, count: 0))
 
     @inline(__always)
-    private static func recordSize(_ levels: Int) -> Int { 16 &+ levels &<< 3 &+ memberStride }
+    private static func recordSize(_ levels: Int) -> Int { 16 &+ levels &<< 3 }
 
     /// Typed access to the records of an arena whose base address is `base`. Made afresh after
     /// any allocation, which may move the buffer.
     struct Arena {
         let base: UnsafeMutableRawPointer
+        let members: UnsafeMutablePointer<ByteString>
 
         @inline(__always) func address(_ n: Node) -> UnsafeMutableRawPointer { base + (Int(n) &<< 3) }
         @inline(__always) func score(_ n: Node) -> Double { address(n).load(as: Double.self) }
@@ -49,7 +50,7 @@ final class SortedSetSkipList {
             address(n).storeBytes(of: Int32(truncatingIfNeeded: s), toByteOffset: 20 &+ i &<< 3, as: Int32.self)
         }
         @inline(__always) func memberPointer(_ n: Node) -> UnsafeMutablePointer<ByteString> {
-            (address(n) + (16 &+ levelCount(n) &<< 3)).assumingMemoryBound(to: ByteString.self)
+            members + Int(address(n).load(fromByteOffset: 12, as: Int32.self))
         }
         @inline(__always) func member(_ n: Node) -> ByteString { memberPointer(n).pointee }
 
@@ -64,6 +65,11 @@ final class SortedSetSkipList {
     private var base: UnsafeMutableRawPointer
     private var capacity: Int
     private var used: Int
+    /// The members, by slot; every record owns one slot for its life (free records hold an
+    /// empty member).
+    private var members: UnsafeMutablePointer<ByteString>
+    private var memberCapacity: Int
+    private var memberCount: Int
     /// Per level count, the first free record (0 when none); free records chain through level 0.
     private var freeHeads: UnsafeMutablePointer<Node>
     /// Scratch space for searches: the last node visited on each level, and the rank reached there.
@@ -82,6 +88,9 @@ final class SortedSetSkipList {
         capacity = 4096
         base = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
         used = 0
+        memberCapacity = 64
+        members = .allocate(capacity: memberCapacity)
+        memberCount = 0
         freeHeads = .allocate(capacity: Self.maxLevel + 1)
         freeHeads.initialize(repeating: 0, count: Self.maxLevel + 1)
         update = .allocate(capacity: Self.maxLevel)
@@ -93,38 +102,40 @@ final class SortedSetSkipList {
     }
 
     deinit {
-        var offset = 0
-        let a = arena
-        while offset < used {
-            let n = Node(truncatingIfNeeded: offset >> 3)
-            let levels = a.levelCount(n)
-            a.memberPointer(n).deinitialize(count: 1)
-            offset += Self.recordSize(levels)
-        }
+        members.deinitialize(count: memberCount)
+        members.deallocate()
         base.deallocate()
         freeHeads.deallocate()
         update.deallocate()
         rankBuffer.deallocate()
     }
 
-    @inline(__always) var arena: Arena { Arena(base: base) }
+    @inline(__always) var arena: Arena { Arena(base: base, members: members) }
 
     /// The first node in order, or the header (0) when the list is empty.
     var first: Node { arena.next(Self.header, 0) }
 
-    /// The bytes the arena holds (live and free records).
+    /// The bytes the arena holds (live and free records, members aside).
     var arenaBytes: Int { used }
 
     private func initializeRecord(at offset: Int, level: Int, score: Double, member: ByteString) {
         let p = base + offset
         p.storeBytes(of: score, as: Double.self)
         p.storeBytes(of: Int32(level), toByteOffset: 8, as: Int32.self)
-        p.storeBytes(of: Int32(0), toByteOffset: 12, as: Int32.self)
+        if memberCount == memberCapacity {
+            let grown = UnsafeMutablePointer<ByteString>.allocate(capacity: memberCapacity * 2)
+            grown.moveInitialize(from: members, count: memberCount)
+            members.deallocate()
+            members = grown
+            memberCapacity *= 2
+        }
+        (members + memberCount).initialize(to: member)
+        p.storeBytes(of: Int32(truncatingIfNeeded: memberCount), toByteOffset: 12, as: Int32.self)
+        memberCount += 1
         for i in 0..<level {
             p.storeBytes(of: Int32(0), toByteOffset: 16 + i * 8, as: Int32.self)
             p.storeBytes(of: Int32(0), toByteOffset: 20 + i * 8, as: Int32.self)
         }
-        (p + 16 + level * 8).initializeMemory(as: ByteString.self, repeating: member, count: 1)
     }
 
     /// A node of `lvl` levels holding (`score`, `member`): a free record of that size, or a new one.
