@@ -238,6 +238,29 @@ import Testing
         }
     }
 
+    @Test func arenaIsRebuiltWhenMostlyFree() {
+        let z = SortedSetValue(sizeHint: 1000, maxMemberLength: 0, maxEntries: 128, maxValue: 64)
+        var g = SplitMix(state: 5)
+        var model = Model()
+        for i in 0..<20_000 {
+            let s = Double(Int.random(in: 0..<5000, using: &g))
+            _ = z.add(member(i, long: i % 3 == 0), s, maxEntries: 128, maxValue: 64)
+            model.entries.append((s, member(i, long: i % 3 == 0)))
+        }
+        model.entries.sort { entryPrecedes($0.score, $0.member, $1.score, $1.member) }
+        let peak = z.skipListArenaBytes ?? 0
+        var victims = model.entries
+        victims.shuffle(using: &g)
+        for e in victims.prefix(19_000) { #expect(z.remove(e.member)) }
+        let gone = Set(victims.prefix(19_000).map(\.member))
+        model.entries.removeAll { gone.contains($0.member) }
+        let after = z.skipListArenaBytes ?? 0
+        #expect(after > 0 && after < peak / 4, "arena \(after) of \(peak)")
+        #expect(z.entries(0..<z.count).map(\.member) == model.entries.map(\.member))
+        #expect(z.entries(0..<z.count).map(\.score) == model.entries.map(\.score))
+        for e in model.entries.prefix(100) { #expect(z.rank(e.member) == model.index(of: e.member)) }
+    }
+
     @Test func lexRangesOnEqualScores() {
         // Every member with score 0: lexicographic ranges are member-order prefixes.
         let z = SortedSetValue(sizeHint: 1000, maxMemberLength: 0, maxEntries: 128, maxValue: 64)

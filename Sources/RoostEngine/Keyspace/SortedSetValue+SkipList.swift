@@ -14,7 +14,8 @@
 /// touches 24 bytes for most nodes. A deleted node goes on a free
 /// list for its level count and is reused by the next insertion drawing that level; an update of
 /// a score keeps the node, and keeps it in place when its position does not change (Redis's
-/// `zslUpdateScore`). The arena only grows while the list lives.
+/// `zslUpdateScore`). The arena only grows; `SortedSetValue` rebuilds a list whose live records
+/// fill less than a quarter of it.
 final class SortedSetSkipList {
     /// A node: its record's offset in 8-byte words.
     typealias Node = Int32
@@ -65,6 +66,8 @@ final class SortedSetSkipList {
     private var base: UnsafeMutableRawPointer
     private var capacity: Int
     private var used: Int
+    /// The bytes of the records in the list (the header included).
+    private var liveBytes: Int
     /// The members, by slot; every record owns one slot for its life (free records hold an
     /// empty member).
     private var members: UnsafeMutablePointer<ByteString>
@@ -88,6 +91,7 @@ final class SortedSetSkipList {
         capacity = 4096
         base = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
         used = 0
+        liveBytes = size
         memberCapacity = 64
         members = .allocate(capacity: memberCapacity)
         memberCount = 0
@@ -118,6 +122,9 @@ final class SortedSetSkipList {
     /// The bytes the arena holds (live and free records, members aside).
     var arenaBytes: Int { used }
 
+    /// Whether live records fill less than a quarter of a sizeable arena.
+    var isSparse: Bool { used > 1 << 16 && liveBytes * 4 < used }
+
     private func initializeRecord(at offset: Int, level: Int, score: Double, member: ByteString) {
         let p = base + offset
         p.storeBytes(of: score, as: Double.self)
@@ -140,6 +147,7 @@ final class SortedSetSkipList {
 
     /// A node of `lvl` levels holding (`score`, `member`): a free record of that size, or a new one.
     private func allocate(level lvl: Int, score: Double, member: ByteString) -> Node {
+        liveBytes += Self.recordSize(lvl)
         let head = freeHeads[lvl]
         if head != 0 {
             let a = arena
@@ -170,6 +178,7 @@ final class SortedSetSkipList {
         let a = arena
         a.memberPointer(n).pointee = Self.emptyMember
         let lvl = a.levelCount(n)
+        liveBytes -= Self.recordSize(lvl)
         a.setNext(n, 0, freeHeads[lvl])
         freeHeads[lvl] = n
     }

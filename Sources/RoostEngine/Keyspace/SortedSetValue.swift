@@ -305,6 +305,7 @@ public final class SortedSetValue {
         if let list {
             guard let s = dict.remove(member) else { return false }
             list.delete(s, member)
+            if list.isSparse { compactSkipList() }
             return true
         }
         guard let i = packedIndex(member) else { return false }
@@ -321,6 +322,22 @@ public final class SortedSetValue {
         }
         for e in entries(ranks) { _ = remove(e.member) }
     }
+
+    /// Rebuilds the skip list into a fresh arena, after deletions left the old one mostly free.
+    private func compactSkipList() {
+        guard let old = list else { return }
+        let fresh = SortedSetSkipList()
+        let a = old.arena
+        var n = old.first
+        while n != SortedSetSkipList.header {
+            fresh.insert(a.score(n), a.member(n))
+            n = a.next(n, 0)
+        }
+        list = fresh
+    }
+
+    /// The bytes of the skip list's arena (nil in the listpack encoding); for tests.
+    var skipListArenaBytes: Int? { list?.arenaBytes }
 
     /// Switches to the skiplist encoding.
     public func convertToSkipList() {
