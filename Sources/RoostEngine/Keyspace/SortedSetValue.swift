@@ -139,7 +139,7 @@ public final class SortedSetValue {
         if let list {
             var n = list.first
             while n != SortedSetSkipList.header {
-                // The body may change nothing in the set, but read the arena afresh anyway.
+                // The body must not change the set; the arena is still read afresh each step.
                 let a = list.arena
                 try body(SortedSetEntry(member: a.member(n), score: a.score(n)))
                 n = list.arena.next(n, 0)
