@@ -82,7 +82,12 @@ final class SortedSetSkipList {
     private(set) var level = 1
     /// The number of nodes, the header aside.
     private(set) var length = 0
-    private var rng = SystemRandomNumberGenerator()
+    /// SplitMix64 state for level draws, seeded from the system generator (whose every call is a
+    /// system call on Linux).
+    private var rngState: UInt64 = {
+        var system = SystemRandomNumberGenerator()
+        return system.next()
+    }()
     private var bits: UInt64 = 0
     private var bitsLeft = 0
 
@@ -187,7 +192,11 @@ final class SortedSetSkipList {
         var lvl = 1
         while lvl < Self.maxLevel {
             if bitsLeft < 2 {
-                bits = rng.next()
+                rngState &+= 0x9E37_79B9_7F4A_7C15
+                var z = rngState
+                z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+                z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+                bits = z ^ (z >> 31)
                 bitsLeft = 64
             }
             let two = bits & 3
