@@ -123,7 +123,15 @@ extension SortedSetCommands {
         let result: [SortedSetEntry]
         var sizeHint = 0
         if let z = try readZset(c, c.key(keyIndex)) {
-            if let scoreRange {
+            if let scoreRange, !rev {
+                // Ascending: one search for the first member in range, then a walk.
+                if offset < 0 || (offset > 0 && offset >= Int64(z.count)) {
+                    result = []
+                } else {
+                    result = z.entriesForward(from: { !scoreRange.gteMin($0) }, while: { scoreRange.lteMax($0) },
+                                              offset: Int(offset), limit: Int(limit))
+                }
+            } else if let scoreRange {
                 result = limited(z, scoreRange.ranks(in: z), offset: offset, limit: limit, reverse: rev)
             } else if let lexRange {
                 if z.isListpack {

@@ -93,29 +93,30 @@ enum SortedSetCommands {
     /// Redis's `string2d`: the whole argument must be a `strtod` number, with no leading space,
     /// no NaN and no overflow (or underflow to zero).
     static func parseDouble(_ buffer: ByteBuffer) -> Double? {
-        let bytes = buffer.bytesArray
-        if bytes.isEmpty || isspace(Int32(bytes[0])) != 0 { return nil }
-        guard let (value, used, rangeError) = strtodPrefix(bytes) else { return nil }
-        if used != bytes.count || value.isNaN { return nil }
-        if rangeError && (value.isInfinite || value == 0) { return nil }
-        return value
+        buffer.withUnsafeReadableBytes { bytes -> Double? in
+            if bytes.isEmpty || isspace(Int32(bytes[0])) != 0 { return nil }
+            guard let (value, used, rangeError) = strtodPrefix(bytes) else { return nil }
+            if used != bytes.count || value.isNaN { return nil }
+            if rangeError && (value.isInfinite || value == 0) { return nil }
+            return value
+        }
     }
 
     /// C `strtod` over `bytes` (up to its first NUL): the value, how many bytes it used and
-    /// whether it reported ERANGE.
-    static func strtodPrefix(_ bytes: [UInt8]) -> (Double, Int, Bool)? {
-        var buffer = bytes
-        buffer.append(0)
-        return buffer.withUnsafeMutableBufferPointer { p -> (Double, Int, Bool)? in
-            guard let base = p.baseAddress else { return nil }
-            return base.withMemoryRebound(to: CChar.self, capacity: p.count) { start -> (Double, Int, Bool)? in
-                var end: UnsafeMutablePointer<CChar>?
-                errno = 0
-                let value = strtod(start, &end)
-                let rangeError = errno == ERANGE
-                guard let end else { return nil }
-                return (value, end - start, rangeError)
+    /// whether it reported ERANGE. The NUL-terminated copy lives on the stack when short.
+    static func strtodPrefix(_ bytes: UnsafeRawBufferPointer) -> (Double, Int, Bool)? {
+        withUnsafeTemporaryAllocation(of: CChar.self, capacity: bytes.count + 1) { p -> (Double, Int, Bool)? in
+            guard let start = p.baseAddress else { return nil }
+            if let source = bytes.baseAddress, bytes.count > 0 {
+                UnsafeMutableRawPointer(start).copyMemory(from: source, byteCount: bytes.count)
             }
+            start[bytes.count] = 0
+            var end: UnsafeMutablePointer<CChar>?
+            errno = 0
+            let value = strtod(start, &end)
+            let rangeError = errno == ERANGE
+            guard let end else { return nil }
+            return (value, end - start, rangeError)
         }
     }
 
@@ -296,16 +297,19 @@ struct ScoreRange {
     /// One bound: the argument up to its first NUL, after an optional `(`, must be all `strtod`
     /// number (an empty one reads as 0) and not NaN.
     static func bound(_ buffer: ByteBuffer) -> (Double, Bool)? {
-        var bytes = Engine.cBytes(buffer, limit: Int.max)
-        var exclusive = false
-        if bytes.first == UInt8(ascii: "(") {
-            exclusive = true
-            bytes.removeFirst()
+        buffer.withUnsafeReadableBytes { raw -> (Double, Bool)? in
+            var bytes = raw
+            if let nul = bytes.firstIndex(of: 0) { bytes = UnsafeRawBufferPointer(rebasing: bytes[..<nul]) }
+            var exclusive = false
+            if bytes.first == UInt8(ascii: "(") {
+                exclusive = true
+                bytes = UnsafeRawBufferPointer(rebasing: bytes[1...])
+            }
+            guard let (value, used, _) = SortedSetCommands.strtodPrefix(bytes), used == bytes.count, !value.isNaN else {
+                return nil
+            }
+            return (value, exclusive)
         }
-        guard let (value, used, _) = SortedSetCommands.strtodPrefix(bytes), used == bytes.count, !value.isNaN else {
-            return nil
-        }
-        return (value, exclusive)
     }
 
     /// Parses arguments `minIndex` and `maxIndex`. - Throws: `ERR min or max is not a float`.
@@ -316,8 +320,8 @@ struct ScoreRange {
 
     /// The ranks of the members inside the range.
     func ranks(in z: SortedSetValue) -> Range<Int> {
-        let lo = z.countWhile { !gteMin($0.score) }
-        let hi = z.countWhile { lteMax($0.score) }
+        let lo = z.countScoresWhile { !gteMin($0) }
+        let hi = z.countScoresWhile { lteMax($0) }
         return lo < hi ? lo..<hi : lo..<lo
     }
 }

@@ -111,8 +111,10 @@ public final class SortedSetValue {
 
     /// The entry at 0-based `rank` (which must be valid).
     public func entry(at rank: Int) -> SortedSetEntry {
-        if let list, let node = list.node(atRank: rank + 1) {
-            return SortedSetEntry(member: node.member, score: node.score)
+        if let list {
+            let n = list.node(atRank: rank + 1)
+            let a = list.arena
+            return SortedSetEntry(member: a.member(n), score: a.score(n))
         }
         return packed[rank]
     }
@@ -123,10 +125,11 @@ public final class SortedSetValue {
         guard let list else { return Array(packed[ranks]) }
         var out: [SortedSetEntry] = []
         out.reserveCapacity(ranks.count)
-        var node = list.node(atRank: ranks.lowerBound + 1)
-        while let n = node, out.count < ranks.count {
-            out.append(SortedSetEntry(member: n.member, score: n.score))
-            node = n.levels[0].next
+        var n = list.node(atRank: ranks.lowerBound + 1)
+        let a = list.arena
+        while n != SortedSetSkipList.header && out.count < ranks.count {
+            out.append(SortedSetEntry(member: a.member(n), score: a.score(n)))
+            n = a.next(n, 0)
         }
         return out
     }
@@ -134,10 +137,12 @@ public final class SortedSetValue {
     /// Calls `body` on every entry in ascending order.
     public func forEach(_ body: (SortedSetEntry) throws -> Void) rethrows {
         if let list {
-            var node = list.header.levels[0].next
-            while let n = node {
-                try body(SortedSetEntry(member: n.member, score: n.score))
-                node = n.levels[0].next
+            var n = list.first
+            while n != SortedSetSkipList.header {
+                // The body must not change the set; the arena is still read afresh each step.
+                let a = list.arena
+                try body(SortedSetEntry(member: a.member(n), score: a.score(n)))
+                n = list.arena.next(n, 0)
             }
         } else {
             for e in packed { try body(e) }
@@ -147,7 +152,7 @@ public final class SortedSetValue {
     /// The number of leading entries for which `isBefore` holds, assuming it holds for a prefix
     /// of the order (a binary search in the listpack, a span walk in the skip list).
     public func countWhile(_ isBefore: (SortedSetEntry) -> Bool) -> Int {
-        if let list { return list.countWhile(isBefore) }
+        if let list { return list.countWhile { a, n in isBefore(SortedSetEntry(member: a.member(n), score: a.score(n))) } }
         var lo = 0
         var hi = packed.count
         while lo < hi {
@@ -155,6 +160,48 @@ public final class SortedSetValue {
             if isBefore(packed[mid]) { lo = mid + 1 } else { hi = mid }
         }
         return lo
+    }
+
+    /// `countWhile` for a predicate on the score alone (no member is copied).
+    public func countScoresWhile(_ isBefore: (Double) -> Bool) -> Int {
+        if let list { return list.countScoresWhile(isBefore) }
+        var lo = 0
+        var hi = packed.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if isBefore(packed[mid].score) { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+
+    /// The entries in ascending order starting `offset` places after the last one whose score
+    /// satisfies `isBefore` (which holds for a prefix of the order), as long as `inRange` holds
+    /// for their scores, at most `limit` of them (all when negative). One search in the skip
+    /// list (two with an offset), then a walk.
+    public func entriesForward(
+        from isBefore: (Double) -> Bool, while inRange: (Double) -> Bool, offset: Int, limit: Int
+    ) -> [SortedSetEntry] {
+        var out: [SortedSetEntry] = []
+        if limit == 0 { return out }
+        guard let list else {
+            var i = countScoresWhile(isBefore) + offset
+            while i < packed.count && (limit < 0 || out.count < limit) && inRange(packed[i].score) {
+                out.append(packed[i])
+                i += 1
+            }
+            return out
+        }
+        let (rank, last) = list.lastWhere(isBefore)
+        var n = offset == 0 ? list.arena.next(last, 0) : list.node(atRank: rank + offset + 1)
+        let a = list.arena
+        if limit > 0 { out.reserveCapacity(Swift.min(limit, 64)) }
+        while n != SortedSetSkipList.header && (limit < 0 || out.count < limit) {
+            let s = a.score(n)
+            if !inRange(s) { break }
+            out.append(SortedSetEntry(member: a.member(n), score: s))
+            n = a.next(n, 0)
+        }
+        return out
     }
 
     /// A random entry (the set must not be empty).
@@ -185,6 +232,29 @@ public final class SortedSetValue {
         _ member: ByteString, _ score: Double, incr: Bool = false, nx: Bool = false, xx: Bool = false,
         gt: Bool = false, lt: Bool = false, maxEntries: Int, maxValue: Int
     ) -> (AddOutcome, Double) {
+        if let list {
+            // One hash lookup for an existing member; the skip-list node is kept (and stays in
+            // place when its neighbours still bracket the new score).
+            let existing = dict.modify(member) { (current: inout Double) -> (AddOutcome, Double) in
+                let old = current
+                if nx { return (.refused, old) }
+                var new = score
+                if incr {
+                    new += old
+                    if new.isNaN { return (.nan, old) }
+                }
+                if (lt && new >= old) || (gt && new <= old) { return (.refused, old) }
+                if new == old { return (.unchanged, new) }
+                list.updateScore(member, from: old, to: new)
+                current = new
+                return (.updated, new)
+            }
+            if let existing { return existing }
+            if xx { return (.refused, score) }
+            list.insert(score, member)
+            _ = dict.set(member, score)
+            return (.added, score)
+        }
         var score = score
         if let current = self.score(member) {
             if nx { return (.refused, current) }
@@ -194,7 +264,7 @@ public final class SortedSetValue {
             }
             if (lt && score >= current) || (gt && score <= current) { return (.refused, current) }
             if score != current {
-                _ = remove(member)
+                if let i = packedIndex(member) { packed.remove(at: i) }
                 insertNew(member, score)
                 return (.updated, score)
             }
@@ -235,6 +305,7 @@ public final class SortedSetValue {
         if let list {
             guard let s = dict.remove(member) else { return false }
             list.delete(s, member)
+            if list.isSparse { compactSkipList() }
             return true
         }
         guard let i = packedIndex(member) else { return false }
@@ -251,6 +322,22 @@ public final class SortedSetValue {
         }
         for e in entries(ranks) { _ = remove(e.member) }
     }
+
+    /// Rebuilds the skip list into a fresh arena, after deletions left the old one mostly free.
+    private func compactSkipList() {
+        guard let old = list else { return }
+        let fresh = SortedSetSkipList()
+        let a = old.arena
+        var n = old.first
+        while n != SortedSetSkipList.header {
+            fresh.insert(a.score(n), a.member(n))
+            n = a.next(n, 0)
+        }
+        list = fresh
+    }
+
+    /// The bytes of the skip list's arena (nil in the listpack encoding); for tests.
+    var skipListArenaBytes: Int? { list?.arenaBytes }
 
     /// Switches to the skiplist encoding.
     public func convertToSkipList() {
@@ -281,162 +368,5 @@ public final class SortedSetValue {
     /// Scans the member table from `cursor` (skiplist encoding only), as Redis's `dictScan`.
     public func scanMembers(cursor: UInt64, count: Int, _ body: (ByteString, Double) -> Void) -> UInt64 {
         dict.scan(cursor: cursor, count: count, body)
-    }
-}
-
-/// A node of `SortedSetSkipList`.
-final class SortedSetSkipNode {
-    /// One level's forward link and how many level-0 steps it crosses.
-    struct Level {
-        var next: SortedSetSkipNode?
-        var span: Int
-    }
-
-    let member: ByteString
-    let score: Double
-    var levels: [Level]
-
-    init(level: Int, score: Double, member: ByteString) {
-        self.member = member
-        self.score = score
-        levels = Array(repeating: Level(next: nil, span: 0), count: level)
-    }
-}
-
-/// Redis's skip list (Pugh's, allowing equal scores, ordered by score then member, with spans
-/// so that ranks are found in O(log n)). Ranks here are 1-based, as in Redis.
-final class SortedSetSkipList {
-    static let maxLevel = 32
-    let header = SortedSetSkipNode(level: SortedSetSkipList.maxLevel, score: 0, member: ByteString([]))
-    var level = 1
-    var length = 0
-    private var rng = SystemRandomNumberGenerator()
-    private var bits: UInt64 = 0
-    private var bitsLeft = 0
-    /// Scratch space for `insert` and `delete`: the last node visited on each level, and the
-    /// rank reached there.
-    private var update: [SortedSetSkipNode] = []
-    private var rankBuffer: [Int] = Array(repeating: 0, count: SortedSetSkipList.maxLevel)
-
-    init() {
-        update = Array(repeating: header, count: SortedSetSkipList.maxLevel)
-    }
-
-    deinit {
-        // Unlink iteratively: releasing a long chain recursively would exhaust the stack.
-        var node = header.levels[0].next
-        header.levels.removeAll()
-        while let n = node {
-            node = n.levels[0].next
-            n.levels.removeAll()
-        }
-    }
-
-    private func randomLevel() -> Int {
-        var lvl = 1
-        while lvl < SortedSetSkipList.maxLevel {
-            if bitsLeft < 2 {
-                bits = rng.next()
-                bitsLeft = 64
-            }
-            let two = bits & 3
-            bits >>= 2
-            bitsLeft -= 2
-            if two != 0 { break }  // p = 1/4
-            lvl += 1
-        }
-        return lvl
-    }
-
-    func insert(_ score: Double, _ member: ByteString) {
-        var x = header
-        for i in stride(from: level - 1, through: 0, by: -1) {
-            rankBuffer[i] = i == level - 1 ? 0 : rankBuffer[i + 1]
-            while let f = x.levels[i].next, entryPrecedes(f.score, f.member, score, member) {
-                rankBuffer[i] += x.levels[i].span
-                x = f
-            }
-            update[i] = x
-        }
-        let lvl = randomLevel()
-        if lvl > level {
-            for i in level..<lvl {
-                rankBuffer[i] = 0
-                update[i] = header
-                header.levels[i].span = length
-            }
-            level = lvl
-        }
-        let node = SortedSetSkipNode(level: lvl, score: score, member: member)
-        for i in 0..<lvl {
-            node.levels[i].next = update[i].levels[i].next
-            update[i].levels[i].next = node
-            node.levels[i].span = update[i].levels[i].span - (rankBuffer[0] - rankBuffer[i])
-            update[i].levels[i].span = rankBuffer[0] - rankBuffer[i] + 1
-        }
-        if lvl < level {
-            for i in lvl..<level { update[i].levels[i].span += 1 }
-        }
-        length += 1
-    }
-
-    func delete(_ score: Double, _ member: ByteString) {
-        var x = header
-        for i in stride(from: level - 1, through: 0, by: -1) {
-            while let f = x.levels[i].next, entryPrecedes(f.score, f.member, score, member) { x = f }
-            update[i] = x
-        }
-        guard let target = x.levels[0].next, target.score == score, target.member == member else { return }
-        for i in 0..<level {
-            if update[i].levels[i].next === target {
-                update[i].levels[i].span += target.levels[i].span - 1
-                update[i].levels[i].next = target.levels[i].next
-            } else {
-                update[i].levels[i].span -= 1
-            }
-        }
-        while level > 1 && header.levels[level - 1].next == nil { level -= 1 }
-        length -= 1
-    }
-
-    /// The 1-based rank of the entry, or nil.
-    func rank(_ score: Double, _ member: ByteString) -> Int? {
-        var r = 0
-        var x = header
-        for i in stride(from: level - 1, through: 0, by: -1) {
-            while let f = x.levels[i].next, f.score < score || (f.score == score && compareMembers(f.member, member) <= 0) {
-                r += x.levels[i].span
-                x = f
-            }
-            if x !== header && x.member == member { return r }
-        }
-        return nil
-    }
-
-    /// The node at 1-based `rank`, or nil.
-    func node(atRank rank: Int) -> SortedSetSkipNode? {
-        var traversed = 0
-        var x = header
-        for i in stride(from: level - 1, through: 0, by: -1) {
-            while let f = x.levels[i].next, traversed + x.levels[i].span <= rank {
-                traversed += x.levels[i].span
-                x = f
-            }
-            if traversed == rank { return x === header ? nil : x }
-        }
-        return nil
-    }
-
-    /// How many leading entries satisfy `isBefore` (which holds for a prefix of the order).
-    func countWhile(_ isBefore: (SortedSetEntry) -> Bool) -> Int {
-        var r = 0
-        var x = header
-        for i in stride(from: level - 1, through: 0, by: -1) {
-            while let f = x.levels[i].next, isBefore(SortedSetEntry(member: f.member, score: f.score)) {
-                r += x.levels[i].span
-                x = f
-            }
-        }
-        return r
     }
 }
