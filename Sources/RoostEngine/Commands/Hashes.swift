@@ -104,12 +104,20 @@ enum HashCommands {
         let key = c.key(1)
         let existing = try writeHash(c, key)
         let config = c.engine.configuration
-        let lengths = (2..<c.count).lazy.map { c.arguments[$0].readableBytes }
-        let entryBytes = lengths.reduce(0) { $0 + Listpack.entrySize($1) }
+        // Plain loops: a closure capturing `c` would copy the whole context.
+        var entryBytes = 0
+        var longest = 0
+        var total = 0
+        for i in 2..<c.count {
+            let length = c.arguments[i].readableBytes
+            entryBytes += Listpack.entrySize(length)
+            longest = max(longest, length)
+            total += length
+        }
         // A new hash gets its exact size at once; an existing one grows to at most that much
         // more (less when fields are replaced), and gives back what it did not use.
         var h = existing ?? HashValue(listpackCapacity: entryBytes)
-        h.convertIfAnyLonger(than: config.hashMaxListpackValue, lengths)
+        h.convertIfAnyLonger(than: config.hashMaxListpackValue, longest: longest, total: total)
         if existing != nil && h.isListpack { h.reserveListpack(adding: entryBytes) }
         var created = 0
         var i = 2

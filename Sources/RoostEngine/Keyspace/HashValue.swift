@@ -161,16 +161,19 @@ public struct HashValue {
     /// about to be written) exceeds `maxValue`, or when together they would take the listpack
     /// past its safety limit (`lpSafeToAdd`).
     public mutating func convertIfAnyLonger(than maxValue: Int, _ lengths: some Sequence<Int>) {
-        guard case .listpack(let lp) = storage else { return }
+        var longest = 0
         var sum = 0
         for length in lengths {
-            if length > maxValue {
-                convertToTable()
-                return
-            }
+            longest = max(longest, length)
             sum += length
         }
-        if lp.used + sum > Self.listpackSafetyLimit { convertToTable() }
+        convertIfAnyLonger(than: maxValue, longest: longest, total: sum)
+    }
+
+    /// The same, given the longest length and the sum of all of them.
+    public mutating func convertIfAnyLonger(than maxValue: Int, longest: Int, total: Int) {
+        guard case .listpack(let lp) = storage else { return }
+        if longest > maxValue || lp.used + total > Self.listpackSafetyLimit { convertToTable() }
     }
 
     /// Makes room for `bytes` more listpack bytes, exactly (as Redis's listpack, which is
