@@ -64,7 +64,4 @@ extension Engine {
         script.killed = true
         script.abandoned = true
     }
-
-    /// True while a script is past busy-reply-threshold.
-    public var hasBusyScript: Bool { busyScript != nil }
 }
