@@ -39,7 +39,7 @@ extension Engine {
 
     /// The BUSY error for a command that may not run now, or nil when it may.
     func busyError(for spec: CommandSpec) -> RedisError? {
-        spec.flags.contains(.allowBusy) ? nil : busyReply
+        busyScript == nil || spec.flags.contains(.allowBusy) ? nil : busyReply
     }
 
     /// The BUSY error while a script is busy, naming the KILL that applies; nil otherwise.

@@ -61,9 +61,8 @@ final class ConnectionHandler: ChannelInboundHandler, ClientConnection {
         if let admission {
             var out = context.channel.allocator.buffer(capacity: 128)
             out.writeRESPError(bytes: admission.message.utf8)
-            closing = true
-            let channel = context.channel
-            context.writeAndFlush(wrapOutboundOut(out)).whenComplete { _ in channel.close(promise: nil) }
+            context.write(wrapOutboundOut(out), promise: nil)
+            flushAndClose(context)
             return
         }
         server.register(self)
@@ -147,10 +146,7 @@ final class ConnectionHandler: ChannelInboundHandler, ClientConnection {
             context.write(wrapOutboundOut(output), promise: nil)
         }
         if client.closeAfterReply {
-            closing = true
-            let channel = context.channel
-            context.writeAndFlush(wrapOutboundOut(channel.allocator.buffer(capacity: 0)))
-                .whenComplete { _ in channel.close(promise: nil) }
+            flushAndClose(context)
         } else if output.readableBytes > 0 {
             context.flush()
         }
@@ -206,14 +202,22 @@ final class ConnectionHandler: ChannelInboundHandler, ClientConnection {
         }
         suspendedClient = nil
         guard let context = handlerContext, !closing, self.client === client else { return }
+        if output.readableBytes > 0 { context.write(wrapOutboundOut(output), promise: nil) }
         if client.closeAfterReply {
-            closing = true
-            let channel = context.channel
-            context.writeAndFlush(wrapOutboundOut(output)).whenComplete { _ in channel.close(promise: nil) }
+            flushAndClose(context)
             return
         }
-        if output.readableBytes > 0 { context.writeAndFlush(wrapOutboundOut(output), promise: nil) }
+        if output.readableBytes > 0 { context.flush() }
         resume()
+    }
+
+    /// Flushes what was written and closes the connection once it is out (QUIT, SHUTDOWN, a
+    /// protocol error, a refused connection).
+    private func flushAndClose(_ context: ChannelHandlerContext) {
+        closing = true
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(channel.allocator.buffer(capacity: 0)))
+            .whenComplete { _ in channel.close(promise: nil) }
     }
 
     /// Runs buffered input once the client is no longer blocked. Runs on the event loop after the

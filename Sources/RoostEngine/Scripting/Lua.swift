@@ -95,7 +95,4 @@ enum Lua {
         if let nul = final.firstIndex(of: 0) { final = Array(final[..<nul]) }
         pushSingleFieldTable(L, "err", final)
     }
-
-    /// `printf("%.17g")` of a Lua number, as Redis converts numeric call arguments.
-    static func g17(_ value: Double) -> [UInt8] { Array(DoubleFormat.g17(value).utf8) }
 }
