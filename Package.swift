@@ -93,9 +93,26 @@ let package = Package(
             ],
             path: "benchmarks/ClientBenchmark"
         ),
+        // Seeded, structure-aware fuzz inputs for the engine and the parser (and the seeded
+        // generator every randomised test uses); `roost-fuzz` runs them in bulk.
+        .target(
+            name: "RoostFuzzing",
+            dependencies: ["RoostEngine", "RoostRESP", .product(name: "NIOCore", package: "swift-nio")],
+            path: "Tests/RoostFuzzing"
+        ),
+        .executableTarget(
+            name: "roost-fuzz",
+            dependencies: [
+                "RoostFuzzing",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            path: "Tests/roost-fuzz"
+        ),
         .target(
             name: "RoostTestSupport",
             dependencies: [
+                "RoostFuzzing",
                 "RoostServer",
                 "RoostRESP",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -103,8 +120,8 @@ let package = Package(
             ],
             path: "Tests/RoostTestSupport"
         ),
-        .testTarget(name: "RoostRESPTests", dependencies: ["RoostRESP"]),
-        .testTarget(name: "RoostEngineTests", dependencies: ["RoostEngine", "RoostRESP"]),
+        .testTarget(name: "RoostRESPTests", dependencies: ["RoostRESP", "RoostFuzzing"]),
+        .testTarget(name: "RoostEngineTests", dependencies: ["RoostEngine", "RoostRESP", "RoostFuzzing"]),
         .testTarget(
             name: "RoostDifferentialTests",
             dependencies: ["RoostTestSupport", "RoostServer", "RoostRESP"]

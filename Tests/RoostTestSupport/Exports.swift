@@ -1,0 +1,2 @@
+// The seeded generator and the fuzz inputs belong to the test support every suite imports.
+@_exported import RoostFuzzing
