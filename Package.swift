@@ -109,6 +109,8 @@ let package = Package(
             ],
             path: "Tests/roost-fuzz"
         ),
+        // libFuzzer's entry point over the same inputs (see the file's comment for the flags).
+        .executableTarget(name: "roost-libfuzz", dependencies: ["RoostFuzzing"], path: "Tests/roost-libfuzz"),
         .target(
             name: "RoostTestSupport",
             dependencies: [

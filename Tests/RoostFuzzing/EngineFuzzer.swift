@@ -35,8 +35,7 @@ public final class EngineFuzzer: Sendable {
         switch target {
         case .commands: execute(commands(index, seed: seed))
         case .resp:
-            var random = SplitMix64.forItem(index, of: seed ^ 0x5E5B)
-            execute(stream: stream(index, seed: seed), &random)
+            execute(stream: stream(index, seed: seed), seed: SplitMix64.forItem(index, of: seed ^ 0x5E5B).state)
         }
     }
 
@@ -64,8 +63,10 @@ public final class EngineFuzzer: Sendable {
         }
     }
 
-    /// Parses `bytes` in random pieces and runs every request it yields, as a connection would.
-    func execute(stream bytes: [UInt8], _ random: inout SplitMix64) {
+    /// Parses `bytes` in pieces and under limits drawn from `seed`, and runs every request it
+    /// yields on a fresh engine, as a connection would.
+    public func execute(stream bytes: [UInt8], seed: UInt64) {
+        var random = SplitMix64(seed: seed)
         let engine = Engine(configuration: Self.configuration)
         var limits = RESPRequestParser.Limits()
         if random.chance(1, in: 4) { limits.maxBulkLength = 1 + random.below(64) }
@@ -116,7 +117,7 @@ public final class EngineFuzzer: Sendable {
     }
 
     /// The commands of input `index` as a RESP byte stream (multibulk or inline), then mutated.
-    func stream(_ index: Int, seed: UInt64) -> [UInt8] {
+    public func stream(_ index: Int, seed: UInt64) -> [UInt8] {
         var random = SplitMix64.forItem(index, of: seed ^ 0x57EA)
         var out: [UInt8] = []
         for command in commands(index, seed: seed) {

@@ -27,6 +27,8 @@ struct RoostFuzz: ParsableCommand {
     var timeout: Double = 30
     @Flag(help: "Print each input before running it.")
     var print = false
+    @Option(help: "Write the inputs' RESP streams into this directory (a libFuzzer seed corpus) instead of running them.")
+    var writeCorpus: String?
 
     func run() throws {
         let targets: [EngineFuzzer.Target]
@@ -36,6 +38,15 @@ struct RoostFuzz: ParsableCommand {
             throw ValidationError("unknown target \(target)")
         }
         let fuzzer = EngineFuzzer()
+        if let directory = writeCorpus {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            for index in start..<(start + count) {
+                let url = URL(fileURLWithPath: directory).appendingPathComponent("input-\(seed)-\(index)")
+                try Data(fuzzer.stream(index, seed: seed)).write(to: url)
+            }
+            Swift.print("roost-fuzz: wrote \(count) inputs to \(directory)")
+            return
+        }
         CrashReport.install()
         let progress = NIOLockedValueBox<(index: Int, started: Double)>((start, Date().timeIntervalSince1970))
         Watchdog.start(progress: progress, timeout: timeout) { index in
