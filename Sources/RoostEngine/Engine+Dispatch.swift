@@ -30,6 +30,15 @@ extension Engine {
             reject(client, .notAllowedInMulti, resolved)
             return
         }
+        if configuration.maxMemory > 0 && busyScript == nil {
+            let outOfMemory = !performEvictions()
+            if outOfMemory && refusedForMemory(resolved, arguments, client) {
+                reject(client, .outOfMemory, resolved)
+                return
+            }
+            // Redis's `pre_command_oom_state`, which scripts check at their first write.
+            if spec.runsScripts { commandStartedOutOfMemory = outOfMemory }
+        }
         if client.reply.protocolVersion == 2 && client.isSubscribed
             && !Engine.allowedWhileSubscribed(resolved) {
             reject(client, .notAllowedWhileSubscribed(resolved.fullName), resolved)
@@ -62,12 +71,35 @@ extension Engine {
         client.lastCommand = resolved.fullName
         statistics.commandsProcessed += 1
         let context = CommandContext(engine: self, client: client, arguments: arguments, command: resolved)
+        if commandStartedOutOfMemory && configuration.maxMemory > 0 {
+            if resolved.spec.runsScripts { scriptHasWritten = false }
+            if scriptCallDeniedForMemory(resolved.spec, client: client) {
+                statistics.errorReplies += 1
+                client.reply.error(.outOfMemory)
+                return
+            }
+            if resolved.spec.flags.contains(.write) { scriptHasWritten = true }
+        }
         do {
             try resolved.spec.handler?(context)
         } catch {
             statistics.errorReplies += 1
             client.reply.error(error)
         }
+        if !pendingCharges.isEmpty { settleCharges() }
+    }
+
+    /// Whether a command is refused while used memory is over `maxmemory`, as Redis's
+    /// `processCommand` decides: `denyoom` commands (for EXEC, a queued one; for scripts, their
+    /// declared flags), and inside MULTI everything but EXEC, DISCARD, QUIT and RESET.
+    func refusedForMemory(_ resolved: ResolvedCommand, _ arguments: [ByteBuffer], _ client: Client) -> Bool {
+        if resolved.spec.flags.contains(.denyoom) || scriptDeniesOOM(resolved, arguments) { return true }
+        let name = resolved.fullName
+        if name == "exec", let transaction = client.transaction, transactionDeniesOOM(transaction) { return true }
+        if client.transaction != nil && name != "exec" && name != "discard" && name != "quit" && name != "reset" {
+            return true
+        }
+        return false
     }
 
     /// Replies with a rejection; inside MULTI it also dooms the transaction. A rejected EXEC, in
