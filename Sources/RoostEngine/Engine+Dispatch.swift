@@ -63,7 +63,11 @@ extension Engine {
             call(resolved, arguments, for: client)
         }
         // Blocked clients are served once the whole command (EXEC, a script) is done.
-        if !blocking.readyKeys.isEmpty && busyScript == nil { serveReadyKeys() }
+        if !blocking.readyKeys.isEmpty && busyScript == nil {
+            serveReadyKeys()
+            // Served pops changed values outside any `call`.
+            if !pendingCharges.isEmpty { settleCharges() }
+        }
     }
 
     /// Runs an already checked command. EXEC calls this for each queued command.
@@ -80,12 +84,15 @@ extension Engine {
             }
             if resolved.spec.flags.contains(.write) { scriptHasWritten = true }
         }
+        let outerWrite = runningWriteCommand
+        runningWriteCommand = resolved.spec.flags.contains(.write)
         do {
             try resolved.spec.handler?(context)
         } catch {
             statistics.errorReplies += 1
             client.reply.error(error)
         }
+        runningWriteCommand = outerWrite
         if !pendingCharges.isEmpty { settleCharges() }
     }
 

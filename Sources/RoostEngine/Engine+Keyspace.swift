@@ -29,6 +29,8 @@ extension Engine {
             return nil
         }
         statistics.keyspaceHits += 1
+        // A write command may change what it read (SORT converts a sorted set's encoding).
+        if runningWriteCommand, !value.isString { noteWrite(db, key, value) }
         return value
     }
 

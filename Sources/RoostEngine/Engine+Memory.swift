@@ -45,8 +45,7 @@ extension Engine {
         }
         let charge = Engine.charge(key, value)
         db.chargedBytes += charge
-        let inPlace: Bool
-        if case .string = value { inPlace = false } else { inPlace = true }
+        let inPlace = !value.isString
         if let old {
             if !pendingCharges.isEmpty, let i = pendingIndex(db, key) {
                 db.chargedBytes -= pendingCharges[i].charged

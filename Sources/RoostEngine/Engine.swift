@@ -102,6 +102,9 @@ public final class Engine: @unchecked Sendable {
     var commandStartedOutOfMemory = false
     /// Whether the running script has called a write command (Redis's `SCRIPT_WRITE_DIRTY`).
     var scriptHasWritten = false
+    /// Whether the command being called is flagged `write`: its collection reads are charged
+    /// again when it ends.
+    var runningWriteCommand = false
     /// The generator behind LFU increments and eviction sampling.
     var lfuRandom = SplitMix64(seed: UInt64.random(in: .min ... .max))
     // MARK: End of memory state

@@ -47,12 +47,13 @@ enum MemoryFootprint {
 }
 
 extension ByteString {
-    /// Heap bytes outside the inline representation: 0 up to 23 bytes.
+    /// Heap bytes outside the inline representation: 0 up to 23 bytes. From the count, not
+    /// the capacity: equal keys must cost the same, whichever copy is asked.
     @inline(__always)
     var heapBytes: Int {
         switch representation {
         case .small: return 0
-        case .large(let a): return MemoryFootprint.arrayBytes(capacity: a.capacity, stride: 1)
+        case .large(let a): return MemoryFootprint.arrayBytes(capacity: a.count, stride: 1)
         }
     }
 }
@@ -69,6 +70,13 @@ extension StringValue {
 }
 
 extension Value {
+    /// Whether the value is a string (immutable: changed only by storing a new one).
+    @inline(__always)
+    var isString: Bool {
+        if case .string = self { return true }
+        return false
+    }
+
     /// Heap bytes the value holds beyond its key-table entry. O(1).
     @inline(__always)
     var memoryFootprint: Int {
