@@ -58,7 +58,7 @@ extension Engine {
     /// left to evict): the caller then refuses `denyoom` commands. Stopping at the time limit
     /// of `maxmemory-eviction-tenacity` is not a failure; the next command goes on evicting.
     /// A busy script's keyspace is left alone.
-    func performEvictions() -> Bool {
+    func performEvictions(budgetMicroseconds: Int64? = nil) -> Bool {
         if busyScript != nil { return true }
         let limit = configuration.maxMemory
         var used = usedMemory
@@ -73,14 +73,17 @@ extension Engine {
         let policy = configuration.evictionPolicy
         if policy == .noEviction { return false }
         let start = Engine.clockMicroseconds()
-        let budget = evictionTimeLimitMicroseconds
+        let budget = budgetMicroseconds ?? evictionTimeLimitMicroseconds
         var evicted = 0
         while used > limit {
             guard let (db, key) = evictionCandidate(policy) else { return false }
-            evict(db, key)
+            // As Redis measures each deletion's delta, without recounting everything.
+            used -= evict(db, key)
             evicted += 1
-            used = usedMemory
-            if evicted % 16 == 0 && Engine.clockMicroseconds() - start > budget { break }
+            if evicted % 16 == 0 {
+                used = usedMemory
+                if Engine.clockMicroseconds() - start > budget { break }
+            }
         }
         return true
     }
@@ -98,12 +101,17 @@ extension Engine {
         return .max
     }
 
-    /// Deletes `key` as an eviction: WATCH is told, `evicted_keys` counts it.
-    func evict(_ db: Database, _ key: ByteString) {
+    /// Deletes `key` as an eviction: WATCH is told, `evicted_keys` counts it. Returns the bytes
+    /// freed: its charge and its key-table entries.
+    @discardableResult
+    func evict(_ db: Database, _ key: ByteString) -> Int {
+        let before = db.chargedBytes
         removeCharged(db, key)
-        if !db.expires.isEmpty { db.expires.remove(key) }
+        var freed = before - db.chargedBytes + db.keys.entryStride
+        if !db.expires.isEmpty && db.expires.remove(key) != nil { freed += db.expires.entryStride }
         statistics.evictedKeys += 1
         signalModifiedKey(db, key)
+        return freed
     }
 
     /// The key the policy evicts next, or nil when it may evict none.

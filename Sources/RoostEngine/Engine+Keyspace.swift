@@ -186,7 +186,7 @@ extension Engine {
         if busyScript != nil { return }
         now = Engine.clock()
         // Like Redis's eviction time proc, go on with an eviction that ran out of time.
-        if configuration.maxMemory > 0 { _ = performEvictions() } else { _ = usedMemory }
+        if configuration.maxMemory > 0 { _ = performEvictions(budgetMicroseconds: budgetMicroseconds) } else { _ = usedMemory }
         let start = Engine.clockMicroseconds()
         for db in databases where !db.expires.isEmpty {
             var rounds = 0

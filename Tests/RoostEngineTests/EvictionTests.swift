@@ -266,3 +266,4 @@ import Testing
         }
     }
 }
+

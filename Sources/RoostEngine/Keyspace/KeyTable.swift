@@ -281,12 +281,16 @@ public struct KeyTable<Value> {
         }
     }
 
-    /// Bytes the table's own storage takes: the entry array and the bucket heads, as allocated.
+    /// Bytes the table's own storage holds: the live entries and the bucket heads. Free entry
+    /// slots and spare capacity are not counted, as Redis's `used_memory` does not count memory
+    /// its allocator keeps for reuse.
     var tableBytes: Int {
-        if entries.capacity == 0 && buckets.capacity == 0 { return 0 }
-        return MemoryFootprint.arrayBytes(capacity: entries.capacity, stride: MemoryLayout<Entry>.stride)
-            + MemoryFootprint.arrayBytes(capacity: buckets.capacity, stride: 4)
+        if buckets.capacity == 0 { return 0 }
+        return count * entryStride + MemoryFootprint.arrayBytes(capacity: buckets.capacity, stride: 4)
     }
+
+    /// The bytes of one entry.
+    var entryStride: Int { MemoryLayout<Entry>.stride }
 
     /// An estimate of the heap bytes the entries own outside the table (long keys, values'
     /// own buffers), from up to five entries spread evenly over the table, times the count:
