@@ -105,10 +105,11 @@ extension Engine {
         pendingCharges.removeAll(keepingCapacity: true)
     }
 
-    /// The bytes `used_memory` reports before any key is stored: the engine, its command table
-    /// and the server's buffers, measured as `roost server`'s heap in use at start (glibc's
-    /// `mallinfo2().uordblks`, 2026-12).
-    static let startupMemory = 1_050_000
+    /// The bytes `used_memory` reports before any key is stored (`used_memory_startup`): the
+    /// heap an idle `roost server` holds, measured once as glibc's `mallinfo2().uordblks`
+    /// (391 KB, 2026-12; Redis 7.0 reports 0.96 MB). A constant, not a per-call measurement:
+    /// `mallinfo2` walks the heap (150 ms on a fragmented one).
+    static let startupMemory = 400_000
 
     /// The key tables' own arrays in every database.
     var keyTableBytes: Int {
