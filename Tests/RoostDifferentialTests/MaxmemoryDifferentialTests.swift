@@ -148,6 +148,38 @@ import Testing
             """#)
     }
 
+    /// INFO's memory fields and the eviction counters: Roost reports a subset of Redis's fields,
+    /// in Redis's order.
+    @Test func infoFieldsFollowRedisOrder() async throws {
+        try await Differential.with { pair in
+            let (r, o) = try pair.clients(1)
+            for section in ["memory", "stats"] {
+                let names = try [r, o].map { connection -> [String] in
+                    let text = try Side(connection: connection, name: "").command("INFO", section)
+                    return text.split(separator: "\r\n").filter { $0.contains(":") }.map { String($0.prefix { $0 != ":" }) }
+                }
+                let redis = names[0], roost = names[1]
+                var position = 0
+                for name in roost {
+                    guard let found = redis[position...].firstIndex(of: name) else {
+                        Issue.record("INFO \(section): \(name) is not in Redis's fields after \(redis[position - 1])")
+                        continue
+                    }
+                    position = found + 1
+                }
+                if section == "memory" {
+                    for name in ["used_memory", "used_memory_peak", "used_memory_dataset", "maxmemory", "maxmemory_policy"] {
+                        #expect(roost.contains(name))
+                    }
+                } else {
+                    for name in ["evicted_keys", "total_eviction_exceeded_time", "current_eviction_exceeded_time"] {
+                        #expect(roost.contains(name))
+                    }
+                }
+            }
+        }
+    }
+
     // MARK: Eviction, compared as behaviour
 
     /// One server's side of an eviction run.
