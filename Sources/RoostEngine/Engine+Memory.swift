@@ -111,16 +111,9 @@ extension Engine {
     /// `mallinfo2` walks the heap (150 ms on a fragmented one).
     static let startupMemory = 400_000
 
-    /// The key tables' own arrays in every database.
-    var keyTableBytes: Int {
-        var total = 0
-        for db in databases { total += db.keys.tableBytes + db.expires.tableBytes }
-        return total
-    }
-
     /// The bytes charged for keys and values in every database (`used_memory_dataset`).
     public var datasetMemory: Int {
-        settleCharges()
+        if !pendingCharges.isEmpty { settleCharges() }
         var total = 0
         for db in databases { total += db.chargedBytes }
         return total
@@ -135,9 +128,13 @@ extension Engine {
     }
 
     /// `used_memory`: the start-up baseline, the key tables, the keys and values, and Lua.
-    /// Also moves `used_memory_peak`.
+    /// Also moves `used_memory_peak`. Read before every command while `maxmemory` is set: one
+    /// pass over the databases.
     public var usedMemory: Int {
-        let used = Engine.startupMemory + keyTableBytes + datasetMemory + luaMemory
+        if !pendingCharges.isEmpty { settleCharges() }
+        var used = Engine.startupMemory
+        for db in databases { used += db.chargedBytes + db.keys.tableBytes + db.expires.tableBytes }
+        if scripting != nil || functionScripting != nil { used += luaMemory }
         if used > peakMemory { peakMemory = used }
         return used
     }

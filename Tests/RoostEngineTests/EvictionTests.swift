@@ -118,6 +118,25 @@ import Testing
         }
     }
 
+    @Test func configurationFileSetsTheNewParameters() throws {
+        var configuration = EngineConfiguration()
+        try configuration.apply(configurationFile: """
+            maxmemory 100mb
+            maxmemory-policy allkeys-lfu
+            maxmemory-samples 10
+            maxmemory-eviction-tenacity 20
+            lfu-log-factor 5
+            lfu-decay-time 2
+            """)
+        #expect(configuration.maxMemory == 100 * 1024 * 1024)
+        #expect(configuration.evictionPolicy == .allKeysLFU)
+        #expect(configuration.maxMemorySamples == 10)
+        #expect(configuration.maxMemoryEvictionTenacity == 20)
+        #expect(configuration.lfuLogFactor == 5 && configuration.lfuDecayTime == 2)
+        #expect(throws: ConfigurationError.self) { try configuration.apply(configurationFile: "maxmemory-samples 0") }
+        #expect(throws: ConfigurationError.self) { try configuration.apply(configurationFile: "maxmemory-policy lru") }
+    }
+
     // MARK: LFU
 
     @Test func lfuCounterFollowsRedisFormula() {
