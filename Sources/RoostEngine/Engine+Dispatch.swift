@@ -92,6 +92,8 @@ extension Engine {
             statistics.errorReplies += 1
             client.reply.error(error)
         }
+        // FLUSHDB, SWAPDB and expiry changes reach the tables without a store or a deletion.
+        if runningWriteCommand { keyspaceMemoryStale = true }
         runningWriteCommand = outerWrite
         if !pendingCharges.isEmpty { settleCharges() }
     }

@@ -34,6 +34,7 @@ extension Engine {
     /// key's `updateLFU` (Redis's SET looks the key up for writing, then keeps its LFU data).
     @inline(__always)
     func store(_ db: Database, _ key: ByteString, _ value: Value) {
+        keyspaceMemoryStale = true
         let old: Value?
         if configuration.evictionPolicy.isLFU {
             let lookedUp = !pendingCharges.isEmpty && pendingIndex(db, key) != nil
@@ -68,6 +69,7 @@ extension Engine {
     @discardableResult
     func removeCharged(_ db: Database, _ key: ByteString) -> Value? {
         guard let old = db.keys.remove(key) else { return nil }
+        keyspaceMemoryStale = true
         if !pendingCharges.isEmpty, let i = pendingIndex(db, key) {
             db.chargedBytes -= pendingCharges[i].charged
             pendingCharges.swapAt(i, pendingCharges.count - 1)
@@ -98,6 +100,7 @@ extension Engine {
 
     /// Charges the keys the command noted for what they hold now.
     func settleCharges() {
+        keyspaceMemoryStale = true
         for p in pendingCharges {
             guard let value = p.database.keys[p.key] else { continue }
             p.database.chargedBytes += Engine.charge(p.key, value) - p.charged
@@ -132,8 +135,13 @@ extension Engine {
     /// pass over the databases.
     public var usedMemory: Int {
         if !pendingCharges.isEmpty { settleCharges() }
-        var used = Engine.startupMemory
-        for db in databases { used += db.chargedBytes + db.keys.tableBytes + db.expires.tableBytes }
+        if keyspaceMemoryStale {
+            var total = 0
+            for db in databases { total += db.chargedBytes + db.keys.tableBytes + db.expires.tableBytes }
+            keyspaceMemory = total
+            keyspaceMemoryStale = false
+        }
+        var used = Engine.startupMemory + keyspaceMemory
         if scripting != nil || functionScripting != nil { used += luaMemory }
         if used > peakMemory { peakMemory = used }
         return used

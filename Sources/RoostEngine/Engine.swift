@@ -92,6 +92,11 @@ public final class Engine: @unchecked Sendable {
     /// Keys looked up for writing (or stored as collections) by the running command, with the
     /// bytes charged for them: they are re-charged once the command ends.
     var pendingCharges: [PendingCharge] = []
+    /// The key tables' and the keys' bytes in every database, as of the last write: reading
+    /// `used_memory` before a read-only command costs no pass over the databases.
+    var keyspaceMemory = 0
+    /// Set by every change to the keyspace (stores, deletions, write commands such as FLUSHDB).
+    var keyspaceMemoryStale = true
     /// The highest `used_memory` seen.
     var peakMemory = 0
     /// Eviction candidates kept across evictions, as Redis's `EvictionPoolLRU`.
