@@ -170,6 +170,8 @@ extension Engine {
                         blocking.waiters[watched]?.removeFirst()
                         continue
                     }
+                    // The serve pops in place: charge the value again afterwards (used_memory).
+                    if let value = db.keys[watched.key] { noteWrite(db, watched.key, value) }
                     if wait.serve(self, client, db, watched.key) {
                         unblock(client)
                     } else if var queue = blocking.waiters[watched] {

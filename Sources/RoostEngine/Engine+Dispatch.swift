@@ -30,6 +30,15 @@ extension Engine {
             reject(client, .notAllowedInMulti, resolved)
             return
         }
+        if configuration.maxMemory > 0 && busyScript == nil {
+            let outOfMemory = !performEvictions()
+            if outOfMemory && refusedForMemory(resolved, arguments, client) {
+                reject(client, .outOfMemory, resolved)
+                return
+            }
+            // Redis's `pre_command_oom_state`, which scripts check at their first write.
+            if spec.runsScripts { commandStartedOutOfMemory = outOfMemory }
+        }
         if client.reply.protocolVersion == 2 && client.isSubscribed
             && !Engine.allowedWhileSubscribed(resolved) {
             reject(client, .notAllowedWhileSubscribed(resolved.fullName), resolved)
@@ -54,7 +63,11 @@ extension Engine {
             call(resolved, arguments, for: client)
         }
         // Blocked clients are served once the whole command (EXEC, a script) is done.
-        if !blocking.readyKeys.isEmpty && busyScript == nil { serveReadyKeys() }
+        if !blocking.readyKeys.isEmpty && busyScript == nil {
+            serveReadyKeys()
+            // Served pops changed values outside any `call`.
+            if !pendingCharges.isEmpty { settleCharges() }
+        }
     }
 
     /// Runs an already checked command. EXEC calls this for each queued command.
@@ -62,12 +75,40 @@ extension Engine {
         client.lastCommand = resolved.fullName
         statistics.commandsProcessed += 1
         let context = CommandContext(engine: self, client: client, arguments: arguments, command: resolved)
+        if commandStartedOutOfMemory && configuration.maxMemory > 0 {
+            if resolved.spec.runsScripts { scriptHasWritten = false }
+            if scriptCallDeniedForMemory(resolved.spec, client: client) {
+                statistics.errorReplies += 1
+                client.reply.error(.outOfMemory)
+                return
+            }
+            if resolved.spec.flags.contains(.write) { scriptHasWritten = true }
+        }
+        let outerWrite = runningWriteCommand
+        runningWriteCommand = resolved.spec.flags.contains(.write)
         do {
             try resolved.spec.handler?(context)
         } catch {
             statistics.errorReplies += 1
             client.reply.error(error)
         }
+        // FLUSHDB, SWAPDB and expiry changes reach the tables without a store or a deletion.
+        if runningWriteCommand { keyspaceMemoryStale = true }
+        runningWriteCommand = outerWrite
+        if !pendingCharges.isEmpty { settleCharges() }
+    }
+
+    /// Whether a command is refused while used memory is over `maxmemory`, as Redis's
+    /// `processCommand` decides: `denyoom` commands (for EXEC, a queued one; for scripts, their
+    /// declared flags), and inside MULTI everything but EXEC, DISCARD, QUIT and RESET.
+    func refusedForMemory(_ resolved: ResolvedCommand, _ arguments: [ByteBuffer], _ client: Client) -> Bool {
+        if resolved.spec.flags.contains(.denyoom) || scriptDeniesOOM(resolved, arguments) { return true }
+        let name = resolved.fullName
+        if name == "exec", let transaction = client.transaction, transactionDeniesOOM(transaction) { return true }
+        if client.transaction != nil && name != "exec" && name != "discard" && name != "quit" && name != "reset" {
+            return true
+        }
+        return false
     }
 
     /// Replies with a rejection; inside MULTI it also dooms the transaction. A rejected EXEC, in

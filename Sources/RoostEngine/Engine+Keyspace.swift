@@ -13,7 +13,7 @@ extension Engine {
     @discardableResult
     public func expireIfNeeded(_ db: Database, _ key: ByteString) -> Bool {
         guard isExpired(db, key) else { return false }
-        db.keys.remove(key)
+        removeCharged(db, key)
         db.expires.remove(key)
         statistics.expiredKeys += 1
         signalModifiedKey(db, key)
@@ -24,11 +24,13 @@ extension Engine {
     /// its access time.
     public func lookupRead(_ db: Database, _ key: ByteString) -> Value? {
         expireIfNeeded(db, key)
-        guard let value = db.keys.value(key, touching: accessClock) else {
+        guard let value = touchedValue(db, key) else {
             statistics.keyspaceMisses += 1
             return nil
         }
         statistics.keyspaceHits += 1
+        // A write command may change what it read (SORT converts a sorted set's encoding).
+        if runningWriteCommand, !value.isString { noteWrite(db, key, value) }
         return value
     }
 
@@ -36,6 +38,18 @@ extension Engine {
     /// counting hits or misses.
     public func lookupWrite(_ db: Database, _ key: ByteString) -> Value? {
         expireIfNeeded(db, key)
+        guard let value = touchedValue(db, key) else { return nil }
+        noteWrite(db, key, value)
+        return value
+    }
+
+    /// The value of `key`, its access data refreshed as the policy wants: the LRU clock, or
+    /// under an LFU policy Redis's `updateLFU`.
+    @inline(__always)
+    func touchedValue(_ db: Database, _ key: ByteString) -> Value? {
+        if configuration.evictionPolicy.isLFU {
+            return db.keys.value(key, updatingClock: { updatedLFU($0) })
+        }
         return db.keys.value(key, touching: accessClock)
     }
 
@@ -61,7 +75,7 @@ extension Engine {
     /// Stores `value` at `key`. Clears any TTL unless `keepTTL`. Informs WATCH, and clients
     /// blocked on `key` (as Redis's `dbAdd` does), whichever family or command stored it.
     public func setKey(_ db: Database, _ key: ByteString, _ value: Value, keepTTL: Bool = false) {
-        if db.keys.set(key, value, clock: accessClock) != nil { db.keys.touch(key, clock: accessClock) }
+        store(db, key, value)
         if !keepTTL && !db.expires.isEmpty { db.expires.remove(key) }
         signalModifiedKey(db, key)
         signalKeyAsReady(db, key)
@@ -69,14 +83,14 @@ extension Engine {
 
     /// Replaces the value of an existing key in place, keeping its TTL. Informs WATCH.
     public func updateKey(_ db: Database, _ key: ByteString, _ value: Value) {
-        if db.keys.set(key, value, clock: accessClock) != nil { db.keys.touch(key, clock: accessClock) }
+        store(db, key, value)
         signalModifiedKey(db, key)
     }
 
     /// Deletes `key`. Returns whether it existed. Informs WATCH.
     @discardableResult
     public func deleteKey(_ db: Database, _ key: ByteString) -> Bool {
-        guard db.keys.remove(key) != nil else { return false }
+        guard removeCharged(db, key) != nil else { return false }
         if !db.expires.isEmpty { db.expires.remove(key) }
         signalModifiedKey(db, key)
         return true
@@ -171,6 +185,8 @@ extension Engine {
     public func activeExpireCycle(budgetMicroseconds: Int64 = 25_000) {
         if busyScript != nil { return }
         now = Engine.clock()
+        // Like Redis's eviction time proc, go on with an eviction that ran out of time.
+        if configuration.maxMemory > 0 { _ = performEvictions(budgetMicroseconds: budgetMicroseconds) } else { _ = usedMemory }
         let start = Engine.clockMicroseconds()
         for db in databases where !db.expires.isEmpty {
             var rounds = 0

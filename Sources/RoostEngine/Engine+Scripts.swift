@@ -33,7 +33,11 @@ extension Engine {
         guard client.inSuspendedScript else { return true }
         if let fiber = scriptFiber, !fiber.resume() { return false }
         client.inSuspendedScript = false
-        if !blocking.readyKeys.isEmpty && busyScript == nil { serveReadyKeys() }
+        if !blocking.readyKeys.isEmpty && busyScript == nil {
+            serveReadyKeys()
+            // Served pops changed values outside any `call`.
+            if !pendingCharges.isEmpty { settleCharges() }
+        }
         return true
     }
 

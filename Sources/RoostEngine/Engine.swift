@@ -21,6 +21,10 @@ public struct EngineStatistics: Sendable {
     public var netInputBytes: Int64 = 0
     public var netOutputBytes: Int64 = 0
     public var errorReplies: Int64 = 0
+    /// Keys deleted to get under `maxmemory`.
+    public var evictedKeys: Int64 = 0
+    /// Milliseconds used memory spent over `maxmemory`, for periods that have ended.
+    public var totalEvictionExceededTime: Int64 = 0
 }
 
 /// The Redis-compatible engine: databases, clients and command execution. It opens no sockets.
@@ -83,6 +87,32 @@ public final class Engine: @unchecked Sendable {
     var busyScript: ScriptRun?
     /// The state of scripts' `math.random`, which like Redis's survives SCRIPT FLUSH.
     var scriptRandomState = LuaRandom.initialState
+
+    // MARK: Memory accounting and eviction (owned by Engine+Memory.swift, Engine+Eviction.swift)
+    /// Keys looked up for writing (or stored as collections) by the running command, with the
+    /// bytes charged for them: they are re-charged once the command ends.
+    var pendingCharges: [PendingCharge] = []
+    /// The key tables' and the keys' bytes in every database, as of the last write: reading
+    /// `used_memory` before a read-only command costs no pass over the databases.
+    var keyspaceMemory = 0
+    /// Set by every change to the keyspace (stores, deletions, write commands such as FLUSHDB).
+    var keyspaceMemoryStale = true
+    /// The highest `used_memory` seen.
+    var peakMemory = 0
+    /// Eviction candidates kept across evictions, as Redis's `EvictionPoolLRU`.
+    var evictionPool = EvictionPool()
+    /// Since when used memory has been over `maxmemory` (`Engine.clock()`), or nil.
+    var evictionExceededSince: Int64?
+    /// Redis's `pre_command_oom_state`: whether the running EXEC or script started out of memory.
+    var commandStartedOutOfMemory = false
+    /// Whether the running script has called a write command (Redis's `SCRIPT_WRITE_DIRTY`).
+    var scriptHasWritten = false
+    /// Whether the command being called is flagged `write`: its collection reads are charged
+    /// again when it ends.
+    var runningWriteCommand = false
+    /// The generator behind LFU increments and eviction sampling.
+    var lfuRandom = SplitMix64(seed: UInt64.random(in: .min ... .max))
+    // MARK: End of memory state
 
     private var nextClientID: Int64 = 1
     var random = SystemRandomNumberGenerator()
@@ -171,5 +201,6 @@ public final class Engine: @unchecked Sendable {
         swap(&x.keys, &y.keys)
         swap(&x.expires, &y.expires)
         swap(&x.expiryCursor, &y.expiryCursor)
+        swap(&x.chargedBytes, &y.chargedBytes)
     }
 }

@@ -29,12 +29,20 @@ public struct EngineConfiguration: Sendable {
     public var unixSocketPermissions = 0
     /// `maxmemory`
     public var maxMemory = 0
-    /// `maxmemory-policy`
-    public var maxMemoryPolicy = "noeviction"
+    /// `maxmemory-policy`; setting it also sets `evictionPolicy`.
+    public var maxMemoryPolicy = "noeviction" {
+        didSet { evictionPolicy = EvictionPolicy(name: maxMemoryPolicy) ?? .noEviction }
+    }
+    /// `maxmemory-policy` as the engine reads it on every access.
+    public private(set) var evictionPolicy = EvictionPolicy.noEviction
     /// `lfu-log-factor`
     public var lfuLogFactor = 10
     /// `lfu-decay-time`
     public var lfuDecayTime = 1
+    /// `maxmemory-samples`: keys sampled per database for each eviction.
+    public var maxMemorySamples = 5
+    /// `maxmemory-eviction-tenacity`: 0…100, how long one command may spend evicting.
+    public var maxMemoryEvictionTenacity = 10
     /// `list-max-listpack-size` (alias `list-max-ziplist-size`): a positive number caps a
     /// quicklist node's entries, -1…-5 cap its bytes at 4, 8, 16, 32 or 64 KB.
     public var listMaxListpackSize = -2
@@ -118,6 +126,11 @@ extension EngineConfiguration {
         case "zset-max-listpack-value", "zset-max-ziplist-value": zsetMaxListpackValue = try int()
         case "hll-sparse-max-bytes": hllSparseMaxBytes = try int()
         case "busy-reply-threshold", "lua-time-limit": busyReplyThreshold = try int()
+        case "maxmemory", "maxmemory-policy", "lfu-log-factor", "lfu-decay-time", "maxmemory-samples",
+             "maxmemory-eviction-tenacity":
+            if let reason = setParameter(name, try one()) {
+                throw ConfigurationError(description: "\(reason) for '\(name)'")
+            }
         default: throw ConfigurationError(description: "Bad directive or wrong number of arguments: '\(name)'")
         }
     }
@@ -176,6 +189,8 @@ extension EngineConfiguration {
         ])),
         Parameter(name: "lfu-log-factor", kind: .integer(min: 0, max: intMax)),
         Parameter(name: "lfu-decay-time", kind: .integer(min: 0, max: intMax)),
+        Parameter(name: "maxmemory-samples", kind: .integer(min: 1, max: intMax)),
+        Parameter(name: "maxmemory-eviction-tenacity", kind: .integer(min: 0, max: 100)),
         // Compact-encoding thresholds; the `ziplist` names are Redis 7's aliases.
         Parameter(name: "list-max-listpack-size", kind: .integer(min: Int64(Int32.min), max: intMax)),
         Parameter(name: "list-max-ziplist-size", kind: .integer(min: Int64(Int32.min), max: intMax)),
@@ -213,6 +228,8 @@ extension EngineConfiguration {
         case "maxmemory-policy": return maxMemoryPolicy
         case "lfu-log-factor": return String(lfuLogFactor)
         case "lfu-decay-time": return String(lfuDecayTime)
+        case "maxmemory-samples": return String(maxMemorySamples)
+        case "maxmemory-eviction-tenacity": return String(maxMemoryEvictionTenacity)
         case "list-max-listpack-size", "list-max-ziplist-size": return String(listMaxListpackSize)
         case "list-compress-depth": return String(listCompressDepth)
         case "hash-max-listpack-entries", "hash-max-ziplist-entries": return String(hashMaxListpackEntries)
@@ -285,6 +302,8 @@ extension EngineConfiguration {
         case "maxmemory-policy": maxMemoryPolicy = text.lowercased()
         case "lfu-log-factor": lfuLogFactor = Int(number)
         case "lfu-decay-time": lfuDecayTime = Int(number)
+        case "maxmemory-samples": maxMemorySamples = Int(number)
+        case "maxmemory-eviction-tenacity": maxMemoryEvictionTenacity = Int(number)
         case "list-max-listpack-size", "list-max-ziplist-size": listMaxListpackSize = Int(number)
         case "list-compress-depth": listCompressDepth = Int(number)
         case "hash-max-listpack-entries", "hash-max-ziplist-entries": hashMaxListpackEntries = Int(number)
@@ -298,4 +317,29 @@ extension EngineConfiguration {
         }
         return nil
     }
+}
+
+/// `maxmemory-policy`: what to evict once used memory passes `maxmemory`, as Redis 7.0 names it.
+public enum EvictionPolicy: Sendable {
+    case noEviction, allKeysLRU, volatileLRU, allKeysLFU, volatileLFU, allKeysRandom, volatileRandom, volatileTTL
+
+    /// The policy named `name` (lowercase), or nil.
+    public init?(name: String) {
+        switch name {
+        case "noeviction": self = .noEviction
+        case "allkeys-lru": self = .allKeysLRU
+        case "volatile-lru": self = .volatileLRU
+        case "allkeys-lfu": self = .allKeysLFU
+        case "volatile-lfu": self = .volatileLFU
+        case "allkeys-random": self = .allKeysRandom
+        case "volatile-random": self = .volatileRandom
+        case "volatile-ttl": self = .volatileTTL
+        default: return nil
+        }
+    }
+
+    /// Whether key access updates LFU counters rather than the LRU clock.
+    public var isLFU: Bool { self == .allKeysLFU || self == .volatileLFU }
+    /// Whether only keys with a TTL may be evicted.
+    public var isVolatile: Bool { self == .volatileLRU || self == .volatileLFU || self == .volatileRandom || self == .volatileTTL }
 }

@@ -1,3 +1,4 @@
+import CLua
 #if canImport(Glibc)
 @preconcurrency import Glibc
 #elseif canImport(Musl)
@@ -68,19 +69,7 @@ enum ServerInfo {
                 ("pubsub_clients", String(pubsub)),
             ]
         case "memory":
-            var result: [(String, String)] = []
-            // Roost's figure for used memory is the process's resident set size.
-            if let rss = residentBytes() {
-                result.append(("used_memory", String(rss)))
-                result.append(("used_memory_human", human(rss)))
-                result.append(("used_memory_rss", String(rss)))
-                result.append(("used_memory_rss_human", human(rss)))
-            }
-            let max = Int64(engine.configuration.maxMemory)
-            result.append(("maxmemory", String(max)))
-            result.append(("maxmemory_human", human(max)))
-            result.append(("maxmemory_policy", engine.configuration.maxMemoryPolicy))
-            return result
+            return memoryFields(engine: engine)
         case "persistence":
             return [
                 ("loading", "0"),
@@ -90,6 +79,7 @@ enum ServerInfo {
             ]
         case "stats":
             let s = engine.statistics
+            let currentExceeded = engine.evictionExceededSince.map { now - $0 } ?? 0
             return [
                 ("total_connections_received", String(s.connectionsReceived)),
                 ("total_commands_processed", String(s.commandsProcessed)),
@@ -97,6 +87,9 @@ enum ServerInfo {
                 ("total_net_output_bytes", String(s.netOutputBytes)),
                 ("rejected_connections", String(s.rejectedConnections)),
                 ("expired_keys", String(s.expiredKeys)),
+                ("evicted_keys", String(s.evictedKeys)),
+                ("total_eviction_exceeded_time", String(s.totalEvictionExceededTime + currentExceeded)),
+                ("current_eviction_exceeded_time", String(currentExceeded)),
                 ("keyspace_hits", String(s.keyspaceHits)),
                 ("keyspace_misses", String(s.keyspaceMisses)),
                 ("pubsub_channels", String(engine.channelSubscribers.count)),
@@ -112,6 +105,58 @@ enum ServerInfo {
         default:
             return []
         }
+    }
+
+    /// The memory section, in Redis 7.0's field order, without the allocator and replication
+    /// figures Roost has no honest value for.
+    static func memoryFields(engine: Engine) -> [(String, String)] {
+        let used = Int64(engine.usedMemory)
+        let peak = Int64(max(engine.peakMemory, Int(used)))
+        let startup = Int64(Engine.startupMemory)
+        let dataset = Int64(engine.datasetMemory)
+        let eval = Int64(engine.scripting.map { Int(lua_gc($0.L, LUA_GCCOUNT, 0)) * 1024 } ?? 0)
+        let functions = Int64(engine.functionScripting.map { Int(lua_gc($0.L, LUA_GCCOUNT, 0)) * 1024 } ?? 0)
+        let rss = residentBytes()
+        var result: [(String, String)] = [("used_memory", String(used)), ("used_memory_human", human(used))]
+        if let rss { result += [("used_memory_rss", String(rss)), ("used_memory_rss_human", human(rss))] }
+        result += [
+            ("used_memory_peak", String(peak)),
+            ("used_memory_peak_human", human(peak)),
+            ("used_memory_peak_perc", percent(used, of: peak)),
+            ("used_memory_overhead", String(used - dataset)),
+            ("used_memory_startup", String(startup)),
+            ("used_memory_dataset", String(dataset)),
+            ("used_memory_dataset_perc", percent(dataset, of: used - startup)),
+        ]
+        let system = Int64(sysconf(Int32(_SC_PHYS_PAGES))) * Int64(sysconf(Int32(_SC_PAGESIZE)))
+        if system > 0 { result += [("total_system_memory", String(system)), ("total_system_memory_human", human(system))] }
+        result += [
+            ("used_memory_lua", String(eval)),
+            ("used_memory_vm_eval", String(eval)),
+            ("used_memory_lua_human", human(eval)),
+            ("used_memory_vm_functions", String(functions)),
+            ("used_memory_vm_total", String(eval + functions)),
+            ("used_memory_vm_total_human", human(eval + functions)),
+        ]
+        let max = Int64(engine.configuration.maxMemory)
+        result += [
+            ("maxmemory", String(max)),
+            ("maxmemory_human", human(max)),
+            ("maxmemory_policy", engine.configuration.maxMemoryPolicy),
+        ]
+        if let rss, used > 0 {
+            result += [
+                ("mem_fragmentation_ratio", DoubleFormat.c(format: "%.2f", Double(rss) / Double(used))),
+                ("mem_fragmentation_bytes", String(rss - used)),
+            ]
+        }
+        result += [("mem_not_counted_for_evict", "0"), ("mem_allocator", "libc")]
+        return result
+    }
+
+    /// `part` as a percentage of `whole`, as Redis prints it: `12.34%`.
+    static func percent(_ part: Int64, of whole: Int64) -> String {
+        DoubleFormat.c(format: "%.2f", whole > 0 ? Double(part) * 100 / Double(whole) : 0) + "%"
     }
 
     /// Bytes in Redis's `bytesToHuman` form: `512B`, `1.45M`.

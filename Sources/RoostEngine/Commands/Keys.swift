@@ -405,7 +405,7 @@ enum KeyCommands {
 
     /// Whether the maxmemory policy is an LFU one.
     static func usesLFU(_ engine: Engine) -> Bool {
-        engine.configuration.maxMemoryPolicy.hasSuffix("-lfu")
+        engine.configuration.evictionPolicy.isLFU
     }
 
     static func objectEncoding(_ c: CommandContext) throws(RedisError) {
@@ -439,19 +439,17 @@ enum KeyCommands {
             return
         }
         if usesLFU(c.engine) { throw .lfuSelected }
-        let now = c.engine.accessClock
-        let idle = now >= last ? now - last : now + (0xFF_FFFF - last)
-        c.reply.integer(Int64(idle))
+        c.reply.integer(Int64(c.engine.idleSeconds(last)))
     }
 
     static func objectFreq(_ c: CommandContext) throws(RedisError) {
-        guard c.engine.lookupQuiet(c.database, c.key(2)) != nil else {
+        let db = c.database, key = c.key(2)
+        guard c.engine.lookupQuiet(db, key) != nil, let clock = db.keys.accessClock(key) else {
             c.reply.nullBulk()
             return
         }
         guard usesLFU(c.engine) else { throw .lfuNotSelected }
-        // Roost does not keep LFU counters yet; a fresh key's counter in Redis is 5.
-        c.reply.integer(5)
+        c.reply.integer(Int64(c.engine.lfuDecayedCounter(clock)))
     }
 
     static let objectHelpLines: [String] = [

@@ -8,6 +8,9 @@ public final class Database {
     public var expires = KeyTable<Int64>()
     /// Where the active expiry cycle resumes its walk of `expires`.
     var expiryCursor: UInt64 = 0
+    /// The bytes charged for this database's keys and values (`MemoryFootprint`), kept by the
+    /// engine's keyspace operations: the dataset part of `used_memory`.
+    public internal(set) var chargedBytes = 0
 
     init(index: Int) {
         self.index = index
@@ -18,5 +21,6 @@ public final class Database {
         keys.removeAll()
         expires.removeAll()
         expiryCursor = 0
+        chargedBytes = 0
     }
 }

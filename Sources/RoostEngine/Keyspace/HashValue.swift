@@ -277,6 +277,19 @@ public struct HashValue {
     }
 }
 
+extension HashValue {
+    /// An O(1) estimate of the bytes the hash holds, for `used_memory` (see `MemoryFootprint`).
+    var memoryFootprint: Int {
+        switch storage {
+        case .listpack(let lp):
+            return MemoryFootprint.mallocBytes(16 + MemoryLayout<ListpackHeader>.stride + lp.capacity)
+        case .table(let t):
+            return MemoryFootprint.objectBytes(fields: 32) + t.entries.tableBytes
+                + t.entries.sampledEntryBytes { field, value in field.heapBytes + value.heapBytes }
+        }
+    }
+}
+
 /// The bookkeeping at the head of a listpack buffer.
 struct ListpackHeader {
     /// Bytes of entries in use.

@@ -109,6 +109,13 @@ public struct KeyTable<Value> {
             entries[Int(found)].value = value
             return old
         }
+        insert(key, value, hash: hash, clock: clock)
+        return nil
+    }
+
+    /// Adds an entry for a key known to be absent.
+    @inline(__always)
+    mutating func insert(_ key: ByteString, _ value: Value, hash: UInt32, clock: UInt32) {
         if count >= buckets.count { resize(to: max(4, buckets.count * 2)) }
         let index: Int32
         let bucket = Int(hash & UInt32(buckets.count - 1))
@@ -123,7 +130,32 @@ public struct KeyTable<Value> {
         }
         buckets[bucket] = index
         count += 1
+    }
+
+    /// Inserts or replaces, in one probe, setting the access clock to `clock(old)`: `old` is the
+    /// replaced entry's clock, nil for a new key. Returns the previous value.
+    @inline(__always)
+    @discardableResult
+    mutating func set(_ key: ByteString, _ value: Value, clock: (UInt32?) -> UInt32) -> Value? {
+        let hash = Self.hashOf(key)
+        let found = find(key, hash: hash)
+        if found >= 0 {
+            let old = entries[Int(found)].value
+            entries[Int(found)].value = value
+            entries[Int(found)].accessClock = clock(entries[Int(found)].accessClock)
+            return old
+        }
+        insert(key, value, hash: hash, clock: clock(nil))
         return nil
+    }
+
+    /// The value of `key`, replacing its access clock with `update(clock)`. One probe.
+    @inline(__always)
+    mutating func value(_ key: ByteString, updatingClock update: (UInt32) -> UInt32) -> Value? {
+        let i = find(key, hash: Self.hashOf(key))
+        if i < 0 { return nil }
+        entries[Int(i)].accessClock = update(entries[Int(i)].accessClock)
+        return entries[Int(i)].value
     }
 
     /// Removes `key`. Returns its value.
@@ -212,6 +244,71 @@ public struct KeyTable<Value> {
             v = v.bitReversed
         } while v != 0 && seen < count
         return v
+    }
+
+    /// Up to `count` entries from consecutive buckets starting at a random one, as Redis's
+    /// `dictGetSomeKeys`: cheap, not uniform, and possibly fewer than `count` when the walk
+    /// gives up (at most `10 × count` buckets; a run of empty buckets jumps elsewhere).
+    func sample<G: RandomNumberGenerator>(
+        _ count: Int, using generator: inout G, _ body: (ByteString, Value, UInt32) -> Void
+    ) {
+        if self.count == 0 || count <= 0 { return }
+        let mask = buckets.count - 1
+        var b = Int.random(in: 0...mask, using: &generator)
+        var steps = count * 10
+        var emptyRun = 0
+        var stored = 0
+        while stored < count && steps > 0 {
+            steps -= 1
+            var i = buckets[b]
+            if i < 0 {
+                emptyRun += 1
+                if emptyRun >= 5 && emptyRun > count {
+                    b = Int.random(in: 0...mask, using: &generator)
+                    emptyRun = 0
+                    continue
+                }
+            } else {
+                emptyRun = 0
+                while i >= 0 && stored < count {
+                    let e = entries[Int(i)]
+                    body(e.key, e.value!, e.accessClock)
+                    stored += 1
+                    i = e.next
+                }
+            }
+            b = (b + 1) & mask
+        }
+    }
+
+    /// Bytes the table's own storage holds: the live entries and the bucket heads. Free entry
+    /// slots and spare capacity are not counted, as Redis's `used_memory` does not count memory
+    /// its allocator keeps for reuse.
+    var tableBytes: Int {
+        if buckets.capacity == 0 { return 0 }
+        return count * entryStride + MemoryFootprint.arrayBytes(capacity: buckets.capacity, stride: 4)
+    }
+
+    /// The bytes of one entry.
+    var entryStride: Int { MemoryLayout<Entry>.stride }
+
+    /// An estimate of the heap bytes the entries own outside the table (long keys, values'
+    /// own buffers), from up to five entries spread evenly over the table, times the count:
+    /// Redis's MEMORY USAGE samples the same way. A function of the table's state alone.
+    func sampledEntryBytes(_ bytes: (ByteString, Value) -> Int) -> Int {
+        if count == 0 { return 0 }
+        let samples = Swift.min(count, 5)
+        var total = 0, seen = 0
+        var position = 0
+        for s in 0..<samples {
+            position = Swift.max(position, s * entries.count / samples)
+            while position < entries.count && entries[position].value == nil { position += 1 }
+            if position >= entries.count { break }
+            total += bytes(entries[position].key, entries[position].value!)
+            seen += 1
+            position += 1
+        }
+        return seen == 0 ? 0 : total / seen * count
     }
 
     /// A uniformly chosen bucket's random entry, as Redis's `dictGetFairRandomKey` approximates.

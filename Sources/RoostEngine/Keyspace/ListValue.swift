@@ -148,4 +148,11 @@ extension ListValue: RandomAccessCollection {
     public var startIndex: Int { 0 }
     /// One past the last element's position.
     public var endIndex: Int { count }
+
+    /// An O(1) estimate of the bytes the list holds, for `used_memory` (see `MemoryFootprint`).
+    var memoryFootprint: Int {
+        MemoryFootprint.objectBytes(fields: 24)
+            + MemoryFootprint.arrayBytes(capacity: slots.capacity, stride: MemoryLayout<ByteString>.stride)
+            + MemoryFootprint.sampled(count: count, { self[$0].heapBytes })
+    }
 }

@@ -177,6 +177,23 @@ public final class SetValue {
 
 /// A sorted array of distinct integers stored in the narrowest of 16, 32 or 64 bits that holds
 /// all of them, as Redis's `intset`. The width only grows.
+extension SetValue {
+    /// An O(1) estimate of the bytes the set holds, for `used_memory` (see `MemoryFootprint`).
+    var memoryFootprint: Int {
+        let object = MemoryFootprint.objectBytes(fields: 40)
+        switch storage {
+        case .intset(let s):
+            switch s.words {
+            case .w16(let a): return object + MemoryFootprint.arrayBytes(capacity: a.capacity, stride: 2)
+            case .w32(let a): return object + MemoryFootprint.arrayBytes(capacity: a.capacity, stride: 4)
+            case .w64(let a): return object + MemoryFootprint.arrayBytes(capacity: a.capacity, stride: 8)
+            }
+        case .hashtable(let t):
+            return object + t.tableBytes + t.sampledEntryBytes { key, _ in key.heapBytes }
+        }
+    }
+}
+
 struct IntSet {
     enum Words {
         case w16([Int16])

@@ -127,6 +127,16 @@ final class SortedSetSkipList {
     /// The bytes the arena holds (live and free records, members aside).
     var arenaBytes: Int { used }
 
+    /// The bytes allocated for the list: the arena, the member slots and the work buffers.
+    var allocatedBytes: Int {
+        capacity + memberCapacity * MemoryLayout<ByteString>.stride + (Self.maxLevel + 1) * 8 + Self.maxLevel * 16 + 64
+    }
+
+    /// The member at `offset` (0-based) of the member slots in use, for sampling.
+    func memberSlot(_ offset: Int) -> ByteString? { offset < memberCount ? members[offset] : nil }
+    /// The member slots in use.
+    var memberSlotCount: Int { memberCount }
+
     /// Whether live records fill less than a quarter of a sizeable arena.
     var isSparse: Bool { used > 1 << 16 && liveBytes * 4 < used }
 

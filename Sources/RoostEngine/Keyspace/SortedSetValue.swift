@@ -369,4 +369,16 @@ public final class SortedSetValue {
     public func scanMembers(cursor: UInt64, count: Int, _ body: (ByteString, Double) -> Void) -> UInt64 {
         dict.scan(cursor: cursor, count: count, body)
     }
+
+    /// An O(1) estimate of the bytes the set holds, for `used_memory` (see `MemoryFootprint`).
+    var memoryFootprint: Int {
+        let object = MemoryFootprint.objectBytes(fields: 40)
+        guard let list else {
+            let stride = MemoryLayout<SortedSetEntry>.stride
+            return object + MemoryFootprint.arrayBytes(capacity: packed.capacity, stride: stride)
+                + MemoryFootprint.sampled(count: packed.count, { packed[$0].member.heapBytes })
+        }
+        return object + list.allocatedBytes + dict.tableBytes
+            + MemoryFootprint.sampled(count: list.memberSlotCount, { list.memberSlot($0)?.heapBytes ?? 0 })
+    }
 }
