@@ -16,13 +16,8 @@ enum LuaBit {
     /// Argument `i` as LuaBitOp normalizes it (rounded, modulo 2^32), or nil after pushing
     /// `luaL_checknumber`'s error.
     private static func arg(_ L: OpaquePointer, _ i: Int32, _ name: String) -> UInt32? {
-        if lua_isnumber(L, i) == 0 {
-            let got = String(cString: lua_typename(L, lua_type(L, i)))
-            Lua.pushErrorWithPosition(L, level: 1, Array("bad argument #\(i) to '\(name)' (number expected, got \(got))".utf8))
-            return nil
-        }
-        let d = lua_tonumber(L, i) + 6_755_399_441_055_744.0
-        return UInt32(truncatingIfNeeded: d.bitPattern)
+        guard let n = LuaNumber.check(L, i, name) else { return nil }
+        return UInt32(truncatingIfNeeded: (n + 6_755_399_441_055_744.0).bitPattern)
     }
 
     private static func result(_ L: OpaquePointer, _ v: UInt32) -> Int32 {
@@ -98,6 +93,9 @@ enum LuaBit {
             guard let x = arg(L, 2, "tohex") else { return -1 }
             n = Int32(bitPattern: x)
         }
+        // LuaBitOp negates a negative count; the smallest one is nudged first, as Redis's
+        // patched copy does, so the negation cannot overflow.
+        if n == Int32.min { n += 1 }
         let digits = Array((n < 0 ? "0123456789ABCDEF" : "0123456789abcdef").utf8)
         if n < 0 { n = -n }
         if n > 8 { n = 8 }

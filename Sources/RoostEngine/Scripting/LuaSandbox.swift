@@ -8,7 +8,17 @@ import NIOCore
 /// Debian's Lua has no read-only tables (Redis patches its bundled Lua for them), so the
 /// globals and each library table are replaced by empty proxies whose metatables read through to
 /// the real table and refuse writes with Redis's error texts; `rawset` refuses the proxies.
+///
+/// The string metatable cannot be a proxy (Lua reads metamethods raw), so scripts never get it:
+/// `getmetatable` hands out a read-only proxy of it instead, and its `__index` is the read-only
+/// `string` proxy. `getmetatable(_G)` answers a read-only `{__index = …}`, as Redis's does;
+/// library tables have no metatable to show. Nothing a script does reaches the next script.
 enum LuaSandbox {
+    /// Registry keys of what `getmetatable` answers for a string and for `_G`, and of `_G`.
+    static let stringMetatableKey = "roost.stringmeta"
+    static let globalsMetatableKey = "roost.globalsmeta"
+    static let globalsProxyKey = "roost.globalsproxy"
+
     /// The globals scripts may see, as Redis's allow lists name them.
     static let allowedGlobals: Set<String> = [
         "string", "cjson", "bit", "cmsgpack", "math", "struct", "table", "redis", "xpcall", "tostring",
@@ -39,6 +49,7 @@ enum LuaSandbox {
         Lua.setFunction(L, Lua.globals, "pairs", proxyPairs)
         Lua.setFunction(L, Lua.globals, "rawget", proxyRawget)
         Lua.setFunction(L, Lua.globals, "setmetatable", protectedSetmetatable)
+        Lua.setFunction(L, Lua.globals, "getmetatable", protectedGetmetatable)
         lua_pushcclosure(L, errorHandler, 0)
         Lua.setRawField(L, Lua.globals, "__redis__err__handler")
         LuaRedisAPI.install(L)
@@ -75,13 +86,27 @@ enum LuaSandbox {
             Lua.setRawField(L, Lua.globals, name)
         }
 
+        // Strings index the read-only `string`; scripts see a proxy of their metatable.
+        Lua.push(L, "")
+        lua_getmetatable(L, -1)
+        Lua.rawField(L, Lua.globals, "string")
+        Lua.setRawField(L, -2, "__index")
+        pushProxy(L, indexTable: -1)
+        Lua.setRawField(L, Lua.registry, stringMetatableKey)
+        lua_settop(L, -3)
+
         // The globals: the thread's globals table becomes a proxy of the real one, which `_G`
         // also names, and a missing global is an error.
         lua_pushvalue(L, Lua.globals)
         Lua.setRawField(L, Lua.registry, LuaScripting.globalsKey)
+        lua_createtable(L, 0, 1)
+        roost_lua_pushfunction(L, globalIndex)
+        Lua.setRawField(L, -2, "__index")
+        pushProxy(L, indexTable: -1)
+        Lua.setRawField(L, Lua.registry, globalsMetatableKey)
         lua_createtable(L, 0, 0)
         lua_createtable(L, 0, 3)
-        roost_lua_pushfunction(L, globalIndex)
+        Lua.rawField(L, -3, "__index")
         Lua.setRawField(L, -2, "__index")
         roost_lua_pushfunction(L, readOnlyNewIndex)
         Lua.setRawField(L, -2, "__newindex")
@@ -89,6 +114,9 @@ enum LuaSandbox {
         Lua.setRawField(L, -2, "__metatable")
         lua_setmetatable(L, -2)
         markReadOnly(L, -1)
+        lua_remove(L, -2)
+        lua_pushvalue(L, -1)
+        Lua.setRawField(L, Lua.registry, globalsProxyKey)
         lua_pushvalue(L, -1)
         Lua.setRawField(L, Lua.globals, "_G")
         lua_pushvalue(L, -1)
@@ -262,6 +290,35 @@ enum LuaSandbox {
         }
         lua_settop(L, 2)
         lua_setmetatable(L, 1)
+        return 1
+    }
+
+    /// `getmetatable`, as Lua's, except that `_G` answers the proxy of `{__index = …}`, the
+    /// other read-only tables answer nil, and strings answer the proxy of their metatable.
+    static let protectedGetmetatable: roost_lua_fn = { L in
+        guard let L else { return 0 }
+        if lua_type(L, 1) == LUA_TNONE {
+            Lua.pushErrorWithPosition(L, level: 1, Array("bad argument #1 to 'getmetatable' (value expected)".utf8))
+            return -1
+        }
+        lua_settop(L, 1)
+        if lua_type(L, 1) == LUA_TSTRING {
+            Lua.rawField(L, Lua.registry, stringMetatableKey)
+            return 1
+        }
+        if lua_type(L, 1) == LUA_TTABLE && isReadOnly(L, 1) {
+            Lua.rawField(L, Lua.registry, globalsProxyKey)
+            let isGlobals = lua_rawequal(L, 1, 2) != 0
+            lua_settop(L, 1)
+            if isGlobals { Lua.rawField(L, Lua.registry, globalsMetatableKey) } else { lua_pushnil(L) }
+            return 1
+        }
+        if lua_getmetatable(L, 1) == 0 {
+            lua_pushnil(L)
+            return 1
+        }
+        Lua.rawField(L, -1, "__metatable")
+        if lua_type(L, -1) == LUA_TNIL { lua_settop(L, -2) }
         return 1
     }
 

@@ -123,12 +123,8 @@ enum LuaStruct {
                      UInt8(ascii: "L"), UInt8(ascii: "T"), UInt8(ascii: "i"), UInt8(ascii: "I"):
                     let n = try numberArgument(L, arg)
                     arg += 1
-                    var value: UInt64
-                    if n < 0 {
-                        value = UInt64(bitPattern: n >= -9.2233720368547758e18 ? Int64(n) : Int64.min)
-                    } else {
-                        value = n < 1.8446744073709552e19 ? UInt64(n) : 0
-                    }
+                    // `(unsigned long)(long)n` for a negative number, `(unsigned long)n` otherwise.
+                    var value = n < 0 ? UInt64(bitPattern: LuaNumber.integer(n)) : LuaNumber.unsigned(n)
                     var bytes = [UInt8](repeating: 0, count: size)
                     for i in 0..<size {
                         bytes[fmt.littleEndian ? i : size - 1 - i] = UInt8(truncatingIfNeeded: value)
@@ -175,15 +171,15 @@ enum LuaStruct {
             guard lua_type(L, 2) == LUA_TSTRING || lua_type(L, 2) == LUA_TNUMBER, let data = Lua.bytes(L, 2) else {
                 throw argError(2, "unpack", "string expected, got \(String(cString: lua_typename(L, lua_type(L, 2))))")
             }
-            var start = 1
+            var start: Int64 = 1
             if lua_type(L, 3) > LUA_TNIL {
-                if lua_isnumber(L, 3) == 0 {
-                    throw argError(3, "unpack", "number expected, got \(String(cString: lua_typename(L, lua_type(L, 3))))")
-                }
-                start = Int(lua_tonumber(L, 3).rounded(.towardZero))
+                if lua_isnumber(L, 3) == 0 { throw Failure(message: LuaNumber.typeError(L, 3, "unpack", expected: "number"), positioned: true) }
+                start = LuaNumber.integer(lua_tonumber(L, 3))
             }
-            // size_t arithmetic: a position before the start wraps to a huge one.
-            var pos = UInt(bitPattern: start - 1)
+            // size_t arithmetic: a negative start wraps to a huge position.
+            var pos = UInt(bitPattern: Int(start))
+            if pos == 0 { throw argError(3, "unpack", "offset must be 1 or greater") }
+            pos -= 1
             let ld = UInt(data.count)
             lua_settop(L, 2)
             var results: Int32 = 0
@@ -195,7 +191,7 @@ enum LuaStruct {
                 var size = UInt(try fmt.size(opt, "unpack"))
                 pos &+= UInt(fmt.toAlign(Int(truncatingIfNeeded: pos), opt, Int(size)))
                 try check(size)
-                lua_checkstack(L, 2)
+                if lua_checkstack(L, 2) == 0 { throw error("stack overflow (too many results)") }
                 let p = Int(pos)
                 switch opt {
                 case UInt8(ascii: "b"), UInt8(ascii: "B"), UInt8(ascii: "h"), UInt8(ascii: "H"), UInt8(ascii: "l"),
@@ -206,9 +202,10 @@ enum LuaStruct {
                         let b = data[p + (fmt.littleEndian ? n - 1 - i : i)]
                         l = (l << 8) | UInt64(b)
                     }
-                    let signed = opt >= UInt8(ascii: "a")
-                    if signed && n > 0 && n <= 8 {
-                        let mask = UInt64.max << UInt64(n * 8 - 1)
+                    if opt >= UInt8(ascii: "a") {
+                        // The sign mask's shift count is taken modulo 64, as x86-64's shift
+                        // instruction does for the wider (and zero) sizes C leaves undefined.
+                        let mask = UInt64.max << UInt64((n * 8 - 1) & 63)
                         if l & mask != 0 { l |= mask }
                         lua_pushnumber(L, Double(Int64(bitPattern: l)))
                     } else {
@@ -230,7 +227,7 @@ enum LuaStruct {
                 case UInt8(ascii: "c"):
                     if size == 0 {
                         if results == 0 || lua_isnumber(L, -1) == 0 { throw error("format 'c0' needs a previous size") }
-                        size = UInt(max(0, lua_tonumber(L, -1)))
+                        size = UInt(LuaNumber.unsigned(lua_tonumber(L, -1)))
                         lua_settop(L, -2)
                         results -= 1
                         try check(size)
