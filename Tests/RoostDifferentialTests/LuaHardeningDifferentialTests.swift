@@ -24,6 +24,8 @@ import Testing
             EVAL "return {bit.band(2^63, -2^63, 0/0), bit.bor(1/0, 1), bit.bxor(-0, 2^53 + 1), bit.bnot(0/0)}" 0
             EVAL "return {bit.bswap(1/0), bit.rol(1, -1), bit.ror(1, 2^32 + 1), bit.bswap(-2^63)}" 0
             EVAL "return tostring(bit.tobit(2^31))" 0
+            EVAL "return bit.bor(-0, nil, 'x')" 0
+            EVAL "return bit.band('y', 1, 'x')" 0
             PING
             """#)
     }
@@ -256,6 +258,21 @@ import Testing
             EVAL "return string.char(0/0)" 0
             EVAL "return {unpack({1, 2, 3}, 0/0, 2)}" 0
             EVAL "return select('#', unpack({}, 1, 10000))" 0
+            EVAL "return {unpack({1, 2, 3}, -0.5, 2^31 - 1)}" 0
+            EVAL "return {unpack({1, 2, 3}, 0, 2^31 - 1)}" 0
+            EVAL "return {unpack({1, 2, 3}, -2^31, 2^31 - 1)}" 0
+            EVAL "return {unpack({1, 2, 3}, 2^31 - 1, 2^31 - 1)}" 0
+            EVAL "return {unpack({1, 2, 3}, 2^31, 2)}" 0
+            EVAL "return {unpack({1, 2, 3}, 2, 0/0)}" 0
+            EVAL "return {unpack({1, 2, 3}, 1/0)}" 0
+            EVAL "return {unpack({1, 2, 3}, nil, 2)}" 0
+            EVAL "return {unpack({1, 2, 3})}" 0
+            EVAL "return unpack({1, 2, 3}, 'x')" 0
+            EVAL "return unpack('x')" 0
+            EVAL "return unpack()" 0
+            EVAL "return {struct.size(3), struct.size(1/0), struct.size('xyz9')}" 0
+            EVAL "return struct.size(0.5)" 0
+            EVAL "return struct.size(1e300)" 0
             EVAL "return tostring(math.random(0/0))" 0
             EVAL "return tostring(math.random(2^31))" 0
             EVAL "return tostring(math.random(2^32 + 5))" 0

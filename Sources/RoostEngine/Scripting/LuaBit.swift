@@ -27,12 +27,12 @@ enum LuaBit {
 
     private static func fold(_ L: OpaquePointer, _ name: String, _ op: (UInt32, UInt32) -> UInt32) -> Int32 {
         guard var v = arg(L, 1, name) else { return -1 }
-        let n = lua_gettop(L)
-        if n >= 2 {
-            for i in 2...n {
-                guard let x = arg(L, i, name) else { return -1 }
-                v = op(v, x)
-            }
+        // From the last argument down, as LuaBitOp does: the highest bad argument is reported.
+        var i = lua_gettop(L)
+        while i > 1 {
+            guard let x = arg(L, i, name) else { return -1 }
+            v = op(v, x)
+            i -= 1
         }
         return result(L, v)
     }

@@ -50,6 +50,7 @@ enum LuaSandbox {
         Lua.setFunction(L, Lua.globals, "rawget", proxyRawget)
         Lua.setFunction(L, Lua.globals, "setmetatable", protectedSetmetatable)
         Lua.setFunction(L, Lua.globals, "getmetatable", protectedGetmetatable)
+        Lua.setFunction(L, Lua.globals, "unpack", checkedUnpack)
         lua_pushcclosure(L, errorHandler, 0)
         Lua.setRawField(L, Lua.globals, "__redis__err__handler")
         LuaRedisAPI.install(L)
@@ -320,6 +321,40 @@ enum LuaSandbox {
         Lua.rawField(L, -1, "__metatable")
         if lua_type(L, -1) == LUA_TNIL { lua_settop(L, -2) }
         return 1
+    }
+
+    /// `unpack` as Redis's patched Lua has it: the element count is computed in unsigned
+    /// arithmetic and checked, where the system Lua's overflows (`unpack({}, 0, 2^31 - 1)`
+    /// crashes it).
+    static let checkedUnpack: roost_lua_fn = { L in
+        guard let L else { return 0 }
+        if lua_type(L, 1) != LUA_TTABLE {
+            Lua.pushErrorWithPosition(L, level: 1, Array(LuaNumber.typeError(L, 1, "unpack", expected: "table").utf8))
+            return -1
+        }
+        var first: Int32 = 1
+        var last = Int32(truncatingIfNeeded: lua_objlen(L, 1))
+        if lua_type(L, 2) > LUA_TNIL {
+            guard let n = LuaNumber.check(L, 2, "unpack") else { return -1 }
+            first = LuaNumber.truncatedInt(n)
+        }
+        if lua_type(L, 3) > LUA_TNIL {
+            guard let n = LuaNumber.check(L, 3, "unpack") else { return -1 }
+            last = LuaNumber.truncatedInt(n)
+        }
+        if first > last { return 0 }
+        let count = UInt32(bitPattern: last) &- UInt32(bitPattern: first)
+        if count >= UInt32(Int32.max) || lua_checkstack(L, Int32(count) + 1) == 0 {
+            Lua.pushErrorWithPosition(L, level: 1, Array("too many results to unpack".utf8))
+            return -1
+        }
+        var i = first
+        while true {
+            lua_rawgeti(L, 1, i)
+            if i == last { break }
+            i += 1
+        }
+        return Int32(count) + 1
     }
 
     /// `rawset`, refusing the read-only proxies as Redis's read-only tables refuse it.

@@ -55,7 +55,7 @@ enum LuaStruct {
         }
 
         /// The size of option `opt`, reading its count.
-        mutating func size(_ opt: UInt8, _ name: String) throws(Failure) -> Int {
+        mutating func size(_ opt: UInt8) throws(Failure) -> Int {
             switch opt {
             case UInt8(ascii: "B"), UInt8(ascii: "b"): return 1
             case UInt8(ascii: "H"), UInt8(ascii: "h"): return 2
@@ -69,9 +69,7 @@ enum LuaStruct {
                     throw LuaStruct.error("integral size \(sz) is larger than limit of \(LuaStruct.maxIntSize)")
                 }
                 return sz
-            case UInt8(ascii: "s"), UInt8(ascii: " "), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "!"): return 0
-            default:
-                throw LuaStruct.argError(1, name, "invalid format option '\(Character(Unicode.Scalar(opt)))'")
+            default: return 0
             }
         }
 
@@ -81,7 +79,9 @@ enum LuaStruct {
             return (s - (length & (s - 1))) & (s - 1)
         }
 
-        mutating func common(_ opt: UInt8) throws(Failure) {
+        /// The options that are not values: endianness, alignment and spaces; anything else is
+        /// an invalid option (which `size` only reaches for characters that are not alphanumeric).
+        mutating func common(_ opt: UInt8, _ name: String) throws(Failure) {
             switch opt {
             case UInt8(ascii: ">"): littleEndian = false
             case UInt8(ascii: "<"): littleEndian = true
@@ -89,7 +89,9 @@ enum LuaStruct {
                 let a = try number(default: LuaStruct.maxAlign)
                 if a <= 0 || a & (a - 1) != 0 { throw LuaStruct.error("alignment \(a) is not a power of 2") }
                 align = a
-            default: break
+            case UInt8(ascii: " "): break
+            default:
+                throw LuaStruct.argError(1, name, "invalid format option '\(Character(Unicode.Scalar(opt)))'")
             }
         }
     }
@@ -116,7 +118,7 @@ enum LuaStruct {
             var out: [UInt8] = []
             while !fmt.atEnd {
                 let opt = fmt.next()
-                var size = try fmt.size(opt, "pack")
+                var size = try fmt.size(opt)
                 out += [UInt8](repeating: 0, count: fmt.toAlign(out.count, opt, size))
                 switch opt {
                 case UInt8(ascii: "b"), UInt8(ascii: "B"), UInt8(ascii: "h"), UInt8(ascii: "H"), UInt8(ascii: "l"),
@@ -154,7 +156,7 @@ enum LuaStruct {
                         size += 1
                     }
                 default:
-                    try fmt.common(opt)
+                    try fmt.common(opt, "pack")
                 }
             }
             Lua.push(L, out)
@@ -188,7 +190,7 @@ enum LuaStruct {
             }
             while !fmt.atEnd {
                 let opt = fmt.next()
-                var size = UInt(try fmt.size(opt, "unpack"))
+                var size = UInt(try fmt.size(opt))
                 pos &+= UInt(fmt.toAlign(Int(truncatingIfNeeded: pos), opt, Int(size)))
                 try check(size)
                 if lua_checkstack(L, 2) == 0 { throw error("stack overflow (too many results)") }
@@ -240,7 +242,7 @@ enum LuaStruct {
                     Lua.push(L, Array(data[p..<end]))
                     results += 1
                 default:
-                    try fmt.common(opt)
+                    try fmt.common(opt, "unpack")
                 }
                 pos &+= size
             }
@@ -258,15 +260,15 @@ enum LuaStruct {
             var pos = 0
             while !fmt.atEnd {
                 let opt = fmt.next()
-                let size = try fmt.size(opt, "size")
+                let size = try fmt.size(opt)
                 pos += fmt.toAlign(pos, opt, size)
                 if opt == UInt8(ascii: "s") {
                     throw argError(1, "size", "option 's' has no fixed size")
                 } else if opt == UInt8(ascii: "c") && size == 0 {
                     throw argError(1, "size", "option 'c0' has no fixed size")
                 }
-                let c = Character(Unicode.Scalar(opt))
-                if !(c.isLetter || c.isNumber) || opt > 127 { try fmt.common(opt) }
+                let isAlphanumeric = (opt >= 48 && opt <= 57) || ((opt | 0x20) >= 97 && (opt | 0x20) <= 122)
+                if !isAlphanumeric { try fmt.common(opt, "size") }
                 pos += size
             }
             lua_pushinteger(L, pos)
