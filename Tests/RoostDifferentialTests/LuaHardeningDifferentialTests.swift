@@ -273,6 +273,28 @@ import Testing
             EVAL "return {struct.size(3), struct.size(1/0), struct.size('xyz9')}" 0
             EVAL "return struct.size(0.5)" 0
             EVAL "return struct.size(1e300)" 0
+            EVAL "return loadstring('return 1 + 1')()" 0
+            EVAL "return select(2, loadstring('return +'))" 0
+            EVAL "return select(2, loadstring('return +', 'name'))" 0
+            EVAL "return select(2, loadstring('return +', 'na\\0me'))" 0
+            EVAL "return select(2, loadstring('return +\\0x'))" 0
+            EVAL "return {pcall(loadstring('error(\\'boom\\')', 'chunk'))}" 0
+            EVAL "return {pcall(loadstring('error(\\'boom\\')'))}" 0
+            EVAL "return loadstring(5)" 0
+            EVAL "return loadstring()" 0
+            EVAL "return loadstring({})" 0
+            EVAL "return loadstring('return 1', {})" 0
+            EVAL "local parts = {'return ', '4', '2'} local i = 0 return load(function() i = i + 1 collectgarbage() return parts[i] end)()" 0
+            EVAL "local n = 0 return {load(function() n = n + 1 if n == 1 then return 1 end end)}" 0
+            EVAL "return select(2, load(function() error('reader') end))" 0
+            EVAL "local m = select(2, load(function() error('reader') end)) return {type(m), m.err, m.source, m.line}" 0
+            EVAL "local m = select(2, load(function() error({x = 1}) end)) return {type(m), m.err, m.x}" 0
+            EVAL "return {pcall(load(function() return nil end, 'x\\0y'))}" 0
+            EVAL "local n = 0 return select(2, load(function() n = n + 1 if n == 1 then return 'return +' end end, 'c\\0d'))" 0
+            EVAL "return load('x')" 0
+            EVAL "return load()" 0
+            EVAL "return load(function() end, {})" 0
+            EVAL "for i = 1, 200 do collectgarbage() local f = loadstring(string.rep('local a = {} ', 50) .. 'return ' .. i) assert(f() == i) end return 'ok'" 0
             EVAL "return tostring(math.random(0/0))" 0
             EVAL "return tostring(math.random(2^31))" 0
             EVAL "return tostring(math.random(2^32 + 5))" 0

@@ -51,6 +51,7 @@ enum LuaSandbox {
         Lua.setFunction(L, Lua.globals, "setmetatable", protectedSetmetatable)
         Lua.setFunction(L, Lua.globals, "getmetatable", protectedGetmetatable)
         Lua.setFunction(L, Lua.globals, "unpack", checkedUnpack)
+        anchorChunkNames(L)
         lua_pushcclosure(L, errorHandler, 0)
         Lua.setRawField(L, Lua.globals, "__redis__err__handler")
         LuaRedisAPI.install(L)
@@ -355,6 +356,74 @@ enum LuaSandbox {
             i += 1
         }
         return Int32(count) + 1
+    }
+
+    // MARK: Chunk names
+
+    static let chunkNamesKey = "roost.chunknames"
+    static let originalLoadKey = "roost.load"
+    static let originalLoadstringKey = "roost.loadstring"
+
+    /// The system Lua's parser interns the chunk name without anchoring it, so a collection
+    /// during parsing can free it while the parser still uses it (CVE-2025-49844, which Redis
+    /// fixed in its copy). An interned string that is already referenced is never collected:
+    /// the fixed chunk names are kept in the registry, and `load` and `loadstring` hand the
+    /// parser a name that is on the stack (cut at its first NUL, as the parser reads it).
+    private static func anchorChunkNames(_ L: OpaquePointer) {
+        lua_createtable(L, 3, 0)
+        for (i, name) in ["@user_script", "@user_function", "=(load)"].enumerated() {
+            Lua.push(L, name)
+            lua_rawseti(L, -2, Int32(i + 1))
+        }
+        Lua.setRawField(L, Lua.registry, chunkNamesKey)
+        for (name, key, f) in [("load", originalLoadKey, anchoredLoad), ("loadstring", originalLoadstringKey, anchoredLoadstring)] {
+            Lua.rawField(L, Lua.globals, name)
+            Lua.setRawField(L, Lua.registry, key)
+            Lua.setFunction(L, Lua.globals, name, f)
+        }
+    }
+
+    /// Calls the original `load` or `loadstring` (registry `key`) with argument 1 and the chunk
+    /// name at argument 2 (or `fallback`) cut at its first NUL and left on the stack. Lua calls
+    /// a reader's errors through the running script's message handler, Redis's; the original
+    /// runs under that handler too, so `load` returns the same `{err = …}` table.
+    private static func callAnchored(_ L: OpaquePointer, _ key: String, fallback: Int32?) -> Int32 {
+        let name = lua_type(L, 2) > LUA_TNIL ? Lua.cBytes(L, 2) : fallback.flatMap { Lua.cBytes(L, $0) }
+        lua_settop(L, 1)
+        if let name { Lua.push(L, name) } else { Lua.push(L, "=(load)") }
+        lua_pushcclosure(L, errorHandler, 0)
+        Lua.rawField(L, Lua.registry, key)
+        lua_pushvalue(L, 1)
+        lua_pushvalue(L, 2)
+        if lua_pcall(L, 2, LUA_MULTRET, 3) != 0 { return -1 }
+        return lua_gettop(L) - 3
+    }
+
+    /// Pushes the type error for argument `i` unless it is a string or number (or, when
+    /// `optional`, absent or nil).
+    private static func checkString(_ L: OpaquePointer, _ i: Int32, _ name: String, optional: Bool) -> Bool {
+        let t = lua_type(L, i)
+        if t == LUA_TSTRING || t == LUA_TNUMBER || (optional && t <= LUA_TNIL) { return true }
+        Lua.pushErrorWithPosition(L, level: 1, Array(LuaNumber.typeError(L, i, name, expected: "string").utf8))
+        return false
+    }
+
+    static let anchoredLoadstring: roost_lua_fn = { L in
+        guard let L else { return 0 }
+        guard checkString(L, 1, "loadstring", optional: false), checkString(L, 2, "loadstring", optional: true) else {
+            return -1
+        }
+        return callAnchored(L, originalLoadstringKey, fallback: 1)
+    }
+
+    static let anchoredLoad: roost_lua_fn = { L in
+        guard let L else { return 0 }
+        if lua_type(L, 1) != LUA_TFUNCTION {
+            Lua.pushErrorWithPosition(L, level: 1, Array(LuaNumber.typeError(L, 1, "load", expected: "function").utf8))
+            return -1
+        }
+        guard checkString(L, 2, "load", optional: true) else { return -1 }
+        return callAnchored(L, originalLoadKey, fallback: nil)
     }
 
     /// `rawset`, refusing the read-only proxies as Redis's read-only tables refuse it.
