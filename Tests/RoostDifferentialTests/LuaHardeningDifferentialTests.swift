@@ -133,6 +133,12 @@ import Testing
             EVAL "return cjson.encode_keep_buffer(1)" 0
             EVAL "return cjson.encode_keep_buffer('on')" 0
             EVAL "return cjson.encode_invalid_numbers(1/0)" 0
+            EVAL "return cjson.encode_keep_buffer(string.char(200))" 0
+            EVAL "return cjson.encode_keep_buffer('on\0x')" 0
+            EVAL "return cjson.encode_invalid_numbers('null\0')" 0
+            EVAL "return cjson.encode_invalid_numbers('nul\0l')" 0
+            EVAL "return cjson.encode({0/0})" 0
+            EVAL "return cjson.encode_invalid_numbers('off')" 0
             EVAL "return cjson.encode({[1/0] = 1})" 0
             EVAL "return cjson.encode({[2^53] = 1, [1e300] = 2})" 0
             EVAL "return cjson.encode({0/0})" 0
@@ -178,6 +184,12 @@ import Testing
             EVAL "return select('#', cmsgpack.unpack(string.rep('\\1', 10000)))" 0
             EVAL "return select('#', cmsgpack.unpack(string.rep('\\1', 7000)))" 0
             EVAL "return #cmsgpack.pack(cmsgpack.unpack(string.rep('\\145', 5000) .. '\\1'))" 0
+            EVAL "return #cmsgpack.pack(cmsgpack.unpack(string.rep('\\145', 3999) .. '\\1'))" 0
+            EVAL "return #cmsgpack.pack(cmsgpack.unpack(string.rep('\\145', 4000) .. '\\1'))" 0
+            EVAL "return #cmsgpack.pack(cmsgpack.unpack(string.rep(string.char(129, 1), 5000) .. string.char(1)))" 0
+            EVAL "return #cmsgpack.pack(cmsgpack.unpack(string.rep(string.char(129, 1), 3000) .. string.char(1)))" 0
+            EVAL "return #cmsgpack.pack(cmsgpack.unpack(string.rep(string.char(130, 1), 2666) .. string.char(1)))" 0
+            EVAL "return #cmsgpack.pack(cmsgpack.unpack(string.rep(string.char(130, 1), 2667) .. string.char(1)))" 0
             PING
             """#)
     }
@@ -239,6 +251,9 @@ import Testing
             EVAL "return {struct.pack('>h', 2^53 + 1), struct.pack('<H', -1), struct.pack('d', -0)}" 0
             EVAL "return struct.pack('b', 'x')" 0
             EVAL "return select('#', struct.unpack(string.rep('b', 10000), string.rep('x', 10000)))" 0
+            EVAL "return struct.pack(string.char(200))" 0
+            EVAL "return struct.size(string.char(200))" 0
+            EVAL "return struct.unpack(string.char(200), '')" 0
             EVAL "return select('#', struct.unpack(string.rep('b', 7990), string.rep('x', 10000)))" 0
             PING
             """#)

@@ -537,13 +537,14 @@ enum LuaCJSON {
             if lua_type(L, i) == LUA_TBOOLEAN {
                 value = lua_toboolean(L, i) != 0 ? boolTrue : 0
             } else {
-                guard lua_type(L, i) == LUA_TSTRING || lua_type(L, i) == LUA_TNUMBER, let text = Lua.bytes(L, i) else {
+                // `luaL_checkoption` reads the option as a C string, so up to its first NUL.
+                guard lua_type(L, i) == LUA_TSTRING || lua_type(L, i) == LUA_TNUMBER, let text = Lua.cBytes(L, i) else {
                     _ = argError(L, i, name, "string expected, got \(typeName(L, i))")
                     return false
                 }
-                let option = String(decoding: text, as: UTF8.self)
-                guard let index = options.firstIndex(of: option) else {
-                    _ = argError(L, i, name, "invalid option '\(option)'")
+                guard let index = options.firstIndex(where: { Array($0.utf8) == text }) else {
+                    let message = Array("bad argument #\(i) to '\(name)' (invalid option '".utf8) + text + [39, 41]
+                    Lua.pushErrorWithPosition(L, level: 1, message)
                     return false
                 }
                 value = index

@@ -274,9 +274,10 @@ enum LuaCMsgpack {
         func open(isMap: Bool, count: Int, header: Int) throws(DecodeError) -> Frame {
             c.position += header
             lua_createtable(L, 0, 0)
-            if lua_checkstack(L, isMap ? 3 : 1) == 0 {
-                throw .message(isMap ? "stack overflow (in function mp_decode_to_lua_hash)"
-                                     : "stack overflow (in function mp_decode_to_lua_array)", positioned: true)
+            // An array's index takes a slot before each element; every value (a map's keys and
+            // values included) checks for its own slot, as lua-cmsgpack does.
+            if !isMap && lua_checkstack(L, 1) == 0 {
+                throw .message("stack overflow (in function mp_decode_to_lua_array)", positioned: true)
             }
             return Frame(isMap: isMap, remaining: count)
         }

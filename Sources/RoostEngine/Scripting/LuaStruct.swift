@@ -14,16 +14,22 @@ enum LuaStruct {
         roost_lua_setglobal(L, "struct")
     }
 
-    private struct Failure: Error { let message: String; let positioned: Bool }
-
-    private static func argError(_ n: Int32, _ name: String, _ text: String) -> Failure {
-        Failure(message: "bad argument #\(n) to '\(name)' (\(text))", positioned: true)
+    /// An error raised after the script position, as `luaL_error` raises it; bytes, since an
+    /// invalid option is echoed as the raw byte.
+    private struct Failure: Error {
+        let message: [UInt8]
+        init(_ text: String) { message = Array(text.utf8) }
+        init(bytes: [UInt8]) { message = bytes }
     }
 
-    private static func error(_ text: String) -> Failure { Failure(message: text, positioned: true) }
+    private static func argError(_ n: Int32, _ name: String, _ text: String) -> Failure {
+        Failure("bad argument #\(n) to '\(name)' (\(text))")
+    }
+
+    private static func error(_ text: String) -> Failure { Failure(text) }
 
     private static func raise(_ L: OpaquePointer, _ f: Failure) -> Int32 {
-        Lua.pushErrorWithPosition(L, level: 1, Array(f.message.utf8))
+        Lua.pushErrorWithPosition(L, level: 1, f.message)
         return -1
     }
 
@@ -91,7 +97,7 @@ enum LuaStruct {
                 align = a
             case UInt8(ascii: " "): break
             default:
-                throw LuaStruct.argError(1, name, "invalid format option '\(Character(Unicode.Scalar(opt)))'")
+                throw Failure(bytes: Array("bad argument #1 to '\(name)' (invalid format option '".utf8) + [opt, 39, 41])
             }
         }
     }
@@ -175,7 +181,7 @@ enum LuaStruct {
             }
             var start: Int64 = 1
             if lua_type(L, 3) > LUA_TNIL {
-                if lua_isnumber(L, 3) == 0 { throw Failure(message: LuaNumber.typeError(L, 3, "unpack", expected: "number"), positioned: true) }
+                if lua_isnumber(L, 3) == 0 { throw Failure(LuaNumber.typeError(L, 3, "unpack", expected: "number")) }
                 start = LuaNumber.integer(lua_tonumber(L, 3))
             }
             // size_t arithmetic: a negative start wraps to a huge position.
