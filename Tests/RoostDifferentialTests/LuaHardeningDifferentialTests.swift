@@ -18,6 +18,7 @@ import Testing
             EVAL "return bit.tohex(255, -9)" 0
             EVAL "return bit.tohex(2^53 + 1)" 0
             EVAL "return bit.tohex(255, 'x')" 0
+            EVAL "return bit.tohex(-1, nil)" 0
             EVAL "return {bit.tobit(2^63), bit.tobit(-2^63), bit.tobit(0/0), bit.tobit(1/0), bit.tobit(-1/0)}" 0
             EVAL "return {bit.tobit(-0), bit.tobit(math.huge), bit.tobit(2^53 + 1), bit.tobit(2^31), bit.tobit(-2^31 - 1)}" 0
             EVAL "return {bit.lshift(1, 0/0), bit.lshift(1, 2^63), bit.rshift(-1, -2^63), bit.arshift(-1, 1/0)}" 0

@@ -89,7 +89,7 @@ enum LuaBit {
     static let tohex: roost_lua_fn = { L in
         guard let L, var v = arg(L, 1, "tohex") else { return -1 }
         var n: Int32 = 8
-        if lua_type(L, 2) > LUA_TNIL {
+        if lua_type(L, 2) != LUA_TNONE {
             guard let x = arg(L, 2, "tohex") else { return -1 }
             n = Int32(bitPattern: x)
         }
