@@ -203,12 +203,6 @@ enum SetCommands {
 
     // MARK: - Random members
 
-    /// How much bigger than the rest the popped share may be before SPOP rebuilds the set from
-    /// the members that stay (Redis's `SPOP_MOVE_STRATEGY_MUL`).
-    static let spopMoveStrategyMultiplier = 5
-    /// Redis's `SRANDMEMBER_SUB_STRATEGY_MUL`.
-    static let srandmemberSubStrategyMultiplier = 3
-
     static func spop(_ c: CommandContext) throws(RedisError) {
         if c.count == 3 { try spopWithCount(c); return }
         if c.count > 3 { throw .syntax }
@@ -238,27 +232,15 @@ enum SetCommands {
             return
         }
         let count = Int(requested)
-        let remaining = size - count
         c.reply.setHeader(count)
-        if remaining * spopMoveStrategyMultiplier > count {
-            for _ in 0..<count {
-                guard let member = set.randomMember(using: &c.engine.random) else { break }
-                c.reply.bulk(member)
-                set.remove(member)
-            }
+        let reply = c.reply
+        let result = set.popRandomMembers(count, maxIntsetEntries: maxIntset(c), using: &c.engine.random) {
+            reply.bulk($0)
+        }
+        if result === set {
             c.engine.signalModifiedKey(db, key)
         } else {
-            // Move the members that stay into a new set, then reply with what is left.
-            var kept: SetValue?
-            for _ in 0..<remaining {
-                guard let member = set.randomMember(using: &c.engine.random) else { break }
-                let target = kept ?? SetValue.create(for: member)
-                kept = target
-                target.insert(member, maxIntsetEntries: maxIntset(c))
-                set.remove(member)
-            }
-            set.writeMembers(to: c.reply)
-            if let kept { c.engine.updateKey(db, key, .set(kept)) }
+            c.engine.updateKey(db, key, .set(result))
         }
     }
 
@@ -272,46 +254,14 @@ enum SetCommands {
 
     static func srandmemberWithCount(_ c: CommandContext) throws(RedisError) {
         let l = try c.integer(2)
+        // Redis's range is -LONG_MAX...LONG_MAX, so the count's magnitude always fits.
         if l == Int64.min { throw .srandmemberCountRange }
-        let unique = l >= 0
-        let requested = l.magnitude
         guard let set = try readSet(c, c.key(1)) else { c.reply.arrayHeader(0); return }
-        if requested == 0 { c.reply.arrayHeader(0); return }
-        let size = set.count
-        if !unique {
-            c.reply.arrayHeader(Int(requested))
-            for _ in 0..<requested {
-                guard let member = set.randomMember(using: &c.engine.random) else { break }
-                c.reply.bulk(member)
-            }
-            return
-        }
-        if requested >= UInt64(size) {
-            c.reply.arrayHeader(size)
-            set.writeMembers(to: c.reply)
-            return
-        }
-        let count = Int(requested)
-        var chosen: [ByteString]
-        if count * srandmemberSubStrategyMultiplier > size {
-            // Drop random members from a copy until `count` are left.
-            chosen = set.members
-            while chosen.count > count {
-                let i = Int.random(in: 0..<chosen.count, using: &c.engine.random)
-                chosen.swapAt(i, chosen.count - 1)
-                chosen.removeLast()
-            }
-        } else {
-            var picked = Set<ByteString>()
-            picked.reserveCapacity(count)
-            while picked.count < count {
-                guard let member = set.randomMember(using: &c.engine.random) else { break }
-                picked.insert(member)
-            }
-            chosen = Array(picked)
-        }
-        c.reply.arrayHeader(chosen.count)
-        for member in chosen { c.reply.bulk(member) }
+        let count = Int(l.magnitude)
+        let unique = l >= 0
+        c.reply.arrayHeader(set.randomMemberCount(count, unique: unique))
+        let reply = c.reply
+        set.randomMembers(count: count, unique: unique, using: &c.engine.random) { reply.bulk($0) }
     }
 
     // MARK: - Intersection

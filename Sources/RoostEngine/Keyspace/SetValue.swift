@@ -152,14 +152,100 @@ public final class SetValue {
     }
 
     /// A uniformly chosen member, or nil when the set is empty.
+    ///
+    /// A `hashtable` set draws entry slots until one holds a member: every member is equally
+    /// likely, where a random bucket's random entry would favour members in short chains. The
+    /// table compacts once it is less than a tenth full, so a draw takes at most ten tries on
+    /// average.
     public func randomMember<G: RandomNumberGenerator>(using generator: inout G) -> ByteString? {
         switch storage {
         case .intset(let s):
             if s.count == 0 { return nil }
             return ByteString(RedisInteger.bytes(s[Int.random(in: 0..<s.count, using: &generator)]))
         case .hashtable(let t):
-            return t.randomEntry(using: &generator)?.key
+            if t.count == 0 { return nil }
+            return t.entries.withUnsafeBufferPointer { entries in
+                while true {
+                    let i = Int.random(in: 0..<entries.count, using: &generator)
+                    if entries[i].value != nil { return entries[i].key }
+                }
+            }
         }
+    }
+
+    /// How many members `randomMembers(count:unique:)` yields.
+    public func randomMemberCount(_ count: Int, unique: Bool) -> Int { unique ? min(count, self.count) : count }
+
+    /// SRANDMEMBER's members for a count, as Redis 7.0's `srandmemberWithCountCommand` chooses
+    /// them, passed to `body` one by one (`randomMemberCount` of them):
+    /// 1. not `unique` (a negative count), or a count of 1: independent uniform draws;
+    /// 2. a count of at least the size: the whole set;
+    /// 3. a count above a third of the size: a copy that loses random members until `count`
+    ///    remain;
+    /// 4. otherwise: uniform draws collected into a set until it holds `count` members.
+    public func randomMembers<G: RandomNumberGenerator>(
+        count: Int, unique: Bool, using generator: inout G, _ body: (ByteString) -> Void
+    ) {
+        if count <= 0 || isEmpty { return }
+        if !unique || count == 1 {
+            for _ in 0..<count { if let m = randomMember(using: &generator) { body(m) } }
+            return
+        }
+        if count >= self.count {
+            forEach(body)
+            return
+        }
+        if count > self.count / Self.randomSubtractionDivisor {
+            var chosen = members
+            while chosen.count > count {
+                chosen.swapAt(Int.random(in: 0..<chosen.count, using: &generator), chosen.count - 1)
+                chosen.removeLast()
+            }
+            chosen.forEach(body)
+            return
+        }
+        var picked = Set<ByteString>(minimumCapacity: count)
+        while picked.count < count {
+            guard let m = randomMember(using: &generator) else { return }
+            if picked.insert(m).inserted { body(m) }
+        }
+    }
+
+    /// Redis's `SRANDMEMBER_SUB_STRATEGY_MUL`: above `size / 3` members, SRANDMEMBER removes
+    /// members from a copy rather than collecting draws.
+    static let randomSubtractionDivisor = 3
+    /// Redis's `SPOP_MOVE_STRATEGY_MUL`: when fewer than `count * 5` members stay, SPOP moves
+    /// the staying members to a new set rather than popping one by one.
+    static let popMoveMultiplier = 5
+
+    /// Removes `count` uniformly chosen members (fewer than the set holds), passing each to
+    /// `body`, as Redis 7.0's `spopWithCountCommand`: when at least a fifth of `count` stay,
+    /// `count` draws each remove one member and this set is returned; otherwise the members
+    /// that stay are drawn into a new set (created for its first member, so it may be an
+    /// `intset`), the rest are passed to `body` in this set's order, and the new set is
+    /// returned to replace this one.
+    public func popRandomMembers<G: RandomNumberGenerator>(
+        _ count: Int, maxIntsetEntries: Int, using generator: inout G, _ body: (ByteString) -> Void
+    ) -> SetValue {
+        let remaining = self.count - count
+        if remaining > count / Self.popMoveMultiplier {
+            for _ in 0..<count {
+                guard let m = randomMember(using: &generator) else { break }
+                remove(m)
+                body(m)
+            }
+            return self
+        }
+        var kept: SetValue?
+        for _ in 0..<remaining {
+            guard let m = randomMember(using: &generator) else { break }
+            let target = kept ?? SetValue.create(for: m)
+            kept = target
+            target.insert(m, maxIntsetEntries: maxIntsetEntries)
+            remove(m)
+        }
+        forEach(body)
+        return kept ?? SetValue()
     }
 
     /// One step of SSCAN over a `hashtable` set: reverse-binary cursor order, with SCAN's

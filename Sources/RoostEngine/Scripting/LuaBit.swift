@@ -16,13 +16,8 @@ enum LuaBit {
     /// Argument `i` as LuaBitOp normalizes it (rounded, modulo 2^32), or nil after pushing
     /// `luaL_checknumber`'s error.
     private static func arg(_ L: OpaquePointer, _ i: Int32, _ name: String) -> UInt32? {
-        if lua_isnumber(L, i) == 0 {
-            let got = String(cString: lua_typename(L, lua_type(L, i)))
-            Lua.pushErrorWithPosition(L, level: 1, Array("bad argument #\(i) to '\(name)' (number expected, got \(got))".utf8))
-            return nil
-        }
-        let d = lua_tonumber(L, i) + 6_755_399_441_055_744.0
-        return UInt32(truncatingIfNeeded: d.bitPattern)
+        guard let n = LuaNumber.check(L, i, name) else { return nil }
+        return UInt32(truncatingIfNeeded: (n + 6_755_399_441_055_744.0).bitPattern)
     }
 
     private static func result(_ L: OpaquePointer, _ v: UInt32) -> Int32 {
@@ -32,12 +27,12 @@ enum LuaBit {
 
     private static func fold(_ L: OpaquePointer, _ name: String, _ op: (UInt32, UInt32) -> UInt32) -> Int32 {
         guard var v = arg(L, 1, name) else { return -1 }
-        let n = lua_gettop(L)
-        if n >= 2 {
-            for i in 2...n {
-                guard let x = arg(L, i, name) else { return -1 }
-                v = op(v, x)
-            }
+        // From the last argument down, as LuaBitOp does: the highest bad argument is reported.
+        var i = lua_gettop(L)
+        while i > 1 {
+            guard let x = arg(L, i, name) else { return -1 }
+            v = op(v, x)
+            i -= 1
         }
         return result(L, v)
     }
@@ -94,10 +89,13 @@ enum LuaBit {
     static let tohex: roost_lua_fn = { L in
         guard let L, var v = arg(L, 1, "tohex") else { return -1 }
         var n: Int32 = 8
-        if lua_type(L, 2) > LUA_TNIL {
+        if lua_type(L, 2) != LUA_TNONE {
             guard let x = arg(L, 2, "tohex") else { return -1 }
             n = Int32(bitPattern: x)
         }
+        // LuaBitOp negates a negative count; the smallest one is nudged first, as Redis's
+        // patched copy does, so the negation cannot overflow.
+        if n == Int32.min { n += 1 }
         let digits = Array((n < 0 ? "0123456789ABCDEF" : "0123456789abcdef").utf8)
         if n < 0 { n = -n }
         if n > 8 { n = 8 }

@@ -164,16 +164,19 @@ enum LuaCJSON {
     }
 
     /// The array length of the table on top, or -1 when it is an object (lua_array_length).
+    /// lua-cjson keeps the largest index and the count in C `int`s: an index of 2^31 or more
+    /// converts to the smallest int (so the table encodes as an object), and the sparse test's
+    /// product wraps.
     private static func arrayLength(_ L: OpaquePointer, _ cfg: Config) throws(EncodeError) -> Int {
-        var maxIndex = 0.0
-        var items = 0.0
+        var maxIndex: Int32 = 0
+        var items: Int32 = 0
         lua_pushnil(L)
         while lua_next(L, -2) != 0 {
             if lua_type(L, -2) == LUA_TNUMBER {
                 let k = lua_tonumber(L, -2)
                 if k != 0 && k.rounded(.down) == k && k >= 1 {
-                    if k > maxIndex { maxIndex = k }
-                    items += 1
+                    if k > Double(maxIndex) { maxIndex = LuaNumber.int(k) }
+                    items &+= 1
                     lua_settop(L, -2)
                     continue
                 }
@@ -181,11 +184,12 @@ enum LuaCJSON {
             lua_settop(L, -3)
             return -1
         }
-        if cfg.sparseRatio > 0 && maxIndex > items * Double(cfg.sparseRatio) && maxIndex > Double(cfg.sparseSafe) {
+        let ratio = Int32(clamping: cfg.sparseRatio)
+        if ratio > 0 && maxIndex > items &* ratio && maxIndex > Int32(clamping: cfg.sparseSafe) {
             if !cfg.sparseConvert { throw EncodeError(message: "Cannot serialise table: excessively sparse array") }
             return -1
         }
-        return Int(min(maxIndex, Double(Int32.max)))
+        return Int(maxIndex)
     }
 
     private static func appendValue(_ L: OpaquePointer, _ cfg: Config, _ out: inout [UInt8], depth: Int) throws(EncodeError) {
@@ -509,16 +513,15 @@ enum LuaCJSON {
     // MARK: Configuration
 
     /// lua-cjson's `json_integer_option`: sets an integer setting from argument `i` if given.
+    /// The value is a C `int` taken from `luaL_checkinteger` (so 2^32 + 5 is 5), and the range
+    /// error always names argument #1, as lua-cjson's does.
     private static func integerOption(_ L: OpaquePointer, _ i: Int32, _ name: String, _ value: inout Int,
                                       _ lower: Int, _ upper: Int) -> Bool {
         if lua_type(L, i) > LUA_TNIL {
-            if lua_isnumber(L, i) == 0 {
-                _ = argError(L, i, name, "number expected, got \(typeName(L, i))")
-                return false
-            }
-            let v = Int(lua_tonumber(L, i).rounded(.towardZero))
+            guard let n = LuaNumber.check(L, i, name) else { return false }
+            let v = Int(LuaNumber.truncatedInt(n))
             if v < lower || v > upper {
-                _ = argError(L, i, name, "expected integer between \(lower) and \(upper)")
+                _ = argError(L, 1, name, "expected integer between \(lower) and \(upper)")
                 return false
             }
             value = v
@@ -534,13 +537,14 @@ enum LuaCJSON {
             if lua_type(L, i) == LUA_TBOOLEAN {
                 value = lua_toboolean(L, i) != 0 ? boolTrue : 0
             } else {
-                guard lua_type(L, i) == LUA_TSTRING || lua_type(L, i) == LUA_TNUMBER, let text = Lua.bytes(L, i) else {
+                // `luaL_checkoption` reads the option as a C string, so up to its first NUL.
+                guard lua_type(L, i) == LUA_TSTRING || lua_type(L, i) == LUA_TNUMBER, let text = Lua.cBytes(L, i) else {
                     _ = argError(L, i, name, "string expected, got \(typeName(L, i))")
                     return false
                 }
-                let option = String(decoding: text, as: UTF8.self)
-                guard let index = options.firstIndex(of: option) else {
-                    _ = argError(L, i, name, "invalid option '\(option)'")
+                guard let index = options.firstIndex(where: { Array($0.utf8) == text }) else {
+                    let message = Array("bad argument #\(i) to '\(name)' (invalid option '".utf8) + text + [39, 41]
+                    Lua.pushErrorWithPosition(L, level: 1, message)
                     return false
                 }
                 value = index
@@ -550,11 +554,14 @@ enum LuaCJSON {
         return true
     }
 
+    /// lua-cjson's `json_arg_init`: refuses more than `max` arguments, and pads the missing ones
+    /// with nil so that the results each option pushes land above them.
     private static func tooMany(_ L: OpaquePointer, _ max: Int32, _ name: String) -> Bool {
         if lua_gettop(L) > max {
             _ = argError(L, max + 1, name, "found too many arguments")
             return true
         }
+        lua_settop(L, max)
         return false
     }
 

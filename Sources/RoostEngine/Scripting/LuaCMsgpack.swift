@@ -262,6 +262,10 @@ enum LuaCMsgpack {
     /// Pushes a scalar and returns nil, or pushes a new table and returns its frame.
     private static func decodeScalarOrOpen(_ L: OpaquePointer, _ c: inout Cursor) throws(DecodeError) -> Frame? {
         try c.need(1)
+        if lua_checkstack(L, 1) == 0 {
+            throw .message("stack overflow (too many return values at once; use unpack_one or unpack_limit instead.)",
+                           positioned: true)
+        }
         let t = c.byte(0)
         func number(_ v: Double, _ size: Int) {
             lua_pushnumber(L, v)
@@ -270,9 +274,10 @@ enum LuaCMsgpack {
         func open(isMap: Bool, count: Int, header: Int) throws(DecodeError) -> Frame {
             c.position += header
             lua_createtable(L, 0, 0)
-            if lua_checkstack(L, isMap ? 3 : 1) == 0 {
-                throw .message(isMap ? "stack overflow (in function mp_decode_to_lua_hash)"
-                                     : "stack overflow (in function mp_decode_to_lua_array)", positioned: true)
+            // An array's index takes a slot before each element; every value (a map's keys and
+            // values included) checks for its own slot, as lua-cmsgpack does.
+            if !isMap && lua_checkstack(L, 1) == 0 {
+                throw .message("stack overflow (in function mp_decode_to_lua_array)", positioned: true)
             }
             return Frame(isMap: isMap, remaining: count)
         }
@@ -331,22 +336,23 @@ enum LuaCMsgpack {
     }
 
     /// lua-cmsgpack's `mp_unpack_full`: with `limit` and `offset` both 0 every value is
-    /// returned; otherwise the next offset (-1 at the end) comes first.
-    private static func unpackFull(_ L: OpaquePointer, _ name: String, limit: Int, offset: Int) -> Int32 {
+    /// returned; otherwise the next offset (-1 at the end) comes first. Both are `lua_Integer`s;
+    /// the error texts print them (and the length) through `%d`, so as C ints.
+    private static func unpackFull(_ L: OpaquePointer, _ name: String, limit: Int64, offset: Int64) -> Int32 {
         guard lua_type(L, 1) == LUA_TSTRING || lua_type(L, 1) == LUA_TNUMBER, let s = Lua.bytes(L, 1) else {
-            let got = String(cString: lua_typename(L, lua_type(L, 1)))
-            return fail(L, "bad argument #1 to '\(name)' (string expected, got \(got))")
+            return fail(L, LuaNumber.typeError(L, 1, name, expected: "string"))
         }
         let decodeAll = limit == 0 && offset == 0
+        let length = LuaNumber.printed(Int64(s.count))
         if offset < 0 || limit < 0 {
-            return fail(L, "Invalid request to unpack with offset of \(offset) and limit of \(s.count).")
-        } else if offset > s.count {
-            return fail(L, "Start offset \(offset) greater than input length \(s.count).")
+            return fail(L, "Invalid request to unpack with offset of \(LuaNumber.printed(offset)) and limit of \(length).")
+        } else if offset > Int64(s.count) {
+            return fail(L, "Start offset \(LuaNumber.printed(offset)) greater than input length \(length).")
         }
-        let cap = decodeAll ? Int(Int32.max) : limit
-        var c = Cursor(data: s, position: offset)
+        let cap = decodeAll ? Int64(Int32.max) : limit
+        var c = Cursor(data: s, position: Int(offset))
         var count: Int32 = 0
-        while c.left > 0 && Int(count) < cap {
+        while c.left > 0 && Int64(count) < cap {
             do throws(DecodeError) {
                 try decode(L, &c)
             } catch {
@@ -362,22 +368,12 @@ enum LuaCMsgpack {
             count += 1
         }
         if !decodeAll {
-            lua_checkstack(L, 1)
+            if lua_checkstack(L, 1) == 0 { return fail(L, "stack overflow (in function mp_unpack_full)") }
             lua_pushinteger(L, c.left == 0 ? -1 : c.position)
             lua_insert(L, 2)
             count += 1
         }
         return count
-    }
-
-    private static func optionalInteger(_ L: OpaquePointer, _ i: Int32, _ name: String, required: Bool) -> Int?? {
-        if !required && lua_type(L, i) <= LUA_TNIL { return .some(0) }
-        if lua_isnumber(L, i) == 0 {
-            let got = String(cString: lua_typename(L, lua_type(L, i)))
-            _ = fail(L, "bad argument #\(i) to '\(name)' (number expected, got \(got))")
-            return .none
-        }
-        return .some(Int(truncatingIfNeeded: Int64(lua_tonumber(L, i).rounded(.towardZero))))
     }
 
     static let unpack: roost_lua_fn = { L in
@@ -387,15 +383,15 @@ enum LuaCMsgpack {
 
     static let unpackOne: roost_lua_fn = { L in
         guard let L else { return 0 }
-        guard case .some(let offset?) = optionalInteger(L, 2, "unpack_one", required: false) else { return -1 }
+        guard let offset = LuaNumber.optionalInteger(L, 2, "unpack_one", default: 0) else { return -1 }
         lua_settop(L, 1)
         return unpackFull(L, "unpack_one", limit: 1, offset: offset)
     }
 
     static let unpackLimit: roost_lua_fn = { L in
         guard let L else { return 0 }
-        guard case .some(let limit?) = optionalInteger(L, 2, "unpack_limit", required: true),
-              case .some(let offset?) = optionalInteger(L, 3, "unpack_limit", required: false) else { return -1 }
+        guard let limit = LuaNumber.checkInteger(L, 2, "unpack_limit"),
+              let offset = LuaNumber.optionalInteger(L, 3, "unpack_limit", default: 0) else { return -1 }
         lua_settop(L, 1)
         return unpackFull(L, "unpack_limit", limit: limit, offset: offset)
     }

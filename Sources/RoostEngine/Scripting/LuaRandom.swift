@@ -41,13 +41,7 @@ enum LuaRandom {
 
     /// `luaL_checkint`: the argument as a C int, or nil after pushing the error.
     private static func intArgument(_ L: OpaquePointer, _ i: Int32, _ name: String) -> Int32? {
-        if lua_isnumber(L, i) == 0 {
-            let got = String(cString: lua_typename(L, lua_type(L, i)))
-            _ = fail(L, "bad argument #\(i) to '\(name)' (number expected, got \(got))")
-            return nil
-        }
-        let d = lua_tonumber(L, i)
-        return d.isNaN || d >= 2_147_483_648 || d < -2_147_483_648 ? Int32.min : Int32(d.rounded(.towardZero))
+        LuaNumber.check(L, i, name).map(LuaNumber.truncatedInt)
     }
 
     static let random: roost_lua_fn = { L in
@@ -66,7 +60,8 @@ enum LuaRandom {
         case 2:
             guard let l = intArgument(L, 1, "random"), let u = intArgument(L, 2, "random") else { return -1 }
             if l > u { return fail(L, "bad argument #2 to 'random' (interval is empty)") }
-            lua_pushnumber(L, floor(r * (Double(u) - Double(l) + 1)) + Double(l))
+            // `u - l + 1` is C int arithmetic, which wraps.
+            lua_pushnumber(L, floor(r * Double(u &- l &+ 1)) + Double(l))
         default:
             return fail(L, "wrong number of arguments")
         }

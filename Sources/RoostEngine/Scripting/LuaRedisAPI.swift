@@ -142,7 +142,7 @@ enum LuaRedisAPI {
         let argc = lua_gettop(L)
         if argc < 2 { return raise(L, "redis.log() requires two arguments or more.") }
         if lua_isnumber(L, 1) == 0 { return raise(L, "First argument must be a number (log level).") }
-        let level = Int(lua_tonumber(L, 1))
+        let level = LuaNumber.int(lua_tonumber(L, 1))
         if level < 0 || level > 3 { return raise(L, "Invalid debug level.") }
         // Roost's engine has no log of its own; the message is accepted and dropped.
         return 0
@@ -154,7 +154,7 @@ enum LuaRedisAPI {
             return raise(L, "redis.setresp can only be called inside a script invocation")
         }
         if lua_gettop(L) != 1 { return raise(L, "redis.setresp() requires one argument.") }
-        let resp = Int32(truncatingIfNeeded: Int64(exactly: lua_tonumber(L, 1).rounded(.towardZero)) ?? 0)
+        let resp = LuaNumber.int(lua_tonumber(L, 1))
         if resp != 2 && resp != 3 { return raise(L, "RESP version must be 2 or 3.") }
         scripting.resp = Int(resp)
         return 0
@@ -166,7 +166,7 @@ enum LuaRedisAPI {
             return raise(L, "redis.set_repl can only be called inside a script invocation")
         }
         if lua_gettop(L) != 1 { return raise(L, "redis.set_repl() requires two arguments.") }
-        let flags = Int32(truncatingIfNeeded: Int64(exactly: lua_tonumber(L, -1).rounded(.towardZero)) ?? 0)
+        let flags = LuaNumber.int(lua_tonumber(L, -1))
         if flags & ~3 != 0 {
             return raise(L, "Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.")
         }

@@ -38,7 +38,8 @@ enum LuaReplies {
             if c == UInt8(ascii: "-") { negative = true; continue }
             v = v &* 10 &+ Int64(c &- 48)
         }
-        return negative ? -v : v
+        // Wrapping: "-9223372036854775808" accumulates to the smallest integer already.
+        return negative ? 0 &- v : v
     }
 
     private static func pushBytes(_ L: OpaquePointer, _ s: UnsafeBufferPointer<UInt8>) {
@@ -207,7 +208,7 @@ enum LuaReplies {
                 reply.boolean(value)
             }
         case LUA_TNUMBER:
-            reply.integer(cLongLong(lua_tonumber(L, -1)))
+            reply.integer(LuaNumber.integer(lua_tonumber(L, -1)))
         case LUA_TTABLE:
             return writeTable(L, to: reply)
         default:
@@ -215,11 +216,6 @@ enum LuaReplies {
         }
         lua_settop(L, -2)
         return nil
-    }
-    /// `(long long)d` as x86-64 computes it: out of range and NaN give the smallest integer.
-    static func cLongLong(_ d: Double) -> Int64 {
-        if d.isNaN || d >= 9_223_372_036_854_775_808.0 || d < -9_223_372_036_854_775_808.0 { return Int64.min }
-        return Int64(d.rounded(.towardZero))
     }
 
     private static func stringField(_ L: OpaquePointer, _ name: String) -> [UInt8]? {

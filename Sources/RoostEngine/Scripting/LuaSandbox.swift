@@ -8,7 +8,17 @@ import NIOCore
 /// Debian's Lua has no read-only tables (Redis patches its bundled Lua for them), so the
 /// globals and each library table are replaced by empty proxies whose metatables read through to
 /// the real table and refuse writes with Redis's error texts; `rawset` refuses the proxies.
+///
+/// The string metatable cannot be a proxy (Lua reads metamethods raw), so scripts never get it:
+/// `getmetatable` hands out a read-only proxy of it instead, and its `__index` is the read-only
+/// `string` proxy. `getmetatable(_G)` answers a read-only `{__index = …}`, as Redis's does;
+/// library tables have no metatable to show. Nothing a script does reaches the next script.
 enum LuaSandbox {
+    /// Registry keys of what `getmetatable` answers for a string and for `_G`, and of `_G`.
+    static let stringMetatableKey = "roost.stringmeta"
+    static let globalsMetatableKey = "roost.globalsmeta"
+    static let globalsProxyKey = "roost.globalsproxy"
+
     /// The globals scripts may see, as Redis's allow lists name them.
     static let allowedGlobals: Set<String> = [
         "string", "cjson", "bit", "cmsgpack", "math", "struct", "table", "redis", "xpcall", "tostring",
@@ -39,6 +49,9 @@ enum LuaSandbox {
         Lua.setFunction(L, Lua.globals, "pairs", proxyPairs)
         Lua.setFunction(L, Lua.globals, "rawget", proxyRawget)
         Lua.setFunction(L, Lua.globals, "setmetatable", protectedSetmetatable)
+        Lua.setFunction(L, Lua.globals, "getmetatable", protectedGetmetatable)
+        Lua.setFunction(L, Lua.globals, "unpack", checkedUnpack)
+        anchorChunkNames(L)
         lua_pushcclosure(L, errorHandler, 0)
         Lua.setRawField(L, Lua.globals, "__redis__err__handler")
         LuaRedisAPI.install(L)
@@ -75,13 +88,27 @@ enum LuaSandbox {
             Lua.setRawField(L, Lua.globals, name)
         }
 
+        // Strings index the read-only `string`; scripts see a proxy of their metatable.
+        Lua.push(L, "")
+        lua_getmetatable(L, -1)
+        Lua.rawField(L, Lua.globals, "string")
+        Lua.setRawField(L, -2, "__index")
+        pushProxy(L, indexTable: -1)
+        Lua.setRawField(L, Lua.registry, stringMetatableKey)
+        lua_settop(L, -3)
+
         // The globals: the thread's globals table becomes a proxy of the real one, which `_G`
         // also names, and a missing global is an error.
         lua_pushvalue(L, Lua.globals)
         Lua.setRawField(L, Lua.registry, LuaScripting.globalsKey)
+        lua_createtable(L, 0, 1)
+        roost_lua_pushfunction(L, globalIndex)
+        Lua.setRawField(L, -2, "__index")
+        pushProxy(L, indexTable: -1)
+        Lua.setRawField(L, Lua.registry, globalsMetatableKey)
         lua_createtable(L, 0, 0)
         lua_createtable(L, 0, 3)
-        roost_lua_pushfunction(L, globalIndex)
+        Lua.rawField(L, -3, "__index")
         Lua.setRawField(L, -2, "__index")
         roost_lua_pushfunction(L, readOnlyNewIndex)
         Lua.setRawField(L, -2, "__newindex")
@@ -89,6 +116,9 @@ enum LuaSandbox {
         Lua.setRawField(L, -2, "__metatable")
         lua_setmetatable(L, -2)
         markReadOnly(L, -1)
+        lua_remove(L, -2)
+        lua_pushvalue(L, -1)
+        Lua.setRawField(L, Lua.registry, globalsProxyKey)
         lua_pushvalue(L, -1)
         Lua.setRawField(L, Lua.globals, "_G")
         lua_pushvalue(L, -1)
@@ -263,6 +293,137 @@ enum LuaSandbox {
         lua_settop(L, 2)
         lua_setmetatable(L, 1)
         return 1
+    }
+
+    /// `getmetatable`, as Lua's, except that `_G` answers the proxy of `{__index = …}`, the
+    /// other read-only tables answer nil, and strings answer the proxy of their metatable.
+    static let protectedGetmetatable: roost_lua_fn = { L in
+        guard let L else { return 0 }
+        if lua_type(L, 1) == LUA_TNONE {
+            Lua.pushErrorWithPosition(L, level: 1, Array("bad argument #1 to 'getmetatable' (value expected)".utf8))
+            return -1
+        }
+        lua_settop(L, 1)
+        if lua_type(L, 1) == LUA_TSTRING {
+            Lua.rawField(L, Lua.registry, stringMetatableKey)
+            return 1
+        }
+        if lua_type(L, 1) == LUA_TTABLE && isReadOnly(L, 1) {
+            Lua.rawField(L, Lua.registry, globalsProxyKey)
+            let isGlobals = lua_rawequal(L, 1, 2) != 0
+            lua_settop(L, 1)
+            if isGlobals { Lua.rawField(L, Lua.registry, globalsMetatableKey) } else { lua_pushnil(L) }
+            return 1
+        }
+        if lua_getmetatable(L, 1) == 0 {
+            lua_pushnil(L)
+            return 1
+        }
+        Lua.rawField(L, -1, "__metatable")
+        if lua_type(L, -1) == LUA_TNIL { lua_settop(L, -2) }
+        return 1
+    }
+
+    /// `unpack` as Redis's patched Lua has it: the element count is computed in unsigned
+    /// arithmetic and checked, where the system Lua's overflows (`unpack({}, 0, 2^31 - 1)`
+    /// crashes it).
+    static let checkedUnpack: roost_lua_fn = { L in
+        guard let L else { return 0 }
+        if lua_type(L, 1) != LUA_TTABLE {
+            Lua.pushErrorWithPosition(L, level: 1, Array(LuaNumber.typeError(L, 1, "unpack", expected: "table").utf8))
+            return -1
+        }
+        var first: Int32 = 1
+        var last = Int32(truncatingIfNeeded: lua_objlen(L, 1))
+        if lua_type(L, 2) > LUA_TNIL {
+            guard let n = LuaNumber.check(L, 2, "unpack") else { return -1 }
+            first = LuaNumber.truncatedInt(n)
+        }
+        if lua_type(L, 3) > LUA_TNIL {
+            guard let n = LuaNumber.check(L, 3, "unpack") else { return -1 }
+            last = LuaNumber.truncatedInt(n)
+        }
+        if first > last { return 0 }
+        let count = UInt32(bitPattern: last) &- UInt32(bitPattern: first)
+        if count >= UInt32(Int32.max) || lua_checkstack(L, Int32(count) + 1) == 0 {
+            Lua.pushErrorWithPosition(L, level: 1, Array("too many results to unpack".utf8))
+            return -1
+        }
+        var i = first
+        while true {
+            lua_rawgeti(L, 1, i)
+            if i == last { break }
+            i += 1
+        }
+        return Int32(count) + 1
+    }
+
+    // MARK: Chunk names
+
+    static let chunkNamesKey = "roost.chunknames"
+    static let originalLoadKey = "roost.load"
+    static let originalLoadstringKey = "roost.loadstring"
+
+    /// The system Lua's parser interns the chunk name without anchoring it, so a collection
+    /// during parsing can free it while the parser still uses it (CVE-2025-49844, which Redis
+    /// fixed in its copy). An interned string that is already referenced is never collected:
+    /// the fixed chunk names are kept in the registry, and `load` and `loadstring` hand the
+    /// parser a name that is on the stack (cut at its first NUL, as the parser reads it).
+    private static func anchorChunkNames(_ L: OpaquePointer) {
+        lua_createtable(L, 3, 0)
+        for (i, name) in ["@user_script", "@user_function", "=(load)"].enumerated() {
+            Lua.push(L, name)
+            lua_rawseti(L, -2, Int32(i + 1))
+        }
+        Lua.setRawField(L, Lua.registry, chunkNamesKey)
+        for (name, key, f) in [("load", originalLoadKey, anchoredLoad), ("loadstring", originalLoadstringKey, anchoredLoadstring)] {
+            Lua.rawField(L, Lua.globals, name)
+            Lua.setRawField(L, Lua.registry, key)
+            Lua.setFunction(L, Lua.globals, name, f)
+        }
+    }
+
+    /// Calls the original `load` or `loadstring` (registry `key`) with argument 1 and the chunk
+    /// name at argument 2 (or `fallback`) cut at its first NUL and left on the stack. Lua calls
+    /// a reader's errors through the running script's message handler, Redis's; the original
+    /// runs under that handler too, so `load` returns the same `{err = …}` table.
+    private static func callAnchored(_ L: OpaquePointer, _ key: String, fallback: Int32?) -> Int32 {
+        let name = lua_type(L, 2) > LUA_TNIL ? Lua.cBytes(L, 2) : fallback.flatMap { Lua.cBytes(L, $0) }
+        lua_settop(L, 1)
+        if let name { Lua.push(L, name) } else { Lua.push(L, "=(load)") }
+        lua_pushcclosure(L, errorHandler, 0)
+        Lua.rawField(L, Lua.registry, key)
+        lua_pushvalue(L, 1)
+        lua_pushvalue(L, 2)
+        if lua_pcall(L, 2, LUA_MULTRET, 3) != 0 { return -1 }
+        return lua_gettop(L) - 3
+    }
+
+    /// Pushes the type error for argument `i` unless it is a string or number (or, when
+    /// `optional`, absent or nil).
+    private static func checkString(_ L: OpaquePointer, _ i: Int32, _ name: String, optional: Bool) -> Bool {
+        let t = lua_type(L, i)
+        if t == LUA_TSTRING || t == LUA_TNUMBER || (optional && t <= LUA_TNIL) { return true }
+        Lua.pushErrorWithPosition(L, level: 1, Array(LuaNumber.typeError(L, i, name, expected: "string").utf8))
+        return false
+    }
+
+    static let anchoredLoadstring: roost_lua_fn = { L in
+        guard let L else { return 0 }
+        guard checkString(L, 1, "loadstring", optional: false), checkString(L, 2, "loadstring", optional: true) else {
+            return -1
+        }
+        return callAnchored(L, originalLoadstringKey, fallback: 1)
+    }
+
+    static let anchoredLoad: roost_lua_fn = { L in
+        guard let L else { return 0 }
+        if lua_type(L, 1) != LUA_TFUNCTION {
+            Lua.pushErrorWithPosition(L, level: 1, Array(LuaNumber.typeError(L, 1, "load", expected: "function").utf8))
+            return -1
+        }
+        guard checkString(L, 2, "load", optional: true) else { return -1 }
+        return callAnchored(L, originalLoadKey, fallback: nil)
     }
 
     /// `rawset`, refusing the read-only proxies as Redis's read-only tables refuse it.

@@ -14,16 +14,22 @@ enum LuaStruct {
         roost_lua_setglobal(L, "struct")
     }
 
-    private struct Failure: Error { let message: String; let positioned: Bool }
-
-    private static func argError(_ n: Int32, _ name: String, _ text: String) -> Failure {
-        Failure(message: "bad argument #\(n) to '\(name)' (\(text))", positioned: true)
+    /// An error raised after the script position, as `luaL_error` raises it; bytes, since an
+    /// invalid option is echoed as the raw byte.
+    private struct Failure: Error {
+        let message: [UInt8]
+        init(_ text: String) { message = Array(text.utf8) }
+        init(bytes: [UInt8]) { message = bytes }
     }
 
-    private static func error(_ text: String) -> Failure { Failure(message: text, positioned: true) }
+    private static func argError(_ n: Int32, _ name: String, _ text: String) -> Failure {
+        Failure("bad argument #\(n) to '\(name)' (\(text))")
+    }
+
+    private static func error(_ text: String) -> Failure { Failure(text) }
 
     private static func raise(_ L: OpaquePointer, _ f: Failure) -> Int32 {
-        Lua.pushErrorWithPosition(L, level: 1, Array(f.message.utf8))
+        Lua.pushErrorWithPosition(L, level: 1, f.message)
         return -1
     }
 
@@ -55,7 +61,7 @@ enum LuaStruct {
         }
 
         /// The size of option `opt`, reading its count.
-        mutating func size(_ opt: UInt8, _ name: String) throws(Failure) -> Int {
+        mutating func size(_ opt: UInt8) throws(Failure) -> Int {
             switch opt {
             case UInt8(ascii: "B"), UInt8(ascii: "b"): return 1
             case UInt8(ascii: "H"), UInt8(ascii: "h"): return 2
@@ -69,9 +75,7 @@ enum LuaStruct {
                     throw LuaStruct.error("integral size \(sz) is larger than limit of \(LuaStruct.maxIntSize)")
                 }
                 return sz
-            case UInt8(ascii: "s"), UInt8(ascii: " "), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "!"): return 0
-            default:
-                throw LuaStruct.argError(1, name, "invalid format option '\(Character(Unicode.Scalar(opt)))'")
+            default: return 0
             }
         }
 
@@ -81,7 +85,9 @@ enum LuaStruct {
             return (s - (length & (s - 1))) & (s - 1)
         }
 
-        mutating func common(_ opt: UInt8) throws(Failure) {
+        /// The options that are not values: endianness, alignment and spaces; anything else is
+        /// an invalid option (which `size` only reaches for characters that are not alphanumeric).
+        mutating func common(_ opt: UInt8, _ name: String) throws(Failure) {
             switch opt {
             case UInt8(ascii: ">"): littleEndian = false
             case UInt8(ascii: "<"): littleEndian = true
@@ -89,7 +95,9 @@ enum LuaStruct {
                 let a = try number(default: LuaStruct.maxAlign)
                 if a <= 0 || a & (a - 1) != 0 { throw LuaStruct.error("alignment \(a) is not a power of 2") }
                 align = a
-            default: break
+            case UInt8(ascii: " "): break
+            default:
+                throw Failure(bytes: Array("bad argument #1 to '\(name)' (invalid format option '".utf8) + [opt, 39, 41])
             }
         }
     }
@@ -116,19 +124,15 @@ enum LuaStruct {
             var out: [UInt8] = []
             while !fmt.atEnd {
                 let opt = fmt.next()
-                var size = try fmt.size(opt, "pack")
+                var size = try fmt.size(opt)
                 out += [UInt8](repeating: 0, count: fmt.toAlign(out.count, opt, size))
                 switch opt {
                 case UInt8(ascii: "b"), UInt8(ascii: "B"), UInt8(ascii: "h"), UInt8(ascii: "H"), UInt8(ascii: "l"),
                      UInt8(ascii: "L"), UInt8(ascii: "T"), UInt8(ascii: "i"), UInt8(ascii: "I"):
                     let n = try numberArgument(L, arg)
                     arg += 1
-                    var value: UInt64
-                    if n < 0 {
-                        value = UInt64(bitPattern: n >= -9.2233720368547758e18 ? Int64(n) : Int64.min)
-                    } else {
-                        value = n < 1.8446744073709552e19 ? UInt64(n) : 0
-                    }
+                    // `(unsigned long)(long)n` for a negative number, `(unsigned long)n` otherwise.
+                    var value = n < 0 ? UInt64(bitPattern: LuaNumber.integer(n)) : LuaNumber.unsigned(n)
                     var bytes = [UInt8](repeating: 0, count: size)
                     for i in 0..<size {
                         bytes[fmt.littleEndian ? i : size - 1 - i] = UInt8(truncatingIfNeeded: value)
@@ -158,7 +162,7 @@ enum LuaStruct {
                         size += 1
                     }
                 default:
-                    try fmt.common(opt)
+                    try fmt.common(opt, "pack")
                 }
             }
             Lua.push(L, out)
@@ -175,15 +179,15 @@ enum LuaStruct {
             guard lua_type(L, 2) == LUA_TSTRING || lua_type(L, 2) == LUA_TNUMBER, let data = Lua.bytes(L, 2) else {
                 throw argError(2, "unpack", "string expected, got \(String(cString: lua_typename(L, lua_type(L, 2))))")
             }
-            var start = 1
+            var start: Int64 = 1
             if lua_type(L, 3) > LUA_TNIL {
-                if lua_isnumber(L, 3) == 0 {
-                    throw argError(3, "unpack", "number expected, got \(String(cString: lua_typename(L, lua_type(L, 3))))")
-                }
-                start = Int(lua_tonumber(L, 3).rounded(.towardZero))
+                if lua_isnumber(L, 3) == 0 { throw Failure(LuaNumber.typeError(L, 3, "unpack", expected: "number")) }
+                start = LuaNumber.integer(lua_tonumber(L, 3))
             }
-            // size_t arithmetic: a position before the start wraps to a huge one.
-            var pos = UInt(bitPattern: start - 1)
+            // size_t arithmetic: a negative start wraps to a huge position.
+            var pos = UInt(bitPattern: Int(start))
+            if pos == 0 { throw argError(3, "unpack", "offset must be 1 or greater") }
+            pos -= 1
             let ld = UInt(data.count)
             lua_settop(L, 2)
             var results: Int32 = 0
@@ -192,10 +196,10 @@ enum LuaStruct {
             }
             while !fmt.atEnd {
                 let opt = fmt.next()
-                var size = UInt(try fmt.size(opt, "unpack"))
+                var size = UInt(try fmt.size(opt))
                 pos &+= UInt(fmt.toAlign(Int(truncatingIfNeeded: pos), opt, Int(size)))
                 try check(size)
-                lua_checkstack(L, 2)
+                if lua_checkstack(L, 2) == 0 { throw error("stack overflow (too many results)") }
                 let p = Int(pos)
                 switch opt {
                 case UInt8(ascii: "b"), UInt8(ascii: "B"), UInt8(ascii: "h"), UInt8(ascii: "H"), UInt8(ascii: "l"),
@@ -206,9 +210,10 @@ enum LuaStruct {
                         let b = data[p + (fmt.littleEndian ? n - 1 - i : i)]
                         l = (l << 8) | UInt64(b)
                     }
-                    let signed = opt >= UInt8(ascii: "a")
-                    if signed && n > 0 && n <= 8 {
-                        let mask = UInt64.max << UInt64(n * 8 - 1)
+                    if opt >= UInt8(ascii: "a") {
+                        // The sign mask's shift count is taken modulo 64, as x86-64's shift
+                        // instruction does for the wider (and zero) sizes C leaves undefined.
+                        let mask = UInt64.max << UInt64((n * 8 - 1) & 63)
                         if l & mask != 0 { l |= mask }
                         lua_pushnumber(L, Double(Int64(bitPattern: l)))
                     } else {
@@ -230,7 +235,7 @@ enum LuaStruct {
                 case UInt8(ascii: "c"):
                     if size == 0 {
                         if results == 0 || lua_isnumber(L, -1) == 0 { throw error("format 'c0' needs a previous size") }
-                        size = UInt(max(0, lua_tonumber(L, -1)))
+                        size = UInt(LuaNumber.unsigned(lua_tonumber(L, -1)))
                         lua_settop(L, -2)
                         results -= 1
                         try check(size)
@@ -243,7 +248,7 @@ enum LuaStruct {
                     Lua.push(L, Array(data[p..<end]))
                     results += 1
                 default:
-                    try fmt.common(opt)
+                    try fmt.common(opt, "unpack")
                 }
                 pos &+= size
             }
@@ -261,15 +266,15 @@ enum LuaStruct {
             var pos = 0
             while !fmt.atEnd {
                 let opt = fmt.next()
-                let size = try fmt.size(opt, "size")
+                let size = try fmt.size(opt)
                 pos += fmt.toAlign(pos, opt, size)
                 if opt == UInt8(ascii: "s") {
                     throw argError(1, "size", "option 's' has no fixed size")
                 } else if opt == UInt8(ascii: "c") && size == 0 {
                     throw argError(1, "size", "option 'c0' has no fixed size")
                 }
-                let c = Character(Unicode.Scalar(opt))
-                if !(c.isLetter || c.isNumber) || opt > 127 { try fmt.common(opt) }
+                let isAlphanumeric = (opt >= 48 && opt <= 57) || ((opt | 0x20) >= 97 && (opt | 0x20) <= 122)
+                if !isAlphanumeric { try fmt.common(opt, "size") }
                 pos += size
             }
             lua_pushinteger(L, pos)
