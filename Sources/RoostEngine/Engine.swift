@@ -21,6 +21,10 @@ public struct EngineStatistics: Sendable {
     public var netInputBytes: Int64 = 0
     public var netOutputBytes: Int64 = 0
     public var errorReplies: Int64 = 0
+    /// Clients dropped past `client-query-buffer-limit` (Redis 7.4's INFO name).
+    public var clientQueryBufferLimitDisconnections: Int64 = 0
+    /// Clients dropped past `client-output-buffer-limit` (Redis 7.4's INFO name).
+    public var clientOutputBufferLimitDisconnections: Int64 = 0
 }
 
 /// The Redis-compatible engine: databases, clients and command execution. It opens no sockets.
