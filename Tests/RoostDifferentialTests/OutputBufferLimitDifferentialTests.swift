@@ -157,6 +157,38 @@ import Testing
         }
     }
 
+    /// CLIENT LIST shows a subscriber's unsent output as Redis splits it: a full 16 KB buffer
+    /// (`obl`), the rest in `omem`, held in blocks (`oll`).
+    @Test func clientListShowsTheUnsentOutput() async throws {
+        try await Differential.with { pair in
+            try pair.step("CONFIG SET client-output-buffer-limit \"pubsub 1gb 1gb 60\"")
+            for port in [pair.redis.port, pair.roost.port] {
+                let subscriber = try RawConnection(port: port, receiveBufferSize: 4096)
+                try subscriber.send(command: DifferentialPair.arguments("SUBSCRIBE news"))
+                _ = try subscriber.readReply()
+                let publisher = try RawConnection(port: port)
+                let message = try DifferentialPair.arguments("PUBLISH news \(String(repeating: "c", count: 4096))")
+                let batch = Array([[UInt8]](repeating: RawConnection.encode(message), count: 64).joined())
+                for _ in 0..<48 {
+                    try publisher.send(raw: batch)
+                    for _ in 0..<64 { _ = try publisher.readReply() }
+                }
+                try publisher.send(command: DifferentialPair.arguments("CLIENT LIST TYPE pubsub"))
+                let line = String(decoding: try publisher.readReply(), as: UTF8.self)
+                var fields: [String: Int] = [:]
+                for field in line.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\r" }) {
+                    let parts = field.split(separator: "=", maxSplits: 1)
+                    if parts.count == 2, let value = Int(parts[1]) { fields[String(parts[0])] = value }
+                }
+                #expect(fields["obl"] == 16384, "port \(port): \(line)")
+                let omem = try #require(fields["omem"]), oll = try #require(fields["oll"])
+                #expect(omem > 1024 * 1024, "port \(port): \(line)")
+                #expect(oll > 0 && oll <= (omem + 16383) / 16384, "port \(port): \(line)")
+                #expect(try #require(fields["tot-mem"]) > omem, "port \(port): \(line)")
+            }
+        }
+    }
+
     /// A reply past the normal class's hard limit drops the client that asked for it, with
     /// nothing of that read's replies sent; smaller replies are fine.
     @Test func hugeReplyPastTheNormalHardLimitDisconnects() async throws {
