@@ -157,7 +157,7 @@ import Testing
         }
     }
 
-    /// CLIENT LIST shows a subscriber's unsent output as Redis splits it: a full 16 KB buffer
+    /// CLIENT LIST shows a subscriber's unsent output as Redis splits it: a full fixed buffer
     /// (`obl`), the rest in `omem`, held in blocks (`oll`).
     @Test func clientListShowsTheUnsentOutput() async throws {
         try await Differential.with { pair in
@@ -180,7 +180,9 @@ import Testing
                     let parts = field.split(separator: "=", maxSplits: 1)
                     if parts.count == 2, let value = Int(parts[1]) { fields[String(parts[0])] = value }
                 }
-                #expect(fields["obl"] == 16384, "port \(port): \(line)")
+                // Redis shrinks its buffer to 1 KB after a quiet while; Roost's is always 16 KB.
+                let obl = try #require(fields["obl"])
+                #expect(obl == 16384 || (port == pair.redis.port && obl == 1024), "port \(port): \(line)")
                 let omem = try #require(fields["omem"]), oll = try #require(fields["oll"])
                 #expect(omem > 1024 * 1024, "port \(port): \(line)")
                 #expect(oll > 0 && oll <= (omem + 16383) / 16384, "port \(port): \(line)")
