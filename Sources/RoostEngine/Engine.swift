@@ -25,6 +25,10 @@ public struct EngineStatistics: Sendable {
     public var evictedKeys: Int64 = 0
     /// Milliseconds used memory spent over `maxmemory`, for periods that have ended.
     public var totalEvictionExceededTime: Int64 = 0
+    /// Clients dropped past `client-query-buffer-limit` (Redis 7.4's INFO name).
+    public var clientQueryBufferLimitDisconnections: Int64 = 0
+    /// Clients dropped past `client-output-buffer-limit` (Redis 7.4's INFO name).
+    public var clientOutputBufferLimitDisconnections: Int64 = 0
 }
 
 /// The Redis-compatible engine: databases, clients and command execution. It opens no sockets.

@@ -15,6 +15,8 @@ public struct EngineConfiguration: Sendable {
     public var protoMaxBulkLength = 512 * 1024 * 1024
     /// `client-query-buffer-limit`
     public var clientQueryBufferLimit = 1024 * 1024 * 1024
+    /// `client-output-buffer-limit`
+    public var clientOutputBufferLimits = ClientOutputBufferLimits()
     /// `hz`: how many times a second background work (active expiry) runs.
     public var hz = 10
     /// `port`
@@ -117,6 +119,10 @@ extension EngineConfiguration {
         case "unixsocket": unixSocket = try one()
         case "proto-max-bulk-len": protoMaxBulkLength = try int()
         case "client-query-buffer-limit": clientQueryBufferLimit = try int()
+        case "client-output-buffer-limit":
+            if let reason = clientOutputBufferLimits.apply(configurationWords: values) {
+                throw ConfigurationError(description: "\(reason) for '\(name)'")
+            }
         case "list-max-listpack-size", "list-max-ziplist-size": listMaxListpackSize = try int()
         case "list-compress-depth": listCompressDepth = try int()
         case "hash-max-listpack-entries", "hash-max-ziplist-entries": hashMaxListpackEntries = try int()
@@ -175,6 +181,8 @@ extension EngineConfiguration {
         Parameter(name: "timeout", kind: .integer(min: 0, max: intMax)),
         Parameter(name: "proto-max-bulk-len", kind: .memory(min: 1024 * 1024, max: Int64.max)),
         Parameter(name: "client-query-buffer-limit", kind: .memory(min: 1024 * 1024, max: Int64.max)),
+        // Checked by ClientOutputBufferLimits, which gives Redis's reasons.
+        Parameter(name: "client-output-buffer-limit", kind: .string),
         Parameter(name: "hz", kind: .integer(min: 0, max: intMax)),
         // Roost binds its listeners once, at start.
         Parameter(name: "port", kind: .immutable),
@@ -218,6 +226,7 @@ extension EngineConfiguration {
         case "timeout": return String(idleTimeout)
         case "proto-max-bulk-len": return String(protoMaxBulkLength)
         case "client-query-buffer-limit": return String(clientQueryBufferLimit)
+        case "client-output-buffer-limit": return clientOutputBufferLimits.description
         case "hz": return String(Swift.min(Swift.max(hz, 1), 500))
         case "port": return String(port)
         case "bind": return bind.joined(separator: " ")
@@ -296,6 +305,8 @@ extension EngineConfiguration {
         case "timeout": idleTimeout = Int(number)
         case "proto-max-bulk-len": protoMaxBulkLength = Int(number)
         case "client-query-buffer-limit": clientQueryBufferLimit = Int(number)
+        case "client-output-buffer-limit":
+            if let reason = clientOutputBufferLimits.apply(configSetValue: text) { return reason }
         case "hz": hz = Int(number)
         case "protected-mode": protectedMode = text.lowercased() == "yes"
         case "maxmemory": maxMemory = Int(number)

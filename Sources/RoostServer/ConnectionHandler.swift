@@ -1,3 +1,4 @@
+import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import RoostEngine
@@ -26,6 +27,15 @@ final class ConnectionHandler: ChannelInboundHandler, ClientConnection {
     private var handlerContext: ChannelHandlerContext?
     /// Read from other threads by `deliver` and `close`.
     private let channelBox = NIOLockedValueBox<Channel?>(nil)
+    /// The peer's address, for the log.
+    private var peer = ""
+    /// Unix seconds since which the client's unsent output has stood at or past its class's soft
+    /// limit, 0 while below (Redis's `obuf_soft_limit_reached_time`).
+    private var softLimitSince: Int64 = 0
+    /// The re-check that drops the client if its output is still past the soft limit then.
+    private var softLimitCheck: Scheduled<Void>?
+    /// The channel's backlog when last measured, for CLIENT LIST from another event loop.
+    private let measuredBacklog = NIOLockedValueBox(0)
 
     init(engine: Engine, server: ServerState, limits: RESPRequestParser.Limits) {
         self.engine = engine
@@ -41,6 +51,7 @@ final class ConnectionHandler: ChannelInboundHandler, ClientConnection {
         let local = context.channel.localAddress
         // A unix-socket peer is unnamed; Redis shows the socket's own path for both ends.
         let remoteText = Self.describe(remote.flatMap { if case .unixDomainSocket = $0 { return local } else { return $0 } })
+        peer = remoteText
         let admission: RedisError? = engine.withLock {
             let configuration = engine.configuration
             if engine.clients.count >= configuration.maxClients {
@@ -75,6 +86,8 @@ final class ConnectionHandler: ChannelInboundHandler, ClientConnection {
             self.client = nil
         }
         server.unregister(self)
+        softLimitCheck?.cancel()
+        softLimitCheck = nil
         handlerContext = nil
         channelBox.withLockedValue { $0 = nil }
         context.fireChannelInactive()
@@ -101,12 +114,17 @@ final class ConnectionHandler: ChannelInboundHandler, ClientConnection {
             keepPending(context: context, input)
             return
         }
-        let (output, deliveries, blockedUntil, inScript): (ByteBuffer, [(Client, ByteBuffer)], Int64?, Bool) =
+        let (output, deliveries, blockedUntil, inScript, overLimit): (ByteBuffer, [Delivery], Int64?, Bool, Bool) =
             engine.withLock {
             engine.statistics.netInputBytes += Int64(newBytes)
             // CONFIG SET proto-max-bulk-len applies to connections already open, as in Redis.
             parser.limits.maxBulkLength = engine.configuration.protoMaxBulkLength
             client.queryBufferLength = input.readableBytes
+            // client-output-buffer-limit: the output at which a command drops the client at once.
+            // Off (Int.max) for normal clients by default, so a GET/SET batch only compares.
+            var droppingPoint = dropPoint(client)
+            let backlog = droppingPoint == .max ? 0 : self.backlog(context.channel)
+            var overLimit = false
             while input.readableBytes > 0 && !client.closeAfterReply && client.blocked == nil
                 && !client.inSuspendedScript {
                 parser.unauthenticated = !client.isAuthenticated
@@ -122,12 +140,22 @@ final class ConnectionHandler: ChannelInboundHandler, ClientConnection {
                 if !arguments.isEmpty {
                     engine.execute(arguments, for: client)
                     arguments.removeAll(keepingCapacity: true)
+                    if client.reply.bufferedBytes + backlog >= droppingPoint {
+                        // The command may have authenticated the client or changed its class.
+                        droppingPoint = dropPoint(client)
+                        if client.reply.bufferedBytes + backlog >= droppingPoint {
+                            engine.statistics.clientOutputBufferLimitDisconnections += 1
+                            overLimit = true
+                            break
+                        }
+                    }
                 }
             }
             client.queryBufferLength = input.readableBytes
+            if !overLimit { overLimit = mustDrop(client, context: context) }
             let out = client.reply.take()
-            engine.statistics.netOutputBytes += Int64(out.readableBytes)
-            return (out, engine.takeDeliveries(), client.blocked?.deadline, client.inSuspendedScript)
+            if !overLimit { engine.statistics.netOutputBytes += Int64(out.readableBytes) }
+            return (out, Self.takeDeliveries(from: engine), client.blocked?.deadline, client.inSuspendedScript, overLimit)
         }
         if let blockedUntil {
             paused = true
@@ -137,6 +165,12 @@ final class ConnectionHandler: ChannelInboundHandler, ClientConnection {
             paused = true
             suspendedClient = client
             scheduleScriptTurn(on: context.eventLoop)
+        }
+        if overLimit {
+            // As in Redis: no reply, and what was produced but not written is dropped.
+            drop(context)
+            Self.send(deliveries)
+            return
         }
         if input.readableBytes > 0 && !client.closeAfterReply {
             keepPending(context: context, input)
@@ -159,6 +193,8 @@ final class ConnectionHandler: ChannelInboundHandler, ClientConnection {
         var input = buffer
         if input.readableBytes > server.queryBufferLimit {
             closing = true
+            engine.withLock { engine.statistics.clientQueryBufferLimitDisconnections += 1 }
+            server.logger.warning("Closing client that reached max query buffer length: id=\(client?.id ?? 0) addr=\(peer)")
             context.close(promise: nil)
             return
         }
@@ -174,7 +210,7 @@ final class ConnectionHandler: ChannelInboundHandler, ClientConnection {
         context.eventLoop.scheduleTask(in: .milliseconds(delay)) {
             let deliveries = engine.withLock {
                 engine.expireBlockedClients(now: Engine.clock())
-                return engine.takeDeliveries()
+                return ConnectionHandler.takeDeliveries(from: engine)
             }
             ConnectionHandler.send(deliveries)
         }
@@ -189,11 +225,14 @@ final class ConnectionHandler: ChannelInboundHandler, ClientConnection {
 
     private func continueScript(on eventLoop: any EventLoop) {
         guard let client = suspendedClient else { return }
-        let (finished, output, deliveries): (Bool, ByteBuffer, [(Client, ByteBuffer)]) = engine.withLock {
+        let context = handlerContext
+        let (finished, output, deliveries, overLimit): (Bool, ByteBuffer, [Delivery], Bool) = engine.withLock {
             let finished = engine.continueScript(for: client)
+            var overLimit = false
+            if finished, let context, !closing, self.client === client { overLimit = mustDrop(client, context: context) }
             let out = finished ? client.reply.take() : ByteBuffer()
-            engine.statistics.netOutputBytes += Int64(out.readableBytes)
-            return (finished, out, engine.takeDeliveries())
+            if !overLimit { engine.statistics.netOutputBytes += Int64(out.readableBytes) }
+            return (finished, out, Self.takeDeliveries(from: engine), overLimit)
         }
         Self.send(deliveries)
         guard finished else {
@@ -201,7 +240,11 @@ final class ConnectionHandler: ChannelInboundHandler, ClientConnection {
             return
         }
         suspendedClient = nil
-        guard let context = handlerContext, !closing, self.client === client else { return }
+        guard let context, !closing, self.client === client else { return }
+        if overLimit {
+            drop(context)
+            return
+        }
         if output.readableBytes > 0 { context.write(wrapOutboundOut(output), promise: nil) }
         if client.closeAfterReply {
             flushAndClose(context)
@@ -236,26 +279,142 @@ final class ConnectionHandler: ChannelInboundHandler, ClientConnection {
         context.close(promise: nil)
     }
 
-    /// Hands other clients the output that this connection's commands produced for them.
-    static func send(_ deliveries: [(Client, ByteBuffer)]) {
-        for (target, bytes) in deliveries {
-            guard let connection = target.connection else { continue }
-            if target.closeAfterReply {
-                connection.deliver(bytes)
-                connection.close()
-            } else {
-                connection.deliver(bytes)
-            }
+    /// Output a command produced for another client, with the limit that client's class is
+    /// held to and whether it closes after this output.
+    struct Delivery {
+        let client: Client
+        let bytes: ByteBuffer
+        let limit: ClientOutputBufferLimits.Limit
+        let thenClose: Bool
+    }
+
+    /// The engine's pending deliveries. Call with the engine lock held.
+    static func takeDeliveries(from engine: Engine) -> [Delivery] {
+        let taken = engine.takeDeliveries()
+        if taken.isEmpty { return [] }
+        let limits = engine.configuration.clientOutputBufferLimits
+        return taken.map { client, bytes in
+            Delivery(client: client, bytes: bytes, limit: limits[client.outputBufferClass], thenClose: client.closeAfterReply)
         }
+    }
+
+    /// Hands other clients the output that this connection's commands produced for them.
+    static func send(_ deliveries: [Delivery]) {
+        for delivery in deliveries {
+            guard let connection = delivery.client.connection else { continue }
+            connection.deliver(delivery.bytes, within: delivery.limit)
+            if delivery.thenClose { connection.close() }
+        }
+    }
+
+    // MARK: Output limits
+
+    /// The output at which `client` is dropped whatever the time (`Int.max`: never). Call with
+    /// the engine lock held.
+    private func dropPoint(_ client: Client) -> Int {
+        let limit = engine.configuration.clientOutputBufferLimits[client.outputBufferClass]
+        return limit.droppingPoint(unauthenticated: isUnauthenticated(client))
+    }
+
+    /// Whether Redis's cap for clients that have yet to authenticate applies. Call with the engine
+    /// lock held.
+    private func isUnauthenticated(_ client: Client) -> Bool {
+        !client.isAuthenticated && !engine.configuration.requirePass.isEmpty
+    }
+
+    /// Whether `client` must be dropped for its reply buffer and channel backlog, counting the
+    /// drop in INFO. Call on the event loop with the engine lock held.
+    private func mustDrop(_ client: Client, context: ChannelHandlerContext) -> Bool {
+        let limit = engine.configuration.clientOutputBufferLimits[client.outputBufferClass]
+        let unauthenticated = isUnauthenticated(client)
+        guard limit.isActive || unauthenticated else { return false }
+        let pending = client.reply.bufferedBytes + backlog(context.channel)
+        guard outputLimitReached(pending: pending, limit: limit, unauthenticated: unauthenticated) else { return false }
+        engine.statistics.clientOutputBufferLimitDisconnections += 1
+        return true
+    }
+
+    /// Applies `limit` to `pending` unsent bytes, running the soft-limit clock. Call on the event
+    /// loop.
+    private func outputLimitReached(pending: Int, limit: ClientOutputBufferLimits.Limit, unauthenticated: Bool) -> Bool {
+        guard pending > ClientOutputBufferLimits.fixedBufferBytes else { return false }
+        var since = softLimitSince
+        let reached = limit.isReached(pending: pending, unauthenticated: unauthenticated, now: Engine.clock() / 1000,
+                                      softLimitSince: &since)
+        softLimitSince = since
+        if !reached && since != 0 { scheduleSoftLimitCheck(since: since, seconds: limit.softSeconds) }
+        return reached
+    }
+
+    /// Looks again once the soft limit would have been exceeded for longer than `seconds`, so a
+    /// client that receives nothing more is still dropped (Redis's clientsCron does this).
+    private func scheduleSoftLimitCheck(since: Int64, seconds: Int) {
+        guard softLimitCheck == nil, let context = handlerContext else { return }
+        let due = (since + Int64(seconds) + 1) * 1000
+        let delay = max(0, due - Engine.clock()) + 10
+        softLimitCheck = context.eventLoop.scheduleTask(in: .milliseconds(delay)) { self.checkSoftLimit() }
+    }
+
+    private func checkSoftLimit() {
+        softLimitCheck = nil
+        guard !closing, let context = handlerContext, let client else { return }
+        let overLimit = engine.withLock {
+            // Below the soft limit now: the clock stops (Redis resets it only when it looks).
+            mustDrop(client, context: context)
+        }
+        if overLimit { drop(context) }
+    }
+
+    /// Drops the client as Redis does past its output limit: no reply, the unsent output is
+    /// discarded, and the server logs it.
+    private func drop(_ context: ChannelHandlerContext) {
+        closing = true
+        softLimitCheck?.cancel()
+        softLimitCheck = nil
+        server.logger.warning(
+            "Client id=\(client?.id ?? 0) addr=\(peer) scheduled to be closed ASAP for overcoming of output buffer limits.")
+        context.close(promise: nil)
+    }
+
+    /// Bytes written to the channel and not yet to its socket. Call on the channel's event loop.
+    private func backlog(_ channel: Channel) -> Int {
+        let bytes = (try? channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
+        measuredBacklog.withLockedValue { $0 = bytes }
+        return bytes
     }
 
     // MARK: ClientConnection
 
     func deliver(_ bytes: ByteBuffer) {
+        deliver(bytes, within: ClientOutputBufferLimits.Limit(hard: 0, soft: 0, softSeconds: 0))
+    }
+
+    func deliver(_ bytes: ByteBuffer, within limit: ClientOutputBufferLimits.Limit) {
         guard let channel = channelBox.withLockedValue({ $0 }), bytes.readableBytes > 0 else { return }
-        channel.writeAndFlush(bytes, promise: nil)
+        if channel.eventLoop.inEventLoop {
+            deliverOnLoop(bytes, within: limit)
+        } else {
+            channel.eventLoop.execute { self.deliverOnLoop(bytes, within: limit) }
+        }
+    }
+
+    private func deliverOnLoop(_ bytes: ByteBuffer, within limit: ClientOutputBufferLimits.Limit) {
+        guard !closing, let context = handlerContext else { return }
+        if limit.isActive
+            && outputLimitReached(pending: backlog(context.channel) + bytes.readableBytes, limit: limit, unauthenticated: false) {
+            engine.withLock { engine.statistics.clientOutputBufferLimitDisconnections += 1 }
+            drop(context)
+            return
+        }
+        context.writeAndFlush(wrapOutboundOut(bytes), promise: nil)
         // A blocked client's wait may have ended with this reply: run what it sent meanwhile.
-        channel.eventLoop.execute { self.resume() }
+        if paused { context.eventLoop.execute { self.resume() } }
+    }
+
+    var outputBacklog: Int {
+        guard let channel = channelBox.withLockedValue({ $0 }) else { return 0 }
+        if channel.eventLoop.inEventLoop { return backlog(channel) }
+        return measuredBacklog.withLockedValue { $0 }
     }
 
     func close() {

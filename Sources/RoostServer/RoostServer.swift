@@ -13,6 +13,12 @@ final class ServerState: Sendable {
 
     private let connections = NIOLockedValueBox<[ObjectIdentifier: ConnectionHandler]>([:])
     private let limit = NIOLockedValueBox(1024 * 1024 * 1024)
+    /// Where connections report clients dropped for their buffers.
+    let logger: Logger
+
+    init(logger: Logger) {
+        self.logger = logger
+    }
 
     var queryBufferLimit: Int { limit.withLockedValue { $0 } }
     func setQueryBufferLimit(_ value: Int) { limit.withLockedValue { $0 = value } }
@@ -40,7 +46,7 @@ public final class RoostServer: Service, Sendable {
     private let group: MultiThreadedEventLoopGroup
     private let ownsGroup: Bool
     private let logger: Logger
-    private let state = ServerState()
+    private let state: ServerState
     private let channels = NIOLockedValueBox<[Channel]>([])
     /// The next background cycle, and whether the server has stopped scheduling them.
     private let timer = NIOLockedValueBox<(next: Scheduled<Void>?, stopped: Bool)>((nil, false))
@@ -58,6 +64,7 @@ public final class RoostServer: Service, Sendable {
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: eventLoopThreads)
         self.ownsGroup = true
         self.logger = logger
+        self.state = ServerState(logger: logger)
         self.stopped = group.next().makePromise()
         state.setQueryBufferLimit(configuration.clientQueryBufferLimit)
     }
@@ -77,6 +84,9 @@ public final class RoostServer: Service, Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
+            // Reads of 16 KB first, as Redis reads: the output one read's commands produce is
+            // what client-output-buffer-limit and the unauthenticated cap are checked against.
+            .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 16384, maximum: 65536))
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
@@ -179,7 +189,7 @@ public final class RoostServer: Service, Sendable {
 
     /// Active expiry and idle-client reaping, `hz` times a second. Returns the current `hz`.
     private func backgroundCycle() -> Int {
-        let (deliveries, idle, hz): ([(Client, ByteBuffer)], [any ClientConnection], Int) = engine.withLock {
+        let (deliveries, idle, hz): ([ConnectionHandler.Delivery], [any ClientConnection], Int) = engine.withLock {
             engine.activeExpireCycle()
             engine.expireBlockedClients(now: Engine.clock())
             state.setQueryBufferLimit(engine.configuration.clientQueryBufferLimit)
@@ -193,7 +203,7 @@ public final class RoostServer: Service, Sendable {
                     if let connection = client.connection { idle.append(connection) }
                 }
             }
-            return (engine.takeDeliveries(), idle, engine.configuration.hz)
+            return (ConnectionHandler.takeDeliveries(from: engine), idle, engine.configuration.hz)
         }
         ConnectionHandler.send(deliveries)
         for connection in idle { connection.close() }

@@ -34,6 +34,10 @@ extension Roost {
         @Option(help: "Unix socket path to listen on as well.")
         var unixsocket: String?
 
+        @Option(name: .customLong("client-output-buffer-limit"),
+                help: "Output limits per client class, as in redis.conf: \"pubsub 32mb 8mb 60\". Repeatable.")
+        var clientOutputBufferLimit: [String] = []
+
         func run() async throws {
             LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
             let logger = Logger(label: "roost")
@@ -46,6 +50,7 @@ extension Roost {
             if !bind.isEmpty { configuration.bind = bind }
             if let requirepass { configuration.requirePass = requirepass }
             if let unixsocket { configuration.unixSocket = unixsocket }
+            for value in clientOutputBufferLimit { try configuration.set("client-output-buffer-limit", [value]) }
             let server = RoostServer(configuration: configuration, logger: logger)
             try await server.start()
             print("Roost \(Engine.version) listening on port \(server.port)")

@@ -23,9 +23,14 @@ public final class RawConnection {
     public private(set) var isClosedByPeer = false
 
     /// Connects to `127.0.0.1:port`, failing after `timeout` seconds of reading without data.
-    public init(port: Int, timeout: Double = 10) throws {
+    /// A `receiveBufferSize` (SO_RCVBUF, set before connecting so the window stays small) makes a
+    /// client that does not read back up the server's output quickly.
+    public init(port: Int, timeout: Double = 10, receiveBufferSize: Int32? = nil) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Error(description: "socket() failed") }
+        if var size = receiveBufferSize {
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)

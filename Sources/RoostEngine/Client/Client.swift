@@ -8,6 +8,18 @@ public protocol ClientConnection: AnyObject, Sendable {
     func deliver(_ bytes: ByteBuffer)
     /// Closes the connection once pending output is written (CLIENT KILL, SHUTDOWN).
     func close()
+    /// Like `deliver`, but drops the connection instead when the client's unsent output would
+    /// then pass `limit` (its class's `client-output-buffer-limit`).
+    func deliver(_ bytes: ByteBuffer, within limit: ClientOutputBufferLimits.Limit)
+    /// Reply bytes handed to the connection and not yet written to its socket.
+    var outputBacklog: Int { get }
+}
+
+extension ClientConnection {
+    /// Delivers without limits.
+    public func deliver(_ bytes: ByteBuffer, within limit: ClientOutputBufferLimits.Limit) { deliver(bytes) }
+    /// None known.
+    public var outputBacklog: Int { 0 }
 }
 
 /// A queued MULTI transaction.
@@ -95,6 +107,11 @@ public final class Client {
         self.fileDescriptor = fileDescriptor
     }
 
-    /// Whether the client is in RESP2 subscribed mode, where only a few commands are allowed.
+    /// Whether the client has subscriptions (Redis's `CLIENT_PUBSUB`). In RESP2 this is
+    /// subscribed mode, where only a few commands are allowed.
     public var isSubscribed: Bool { !channels.isEmpty || !patterns.isEmpty || !shardChannels.isEmpty }
+
+    /// The class whose `client-output-buffer-limit` applies: pubsub while the client has
+    /// subscriptions, in RESP2 or RESP3 alike, as in Redis; Roost has no replicas.
+    public var outputBufferClass: ClientOutputBufferLimits.Class { isSubscribed ? .pubsub : .normal }
 }

@@ -293,7 +293,9 @@ enum ConnectionCommands {
     /// One CLIENT LIST line, without the newline, in Redis 7.0's field order. Memory figures are
     /// Roost's own: bytes received and not yet executed (`qbuf`), the running command's arguments
     /// (`argv-mem`, only the caller is ever mid-command), queued MULTI arguments (`multi-mem`) and
-    /// reply bytes not yet handed to the socket (`obl`). Fields Roost has no figure for (`fd`,
+    /// reply bytes not yet written to the socket, split as Redis splits them: the first 16 KB
+    /// (`obl`, Redis's fixed reply buffer), the rest (`omem`, what `client-output-buffer-limit`
+    /// counts) and that rest in 16 KB blocks (`oll`). Fields Roost has no figure for (`fd`,
     /// `qbuf-free`, `rbs`, `rbp`) are left out rather than made up.
     static func describe(_ client: Client, engine: Engine, caller: CommandContext) -> [UInt8] {
         var flags = ""
@@ -329,13 +331,15 @@ enum ConnectionCommands {
         let multiMemory = client.transaction?.commands.reduce(0) { sum, command in
             command.reduce(sum) { $0 + $1.readableBytes }
         } ?? 0
-        let pendingReply = client.reply.bufferedBytes
+        let pendingReply = client.reply.bufferedBytes + (client.connection?.outputBacklog ?? 0)
+        let fixed = ClientOutputBufferLimits.fixedBufferBytes
+        let beyondFixed = max(0, pendingReply - fixed)
         field("qbuf", String(client.queryBufferLength))
         field("argv-mem", String(argvMemory))
         field("multi-mem", String(multiMemory))
-        field("obl", String(pendingReply))
-        field("oll", "0")
-        field("omem", "0")
+        field("obl", String(min(pendingReply, fixed)))
+        field("oll", String((beyondFixed + fixed - 1) / fixed))
+        field("omem", String(beyondFixed))
         field("tot-mem", String(client.queryBufferLength + argvMemory + multiMemory + pendingReply))
         field("events", "r")
         field("cmd", client.lastCommand)

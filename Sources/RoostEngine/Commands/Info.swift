@@ -95,6 +95,9 @@ enum ServerInfo {
                 ("pubsub_channels", String(engine.channelSubscribers.count)),
                 ("pubsub_patterns", String(engine.patternSubscribers.count)),
                 ("total_error_replies", String(s.errorReplies)),
+                // Not in 7.0.15's INFO; named and placed as Redis 7.4 reports them.
+                ("client_query_buffer_limit_disconnections", String(s.clientQueryBufferLimitDisconnections)),
+                ("client_output_buffer_limit_disconnections", String(s.clientOutputBufferLimitDisconnections)),
             ]
         case "keyspace":
             var result: [(String, String)] = []
