@@ -1,0 +1,51 @@
+import Testing
+import RoostTestSupport
+
+/// Extreme integers in arguments get Redis's replies and never stop the server.
+@Suite struct IntegerEdgeDifferentialTests {
+    @Test func countersAtTheExtremes() async throws {
+        try await Differential.with { pair in
+            try pair.run("""
+            SET x 5
+            INCRBY x -9223372036854775808
+            DECRBY x -9223372036854775808
+            INCRBY missing1 -9223372036854775808
+            DECRBY missing2 -9223372036854775808
+            SET mn -9223372036854775808
+            DECR mn
+            INCRBY mn 9223372036854775807
+            """)
+        }
+    }
+
+    @Test func bitfieldAtTheExtremes() async throws {
+        try await Differential.with { pair in
+            try pair.run("""
+            SETRANGE bf 0 x
+            BITFIELD bf SET i64 0 -9223372036854775808
+            BITFIELD bf GET i64 0
+            BITFIELD bf OVERFLOW WRAP INCRBY i64 0 -1
+            BITFIELD bf OVERFLOW SAT INCRBY i64 0 -9223372036854775808
+            BITFIELD bf OVERFLOW FAIL INCRBY i64 0 9223372036854775807
+            BITFIELD bf OVERFLOW SAT INCRBY u63 0 9223372036854775807
+            BITFIELD bf GET i64 #1152921504606846976
+            BITFIELD bf GET i64 #9223372036854775807
+            """)
+        }
+    }
+
+    @Test func multiKeyCountsNearInt64Max() async throws {
+        try await Differential.with { pair in
+            try pair.run("""
+            ZADD z 1 a
+            ZMPOP 9223372036854775807 z MIN
+            ZMPOP 9223372036854775806 z MIN
+            BZMPOP 0 9223372036854775807 z MIN
+            LMPOP 9223372036854775807 l LEFT
+            ZUNIONSTORE d 9223372036854775807 z
+            ZINTERCARD 9223372036854775807 z
+            EVAL "return 1" 9223372036854775807
+            """)
+        }
+    }
+}
