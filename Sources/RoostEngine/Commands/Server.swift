@@ -182,15 +182,15 @@ enum ServerCommands {
             guard let parameter = EngineConfiguration.parameters.first(where: { $0.name == name }) else {
                 throw .configSetUnknown(c.arguments[i])
             }
-            if case .immutable = parameter.kind { throw .configSetFailed(c.arguments[i], "can't set immutable config") }
-            if names.contains(name) { throw .configSetFailed(c.arguments[i], "duplicate parameter") }
+            if case .immutable = parameter.kind { throw .configSetFailed(c.arguments[i].readableBytesView, "can't set immutable config") }
+            if names.contains(name) { throw .configSetFailed(c.arguments[i].readableBytesView, "duplicate parameter") }
             names.append(name)
             i += 2
         }
         var updated = c.engine.configuration
         for (k, name) in names.enumerated() {
             let value = String(decoding: c.arguments[3 + 2 * k].readableBytesView, as: UTF8.self)
-            if let reason = updated.setParameter(name, value) { throw .configSetFailed(c.arguments[2 + 2 * k], reason) }
+            if let reason = updated.setParameter(name, value) { throw .configSetFailed(name.utf8, reason) }
         }
         c.engine.configuration = updated
         c.reply.ok()

@@ -32,7 +32,9 @@ extension RedisError {
         .format("Unknown option or number of arguments for CONFIG SET - '\(cString: name)'")
     }
 
-    static func configSetFailed(_ name: ByteBuffer, _ reason: String) -> RedisError {
-        .format("CONFIG SET failed (possibly related to argument '\(cString: name)') - \(reason)")
+    /// Redis quotes the name as typed for a duplicate or immutable parameter, and the canonical
+    /// name for a value that does not parse.
+    static func configSetFailed(_ name: some Sequence<UInt8>, _ reason: String) -> RedisError {
+        .format("CONFIG SET failed (possibly related to argument '\(bytes: name)') - \(reason)")
     }
 }
