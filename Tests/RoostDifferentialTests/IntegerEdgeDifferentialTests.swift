@@ -49,3 +49,18 @@ import RoostTestSupport
         }
     }
 }
+
+extension IntegerEdgeDifferentialTests {
+    @Test func sortLimitCountNearInt64Max() async throws {
+        try await Differential.with { pair in
+            try pair.run("""
+            RPUSH sl 3 1 2
+            SORT sl LIMIT 2 9223372036854775807
+            SORT sl LIMIT 1 9223372036854775807
+            SORT sl LIMIT 9223372036854775807 9223372036854775807
+            SORT sl LIMIT -9223372036854775808 9223372036854775807
+            SORT sl LIMIT 1 -9223372036854775808
+            """)
+        }
+    }
+}
