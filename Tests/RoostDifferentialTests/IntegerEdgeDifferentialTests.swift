@@ -64,3 +64,20 @@ extension IntegerEdgeDifferentialTests {
         }
     }
 }
+
+extension IntegerEdgeDifferentialTests {
+    /// 9223372036854775.807 s is exactly Int64.max ms: a valid timeout, so the client blocks.
+    @Test func blockingTimeoutOfExactlyInt64MaxMilliseconds() async throws {
+        try await Differential.with { pair in
+            try pair.run("""
+            BLPOP nol -9223372036854775.808
+            BLPOP nol 9223372036854775.808
+            BLPOP nol nan
+            BLPOP nol -inf
+            !noreply BLPOP nol 9223372036854775.807
+            @2 RPUSH nol a
+            <
+            """)
+        }
+    }
+}
