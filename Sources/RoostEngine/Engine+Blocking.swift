@@ -69,7 +69,7 @@ extension Engine {
         let scaled = (seconds * 1000).rounded(.up)
         // C converts out-of-range values to the smallest 64-bit integer, which reads as negative.
         let ms: Int64
-        if scaled.isNaN || scaled >= 9.223372036854775807e18 || scaled < -9.223372036854775808e18 {
+        if scaled.isNaN || scaled >= 9.223372036854775808e18 || scaled < -9.223372036854775808e18 {
             ms = Int64.min
         } else {
             ms = Int64(scaled)

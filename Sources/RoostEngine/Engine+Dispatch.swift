@@ -134,40 +134,9 @@ extension Engine {
             return .success(ResolvedCommand(spec: base, fullName: base.name, parentName: nil))
         }
         guard let sub = CommandTable.subcommand(of: base, named: arguments[1]) else {
-            let name = Engine.cString(arguments[1], limit: 128)
-            return .failure(RedisError.format("unknown subcommand '\(name)'. Try \(base.name.uppercased()) HELP."))
+            return .failure(.format("unknown subcommand '\(cString: arguments[1], limit: 128)'. Try \(base.name.uppercased()) HELP."))
         }
         return .success(ResolvedCommand(spec: sub, fullName: "\(base.name)|\(sub.name)", parentName: base.name))
-    }
-
-    /// Redis's "unknown command" text: the name and the start of the arguments, each cut at a
-    /// NUL byte as C's `%s` cuts them, and at most 128 bytes of arguments.
-    static func unknownCommandError(_ arguments: [ByteBuffer]) -> RedisError {
-        var args = [UInt8]()
-        var i = 1
-        while i < arguments.count && args.count < 128 {
-            let limit = 128 - args.count
-            args.append(UInt8(ascii: "'"))
-            args.append(contentsOf: cBytes(arguments[i], limit: limit))
-            args.append(contentsOf: Array("' ".utf8))
-            i += 1
-        }
-        let name = cString(arguments[0], limit: 128)
-        return RedisError.format("unknown command '\(name)', with args beginning with: \(String(decoding: args, as: UTF8.self))")
-    }
-
-    /// The bytes of `buffer` up to the first NUL and at most `limit` long, as `%.*s` prints them.
-    static func cBytes(_ buffer: ByteBuffer, limit: Int) -> [UInt8] {
-        var out = [UInt8]()
-        for c in buffer.readableBytesView {
-            if c == 0 || out.count >= limit { break }
-            out.append(c)
-        }
-        return out
-    }
-
-    static func cString(_ buffer: ByteBuffer, limit: Int) -> String {
-        String(decoding: cBytes(buffer, limit: limit), as: UTF8.self)
     }
 
     /// Commands that run immediately inside MULTI instead of being queued (UNWATCH is queued,

@@ -104,7 +104,8 @@ public struct RESPRequestParser: Sendable {
                 bulkLength = Int(length)
             }
             // Redis skips the two bytes after the payload without checking them.
-            guard buffer.readableBytes >= bulkLength + 2 else { return false }
+            // Subtracted, not added: proto-max-bulk-len may allow lengths up to Int.max.
+            guard buffer.readableBytes - 2 >= bulkLength else { return false }
             arguments.append(buffer.readSlice(length: bulkLength)!)
             buffer.moveReaderIndex(forwardBy: 2)
             bulkLength = -1

@@ -71,7 +71,7 @@ final class ConnectionHandler: ChannelInboundHandler, ClientConnection {
         }
         if let admission {
             var out = context.channel.allocator.buffer(capacity: 128)
-            out.writeRESPError(bytes: admission.message.utf8)
+            out.writeRESPError(bytes: admission.bytes)
             context.write(wrapOutboundOut(out), promise: nil)
             flushAndClose(context)
             return

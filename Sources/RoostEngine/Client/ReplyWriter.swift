@@ -37,7 +37,7 @@ public final class ReplyWriter {
     public func ok() { buffer.writeStaticString("+OK\r\n") }
     public func status(_ text: StaticString) { buffer.writeRESPSimpleString(text) }
     public func status(_ text: String) { buffer.writeRESPSimpleString(bytes: text.utf8) }
-    public func error(_ error: RedisError) { buffer.writeRESPError(bytes: error.message.utf8) }
+    public func error(_ error: RedisError) { buffer.writeRESPError(bytes: error.bytes) }
     public func integer(_ value: Int64) { buffer.writeRESPInteger(value) }
     public func integer(_ value: Int) { buffer.writeRESPInteger(Int64(value)) }
     public func bulk(_ bytes: [UInt8]) { buffer.writeRESPBulk(bytes) }

@@ -68,8 +68,7 @@ enum ConnectionCommands {
     /// sorted-set waits), answering 1 if it was blocked, else 0.
     static func clientUnblock(_ c: CommandContext) throws(RedisError) {
         if c.count > 4 {
-            let name = Engine.cString(c.arguments[1], limit: 128)
-            throw RedisError.format("unknown subcommand or wrong number of arguments for '\(name)'. Try CLIENT HELP.")
+            throw .subcommandSyntax(c.arguments)
         }
         var error = false
         if c.count == 4 {
@@ -203,7 +202,7 @@ enum ConnectionCommands {
                 newName = c.arguments[j + 1]
                 j += 2
             } else {
-                throw .helloSyntax(Engine.cString(c.arguments[j], limit: Int.max))
+                throw .helloSyntax(c.arguments[j])
             }
         }
         if let (user, password) = credentials {
@@ -262,7 +261,7 @@ enum ConnectionCommands {
         if arg.equalsCaseInsensitive("master") { return .master }
         if arg.equalsCaseInsensitive("replica") || arg.equalsCaseInsensitive("slave") { return .replica }
         if arg.equalsCaseInsensitive("pubsub") { return .pubsub }
-        throw .unknownClientType(Engine.cString(arg, limit: Int.max))
+        throw .unknownClientType(arg)
     }
 
     static func type(of client: Client) -> ClientType { client.isSubscribed ? .pubsub : .normal }
@@ -381,7 +380,7 @@ enum ConnectionCommands {
                 laddr = String(decoding: value.readableBytesView, as: UTF8.self)
             } else if c.argument(i, is: "user") {
                 guard value.readableBytesView.elementsEqual("default".utf8) else {
-                    throw RedisError.format("No such user '\(Engine.cString(value, limit: Int.max))'")
+                    throw .format("No such user '\(cString: value)'")
                 }
                 user = value
             } else if c.argument(i, is: "skipme") {

@@ -257,7 +257,7 @@ enum KeyCommands {
             else if c.argument(i, is: "xx") { xx = true }
             else if c.argument(i, is: "gt") { gt = true }
             else if c.argument(i, is: "lt") { lt = true }
-            else { throw .unsupportedOption(Engine.cString(c.arguments[i], limit: Int.max)) }
+            else { throw .unsupportedOption(c.arguments[i]) }
         }
         if nx && (xx || gt || lt) { throw .expireNXConflict }
         if gt && lt { throw .expireGTLTConflict }

@@ -295,7 +295,7 @@ enum PubSubCommands {
 
     /// PUBSUB CHANNELS / SHARDCHANNELS: the active channels, filtered by an optional pattern.
     private static func channelList(_ c: CommandContext, _ map: [ByteString: [Client]]) throws(RedisError) {
-        if c.count > 3 { throw .pubsubSyntax(c.arguments) }
+        if c.count > 3 { throw .subcommandSyntax(c.arguments) }
         var names: [ByteString] = []
         if c.count == 3 {
             let pattern = GlobPattern(c.bytes(2))

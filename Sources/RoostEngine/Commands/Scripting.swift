@@ -177,7 +177,7 @@ enum ScriptingCommands {
             if c.argument(i, is: "replace") {
                 replace = true
             } else {
-                throw RedisError.format("Unknown option given: \(Engine.cString(c.arguments[i], limit: 128))")
+                throw .format("Unknown option given: \(cString: c.arguments[i], limit: 128)")
             }
             i += 1
         }
@@ -204,7 +204,7 @@ enum ScriptingCommands {
                 i += 1
                 pattern = GlobPattern(c.bytes(i))
             } else {
-                throw RedisError.format("Unknown argument \(Engine.cString(c.arguments[i], limit: 128))")
+                throw .format("Unknown argument \(cString: c.arguments[i], limit: 128)")
             }
             i += 1
         }
@@ -319,8 +319,7 @@ enum ScriptingCommands {
 
     static func functionRestore(_ c: CommandContext) throws(RedisError) {
         if c.count > 4 {
-            let typed = Engine.cString(c.arguments[1], limit: 128)
-            throw RedisError.format("unknown subcommand or wrong number of arguments for '\(typed)'. Try FUNCTION HELP.")
+            throw .subcommandSyntax(c.arguments)
         }
         var policy = FunctionRestorePolicy.append
         if c.count == 4 {
@@ -340,8 +339,7 @@ enum ScriptingCommands {
 
     static func functionFlush(_ c: CommandContext) throws(RedisError) {
         if c.count > 3 {
-            let typed = Engine.cString(c.arguments[1], limit: 128)
-            throw RedisError.format("unknown subcommand or wrong number of arguments for '\(typed)'. Try FUNCTION HELP.")
+            throw .subcommandSyntax(c.arguments)
         }
         if c.count == 3 && !c.argument(2, is: "sync") && !c.argument(2, is: "async") {
             throw RedisError("ERR FUNCTION FLUSH only supports SYNC|ASYNC option")

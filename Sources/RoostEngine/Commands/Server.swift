@@ -180,17 +180,17 @@ enum ServerCommands {
         while i < c.count {
             let name = String(decoding: c.arguments[i].readableBytesView, as: UTF8.self).lowercased()
             guard let parameter = EngineConfiguration.parameters.first(where: { $0.name == name }) else {
-                throw .configSetUnknown(Engine.cString(c.arguments[i], limit: Int.max))
+                throw .configSetUnknown(c.arguments[i])
             }
-            if case .immutable = parameter.kind { throw .configSetFailed(name, "can't set immutable config") }
-            if names.contains(name) { throw .configSetFailed(name, "duplicate parameter") }
+            if case .immutable = parameter.kind { throw .configSetFailed(c.arguments[i].readableBytesView, "can't set immutable config") }
+            if names.contains(name) { throw .configSetFailed(c.arguments[i].readableBytesView, "duplicate parameter") }
             names.append(name)
             i += 2
         }
         var updated = c.engine.configuration
         for (k, name) in names.enumerated() {
             let value = String(decoding: c.arguments[3 + 2 * k].readableBytesView, as: UTF8.self)
-            if let reason = updated.setParameter(name, value) { throw .configSetFailed(name, reason) }
+            if let reason = updated.setParameter(name, value) { throw .configSetFailed(name.utf8, reason) }
         }
         c.engine.configuration = updated
         c.reply.ok()

@@ -108,7 +108,12 @@ enum SortCommands {
         default: length = 0
         }
         var start = limitStart < 0 ? 0 : Int(clamping: limitStart)
-        var end = limitCount < 0 ? length - 1 : Int(clamping: Int64(start) &+ limitCount &- 1)
+        // start + count - 1 saturates: a count near Int64.max means "to the end", as in Redis.
+        var end = length - 1
+        if limitCount >= 0 {
+            let (last, overflow) = Int64(start).addingReportingOverflow(limitCount - 1)
+            end = overflow ? Int.max : Int(clamping: last)
+        }
         if start >= length {
             start = length - 1
             end = length - 2

@@ -105,9 +105,9 @@ extension SortedSetCommands {
     /// Parses ZMPOP's (and BZMPOP's) arguments as Redis's `zmpopGenericCommand` does.
     static func parseMultiPop(_ c: CommandContext, numkeysIndex: Int) throws(RedisError) -> MultiPopArguments {
         guard let numkeys = RedisInteger.parse(c.arguments[numkeysIndex]), numkeys >= 1 else { throw .numkeysPositive }
-        let whereIndex = Int64(numkeysIndex) + numkeys + 1
-        if whereIndex >= Int64(c.count) { throw .syntax }
-        let w = Int(whereIndex)
+        // Compared by subtraction: numkeys may be as large as Int64.max.
+        if numkeys >= Int64(c.count - numkeysIndex - 1) { throw .syntax }
+        let w = numkeysIndex + Int(numkeys) + 1
         let fromMax: Bool
         if c.argument(w, is: "min") { fromMax = false } else if c.argument(w, is: "max") { fromMax = true } else { throw .syntax }
         var count: Int64 = -1

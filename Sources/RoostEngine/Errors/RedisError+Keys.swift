@@ -1,3 +1,5 @@
+import NIOCore
+
 /// Error texts of the generic key commands (DEL, RENAME, COPY, MOVE, EXPIRE, SCAN, OBJECT…).
 extension RedisError {
     /// COPY and MOVE onto the very same key of the same database.
@@ -16,7 +18,7 @@ extension RedisError {
         "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.")
 
     /// An option the EXPIRE family does not know.
-    public static func unsupportedOption(_ option: String) -> RedisError {
-        RedisError("ERR Unsupported option \(option)")
+    static func unsupportedOption(_ option: ByteBuffer) -> RedisError {
+        .format("Unsupported option \(cString: option)")
     }
 }

@@ -12,21 +12,13 @@ extension RedisError {
     /// EXEC rejected before it could run (wrong arity…): the transaction is discarded and the
     /// reason given without its `ERR` code, as Redis formats it.
     public static func execAbort(because reason: RedisError) -> RedisError {
-        let text = reason.message.hasPrefix("ERR ") ? String(reason.message.dropFirst(4)) : reason.message
-        return RedisError("EXECABORT Transaction discarded because of: " + text)
+        let text = reason.bytes.starts(with: "ERR ".utf8) ? reason.bytes.dropFirst(4) : reason.bytes[...]
+        return RedisError(bytes: Array("EXECABORT Transaction discarded because of: ".utf8) + text)
     }
 
     /// The error a RESP2 client in subscribed mode gets for any other command.
     public static func notAllowedWhileSubscribed(_ fullName: String) -> RedisError {
         RedisError.format(
             "Can't execute '\(fullName)': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
-    }
-
-    /// Redis's `addReplySubcommandSyntaxError` for PUBSUB: the subcommand as given, cut at 128
-    /// bytes, and the command name in upper case.
-    static func pubsubSyntax(_ arguments: [ByteBuffer]) -> RedisError {
-        let sub = Engine.cString(arguments[1], limit: 128)
-        let name = Engine.cString(arguments[0], limit: Int.max).uppercased()
-        return RedisError.format("unknown subcommand or wrong number of arguments for '\(sub)'. Try \(name) HELP.")
     }
 }

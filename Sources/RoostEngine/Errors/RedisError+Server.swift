@@ -1,3 +1,5 @@
+import NIOCore
+
 /// Fixed error texts of the connection and server families, byte-identical to Redis 7.0's.
 extension RedisError {
     static let invalidFirstDB = RedisError("ERR invalid first DB index")
@@ -18,19 +20,21 @@ extension RedisError {
     static let commandHasNoKeys = RedisError("ERR The command has no key arguments")
     static let invalidCommandArguments = RedisError("ERR Invalid arguments specified for command")
 
-    static func helloSyntax(_ option: String) -> RedisError {
-        RedisError.format("Syntax error in HELLO option '\(option)'")
+    static func helloSyntax(_ option: ByteBuffer) -> RedisError {
+        .format("Syntax error in HELLO option '\(cString: option)'")
     }
 
-    static func unknownClientType(_ type: String) -> RedisError {
-        RedisError.format("Unknown client type '\(type)'")
+    static func unknownClientType(_ type: ByteBuffer) -> RedisError {
+        .format("Unknown client type '\(cString: type)'")
     }
 
-    static func configSetUnknown(_ name: String) -> RedisError {
-        RedisError.format("Unknown option or number of arguments for CONFIG SET - '\(name)'")
+    static func configSetUnknown(_ name: ByteBuffer) -> RedisError {
+        .format("Unknown option or number of arguments for CONFIG SET - '\(cString: name)'")
     }
 
-    static func configSetFailed(_ name: String, _ reason: String) -> RedisError {
-        RedisError.format("CONFIG SET failed (possibly related to argument '\(name)') - \(reason)")
+    /// Redis quotes the name as typed for a duplicate or immutable parameter, and the canonical
+    /// name for a value that does not parse.
+    static func configSetFailed(_ name: some Sequence<UInt8>, _ reason: String) -> RedisError {
+        .format("CONFIG SET failed (possibly related to argument '\(bytes: name)') - \(reason)")
     }
 }
