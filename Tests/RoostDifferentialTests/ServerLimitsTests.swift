@@ -176,7 +176,7 @@ import Testing
     /// Random bytes on many connections must leave the server answering PING on a fresh one.
     @Test func randomBytesDoNotBreakTheServer() async throws {
         let server = try await RoostTestServer.start()
-        var random = SeededGenerator(seed: 0x5eed_0001)
+        var random = SplitMix64(seed: 0x5eed_0001)
         let fragments: [[UInt8]] = ["*", "$", "\r\n", "\r", "\n", "*2\r\n", "$3\r\n", "$-1\r\n", "*-1\r\n", "PING", "ECHO",
                                     "GET", "SET", "\"", "'", "\\x", "\0", " ", "9999999999", "*1\r\n$4\r\nPING\r\n"].map { Array($0.utf8) }
         for round in 0..<300 {
@@ -200,18 +200,5 @@ import Testing
         try probe.send(raw: Array("PING\r\n".utf8))
         #expect(try probe.readReply() == Array("+PONG\r\n".utf8))
         try await server.stop()
-    }
-}
-
-/// SplitMix64: a small seeded generator so that failures reproduce.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
     }
 }

@@ -909,20 +909,8 @@ import Testing
 /// Seeded random command sequences over a few small keys, compared reply by reply, in both
 /// encodings.
 @Suite struct SortedSetRandomDifferentialTests {
-    /// A small deterministic generator (SplitMix64), so that a failure can be replayed.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static func script(seed: UInt64, steps: Int) -> String {
-        var g = SplitMix(state: seed)
+        var g = SplitMix64(seed: seed)
         let keys = ["k1", "k2", "k3"]
         // Lexicographic ranges assume equal scores (Redis leaves them undefined otherwise), so
         // they run on keys whose members all score 0.

@@ -1,18 +1,11 @@
 @testable import RoostEngine
+import RoostFuzzing
 import Testing
 
 /// The ring-buffer list against a plain array model, through growth and wrap-around.
 @Suite struct ListValueTests {
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return state >> 17 ^ state
-        }
-    }
-
     @Test func matchesArrayModelUnderRandomOperations() {
-        var rng = Generator(state: 42)
+        var rng = SplitMix64(seed: 42)
         let list = ListValue()
         var model: [ByteString] = []
         for step in 0..<20_000 {

@@ -1,20 +1,9 @@
 @testable import RoostEngine
+import RoostFuzzing
 import Testing
 
 /// The arena skip list and the skiplist-encoded `SortedSetValue`, checked against a sorted array.
 @Suite struct SortedSetSkipListTests {
-    /// A deterministic generator (SplitMix64), so that a failure can be replayed.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// The model: entries sorted by score, then member bytes.
     struct Model {
         var entries: [(score: Double, member: ByteString)] = []
@@ -51,7 +40,7 @@ import Testing
 
     @Test func randomOperationsMatchSortedArray() {
         for seed in UInt64(1)...6 {
-            var g = SplitMix(state: seed)
+            var g = SplitMix64(seed: seed)
             let list = SortedSetSkipList()
             var model = Model()
             let long = seed % 2 == 0
@@ -127,7 +116,7 @@ import Testing
     @Test func freeListReuseAfterManyDeletes() {
         let list = SortedSetSkipList()
         var model = Model()
-        var g = SplitMix(state: 42)
+        var g = SplitMix64(seed: 42)
         for i in 0..<5000 {
             let s = Double(Int.random(in: 0..<1000, using: &g))
             list.insert(s, member(i, long: true))
@@ -163,7 +152,7 @@ import Testing
     }
 
     @Test func sortedSetValueInSkiplistEncoding() {
-        var g = SplitMix(state: 7)
+        var g = SplitMix64(seed: 7)
         let z = SortedSetValue(sizeHint: 1000, maxMemberLength: 0, maxEntries: 128, maxValue: 64)
         #expect(!z.isListpack)
         var model = Model()
@@ -216,7 +205,7 @@ import Testing
     }
 
     @Test func forwardScoreRangesInBothEncodings() {
-        var g = SplitMix(state: 11)
+        var g = SplitMix64(seed: 11)
         for maxEntries in [128, 4] {
             let z = SortedSetValue()
             var model = Model()
@@ -242,7 +231,7 @@ import Testing
 
     @Test func arenaIsRebuiltWhenMostlyFree() {
         let z = SortedSetValue(sizeHint: 1000, maxMemberLength: 0, maxEntries: 128, maxValue: 64)
-        var g = SplitMix(state: 5)
+        var g = SplitMix64(seed: 5)
         var model = Model()
         for i in 0..<20_000 {
             let s = Double(Int.random(in: 0..<5000, using: &g))
@@ -267,7 +256,7 @@ import Testing
         // Every member with score 0: lexicographic ranges are member-order prefixes.
         let z = SortedSetValue(sizeHint: 1000, maxMemberLength: 0, maxEntries: 128, maxValue: 64)
         var names: [ByteString] = []
-        var g = SplitMix(state: 9)
+        var g = SplitMix64(seed: 9)
         for _ in 0..<500 {
             let len = Int.random(in: 0...6, using: &g)
             let bytes = (0..<len).map { _ in UInt8.random(in: 0...3, using: &g) * 0x55 }

@@ -45,7 +45,7 @@ public struct LuaSnippetGenerator: Sendable {
         ("string.format", 0...3), ("string.find", 0...4), ("string.len", 0...1), ("string.upper", 0...1),
         ("math.floor", 0...1), ("math.fmod", 0...2), ("math.random", 0...2), ("math.randomseed", 0...1),
         ("math.ldexp", 0...2), ("math.frexp", 0...1), ("math.modf", 0...1), ("math.abs", 0...1),
-        ("tonumber", 0...2), ("tostring", 0...1), ("table.concat", 0...4), ("table.insert", 0...3),
+        ("tonumber", 0...2), ("tostring", 0...1), ("table.concat", 0...4),
         ("table.remove", 0...2), ("table.getn", 0...1), ("unpack", 0...3), ("select", 0...3),
         ("getmetatable", 0...1), ("setmetatable", 0...2), ("rawset", 0...3), ("rawget", 0...2),
         ("loadstring", 0...1), ("type", 0...1), ("next", 0...2), ("pcall", 0...2), ("error", 0...2),
@@ -85,14 +85,19 @@ public struct LuaSnippetGenerator: Sendable {
         return out + "'"
     }
 
-    /// Counts for `string.rep` at the edges of its int conversion, none of them large: a count
-    /// near 2^31 asks any Lua, Redis's included, for gigabytes.
-    static let repeatCounts = ["-1", "0", "3", "0/0", "1/0", "-1/0", "2^63", "-2^63", "-2^31", "2^32", "2^32+2", "1.5"]
+    /// Counts for `string.rep` and positions for `table.insert` at the edges of their int
+    /// conversion, none of them far from 0 once converted: a count near 2^31 asks any Lua,
+    /// Redis's included, for gigabytes, and `table.insert` at -2^31 shifts the table two billion
+    /// times inside C, where no script timeout reaches (Redis hangs the same way).
+    static let repeatCounts = ["-1", "0", "3", "0/0", "1/0", "-1/0", "2^63", "-2^63", "2^32", "2^32+2", "1.5"]
 
     /// One library call with random arguments.
     public func call(_ random: inout SplitMix64) -> String {
         if random.chance(1, in: 40) {
             return "string.rep(\(argument(&random)), \(random.pick(Self.repeatCounts)))"
+        }
+        if random.chance(1, in: 60) {
+            return "table.insert(\(argument(&random)), \(random.pick(Self.repeatCounts)), \(argument(&random)))"
         }
         let f = random.pick(Self.functions)
         let count = f.arguments.lowerBound + random.below(f.arguments.count)

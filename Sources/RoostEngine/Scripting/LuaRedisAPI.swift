@@ -84,7 +84,7 @@ enum LuaRedisAPI {
         guard let argv = arguments(L) else { return raise ? -1 : 1 }
         switch scripting.execute(argv) {
         case .failure(let error):
-            Lua.pushErrorTable(L, [UInt8(ascii: "-")] + Array(error.message.utf8))
+            Lua.pushErrorTable(L, [UInt8(ascii: "-")] + error.bytes)
             lua_pushboolean(L, 1)
             Lua.setRawField(L, -2, "ignore_error_stats_update")
             return raise ? -1 : 1

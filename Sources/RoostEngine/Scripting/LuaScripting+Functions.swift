@@ -78,7 +78,7 @@ extension LuaScripting {
         if status != 0 {
             let message = Lua.cBytes(L, -1) ?? []
             lua_settop(L, -2)
-            throw RedisError.format("Error compiling function: \(String(decoding: message, as: UTF8.self))")
+            throw RedisError.format("Error compiling function: \(bytes: message)")
         }
         Lua.rawField(L, Lua.registry, LuaScripting.loadEnvironmentKey)
         lua_setfenv(L, -2)
@@ -107,7 +107,7 @@ extension LuaScripting {
             }
             lua_settop(L, -2)
             release()
-            throw RedisError.format("Error registering functions: \(String(decoding: text, as: UTF8.self))")
+            throw RedisError.format("Error registering functions: \(bytes: text)")
         }
         if registered.isEmpty { throw RedisError("ERR No functions registered") }
         for f in registered {
@@ -158,7 +158,7 @@ extension LuaScripting {
                 if name != nil { throw RedisError("ERR Invalid metadata value, name argument was given multiple times") }
                 name = Array(part.dropFirst(prefix.count))
             } else {
-                throw RedisError.format("Invalid metadata value given: \(String(decoding: part, as: UTF8.self))")
+                throw RedisError.format("Invalid metadata value given: \(bytes: part)")
             }
         }
         guard let name else { throw RedisError("ERR Library name was not given") }

@@ -121,7 +121,7 @@ final class LuaScripting {
         if status != 0 {
             let message = Lua.cBytes(L, -1) ?? []
             lua_settop(L, -2)
-            throw RedisError.format("Error compiling script (new function): \(String(decoding: message, as: UTF8.self))")
+            throw RedisError.format("Error compiling script (new function): \(bytes: message)")
         }
         scripts[sha] = CachedScript(body: body, flags: flags, reference: luaL_ref(L, Lua.registry))
         return sha
@@ -333,7 +333,7 @@ struct ScriptFlags: OptionSet {
         let prefix = Array("flags=".utf8)
         for part in parts.dropFirst() {
             guard part.starts(with: prefix) else {
-                throw RedisError.format("Unknown lua shebang option: \(String(decoding: part, as: UTF8.self))")
+                throw RedisError.format("Unknown lua shebang option: \(bytes: part)")
             }
             for name in part.dropFirst(prefix.count).split(separator: UInt8(ascii: ","), omittingEmptySubsequences: true) {
                 let text = String(decoding: name, as: UTF8.self)
