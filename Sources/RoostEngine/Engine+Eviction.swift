@@ -268,19 +268,3 @@ struct EvictionPool {
     /// Forgets every candidate (FLUSHALL, a policy change).
     mutating func removeAll() { candidates.removeAll(keepingCapacity: true) }
 }
-
-/// SplitMix64: a cheap generator for LFU increments and eviction sampling, which run on every
-/// key access under LFU and must not make a system call.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
