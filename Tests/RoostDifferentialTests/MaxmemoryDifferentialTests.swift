@@ -160,7 +160,8 @@ import Testing
                 }
                 let redis = names[0], roost = names[1]
                 var position = 0
-                for name in roost {
+                // Redis 7.4's buffer-limit counters, which 7.0.15 lacks, are the one addition.
+                for name in roost where !name.hasSuffix("_buffer_limit_disconnections") {
                     guard let found = redis[position...].firstIndex(of: name) else {
                         Issue.record("INFO \(section): \(name) is not in Redis's fields after \(redis[position - 1])")
                         continue
