@@ -115,7 +115,7 @@ public struct CommandGenerator: Sendable {
             switch argument.kind {
             case .pureToken: break
             case .oneof:
-                if !argument.arguments.isEmpty { emit(random.pick(argument.arguments), required: true, into: &out, &random) }
+                if !argument.arguments.isEmpty { emitChoice(random.pick(argument.arguments), into: &out, &random) }
             case .block: for part in argument.arguments { emit(part, into: &out, &random) }
             case .key: out.append(Array(random.pick(FuzzValues.keys).utf8))
             case .integer: out.append(FuzzValues.integer(&random))
@@ -128,7 +128,7 @@ public struct CommandGenerator: Sendable {
     }
 
     /// A `oneof` choice is emitted even when the choice itself is marked optional.
-    func emit(_ argument: CommandArgumentDoc, required: Bool, into out: inout [[UInt8]], _ random: inout SplitMix64) {
+    func emitChoice(_ argument: CommandArgumentDoc, into out: inout [[UInt8]], _ random: inout SplitMix64) {
         var forced = argument
         forced.flags.remove(.optional)
         emit(forced, into: &out, &random)

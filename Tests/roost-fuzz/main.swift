@@ -83,6 +83,7 @@ enum CrashReport {
     static let capacity = 512
     // Written by the fuzz loop between inputs, read by the signal handler on the same thread.
     nonisolated(unsafe) static let report = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+    // Same as `report`: one writer between inputs, the handler reads it on that thread.
     nonisolated(unsafe) static var length = 0
 
     // The handlers installed before ours (the Swift runtime's backtracer), restored on a crash
