@@ -36,6 +36,11 @@ public struct CommandGenerator: Sendable {
     ]
     /// Commands left out: SHUTDOWN ends the process it runs in.
     static let excluded: Set<String> = ["shutdown"]
+    /// Commands whose reply has one element per unit of a negative count, however small the
+    /// key: `SRANDMEMBER k -2147483648` builds two billion elements in Redis too (it answers only
+    /// after minutes, holding gigabytes). Their counts stay within ±`countBound`.
+    static let countSizedReplies: Set<String> = ["srandmember", "hrandfield", "zrandmember"]
+    static let countBound: Int64 = 100_000
 
     let lua = LuaSnippetGenerator()
 
@@ -65,7 +70,18 @@ public struct CommandGenerator: Sendable {
         case 5:
             let p = random.pick(Self.parameters)
             return ["CONFIG", "SET", p.name, random.pick(p.values)].map { Array($0.utf8) }
-        default: return mutate(plainCommand(&random), &random)
+        default: return boundCounts(mutate(plainCommand(&random), &random))
+        }
+    }
+
+    /// `command` with any integer argument beyond ±`countBound` brought within it, for the
+    /// commands in `countSizedReplies`; other commands unchanged.
+    func boundCounts(_ command: [[UInt8]]) -> [[UInt8]] {
+        guard let name = command.first, Self.countSizedReplies.contains(String(decoding: name, as: UTF8.self).lowercased())
+        else { return command }
+        return command.map { argument in
+            guard let n = Int64(String(decoding: argument, as: UTF8.self)), n.magnitude > UInt64(Self.countBound) else { return argument }
+            return Array(String(n < 0 ? -Self.countBound : Self.countBound).utf8)
         }
     }
 
@@ -74,7 +90,7 @@ public struct CommandGenerator: Sendable {
         let entry = random.pick(entries)
         var out = entry.words.map { Array(randomCase($0, &random).utf8) }
         for argument in entry.arguments { emit(argument, into: &out, &random) }
-        return out
+        return boundCounts(out)
     }
 
     /// EVAL or EVAL_RO of a generated script, with `numkeys` usually right.
