@@ -1,13 +1,6 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-/// The hot path (codec, engine, connection handler) runs serially per event loop and under the
-/// engine's lock; debug builds (and so the tests) keep the dynamic exclusivity checks, release
-/// builds drop their per-access cost.
-let hotPathSettings: [SwiftSetting] = [
-    .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
-]
-
 let package = Package(
     name: "Roost",
     platforms: [.macOS(.v14)],
@@ -16,6 +9,7 @@ let package = Package(
         .library(name: "RoostEngine", targets: ["RoostEngine"]),
         .library(name: "RoostServer", targets: ["RoostServer"]),
         .library(name: "RoostClient", targets: ["RoostClient"]),
+        .library(name: "RoostCoordination", targets: ["RoostCoordination"]),
         .executable(name: "roost", targets: ["roost"]),
     ],
     dependencies: [
@@ -29,8 +23,7 @@ let package = Package(
     targets: [
         .target(
             name: "RoostRESP",
-            dependencies: [.product(name: "NIOCore", package: "swift-nio")],
-            swiftSettings: hotPathSettings
+            dependencies: [.product(name: "NIOCore", package: "swift-nio")]
         ),
         .systemLibrary(
             name: "CLua",
@@ -46,8 +39,7 @@ let package = Package(
                 "CLua",
                 "CRoostFiber",
                 .product(name: "NIOCore", package: "swift-nio"),
-            ],
-            swiftSettings: hotPathSettings
+            ]
         ),
         .target(
             name: "RoostServer",
@@ -58,8 +50,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
-            swiftSettings: hotPathSettings
+            ]
         ),
         .target(
             name: "RoostClient",
@@ -72,6 +63,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "RoostCoordination",
+            dependencies: [
+                "RoostClient",
+                "RoostRESP",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
         .executableTarget(
@@ -127,6 +126,16 @@ let package = Package(
         .testTarget(
             name: "RoostDifferentialTests",
             dependencies: ["RoostTestSupport", "RoostServer", "RoostRESP"]
+        ),
+        .testTarget(
+            name: "RoostCoordinationTests",
+            dependencies: [
+                "RoostCoordination",
+                "RoostClient",
+                "RoostServer",
+                "RoostTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "RoostClientTests",

@@ -9,6 +9,8 @@
 #   benchmarks/server-vs-redis.sh                  # defaults below
 #   ROUNDS=5 TESTS=set,get benchmarks/server-vs-redis.sh
 #   ZSET_MEMBERS=0 EVALSHA=0 KEYS=0 ...             # skip the big sorted set / EVALSHA / memory
+#   CONFIG="maxmemory 1gb maxmemory-policy allkeys-lru" ...   # CONFIG SET on both servers first
+#   ROOST_BIN=/path/to/roost ...                    # another build of roost (e.g. an older commit)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -23,15 +25,20 @@ KEYS=${KEYS:-1000000}
 REDIS_PORT=${REDIS_PORT:-7601}
 ROOST_PORT=${ROOST_PORT:-7602}
 
-swift build -c release --product roost >/dev/null
+if [ -z "${ROOST_BIN:-}" ]; then
+    swift build -c release --product roost >/dev/null
+    ROOST_BIN=.build/release/roost
+fi
 work=$(mktemp -d)
 redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$work" --daemonize no --logfile '' >/dev/null &
 redis_pid=$!
-.build/release/roost server --port "$ROOST_PORT" --bind 127.0.0.1 2>/dev/null >/dev/null &
+"$ROOST_BIN" server --port "$ROOST_PORT" --bind 127.0.0.1 2>/dev/null >/dev/null &
 roost_pid=$!
 trap 'kill $redis_pid $roost_pid 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
 for port in "$REDIS_PORT" "$ROOST_PORT"; do
     for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.05; done
+    # shellcheck disable=SC2086 # CONFIG is a list of parameter/value pairs
+    [ -z "${CONFIG:-}" ] || redis-cli -p "$port" config set ${CONFIG} >/dev/null
 done
 
 # rps PORT TEST PIPELINE N  -> requests per second reported by redis-benchmark. The last CSV row
@@ -49,6 +56,7 @@ rps_command() {
 }
 median() { sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
+[ -z "${CONFIG:-}" ] || echo "config on both servers: $CONFIG"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(redis-server --version | awk '{print $3}')"
 printf '%-12s %-4s %14s %14s %8s\n' command P redis_rps roost_rps ratio
 for p in 1 16; do

@@ -1,0 +1,276 @@
+import RoostClient
+import RoostRESP
+
+/// A mutual-exclusion lock shared by every process that names it, with leases on the server's
+/// clock and a fencing token per acquisition.
+///
+///     let lock = DistributedLock("invoices", on: client)
+///     try await lock.withLock { lease in
+///         try await store.set("total", value, token: lease.token)
+///     }
+///
+/// - The lease expires on the server (PEXPIRE inside the granting script) unless renewed, so a
+///   holder that dies frees the lock after at most `leaseTime`.
+/// - `withLock` renews the lease from a child task while the body runs; if renewal is refused
+///   or keeps failing until the lease runs out, the body's task is cancelled and `withLock`
+///   throws `CoordinationError.leaseLost`.
+/// - Every grant returns a fencing token, strictly increasing per lock, even across the lock
+///   key's expiry (the counter has no TTL). Under `allkeys-*` eviction policies the counter can
+///   be evicted; use `noeviction` or a `volatile-*` policy for servers that hold locks.
+/// - Waiters do not poll: they wait for the releaser's notice on a shard channel, and re-check
+///   when the holder's lease would run out (in case the holder died without releasing).
+/// - Nested `withLock` calls on the same lock in one task reuse the outer lease (reentrancy).
+///
+/// Keys (all under the hash tag `{name}`, so they share a cluster slot):
+/// `roost:lock:{name}` (hash: owner, token; TTL = lease), `roost:lock:{name}:fence` (counter),
+/// `roost:lock:{name}:waiters` (sorted set), and the shard channel `roost:lock:{name}:released`.
+public struct DistributedLock: Sendable {
+    /// The lock's name.
+    public let name: String
+    /// How long a grant or renewal lasts on the server.
+    public let leaseTime: Duration
+    let client: any CoordinationClient
+    let keys: [RedisKey]
+    let channel: String
+
+    /// Reentrancy: leases held by the current task (and inherited by its child tasks), by lock key.
+    @TaskLocal static var heldLeases: [String: Lease] = [:]
+
+    /// A lock named `name` on `client`'s server or cluster.
+    /// - Parameter leaseTime: how long a grant lasts without renewal (at least 10 ms).
+    public init(_ name: String, on client: any CoordinationClient, leaseTime: Duration = .seconds(30)) {
+        self.name = name
+        self.leaseTime = max(leaseTime, .milliseconds(10))
+        self.client = client
+        let base = "roost:lock:{\(name)}"
+        self.keys = [RedisKey(base), RedisKey(base + ":fence"), RedisKey(base + ":waiters")]
+        self.channel = base + ":released"
+    }
+
+    var lockKey: String { "roost:lock:{\(name)}" }
+
+    // MARK: - Acquire
+
+    /// One attempt: the lease, or nil with the holder's remaining time.
+    ///
+    /// The lease counts from when the request was sent (the server may have granted it at once
+    /// and the reply been slow), so a grant whose round trip took more than half the lease, as
+    /// a first command that also opens a connection can, is confirmed by asking again with the
+    /// same owner id, which refreshes the lease and returns the same token.
+    private func attempt(owner: String, waiter: String) async throws -> (lease: Lease?, holderRemaining: Duration) {
+        var tries = 0
+        while true {
+            tries += 1
+            let sent = ContinuousClock.now
+            let reply = try await client.run(Self.acquireScript, keys: keys, arguments: [
+                RedisArgument(owner), RedisArgument(Int(leaseTime.wholeMilliseconds)), RedisArgument(waiter),
+                RedisArgument(Int(leaseTime.wholeMilliseconds * 2)),
+            ])
+            guard case .array(let items?) = reply, items.count == 3,
+                  case .integer(let granted) = items[0], case .integer(let token) = items[1], case .integer(let ms) = items[2]
+            else { throw CoordinationError.unexpectedReply("lock acquire: \(reply)") }
+            if granted == 1 {
+                if ContinuousClock.now - sent > leaseTime / 2 && tries < 3 { continue }
+                let validUntil = sent + leaseTime - LeaseWatchdog.drift(for: leaseTime)
+                return (Lease(resource: name, token: token, owner: owner, validUntil: validUntil), .zero)
+            }
+            // PTTL -1 (no expiry: a key someone else wrote) or -2 (just expired): re-check soon.
+            return (nil, ms > 0 ? .milliseconds(ms) : .milliseconds(1))
+        }
+    }
+
+    /// Acquires the lock without waiting: the lease, or nil if another owner holds it.
+    public func tryAcquire() async throws -> Lease? {
+        try await attempt(owner: OwnerID.make(), waiter: "").lease
+    }
+
+    /// Acquires the lock, waiting (without polling) for as long as `timeout` allows; nil waits
+    /// for ever. The lease is not renewed automatically: call `renew` before it runs out, or
+    /// use `withLock`, which does.
+    /// - Throws: `CoordinationError.timedOut`, `CancellationError`, or client errors.
+    public func acquire(timeout: Duration? = nil) async throws -> Lease {
+        let owner = OwnerID.make()
+        let deadline = timeout.map { ContinuousClock.now + $0 }
+        let first = try await attempt(owner: owner, waiter: "")
+        if let lease = first.lease { return lease }
+        if let deadline, ContinuousClock.now >= deadline { throw CoordinationError.timedOut }
+        // Contended: subscribe to the release notices first, then try again, so that a release
+        // between the attempt and the subscription is not missed.
+        return try await client.subscribe(channels: [], patterns: [], shardChannels: [channel]) { notices in
+            let wake = WakeSignal()
+            return try await withThrowingTaskGroup(of: Lease?.self) { group in
+                group.addTask {
+                    for try await _ in notices { wake.notify() }
+                    return nil
+                }
+                defer { group.cancelAll() }
+                while true {
+                    try Task.checkCancellation()
+                    let result = try await attempt(owner: owner, waiter: owner)
+                    if let lease = result.lease { return lease }
+                    var until = ContinuousClock.now + result.holderRemaining
+                    if let deadline {
+                        if ContinuousClock.now >= deadline { throw CoordinationError.timedOut }
+                        until = min(until, deadline)
+                    }
+                    await wake.wait(until: until)
+                }
+            }
+        }
+    }
+
+    // MARK: - Renew and release
+
+    /// Extends `lease` by `leaseTime` from now (on the server).
+    /// - Throws: `CoordinationError.leaseLost(.expired)` if the server no longer has this
+    ///   owner's lease (the lease is then marked lost); client errors otherwise.
+    public func renew(_ lease: Lease) async throws {
+        let sent = ContinuousClock.now
+        if try await renewOnce(lease, timeout: nil) {
+            lease.confirm(validUntil: sent + leaseTime - LeaseWatchdog.drift(for: leaseTime))
+        } else {
+            lease.markLost(.expired)
+            throw CoordinationError.leaseLost(.expired)
+        }
+    }
+
+    private func renewOnce(_ lease: Lease, timeout: Duration?) async throws -> Bool {
+        let reply = try await client.run(Self.renewScript, keys: [keys[0]],
+                                         arguments: [RedisArgument(lease.owner), RedisArgument(Int(leaseTime.wholeMilliseconds))],
+                                         timeout: timeout)
+        guard case .integer(let renewed) = reply else { throw CoordinationError.unexpectedReply("lock renew: \(reply)") }
+        return renewed == 1
+    }
+
+    /// Releases `lease` and wakes the waiters. Releasing twice, or after the lease expired, is
+    /// harmless: it returns false and changes nothing (another owner's lease is never touched).
+    /// - Returns: whether this call released the lock.
+    @discardableResult
+    public func release(_ lease: Lease) async throws -> Bool {
+        let reply = try await client.run(Self.releaseScript, keys: [keys[0]],
+                                         arguments: [RedisArgument(lease.owner), RedisArgument(channel)])
+        guard case .integer(let released) = reply else { throw CoordinationError.unexpectedReply("lock release: \(reply)") }
+        lease.markReleased()
+        return released == 1
+    }
+
+    // MARK: - Scoped
+
+    /// Acquires the lock (waiting up to `timeout`; nil for ever), runs `body` while a child
+    /// task renews the lease, then releases it, also when `body` throws.
+    ///
+    /// If the lease is lost while `body` runs (renewal refused, or failing until the lease ran
+    /// out), `body`'s task is cancelled and this throws `CoordinationError.leaseLost`: the
+    /// caller learns that its critical section may have overlapped another holder's. A nested
+    /// call for the same lock in the same task runs `body` under the outer lease.
+    /// - Throws: `CoordinationError.timedOut`, `.leaseLost`, what `body` throws, client errors.
+    public func withLock<Result: Sendable>(
+        timeout: Duration? = nil, _ body: @Sendable (Lease) async throws -> Result
+    ) async throws -> Result {
+        if let held = Self.heldLeases[lockKey], held.isValid {
+            return try await body(held)
+        }
+        let lease = try await acquire(timeout: timeout)
+        let outcome = await run(body, under: lease)
+        if lease.lossReason == nil {
+            _ = try? await release(lease)
+        }
+        if let reason = lease.lossReason { throw CoordinationError.leaseLost(reason) }
+        return try outcome.get()
+    }
+
+    private enum ChildOutcome<Value: Sendable>: Sendable {
+        case body(Result<Value, any Error>)
+        case watchdogEnded
+    }
+
+    /// Runs `body` beside the lease's watchdog; cancels `body` when the lease is lost.
+    private func run<Value: Sendable>(_ body: @Sendable (Lease) async throws -> Value, under lease: Lease) async -> Result<Value, any Error> {
+        let held = Self.heldLeases.merging([lockKey: lease]) { $1 }
+        return await withoutActuallyEscaping(body) { body in
+            await withTaskGroup(of: ChildOutcome<Value>.self) { group in
+                group.addTask {
+                    await watch(lease)
+                    return .watchdogEnded
+                }
+                group.addTask {
+                    do {
+                        return .body(.success(try await Self.$heldLeases.withValue(held) { try await body(lease) }))
+                    } catch {
+                        return .body(.failure(error))
+                    }
+                }
+                var result: Result<Value, any Error> = .failure(CancellationError())
+                while let outcome = await group.next() {
+                    switch outcome {
+                    case .body(let bodyResult):
+                        result = bodyResult
+                        group.cancelAll()
+                    case .watchdogEnded:
+                        // Lost (the watchdog returns early only then): stop the body.
+                        if lease.lossReason != nil { group.cancelAll() }
+                    }
+                }
+                return result
+            }
+        }
+    }
+
+    /// Renews `lease` on the watchdog's schedule until cancelled or until the lease is lost.
+    func watch(_ lease: Lease) async {
+        var watchdog = LeaseWatchdog(leaseTime: leaseTime, grantedBy: lease.validUntil + LeaseWatchdog.drift(for: leaseTime) - leaseTime)
+        var action = watchdog.firstAction
+        while true {
+            switch action {
+            case .lost(let reason):
+                lease.markLost(reason)
+                return
+            case .renew(let instant):
+                do {
+                    try await Task.sleep(until: instant, clock: .continuous)
+                } catch {
+                    return
+                }
+                let sent = ContinuousClock.now
+                do {
+                    let remaining = watchdog.validUntil - sent
+                    if try await renewOnce(lease, timeout: max(remaining, .milliseconds(1))) {
+                        action = watchdog.renewalSucceeded(sentAt: sent)
+                        lease.confirm(validUntil: watchdog.validUntil)
+                    } else {
+                        action = watchdog.renewalRefused()
+                    }
+                } catch {
+                    if Task.isCancelled { return }
+                    action = watchdog.renewalFailed(String(describing: error), now: .now)
+                }
+            }
+        }
+    }
+
+    // MARK: - Introspection
+
+    /// A snapshot of a lock's state on the server.
+    public struct State: Sendable, Hashable {
+        /// The holder's owner id, or nil when the lock is free.
+        public var owner: String?
+        /// The current holder's fencing token, or the last one granted when free (0 if never).
+        public var token: Int64
+        /// The holder's remaining lease, or nil when the lock is free.
+        public var remainingLease: Duration?
+        /// How many tasks are waiting for the lock.
+        public var waiters: Int
+    }
+
+    /// Reads the lock's owner, token, remaining lease and number of waiters in one step.
+    public func state() async throws -> State {
+        let reply = try await client.run(Self.inspectScript, keys: keys, arguments: [])
+        guard case .array(let items?) = reply, items.count == 4,
+              case .integer(let token) = items[1], case .integer(let pttl) = items[2], case .integer(let waiters) = items[3]
+        else { throw CoordinationError.unexpectedReply("lock state: \(reply)") }
+        var owner: String?
+        if case .bulkString(let bytes?) = items[0] { owner = String(decoding: bytes, as: UTF8.self) }
+        return State(owner: owner, token: token, remainingLease: owner != nil && pttl >= 0 ? .milliseconds(pttl) : nil,
+                     waiters: Int(waiters))
+    }
+}
