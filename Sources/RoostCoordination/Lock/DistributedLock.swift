@@ -24,17 +24,14 @@ import RoostRESP
 /// Keys (all under the hash tag `{name}`, so they share a cluster slot):
 /// `roost:lock:{name}` (hash: owner, token; TTL = lease), `roost:lock:{name}:fence` (counter),
 /// `roost:lock:{name}:waiters` (sorted set), and the shard channel `roost:lock:{name}:released`.
-public struct DistributedLock: Sendable {
+public struct DistributedLock: LeasedResource {
     /// The lock's name.
     public let name: String
     /// How long a grant or renewal lasts on the server.
     public let leaseTime: Duration
     let client: any CoordinationClient
     let keys: [RedisKey]
-    let channel: String
-
-    /// Reentrancy: leases held by the current task (and inherited by its child tasks), by lock key.
-    @TaskLocal static var heldLeases: [String: Lease] = [:]
+    let noticeChannel: String
 
     /// A lock named `name` on `client`'s server or cluster.
     /// - Parameter leaseTime: how long a grant lasts without renewal (at least 10 ms).
@@ -44,26 +41,26 @@ public struct DistributedLock: Sendable {
         self.client = client
         let base = "roost:lock:{\(name)}"
         self.keys = [RedisKey(base), RedisKey(base + ":fence"), RedisKey(base + ":waiters")]
-        self.channel = base + ":released"
+        self.noticeChannel = base + ":released"
     }
 
-    var lockKey: String { "roost:lock:{\(name)}" }
+    var reentrancyKey: String? { "roost:lock:{\(name)}" }
 
     // MARK: - Acquire
 
-    /// One attempt: the lease, or nil with the holder's remaining time.
+    /// One attempt for `owner`.
     ///
     /// The lease counts from when the request was sent (the server may have granted it at once
     /// and the reply been slow), so a grant whose round trip took more than half the lease, as
     /// a first command that also opens a connection can, is confirmed by asking again with the
     /// same owner id, which refreshes the lease and returns the same token.
-    private func attempt(owner: String, waiter: String) async throws -> (lease: Lease?, holderRemaining: Duration) {
+    func grant(owner: String, waiting: Bool) async throws -> Grant {
         var tries = 0
         while true {
             tries += 1
             let sent = ContinuousClock.now
             let reply = try await client.run(Self.acquireScript, keys: keys, arguments: [
-                RedisArgument(owner), RedisArgument(Int(leaseTime.wholeMilliseconds)), RedisArgument(waiter),
+                RedisArgument(owner), RedisArgument(Int(leaseTime.wholeMilliseconds)), RedisArgument(waiting ? owner : ""),
                 RedisArgument(Int(leaseTime.wholeMilliseconds * 2)),
             ])
             guard case .array(let items?) = reply, items.count == 3,
@@ -71,17 +68,17 @@ public struct DistributedLock: Sendable {
             else { throw CoordinationError.unexpectedReply("lock acquire: \(reply)") }
             if granted == 1 {
                 if ContinuousClock.now - sent > leaseTime / 2 && tries < 3 { continue }
-                let validUntil = sent + leaseTime - LeaseWatchdog.drift(for: leaseTime)
-                return (Lease(resource: name, token: token, owner: owner, validUntil: validUntil), .zero)
+                return .granted(lease(token: token, owner: owner, sent: sent, resource: name))
             }
             // PTTL -1 (no expiry: a key someone else wrote) or -2 (just expired): re-check soon.
-            return (nil, ms > 0 ? .milliseconds(ms) : .milliseconds(1))
+            return .refused(retryAfter: ms > 0 ? .milliseconds(ms) : .milliseconds(1))
         }
     }
 
     /// Acquires the lock without waiting: the lease, or nil if another owner holds it.
     public func tryAcquire() async throws -> Lease? {
-        try await attempt(owner: OwnerID.make(), waiter: "").lease
+        if case .granted(let lease) = try await grant(owner: OwnerID.make(), waiting: false) { return lease }
+        return nil
     }
 
     /// Acquires the lock, waiting (without polling) for as long as `timeout` allows; nil waits
@@ -89,34 +86,7 @@ public struct DistributedLock: Sendable {
     /// use `withLock`, which does.
     /// - Throws: `CoordinationError.timedOut`, `CancellationError`, or client errors.
     public func acquire(timeout: Duration? = nil) async throws -> Lease {
-        let owner = OwnerID.make()
-        let deadline = timeout.map { ContinuousClock.now + $0 }
-        let first = try await attempt(owner: owner, waiter: "")
-        if let lease = first.lease { return lease }
-        if let deadline, ContinuousClock.now >= deadline { throw CoordinationError.timedOut }
-        // Contended: subscribe to the release notices first, then try again, so that a release
-        // between the attempt and the subscription is not missed.
-        return try await client.subscribe(channels: [], patterns: [], shardChannels: [channel]) { notices in
-            let wake = WakeSignal()
-            return try await withThrowingTaskGroup(of: Lease?.self) { group in
-                group.addTask {
-                    for try await _ in notices { wake.notify() }
-                    return nil
-                }
-                defer { group.cancelAll() }
-                while true {
-                    try Task.checkCancellation()
-                    let result = try await attempt(owner: owner, waiter: owner)
-                    if let lease = result.lease { return lease }
-                    var until = ContinuousClock.now + result.holderRemaining
-                    if let deadline {
-                        if ContinuousClock.now >= deadline { throw CoordinationError.timedOut }
-                        until = min(until, deadline)
-                    }
-                    await wake.wait(until: until)
-                }
-            }
-        }
+        try await acquireWaiting(timeout: timeout)
     }
 
     // MARK: - Renew and release
@@ -125,16 +95,10 @@ public struct DistributedLock: Sendable {
     /// - Throws: `CoordinationError.leaseLost(.expired)` if the server no longer has this
     ///   owner's lease (the lease is then marked lost); client errors otherwise.
     public func renew(_ lease: Lease) async throws {
-        let sent = ContinuousClock.now
-        if try await renewOnce(lease, timeout: nil) {
-            lease.confirm(validUntil: sent + leaseTime - LeaseWatchdog.drift(for: leaseTime))
-        } else {
-            lease.markLost(.expired)
-            throw CoordinationError.leaseLost(.expired)
-        }
+        try await renewOrThrow(lease)
     }
 
-    private func renewOnce(_ lease: Lease, timeout: Duration?) async throws -> Bool {
+    func renewOnce(_ lease: Lease, timeout: Duration?) async throws -> Bool {
         let reply = try await client.run(Self.renewScript, keys: [keys[0]],
                                          arguments: [RedisArgument(lease.owner), RedisArgument(Int(leaseTime.wholeMilliseconds))],
                                          timeout: timeout)
@@ -148,7 +112,7 @@ public struct DistributedLock: Sendable {
     @discardableResult
     public func release(_ lease: Lease) async throws -> Bool {
         let reply = try await client.run(Self.releaseScript, keys: [keys[0]],
-                                         arguments: [RedisArgument(lease.owner), RedisArgument(channel)])
+                                         arguments: [RedisArgument(lease.owner), RedisArgument(noticeChannel)])
         guard case .integer(let released) = reply else { throw CoordinationError.unexpectedReply("lock release: \(reply)") }
         lease.markReleased()
         return released == 1
@@ -167,85 +131,7 @@ public struct DistributedLock: Sendable {
     public func withLock<Result: Sendable>(
         timeout: Duration? = nil, _ body: @Sendable (Lease) async throws -> Result
     ) async throws -> Result {
-        if let held = Self.heldLeases[lockKey], held.isValid {
-            return try await body(held)
-        }
-        let lease = try await acquire(timeout: timeout)
-        let outcome = await run(body, under: lease)
-        if lease.lossReason == nil {
-            _ = try? await release(lease)
-        }
-        if let reason = lease.lossReason { throw CoordinationError.leaseLost(reason) }
-        return try outcome.get()
-    }
-
-    private enum ChildOutcome<Value: Sendable>: Sendable {
-        case body(Result<Value, any Error>)
-        case watchdogEnded
-    }
-
-    /// Runs `body` beside the lease's watchdog; cancels `body` when the lease is lost.
-    private func run<Value: Sendable>(_ body: @Sendable (Lease) async throws -> Value, under lease: Lease) async -> Result<Value, any Error> {
-        let held = Self.heldLeases.merging([lockKey: lease]) { $1 }
-        return await withoutActuallyEscaping(body) { body in
-            await withTaskGroup(of: ChildOutcome<Value>.self) { group in
-                group.addTask {
-                    await watch(lease)
-                    return .watchdogEnded
-                }
-                group.addTask {
-                    do {
-                        return .body(.success(try await Self.$heldLeases.withValue(held) { try await body(lease) }))
-                    } catch {
-                        return .body(.failure(error))
-                    }
-                }
-                var result: Result<Value, any Error> = .failure(CancellationError())
-                while let outcome = await group.next() {
-                    switch outcome {
-                    case .body(let bodyResult):
-                        result = bodyResult
-                        group.cancelAll()
-                    case .watchdogEnded:
-                        // Lost (the watchdog returns early only then): stop the body.
-                        if lease.lossReason != nil { group.cancelAll() }
-                    }
-                }
-                return result
-            }
-        }
-    }
-
-    /// Renews `lease` on the watchdog's schedule until cancelled or until the lease is lost.
-    func watch(_ lease: Lease) async {
-        var watchdog = LeaseWatchdog(leaseTime: leaseTime, grantedBy: lease.validUntil + LeaseWatchdog.drift(for: leaseTime) - leaseTime)
-        var action = watchdog.firstAction
-        while true {
-            switch action {
-            case .lost(let reason):
-                lease.markLost(reason)
-                return
-            case .renew(let instant):
-                do {
-                    try await Task.sleep(until: instant, clock: .continuous)
-                } catch {
-                    return
-                }
-                let sent = ContinuousClock.now
-                do {
-                    let remaining = watchdog.validUntil - sent
-                    if try await renewOnce(lease, timeout: max(remaining, .milliseconds(1))) {
-                        action = watchdog.renewalSucceeded(sentAt: sent)
-                        lease.confirm(validUntil: watchdog.validUntil)
-                    } else {
-                        action = watchdog.renewalRefused()
-                    }
-                } catch {
-                    if Task.isCancelled { return }
-                    action = watchdog.renewalFailed(String(describing: error), now: .now)
-                }
-            }
-        }
+        try await withLease(timeout: timeout, body)
     }
 
     // MARK: - Introspection
