@@ -20,6 +20,8 @@ protocol LeasedResource: Sendable {
     /// The key under which the current task's lease is reused by nested scopes, or nil when
     /// every scope takes a lease of its own (semaphore permits).
     var reentrancyKey: String? { get }
+    /// A new owner id for one acquisition.
+    func makeOwner() -> String
     /// One atomic attempt for `owner`; `waiting` registers the owner as a waiter if refused.
     func grant(owner: String, waiting: Bool) async throws -> Grant
     /// Extends `lease` on the server; false when the server no longer has it for this owner.
@@ -34,6 +36,8 @@ enum HeldLeases {
 }
 
 extension LeasedResource {
+    func makeOwner() -> String { OwnerID.make() }
+
     /// A lease for a grant whose request was sent at `sent`.
     func lease(token: Int64, owner: String, sent: ContinuousClock.Instant, resource: String) -> Lease {
         Lease(resource: resource, token: token, owner: owner, validUntil: sent + leaseTime - LeaseWatchdog.drift(for: leaseTime))
@@ -43,34 +47,11 @@ extension LeasedResource {
     /// for ever. Waiters are woken by the release notice on `noticeChannel`, and re-check when
     /// the earliest current lease would run out (its holder may have died without releasing).
     func acquireWaiting(timeout: Duration?) async throws -> Lease {
-        let owner = OwnerID.make()
-        let deadline = timeout.map { ContinuousClock.now + $0 }
-        if case .granted(let lease) = try await grant(owner: owner, waiting: false) { return lease }
-        if let deadline, ContinuousClock.now >= deadline { throw CoordinationError.timedOut }
-        // Contended: subscribe to the release notices first, then try again, so that a release
-        // between the attempt and the subscription is not missed.
-        return try await client.subscribe(channels: [], patterns: [], shardChannels: [noticeChannel]) { notices in
-            let wake = WakeSignal()
-            return try await withThrowingTaskGroup(of: Lease?.self) { group in
-                group.addTask {
-                    for try await _ in notices { wake.notify() }
-                    return nil
-                }
-                defer { group.cancelAll() }
-                while true {
-                    try Task.checkCancellation()
-                    switch try await grant(owner: owner, waiting: true) {
-                    case .granted(let lease):
-                        return lease
-                    case .refused(let retryAfter):
-                        var until = ContinuousClock.now + retryAfter
-                        if let deadline {
-                            if ContinuousClock.now >= deadline { throw CoordinationError.timedOut }
-                            until = min(until, deadline)
-                        }
-                        await wake.wait(until: until)
-                    }
-                }
+        let owner = makeOwner()
+        return try await NoticeWaiter.wait(on: client, channel: noticeChannel, timeout: timeout) { subscribed in
+            switch try await grant(owner: owner, waiting: subscribed) {
+            case .granted(let lease): return .done(lease)
+            case .refused(let retryAfter): return .notYet(recheckAfter: retryAfter)
             }
         }
     }

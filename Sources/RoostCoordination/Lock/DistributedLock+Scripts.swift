@@ -8,7 +8,8 @@ import RoostClient
 extension DistributedLock {
     /// Grants the lease to `ARGV[1]` for `ARGV[2]` ms if the lock is free or already this
     /// owner's (a retry after a lost reply gets the same token). A refused waiter `ARGV[3]`
-    /// (may be empty) is registered for `ARGV[4]` ms. Returns `{1, token, lease ms}` or
+    /// (may be empty) is registered for `ARGV[4]` ms. A new grant is announced on the shard
+    /// channel `ARGV[5]` unless it is empty (leader election). Returns `{1, token, lease ms}` or
     /// `{0, holder's token, holder's remaining ms}`.
     static let acquireScript = RedisScript("""
         local owner = redis.call('HGET', KEYS[1], 'owner')
@@ -17,6 +18,7 @@ extension DistributedLock {
           if owner == false then
             token = redis.call('INCR', KEYS[2])
             redis.call('HSET', KEYS[1], 'owner', ARGV[1], 'token', token)
+            if ARGV[5] ~= '' then redis.call('SPUBLISH', ARGV[5], token) end
           else
             token = tonumber(redis.call('HGET', KEYS[1], 'token'))
           end

@@ -32,19 +32,31 @@ public struct DistributedLock: LeasedResource {
     let client: any CoordinationClient
     let keys: [RedisKey]
     let noticeChannel: String
+    /// Set for leader election: grants are announced on `noticeChannel`, and owner ids start
+    /// with the candidate's identity.
+    let identity: String?
 
     /// A lock named `name` on `client`'s server or cluster.
     /// - Parameter leaseTime: how long a grant lasts without renewal (at least 10 ms).
     public init(_ name: String, on client: any CoordinationClient, leaseTime: Duration = .seconds(30)) {
+        self.init(name, on: client, leaseTime: leaseTime, prefix: "roost:lock", identity: nil)
+    }
+
+    /// A lock under `prefix` (`roost:lock`, `roost:leader`); `identity` makes it announce
+    /// grants and prefix owner ids with it.
+    init(_ name: String, on client: any CoordinationClient, leaseTime: Duration, prefix: String, identity: String?) {
         self.name = name
         self.leaseTime = max(leaseTime, .milliseconds(10))
         self.client = client
-        let base = "roost:lock:{\(name)}"
+        let base = "\(prefix):{\(name)}"
         self.keys = [RedisKey(base), RedisKey(base + ":fence"), RedisKey(base + ":waiters")]
-        self.noticeChannel = base + ":released"
+        self.noticeChannel = base + (identity == nil ? ":released" : ":changes")
+        self.identity = identity
     }
 
-    var reentrancyKey: String? { "roost:lock:{\(name)}" }
+    var reentrancyKey: String? { String(buffer: keys[0].bytes) }
+
+    func makeOwner() -> String { identity.map { "\($0)#\(OwnerID.make())" } ?? OwnerID.make() }
 
     // MARK: - Acquire
 
@@ -61,7 +73,7 @@ public struct DistributedLock: LeasedResource {
             let sent = ContinuousClock.now
             let reply = try await client.run(Self.acquireScript, keys: keys, arguments: [
                 RedisArgument(owner), RedisArgument(Int(leaseTime.wholeMilliseconds)), RedisArgument(waiting ? owner : ""),
-                RedisArgument(Int(leaseTime.wholeMilliseconds * 2)),
+                RedisArgument(Int(leaseTime.wholeMilliseconds * 2)), RedisArgument(identity == nil ? "" : noticeChannel),
             ])
             guard case .array(let items?) = reply, items.count == 3,
                   case .integer(let granted) = items[0], case .integer(let token) = items[1], case .integer(let ms) = items[2]
@@ -77,7 +89,7 @@ public struct DistributedLock: LeasedResource {
 
     /// Acquires the lock without waiting: the lease, or nil if another owner holds it.
     public func tryAcquire() async throws -> Lease? {
-        if case .granted(let lease) = try await grant(owner: OwnerID.make(), waiting: false) { return lease }
+        if case .granted(let lease) = try await grant(owner: makeOwner(), waiting: false) { return lease }
         return nil
     }
 
