@@ -35,23 +35,30 @@ public struct DistributedLock: LeasedResource {
     /// Set for leader election: grants are announced on `noticeChannel`, and owner ids start
     /// with the candidate's identity.
     let identity: String?
+    /// Whether waiters are served in arrival order.
+    public let fair: Bool
 
     /// A lock named `name` on `client`'s server or cluster.
     /// - Parameter leaseTime: how long a grant lasts without renewal (at least 10 ms).
-    public init(_ name: String, on client: any CoordinationClient, leaseTime: Duration = .seconds(30)) {
-        self.init(name, on: client, leaseTime: leaseTime, prefix: "roost:lock", identity: nil)
+    /// - Parameter fair: hand the lock to waiters in the order they started waiting (FIFO),
+    ///   instead of to whichever waiter asks first after a release. A waiter that dies leaves
+    ///   the queue when its interest expires (twice the lease time).
+    public init(_ name: String, on client: any CoordinationClient, leaseTime: Duration = .seconds(30), fair: Bool = false) {
+        self.init(name, on: client, leaseTime: leaseTime, prefix: "roost:lock", identity: nil, fair: fair)
     }
 
     /// A lock under `prefix` (`roost:lock`, `roost:leader`); `identity` makes it announce
     /// grants and prefix owner ids with it.
-    init(_ name: String, on client: any CoordinationClient, leaseTime: Duration, prefix: String, identity: String?) {
+    init(_ name: String, on client: any CoordinationClient, leaseTime: Duration, prefix: String, identity: String?,
+         fair: Bool = false) {
         self.name = name
         self.leaseTime = max(leaseTime, .milliseconds(10))
         self.client = client
         let base = "\(prefix):{\(name)}"
-        self.keys = [RedisKey(base), RedisKey(base + ":fence"), RedisKey(base + ":waiters")]
+        self.keys = [RedisKey(base), RedisKey(base + ":fence"), RedisKey(base + ":waiters"), RedisKey(base + ":queue")]
         self.noticeChannel = base + (identity == nil ? ":released" : ":changes")
         self.identity = identity
+        self.fair = fair
     }
 
     var reentrancyKey: String? { String(buffer: keys[0].bytes) }
@@ -74,6 +81,7 @@ public struct DistributedLock: LeasedResource {
             let reply = try await client.run(Self.acquireScript, keys: keys, arguments: [
                 RedisArgument(owner), RedisArgument(Int(leaseTime.wholeMilliseconds)), RedisArgument(waiting ? owner : ""),
                 RedisArgument(Int(leaseTime.wholeMilliseconds * 2)), RedisArgument(identity == nil ? "" : noticeChannel),
+                RedisArgument(fair ? "1" : "0"),
             ])
             guard case .array(let items?) = reply, items.count == 3,
                   case .integer(let granted) = items[0], case .integer(let token) = items[1], case .integer(let ms) = items[2]
