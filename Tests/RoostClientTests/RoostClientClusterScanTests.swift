@@ -58,6 +58,11 @@ struct RoostClientClusterScanTests {
             #expect(both.sorted() == strings.filter { $0.hasPrefix("scan:1") }.sorted())
             #expect(try await Self.collect(client.scan(matching: "hash:*", type: "string")).isEmpty)
 
+            // HSCAN goes to the master of its key, like any single-key command.
+            let fields = try await client.send("HSCAN", "hash:7", 0)
+            #expect(try fields.decode(as: [RESPValue].self).count == 2)
+            #expect(try [String](fromRESP: try fields.decode(as: [RESPValue].self)[1]) == ["f", "v"])
+
             // Through a generic executor too.
             let generic = try await Self.allKeys(of: client, matching: "scan:*")
             #expect(generic.count == 3000)
