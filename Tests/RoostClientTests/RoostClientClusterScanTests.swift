@@ -68,7 +68,8 @@ struct RoostClientClusterScanTests {
             #expect(generic.count == 3000)
             #expect(Set(generic) == Set(strings))
 
-            // Page by page: the cursor walks the masters in the topology's order.
+            // Page by page: the cursor walks each master once (in the order of the topology the
+            // scan started from; a refresh from another node may list them in another order).
             var cursor: RedisClusterScanCursor? = .start
             var walked: [RedisClusterNodeAddress] = []
             var paged: [String] = []
@@ -78,7 +79,8 @@ struct RoostClientClusterScanTests {
                 paged += page.keys.map { String(buffer: $0) }
                 cursor = page.cursor
             }
-            #expect(walked == masters)
+            #expect(walked.count == 3)
+            #expect(Set(walked) == Set(masters))
             #expect(paged.count == 3060)
             #expect(Set(paged) == Set(strings + hashes))
         }
