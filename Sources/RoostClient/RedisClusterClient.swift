@@ -24,14 +24,17 @@ import ServiceLifecycle
 /// - With `readFromReplicas`, read-only commands go to a replica of the slot's master, whose
 ///   connections get `READONLY`.
 ///
-/// Every typed command of `RedisCommandExecutor` works. Run the client as a ServiceLifecycle
+/// Every typed command of `RedisCommandExecutor` works. `scan()` walks every master in turn
+/// (`scanPage(cursor:matching:count:type:)`); `load` caches a script on every master, and
+/// `evaluate` loads it again there when a node answers NOSCRIPT; `evaluate(_:batch:)` sends a
+/// batch of script calls as one pipeline per node. Run the client as a ServiceLifecycle
 /// `Service` (or call `run()` in a task): it maintains the node pools and performs the
 /// refreshes asked for after `MOVED`, plus one every `periodicRefreshInterval`.
 public final class RedisClusterClient: Service, RedisCommandExecutor, Sendable {
     /// The configuration the client was created with.
     public let configuration: RedisClusterConfiguration
     private let eventLoopGroup: any EventLoopGroup
-    private let logger: Logger
+    let logger: Logger
     private let metricsFactory: (any MetricsFactory)?
     private let router = RedisClusterRouter()
     private let state = NIOLockedValueBox(State())
@@ -131,7 +134,7 @@ public final class RedisClusterClient: Service, RedisCommandExecutor, Sendable {
     }
 
     /// Refreshes unless one finished less than `minimumRefreshInterval` ago (when not forced).
-    private func refreshTopology(force: Bool) async throws {
+    func refreshTopology(force: Bool) async throws {
         let topology = try await refresher.refresh(force: force, minimumInterval: configuration.minimumRefreshInterval) {
             try await self.fetchTopology()
         }
@@ -157,14 +160,7 @@ public final class RedisClusterClient: Service, RedisCommandExecutor, Sendable {
                 let connection = try await RedisConnection.connect(configuration: configuration.configuration(for: address),
                                                                    eventLoopGroup: eventLoopGroup, logger: logger)
                 do {
-                    let topology: RedisClusterTopology
-                    do {
-                        let reply = try await connection.execute(RedisCommand("CLUSTER", "SHARDS"), timeout: .seconds(5))
-                        topology = try RedisClusterTopology.parse(shards: reply, fallbackHost: address.host)
-                    } catch let error as RedisServerError where error.message.contains("nknown subcommand") {
-                        let reply = try await connection.execute(RedisCommand("CLUSTER", "SLOTS"), timeout: .seconds(5))
-                        topology = try RedisClusterTopology.parse(slots: reply, fallbackHost: address.host)
-                    }
+                    let topology = try await Self.readTopology(from: connection, host: address.host)
                     await connection.close()
                     guard !topology.shards.isEmpty else {
                         lastError = RedisClusterError(.topologyUnavailable, "\(address) serves no slots yet")
@@ -183,8 +179,20 @@ public final class RedisClusterClient: Service, RedisCommandExecutor, Sendable {
         throw RedisClusterError(.topologyUnavailable, "no cluster node answered CLUSTER SHARDS (last error: \(lastError.map { "\($0)" } ?? "no nodes known"))")
     }
 
+    /// Asks the node behind `node` (whose host is `host`) for its view of the slot map:
+    /// `CLUSTER SHARDS`, or `CLUSTER SLOTS` on servers without it.
+    static func readTopology(from node: some RedisCommandExecutor, host: String) async throws -> RedisClusterTopology {
+        do {
+            let reply = try await node.execute(RedisCommand("CLUSTER", "SHARDS"), timeout: .seconds(5))
+            return try RedisClusterTopology.parse(shards: reply, fallbackHost: host)
+        } catch let error as RedisServerError where error.message.contains("nknown subcommand") {
+            let reply = try await node.execute(RedisCommand("CLUSTER", "SLOTS"), timeout: .seconds(5))
+            return try RedisClusterTopology.parse(slots: reply, fallbackHost: host)
+        }
+    }
+
     /// Asks for a refresh, done by `run()` once the rate limit allows.
-    private func requestRefresh() {
+    func requestRefresh() {
         state.withLockedValue { $0.refreshRequested = true }
     }
 
@@ -436,7 +444,7 @@ public final class RedisClusterClient: Service, RedisCommandExecutor, Sendable {
     }
 
     /// Whether `error` means the node could not be reached (so nothing was sent).
-    private static func isUnreachable(_ error: any Error) -> Bool {
+    static func isUnreachable(_ error: any Error) -> Bool {
         guard let error = error as? RedisClientError else { return false }
         return error.code == .connectFailed
     }

@@ -108,7 +108,9 @@ extension RedisCommandExecutor {
         try await execute(RedisCommand("KEYS", [RedisArgument(pattern)]))
     }
 
-    /// One `SCAN` step: the next cursor (0 when done) and a batch of keys.
+    /// One `SCAN` step: the next cursor (0 when done) and a batch of keys. On a
+    /// `RedisClusterClient` this asks one master chosen at random: page through a cluster with
+    /// `RedisClusterClient.scanPage(cursor:matching:count:type:)` or `scan()` instead.
     public func scanPage(cursor: Int, matching pattern: String? = nil, count: Int? = nil,
                          type: String? = nil) async throws -> (cursor: Int, keys: [ByteBuffer]) {
         var args: [RedisArgument] = [RedisArgument(cursor)]
@@ -124,6 +126,10 @@ extension RedisCommandExecutor {
 
     /// Every key, via `SCAN`, as an async sequence of keys. A key present for the whole scan is
     /// returned at least once; keys may repeat (SCAN's guarantee).
+    ///
+    /// On a `RedisClusterClient` the sequence walks every master in turn (see
+    /// `RedisClusterClient.scanPage(cursor:matching:count:type:)` for its guarantees), also when
+    /// the client is used through a generic `RedisCommandExecutor`.
     public func scan(matching pattern: String? = nil, count: Int? = nil, type: String? = nil) -> RedisScanSequence<Self> {
         RedisScanSequence(executor: self, pattern: pattern, count: count, type: type)
     }
@@ -142,6 +148,8 @@ public struct RedisScanSequence<Executor: RedisCommandExecutor>: AsyncSequence, 
     public struct AsyncIterator: AsyncIteratorProtocol {
         let sequence: RedisScanSequence
         var cursor = 0
+        /// The walk over a cluster's masters, when the executor is a `RedisClusterClient`.
+        var clusterCursor: RedisClusterScanCursor = .start
         var buffered: [ByteBuffer] = []
         var finished = false
 
@@ -149,6 +157,15 @@ public struct RedisScanSequence<Executor: RedisCommandExecutor>: AsyncSequence, 
         public mutating func next() async throws -> ByteBuffer? {
             while buffered.isEmpty {
                 if finished { return nil }
+                // A cluster's keys are spread over its masters, and one node's SCAN cursor means
+                // nothing to another: the cluster pages through them all itself.
+                if let cluster = sequence.executor as? RedisClusterClient {
+                    let page = try await cluster.scanPage(cursor: clusterCursor, matching: sequence.pattern,
+                                                          count: sequence.count, type: sequence.type)
+                    if let next = page.cursor { clusterCursor = next } else { finished = true }
+                    buffered = page.keys.reversed()
+                    continue
+                }
                 let page = try await sequence.executor.scanPage(cursor: cursor, matching: sequence.pattern,
                                                                 count: sequence.count, type: sequence.type)
                 cursor = page.cursor

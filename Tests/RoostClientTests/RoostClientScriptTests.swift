@@ -55,6 +55,79 @@ struct RoostClientScriptTests {
         await #expect(throws: RedisServerError.self) { try await client.fcall("bump", keys: ["f"], arguments: [1], readOnly: true) }
     }
 
+    static let tally = RedisScript("return {KEYS[1], ARGV[1], redis.call('INCRBY', KEYS[1], ARGV[1])}")
+
+    static func tallyReply(_ key: String, _ argument: Int, _ total: Int) -> RESPValue {
+        .array([.bulkString(Array(key.utf8)), .bulkString(Array(String(argument).utf8)), .integer(Int64(total))])
+    }
+
+    /// Runs `batch` and checks each call's reply against `total(index)`, in input order.
+    static func expectTallies(_ executor: some RedisCommandExecutor, _ batch: [RedisScriptCall],
+                              total: (Int) -> Int) async throws {
+        let results = try await executor.evaluate(tally, batch: batch)
+        #expect(results.count == batch.count)
+        for (index, result) in results.enumerated() {
+            #expect(try result.get() == tallyReply("t:\(index)", index, total(index)))
+        }
+    }
+
+    @Test(arguments: TestServerKind.available) func pipelinedBatchOfOneThousandCalls(kind: TestServerKind) async throws {
+        try await ClientTestServers.with(kind) { client in
+            let batch = (0..<1000).map { RedisScriptCall(keys: [RedisKey("t:\($0)")], arguments: [RedisArgument($0)]) }
+            // Not cached yet: the whole batch gets NOSCRIPT, one load, one retry.
+            try await Self.expectTallies(client, batch) { $0 }
+            // Cached.
+            try await Self.expectTallies(client, batch) { 2 * $0 }
+            // Flushed between two batches.
+            _ = try await client.send("SCRIPT", "FLUSH")
+            try await Self.expectTallies(client, batch) { 3 * $0 }
+            // On one connection, flushed again.
+            _ = try await client.send("SCRIPT", "FLUSH")
+            try await client.withConnection { connection in
+                try await Self.expectTallies(connection, batch) { 4 * $0 }
+            }
+            if kind == .redis {
+                // The body never travelled: SCRIPT LOAD, then EVALSHA only.
+                let info = try await client.send("INFO", "commandstats", as: String.self)
+                #expect(!info.contains("cmdstat_eval:"))
+                #expect(info.contains("cmdstat_evalsha:"))
+            }
+            // Typed results; a script error fails its own call only.
+            try await client.set("t:3", "text")
+            let typed = try await client.evaluate(Self.tally, batch: Array(batch[0..<5]), as: [RESPValue].self)
+            #expect(typed.count == 5)
+            #expect(throws: RedisServerError.self) { try typed[3].get() }
+            #expect(try typed[4].get() == [.bulkString(Array("t:4".utf8)), .bulkString(Array("4".utf8)), .integer(20)])
+            // An empty batch sends nothing.
+            #expect(try await client.evaluate(Self.tally, batch: []).isEmpty)
+            // A script that does not compile reports its own error to every call.
+            let broken = try await client.evaluate(RedisScript("return +"), batch: Array(batch[0..<2]))
+            for result in broken {
+                #expect(throws: RedisServerError.self) { try result.get() }
+            }
+        }
+    }
+
+    /// An executor with only `execute`: it gets the protocol's default `pipeline` and `load`.
+    struct ExecuteOnly: RedisCommandExecutor {
+        let client: RedisClient
+        func execute(_ command: RedisCommand, timeout: Duration?) async throws -> RESPValue {
+            try await client.execute(command, timeout: timeout)
+        }
+    }
+
+    @Test(arguments: TestServerKind.available) func batchesOnAnExecutorWithoutAPipelineOfItsOwn(kind: TestServerKind) async throws {
+        try await ClientTestServers.with(kind) { client in
+            let executor = ExecuteOnly(client: client)
+            let batch = (0..<50).map { RedisScriptCall(keys: [RedisKey("t:\($0)")], arguments: [RedisArgument($0)]) }
+            try await Self.expectTallies(executor, batch) { $0 }
+            _ = try await client.send("SCRIPT", "FLUSH")
+            try await Self.expectTallies(executor, batch) { 2 * $0 }
+            #expect(try await executor.load(Self.tally) == Self.tally.sha1)
+            #expect(try await executor.evaluate(Self.tally, keys: ["t:1"], arguments: [1]) == Self.tallyReply("t:1", 1, 3))
+        }
+    }
+
     @Test(.enabled(if: ClientTestServers.redisAvailable)) func againstRedis() async throws {
         try await ClientTestServers.withRedis { _, client in try await Self.exercise(client) }
     }
