@@ -113,7 +113,7 @@ extension CommandKeys.Procedure {
         case .sortReadOnly:
             return argc > 1 ? [CommandKeys.Key(index: 1, flags: ["RO", "access"])] : []
         case .migrate:
-            var range = 3..<min(4, argc)
+            var range = argc > 3 ? 3..<4 : 0..<0
             var i = 6
             while i < argc {
                 if arguments.word(i, is: "keys") {
