@@ -185,8 +185,9 @@ public final class ShardedClient: Service, RedisCommandExecutor, Sendable {
     /// The arguments `command` is placed by: the channel of `PUBLISH` (and of `SPUBLISH`, a
     /// sharded channel in the key table), else its keys; nil when the client does not know them.
     static func shardingKeys(of command: RedisCommand) -> [RedisArgument]? {
-        if command.arguments.count > 1, command.name == "PUBLISH" { return [command.arguments[1]] }
-        return command.routingKeys
+        guard let keys = command.routingKeys else { return nil }
+        if keys.isEmpty, command.arguments.count > 1, command.name == "PUBLISH" { return [command.arguments[1]] }
+        return keys
     }
 
     /// Sends `command` to the shard owning its keys and returns its reply.

@@ -13,7 +13,7 @@ extension CommandKeys {
     public func keys<Arguments: RandomAccessCollection>(in arguments: Arguments, includingNotKeys: Bool = false) -> [Key]
     where Arguments.Element == ByteBuffer {
         let arguments = ArgumentList(arguments)
-        let usesSpecs = specs.contains { includingNotKeys || !$0.isNotKey } && !specs.contains(where: \.hasVariableFlags)
+        let usesSpecs = (hasKeySpec || includingNotKeys && !specs.isEmpty) && !hasVariableFlags
         if usesSpecs, let keys = keysFromSpecs(arguments, includingNotKeys: includingNotKeys) { return keys }
         return procedure?.keys(arguments) ?? []
     }

@@ -68,6 +68,9 @@ public struct CommandKeys: Sendable {
     /// Whether the keys move with the arguments (COMMAND INFO's `movablekeys` flag): a spec that
     /// is not at a fixed position, or a procedure that finds keys.
     public let movableKeys: Bool
+    /// Whether a spec is not `not_key`; whether a spec has `variable_flags` (worked out once, for
+    /// the extraction).
+    let hasKeySpec: Bool, hasVariableFlags: Bool
 
     /// The declaration of `name`'s keys.
     init(_ name: String, _ specs: [KeySpec], procedure: Procedure? = nil) {
@@ -87,6 +90,8 @@ public struct CommandKeys: Sendable {
         }
         self.positions = positions
         movableKeys = specs.contains { !$0.isFixed } || procedure?.movesKeys == true
+        hasKeySpec = specs.contains { !$0.isNotKey }
+        hasVariableFlags = specs.contains(where: \.hasVariableFlags)
     }
 
     /// The declaration of a command without keys, for a command Redis 7.0 does not have.
@@ -97,7 +102,7 @@ public struct CommandKeys: Sendable {
     /// Whether the command can have keys at all (COMMAND GETKEYS answers "The command has no key
     /// arguments" otherwise): a procedure, or a spec that is not `not_key`.
     public var hasKeys: Bool {
-        procedure != nil || specs.contains { !$0.isNotKey }
+        procedure != nil || hasKeySpec
     }
 
     /// Every command and subcommand of Redis 7.0, sorted by full name.
