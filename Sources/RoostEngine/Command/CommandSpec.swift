@@ -85,7 +85,8 @@ public final class CommandSpec: Sendable {
     /// Key specifications, as COMMAND INFO reports them.
     public var keySpecs: [KeySpec] { commandKeys.specs }
 
-    /// A top-level command named `name`, its keys taken from `CommandKeys`.
+    /// A command named `name` (a subcommand's name alone, when given to a container's
+    /// `subcommands`), its keys taken from `CommandKeys` by its full name.
     public convenience init(
         _ name: String, arity: Int, flags: CommandFlags = [], categories: [String] = [],
         tips: [String] = [], group: String = "generic",
