@@ -4,10 +4,12 @@ import RoostRESP
 
 /// Works out where a command goes: the slot of its keys and whether a replica may serve it.
 ///
-/// Key positions come from `RedisCommand.keys` for the commands the client knows; otherwise,
-/// and for the read-only flag, from `COMMAND INFO` (asked once per command name and cached), and
-/// for commands whose keys move with their arguments (`EVAL`, `ZUNIONSTORE`…) from
-/// `COMMAND GETKEYS`.
+/// Keys come from the key table the client shares with Roost's engine (`CommandKeys`, every
+/// command of Redis 7.0, with the `numkeys` of EVAL, FCALL, ZUNIONSTORE…): no round trip. Only a
+/// command the table does not know (a module's, a newer server's) is looked up with
+/// `COMMAND INFO` (asked once per command name and cached), and its keys, when they move with
+/// the arguments, with `COMMAND GETKEYS`. The read-only flag, needed only when reading from
+/// replicas, also comes from the cached `COMMAND INFO`.
 final class RedisClusterRouter: Sendable {
     /// Where one command goes.
     struct Route: Sendable {
@@ -19,7 +21,7 @@ final class RedisClusterRouter: Sendable {
 
     /// What `COMMAND INFO` says about a command.
     struct CommandInfo: Sendable {
-        var positions: RedisCommand.KeyPositions?
+        var positions: KeyPositions?
         var movableKeys: Bool
         var readOnly: Bool
         var subcommands: [String: CommandInfo]
@@ -28,22 +30,23 @@ final class RedisClusterRouter: Sendable {
     /// Cached `COMMAND INFO` per lower-case name; `.some(nil)` when the server does not know it.
     private let infos = NIOLockedValueBox<[String: CommandInfo?]>([:])
 
-    /// Routes `command`, asking the cluster through `send` (any master) when needed.
+    /// Routes `command`, asking the cluster through `send` (any master) only for what the key
+    /// table cannot say.
     /// - Throws: `RedisClientError` `.crossSlot` when its keys hash to different slots; errors of
     ///   `send` when `COMMAND INFO`/`COMMAND GETKEYS` fail.
     func route(_ command: RedisCommand, needReadOnlyFlag: Bool,
                send: (RedisCommand) async throws -> RESPValue) async throws -> Route {
-        if !needReadOnlyFlag, command.keys != nil {
-            return Route(slot: try command.hashSlot(), readOnly: false)
+        if let keys = command.routingKeys {
+            let slot = try Self.slot(of: keys, name: command.name)
+            guard needReadOnlyFlag else { return Route(slot: slot, readOnly: false) }
+            return Route(slot: slot, readOnly: try await info(for: command, send: send)?.readOnly ?? false)
         }
         guard let info = try await info(for: command, send: send) else {
-            // Unknown to the server: it will answer with an error, from any node.
-            return Route(slot: try command.hashSlot(), readOnly: false)
+            // Unknown to the server too: it will answer with an error, from any node.
+            return Route(slot: nil, readOnly: false)
         }
         var keys: [RedisArgument]
-        if let known = command.keys, !info.movableKeys {
-            keys = known
-        } else if info.movableKeys {
+        if info.movableKeys {
             do {
                 let reply = try await send(RedisCommand("COMMAND", ["GETKEYS"] + command.arguments))
                 keys = try [ByteBuffer](fromRESP: reply).map { RedisArgument($0) }
@@ -57,7 +60,7 @@ final class RedisClusterRouter: Sendable {
     }
 
     /// The keys at `positions`.
-    static func keys(of command: RedisCommand, at positions: RedisCommand.KeyPositions?) -> [RedisArgument] {
+    static func keys(of command: RedisCommand, at positions: KeyPositions?) -> [RedisArgument] {
         guard let positions, positions.first > 0, positions.step > 0 else { return [] }
         let count = command.arguments.count
         let last = positions.last < 0 ? count + positions.last : positions.last
@@ -111,7 +114,7 @@ final class RedisClusterRouter: Sendable {
                 subcommands[subName.lowercased()] = try parse(sub)
             }
         }
-        return CommandInfo(positions: first > 0 ? RedisCommand.KeyPositions(first: first, last: last, step: step) : nil,
+        return CommandInfo(positions: first > 0 ? KeyPositions(first: first, last: last, step: step) : nil,
                            movableKeys: flags.contains("movablekeys"), readOnly: flags.contains("readonly"),
                            subcommands: subcommands)
     }

@@ -1,4 +1,5 @@
 import NIOCore
+import RoostRESP
 
 /// A Redis Cluster hash slot (0…16383): CRC16/XMODEM of the key, or of its hash tag (the part
 /// between the first `{` and the next `}`, when not empty), modulo 16384.
@@ -57,65 +58,36 @@ public struct RedisHashSlot: Hashable, Sendable, Comparable, CustomStringConvert
 }
 
 extension RedisCommand {
-    /// Where a command's keys are, as `COMMAND INFO` reports it: the first key's argument index,
-    /// the last's (negative counts from the end), and the step between keys.
-    public struct KeyPositions: Hashable, Sendable {
-        /// Index of the first key (the command name is index 0).
-        public var first: Int
-        /// Index of the last key; -1 is the last argument, -2 the one before…
-        public var last: Int
-        /// Distance between consecutive keys.
-        public var step: Int
+    /// The command's key declaration in the table the client shares with Roost's engine
+    /// (`CommandKeys`, Redis 7.0's key specs); nil when Redis 7.0 has no such command or subcommand.
+    var commandKeys: CommandKeys? {
+        CommandKeys.resolve(arguments.lazy.map(\.bytes))
     }
 
-    /// Key positions of the commands the typed API sends, plus common ones. A cluster router
-    /// asks the server (`COMMAND INFO`) for commands not listed here.
-    static let keyPositions: [String: KeyPositions?] = {
-        var table: [String: KeyPositions?] = [:]
-        let single = KeyPositions(first: 1, last: 1, step: 1)
-        for name in ["GET", "SET", "SETNX", "SETEX", "PSETEX", "GETSET", "GETDEL", "GETEX", "INCR", "INCRBY",
-                     "INCRBYFLOAT", "DECR", "DECRBY", "APPEND", "STRLEN", "GETRANGE", "SETRANGE", "EXPIRE",
-                     "PEXPIRE", "EXPIREAT", "PEXPIREAT", "PERSIST", "TTL", "PTTL", "TYPE", "LPUSH", "RPUSH",
-                     "LPOP", "RPOP", "LRANGE", "LLEN", "LINDEX", "LREM", "LTRIM", "HSET", "HGET", "HMGET",
-                     "HGETALL", "HDEL", "HEXISTS", "HINCRBY", "HLEN", "HKEYS", "HVALS", "SADD", "SREM",
-                     "SMEMBERS", "SISMEMBER", "SCARD", "ZADD", "ZSCORE", "ZINCRBY", "ZRANGE", "ZRANK", "ZREM",
-                     "ZCARD"] {
-            table[name] = single
-        }
-        for name in ["DEL", "UNLINK", "EXISTS", "MGET", "WATCH", "TOUCH"] {
-            table[name] = KeyPositions(first: 1, last: -1, step: 1)
-        }
-        for name in ["MSET", "MSETNX"] { table[name] = KeyPositions(first: 1, last: -1, step: 2) }
-        for name in ["RENAME", "RENAMENX", "LMOVE", "RPOPLPUSH", "SMOVE", "COPY"] {
-            table[name] = KeyPositions(first: 1, last: 2, step: 1)
-        }
-        for name in ["BLPOP", "BRPOP"] { table[name] = KeyPositions(first: 1, last: -2, step: 1) }
-        for name in ["PING", "ECHO", "INFO", "DBSIZE", "FLUSHDB", "FLUSHALL", "KEYS", "SCAN", "MULTI", "EXEC",
-                     "DISCARD", "UNWATCH", "PUBLISH", "SUBSCRIBE", "PSUBSCRIBE", "SELECT", "HELLO", "AUTH",
-                     "CLIENT"] {
-            table[name] = .some(nil)
-        }
-        return table
-    }()
-
-    /// The command's keys, or nil when its key positions are not known to the client.
+    /// The command's keys, found locally as Redis's `COMMAND GETKEYS` finds them (key specs, and
+    /// for EVAL, FCALL, ZUNIONSTORE, LMPOP, SORT… their `numkeys` or options); empty for a
+    /// keyless command, and nil when the command is not one of Redis 7.0's (a module's, or a
+    /// newer server's), whose keys the client cannot know without asking the server.
     public var keys: [RedisArgument]? {
-        guard let entry = Self.keyPositions[name] else { return nil }
-        guard let positions = entry else { return [] }
-        let last = positions.last < 0 ? arguments.count + positions.last : positions.last
-        guard positions.first < arguments.count, last >= positions.first else { return [] }
-        return stride(from: positions.first, through: min(last, arguments.count - 1), by: positions.step).map { arguments[$0] }
+        keys(includingNotKeys: false)
     }
 
-    /// The hash slot all of the command's keys hash to: nil for a command without keys or with
-    /// unknown key positions.
+    /// The arguments the command is routed by: its keys, plus the channels of sharded pub/sub
+    /// (`SPUBLISH`, `SSUBSCRIBE`), which hash to slots like keys; nil as for `keys`.
+    var routingKeys: [RedisArgument]? {
+        keys(includingNotKeys: true)
+    }
+
+    private func keys(includingNotKeys: Bool) -> [RedisArgument]? {
+        guard let commandKeys else { return nil }
+        return commandKeys.keys(in: arguments.lazy.map(\.bytes), includingNotKeys: includingNotKeys)
+            .map { arguments[$0.index] }
+    }
+
+    /// The hash slot all of the command's keys (and sharded channels) hash to: nil for a command
+    /// without keys or unknown to the client.
     /// - Throws: `RedisClientError` `.crossSlot` when the keys hash to different slots.
     public func hashSlot() throws -> RedisHashSlot? {
-        guard let keys, let first = keys.first else { return nil }
-        let slot = RedisHashSlot(key: first)
-        for key in keys.dropFirst() where RedisHashSlot(key: key) != slot {
-            throw RedisClientError(.crossSlot, "the keys of \(name) hash to different slots")
-        }
-        return slot
+        try RedisClusterRouter.slot(of: routingKeys ?? [], name: name)
     }
 }

@@ -15,18 +15,24 @@ import ServiceLifecycle
 ///
 /// Routing of each command (all typed commands work, since the client is a
 /// `RedisCommandExecutor`):
-/// - with keys (`RedisCommand.keys`): sent to the shard owning them. When they belong to
-///   different shards the command fails with `RedisClientError.crossShard` and nothing is
-///   sent; use hash tags (`{…}`) to keep related keys together.
-/// - without keys (`PING`, `INFO`, `DBSIZE`, `FLUSHDB`…): refused with `.keyless` by default,
-///   since the answer of one shard would silently stand for all; `keylessRouting` can instead
-///   name a shard to send them to. Use `forEachShard` to broadcast.
-/// - unknown to the client (key positions not in `RedisCommand.keys`): refused with
-///   `.unknownKeys`; `execute(_:onShardFor:)` sends any command to the shard of a given key.
+/// - with keys (`RedisCommand.keys`, found locally from the key table shared with Roost's
+///   engine: EVAL, EVALSHA, FCALL and their `_RO` forms by their `numkeys`, ZUNIONSTORE, SORT's
+///   `STORE`…): sent to the shard owning them. When they belong to different shards the command
+///   fails with `RedisClientError.crossShard` and nothing is sent; use hash tags (`{…}`) to keep
+///   related keys together.
+/// - `PUBLISH` and `SPUBLISH`: sent to the shard owning the channel, as if it were a key, so
+///   that a subscriber finds it on `client(forKey: channel)`.
+/// - without keys (`PING`, `INFO`, `DBSIZE`, `FLUSHDB`, `EVAL` with no key…): refused with
+///   `.keyless` by default, since the answer of one shard would silently stand for all;
+///   `keylessRouting` can instead name a shard to send them to. Use `forEachShard` to broadcast.
+/// - unknown to the client (not one of Redis 7.0's commands, so `RedisCommand.keys` is nil):
+///   refused with `.unknownKeys`; `execute(_:onShardFor:)` sends any command to the shard of a
+///   given key.
 ///
 /// The shards are fixed for the client's lifetime. Changing them moves about 1/N of the keys to
 /// other shards (see `ConsistentHashRing`): migrate them, then create a new client.
-/// Transactions, pub/sub and blocking commands run on one shard through `client(forKey:)`.
+/// Transactions, subscriptions and blocking commands run on one shard through `client(forKey:)`
+/// (a channel's shard is `client(forKey: channel)`).
 public final class ShardedClient: Service, RedisCommandExecutor, Sendable {
     /// What to do with commands that have no key.
     public enum KeylessRouting: Sendable, Hashable {
@@ -153,7 +159,7 @@ public final class ShardedClient: Service, RedisCommandExecutor, Sendable {
 
     /// The index in `ring.servers` of the shard `command` goes to.
     private func shardIndex(for command: RedisCommand) throws -> Int {
-        guard let keys = command.keys else {
+        guard let keys = Self.shardingKeys(of: command) else {
             throw RedisClientError(.unknownKeys,
                                      "the key positions of \(command.name) are not known; use execute(_:onShardFor:)")
         }
@@ -174,6 +180,14 @@ public final class ShardedClient: Service, RedisCommandExecutor, Sendable {
             }
         }
         return index
+    }
+
+    /// The arguments `command` is placed by: the channel of `PUBLISH` (and of `SPUBLISH`, a
+    /// sharded channel in the key table), else its keys; nil when the client does not know them.
+    static func shardingKeys(of command: RedisCommand) -> [RedisArgument]? {
+        guard let keys = command.routingKeys else { return nil }
+        if keys.isEmpty, command.arguments.count > 1, command.name == "PUBLISH" { return [command.arguments[1]] }
+        return keys
     }
 
     /// Sends `command` to the shard owning its keys and returns its reply.

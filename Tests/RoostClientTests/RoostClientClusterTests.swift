@@ -128,7 +128,7 @@ struct RoostClientClusterTests {
             for (port, _) in keys {
                 #expect(try cluster.command(port: port, ["DBSIZE"]) != "0")
             }
-            // Movable keys (EVAL) route by COMMAND GETKEYS; subcommands by COMMAND INFO.
+            // Movable keys (EVAL) and subcommands route by the key table, locally.
             for (port, key) in keys {
                 let script = "return redis.call('SET', KEYS[1], ARGV[1])"
                 _ = try await client.send("EVAL", script, 1, "{\(key)}:eval", "e")
@@ -172,7 +172,7 @@ struct RoostClientClusterTests {
             } throws: { error in
                 (error as? RedisClientError)?.code == .crossSlot
             }
-            // A command the client does not know routes by COMMAND INFO, and is checked too.
+            // Any command with several keys is checked too.
             await #expect {
                 _ = try await client.send("SINTERSTORE", "dst", "a", "b")
             } throws: { error in

@@ -1,4 +1,5 @@
 import NIOCore
+import RoostRESP
 
 /// Command flags, as COMMAND INFO names them.
 public struct CommandFlags: OptionSet, Sendable, Hashable {
@@ -38,71 +39,6 @@ public struct CommandFlags: OptionSet, Sendable, Hashable {
     ]
 }
 
-/// Where a command's keys are, in COMMAND INFO's legacy form: first, last (negative counts from
-/// the end) and step. `first == 0` means no keys.
-public struct KeyPositions: Sendable, Hashable {
-    public var first: Int
-    public var last: Int
-    public var step: Int
-
-    public init(first: Int, last: Int, step: Int) {
-        self.first = first
-        self.last = last
-        self.step = step
-    }
-
-    public static let none = KeyPositions(first: 0, last: 0, step: 0)
-    /// The single key at argument 1.
-    public static let one = KeyPositions(first: 1, last: 1, step: 1)
-    /// Every argument from 1 on.
-    public static let all = KeyPositions(first: 1, last: -1, step: 1)
-}
-
-/// A key specification, as Redis 7 declares one and COMMAND INFO reports it: where the search
-/// for keys begins, how keys are found from there, and flags describing the access.
-public struct KeySpec: Sendable, Hashable {
-    /// Where the search for keys begins.
-    public enum BeginSearch: Sendable, Hashable {
-        /// At a fixed argument index.
-        case index(Int)
-        /// After the first occurrence of `keyword`, searching from `startFrom` (negative: from the end).
-        case keyword(String, startFrom: Int)
-        /// Not describable; the command has its own key extraction.
-        case unknown
-    }
-
-    /// How keys are found once the search begins.
-    public enum FindKeys: Sendable, Hashable {
-        /// Keys up to `lastKey` (relative to the start; negative counts from the end), every
-        /// `keyStep` arguments; `limit` divides the remaining arguments when `lastKey` is -1.
-        case range(lastKey: Int, keyStep: Int, limit: Int)
-        /// The number of keys is at `keyNumIndex`; keys start at `firstKey`, every `keyStep`.
-        case keynum(keyNumIndex: Int, firstKey: Int, keyStep: Int)
-        /// Not describable.
-        case unknown
-    }
-
-    /// Flags as Redis prints them (`RW`, `RO`, `OW`, `RM`, `access`, `update`, `insert`, `delete`,
-    /// `not_key`, `incomplete`, `variable_flags`).
-    public var flags: [String]
-    /// Free-text notes, or nil.
-    public var notes: String?
-    public var beginSearch: BeginSearch
-    public var findKeys: FindKeys
-
-    public init(flags: [String], notes: String? = nil, beginSearch: BeginSearch, findKeys: FindKeys) {
-        self.flags = flags
-        self.notes = notes
-        self.beginSearch = beginSearch
-        self.findKeys = findKeys
-    }
-
-    /// A single key at argument `index`, e.g. GET's `KeySpec.single(1, flags: ["RO", "access"])`.
-    public static func single(_ index: Int, flags: [String]) -> KeySpec {
-        KeySpec(flags: flags, beginSearch: .index(index), findKeys: .range(lastKey: 0, keyStep: 1, limit: 0))
-    }
-}
-
 /// A command handler. It reads `context.arguments`, writes its reply through
 /// `context.client.reply`, and throws a `RedisError` to reply with an error instead.
 public typealias CommandHandler = @Sendable (CommandContext) throws(RedisError) -> Void
@@ -110,15 +46,21 @@ public typealias CommandHandler = @Sendable (CommandContext) throws(RedisError) 
 /// One entry of the command table: everything Redis declares about a command.
 /// A class, so that resolving and passing a command around costs one reference, not a copy of
 /// every field.
+///
+/// Key positions are not declared here: they come from the one key table, `CommandKeys` in
+/// RoostRESP, which the client reads too. The spec looks its command up there by full name once,
+/// when the table is built.
 public final class CommandSpec: Sendable {
     /// The lowercase name (`get`; `get` for CONFIG GET, whose full name is `config|get`).
     public let name: String
     /// Redis arity: N means exactly N arguments including the name, -N means at least N.
     public let arity: Int
+    /// The flags COMMAND INFO prints; `movablekeys` comes from the key table.
     public let flags: CommandFlags
     /// ACL categories without the `@` (`read`, `string`, `fast`).
     public let categories: [String]
-    public let keys: KeyPositions
+    /// The command's key declaration, from `CommandKeys`; keyless for a command Redis 7.0 lacks.
+    public let commandKeys: CommandKeys
     /// Command tips (`nondeterministic_output`, `request_policy:all_shards`…).
     public let tips: [String]
     /// The group COMMAND DOCS reports (`string`, `generic`, `connection`, `server`…).
@@ -132,35 +74,61 @@ public final class CommandSpec: Sendable {
     /// Subcommands of a container command, with `name` being the subcommand alone, in the order
     /// Redis 7.0 lists them in COMMAND INFO.
     public let subcommands: [CommandSpec]
-    /// Key specifications, as COMMAND INFO reports them.
-    public let keySpecs: [KeySpec]
     /// The complexity COMMAND DOCS reports; empty for none.
     public let complexity: String
     /// Set for the commands that run scripts (EVAL, FCALL, EXEC and their forms): they run on
     /// the script fiber, so a long script can give the event loop back.
     public let runsScripts: Bool
 
-    public init(
+    /// The legacy key positions COMMAND INFO reports.
+    public var keys: KeyPositions { commandKeys.positions }
+    /// Key specifications, as COMMAND INFO reports them.
+    public var keySpecs: [KeySpec] { commandKeys.specs }
+
+    /// A command named `name` (a subcommand's name alone, when given to a container's
+    /// `subcommands`), its keys taken from `CommandKeys` by its full name.
+    public convenience init(
         _ name: String, arity: Int, flags: CommandFlags = [], categories: [String] = [],
-        keys: KeyPositions = .none, tips: [String] = [], group: String = "generic",
+        tips: [String] = [], group: String = "generic",
         since: String = "1.0.0", summary: String = "", subcommands: [CommandSpec] = [],
-        keySpecs: [KeySpec] = [], complexity: String = "", runsScripts: Bool = false,
+        complexity: String = "", runsScripts: Bool = false,
         handler: CommandHandler? = nil
     ) {
+        self.init(name, fullName: name, arity: arity, flags: flags, categories: categories, tips: tips,
+                  group: group, since: since, summary: summary, subcommands: subcommands,
+                  complexity: complexity, runsScripts: runsScripts, handler: handler)
+    }
+
+    /// `name` with the keys of `fullName`; subcommands are rebuilt under it (`config|get`), so
+    /// that each finds its own keys.
+    private init(
+        _ name: String, fullName: String, arity: Int, flags: CommandFlags, categories: [String],
+        tips: [String], group: String, since: String, summary: String, subcommands: [CommandSpec],
+        complexity: String, runsScripts: Bool, handler: CommandHandler?
+    ) {
+        let commandKeys = CommandKeys.named(fullName) ?? CommandKeys.keyless(fullName)
         self.name = name
         self.arity = arity
-        self.flags = flags
+        self.flags = commandKeys.movableKeys ? flags.union(.movableKeys) : flags
         self.categories = categories
-        self.keys = keys
+        self.commandKeys = commandKeys
         self.tips = tips
         self.group = group
         self.since = since
         self.summary = summary
-        self.subcommands = subcommands
-        self.keySpecs = keySpecs
+        self.subcommands = subcommands.map { $0.placed(under: fullName) }
         self.complexity = complexity
         self.runsScripts = runsScripts
         self.handler = handler
+    }
+
+    /// This spec as a subcommand of `container`. Its `movablekeys` flag came from the key table
+    /// (declarations never give it), so it is dropped and looked up again under the full name.
+    private func placed(under container: String) -> CommandSpec {
+        CommandSpec(name, fullName: "\(container)|\(name)", arity: arity, flags: flags.subtracting(.movableKeys),
+                    categories: categories,
+                    tips: tips, group: group, since: since, summary: summary, subcommands: subcommands,
+                    complexity: complexity, runsScripts: runsScripts, handler: handler)
     }
 }
 

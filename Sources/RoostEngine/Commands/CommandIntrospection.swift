@@ -340,90 +340,21 @@ enum CommandIntrospection {
         }
     }
 
-    /// The keys of the command held in arguments 2…, as (argument index, key-spec flags).
+    /// The keys of the command held in arguments 2…, as (argument index, key flags), found by the
+    /// shared key table (`CommandKeys`) as Redis finds them.
     static func extractKeys(_ c: CommandContext) throws(RedisError) -> [(Int, [String])] {
-        let args = Array(c.arguments[2...])
-        guard case .success(let resolved) = c.engine.resolve(args) else { throw .invalidCommandSpecified }
+        let args = c.arguments[2...]
+        guard case .success(let resolved) = c.engine.resolve(Array(args)) else { throw .invalidCommandSpecified }
         let spec = resolved.spec
-        guard !spec.keySpecs.isEmpty || spec.keys.first != 0 else { throw .commandHasNoKeys }
+        guard spec.commandKeys.hasKeys else { throw .commandHasNoKeys }
         let argc = args.count
         if (spec.arity > 0 && spec.arity != argc) || argc < -spec.arity { throw .invalidCommandArgumentCount }
-        var keys: [(Int, [String])] = []
-        if spec.keySpecs.isEmpty {
-            let k = spec.keys
-            let last = k.last < 0 ? argc + k.last : k.last
-            var i = k.first
-            while i <= last && i < argc {
-                keys.append((i + 2, []))
-                i += Swift.max(k.step, 1)
-            }
-        } else {
-            for keySpec in spec.keySpecs {
-                for index in keyIndexes(keySpec, args) { keys.append((index + 2, keySpec.flags)) }
-            }
-        }
+        let keys = spec.commandKeys.keys(in: args).map { ($0.index + 2, $0.flags) }
         if keys.isEmpty {
             if spec.flags.contains(.noMandatoryKeys) { return [] }
             throw .invalidCommandArguments
         }
         return keys
-    }
-
-    /// The argument indexes a key spec designates in `args` (the command name at index 0).
-    static func keyIndexes(_ k: KeySpec, _ args: [ByteBuffer]) -> [Int] {
-        let argc = args.count
-        var first: Int
-        switch k.beginSearch {
-        case .index(let index):
-            first = index
-        case .keyword(let keyword, let startFrom):
-            let start = startFrom >= 0 ? startFrom : argc + startFrom
-            let end = startFrom >= 0 ? argc - 1 : 0
-            let step = startFrom >= 0 ? 1 : -1
-            var found: Int?
-            var i = start
-            while i >= 0 && i < argc && (step > 0 ? i <= end : i >= end) {
-                if args[i].readableBytesView.elementsEqual(keyword.utf8, by: { Glob0.lower($0) == Glob0.lower($1) }) {
-                    found = i
-                    break
-                }
-                i += step
-            }
-            guard let found else { return [] }
-            first = found + 1
-        case .unknown:
-            return []
-        }
-        switch k.findKeys {
-        case .range(let lastKey, let keyStep, let limit):
-            var last: Int
-            if lastKey >= 0 {
-                last = first + lastKey
-            } else if limit > 1 {
-                last = first + (argc - first) / limit - 1
-            } else {
-                last = argc + lastKey
-            }
-            last = Swift.min(last, argc - 1)
-            var out: [Int] = []
-            var i = first
-            while i <= last { out.append(i); i += Swift.max(keyStep, 1) }
-            return out
-        case .keynum(let keyNumIndex, let firstKey, let keyStep):
-            let at = first + keyNumIndex
-            guard at < argc, let n = RedisInteger.parse(args[at]), n >= 0 else { return [] }
-            let start = first + firstKey
-            var out: [Int] = []
-            var i = start
-            while out.count < Int(n) && i < argc { out.append(i); i += Swift.max(keyStep, 1) }
-            return out
-        case .unknown:
-            return []
-        }
-    }
-
-    enum Glob0 {
-        static func lower(_ c: UInt8) -> UInt8 { c >= 65 && c <= 90 ? c | 0x20 : c }
     }
 
     static func help(_ c: CommandContext) throws(RedisError) {

@@ -10,8 +10,8 @@ enum HashCommands {
         tips: [String] = [], since: String, summary: String, complexity: String,
         _ handler: @escaping CommandHandler
     ) -> CommandSpec {
-        CommandSpec(name, arity: arity, flags: flags, categories: categories, keys: .one, tips: tips, group: "hash",
-                    since: since, summary: summary, keySpecs: [.single(1, flags: keyFlags)], complexity: complexity,
+        CommandSpec(name, arity: arity, flags: flags, categories: categories, tips: tips, group: "hash",
+                    since: since, summary: summary, complexity: complexity,
                     handler: handler)
     }
 

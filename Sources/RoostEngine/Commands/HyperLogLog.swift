@@ -5,27 +5,16 @@ import NIOCore
 enum HyperLogLogCommands {
     static let specs: [CommandSpec] = [
         CommandSpec("pfadd", arity: -2, flags: [.write, .denyoom, .fast], categories: ["write", "hyperloglog", "fast"],
-                    keys: .one, group: "hyperloglog", since: "2.8.9",
+                    group: "hyperloglog", since: "2.8.9",
                     summary: "Adds the specified elements to the specified HyperLogLog.",
-                    keySpecs: [.single(1, flags: ["RW", "insert"])],
                     handler: pfadd),
         CommandSpec("pfcount", arity: -2, flags: [.readonly], categories: ["read", "hyperloglog", "slow"],
-                    keys: .all, group: "hyperloglog", since: "2.8.9",
+                    group: "hyperloglog", since: "2.8.9",
                     summary: "Return the approximated cardinality of the set(s) observed by the HyperLogLog at key(s).",
-                    keySpecs: [
-                        KeySpec(flags: ["RW", "access"],
-                                notes: "RW because it may change the internal representation of the key, and propagate to replicas",
-                                beginSearch: .index(1), findKeys: .range(lastKey: -1, keyStep: 1, limit: 0)),
-                    ],
                     handler: pfcount),
         CommandSpec("pfmerge", arity: -2, flags: [.write, .denyoom], categories: ["write", "hyperloglog", "slow"],
-                    keys: .all, group: "hyperloglog", since: "2.8.9",
+                    group: "hyperloglog", since: "2.8.9",
                     summary: "Merge N different HyperLogLogs into a single one.",
-                    keySpecs: [
-                        .single(1, flags: ["RW", "access", "insert"]),
-                        KeySpec(flags: ["RO", "access"], beginSearch: .index(2),
-                                findKeys: .range(lastKey: -1, keyStep: 1, limit: 0)),
-                    ],
                     handler: pfmerge),
     ]
 

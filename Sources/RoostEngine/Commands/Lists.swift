@@ -3,84 +3,81 @@ import RoostRESP
 /// List commands: pushes and pops at both ends, ranges, LPOS, LMOVE, LMPOP and their blocking
 /// forms (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP), which wait through `Engine+Blocking.swift`.
 enum ListCommands {
-    static let rwInsert = ["RW", "insert"]
-    static let rwAccessDelete = ["RW", "access", "delete"]
 
     static func spec(_ name: String, _ arity: Int, _ flags: CommandFlags, _ categories: [String],
-                     keys: KeyPositions = .one, since: String = "1.0.0", _ summary: String,
-                     keySpecs: [KeySpec], _ handler: @escaping CommandHandler) -> CommandSpec {
-        CommandSpec(name, arity: arity, flags: flags, categories: categories, keys: keys, group: "list",
-                    since: since, summary: summary, keySpecs: keySpecs, handler: handler)
+                     since: String = "1.0.0", _ summary: String,
+                     _ handler: @escaping CommandHandler) -> CommandSpec {
+        CommandSpec(name, arity: arity, flags: flags, categories: categories, group: "list",
+                    since: since, summary: summary, handler: handler)
     }
 
     static let writeFast = ["write", "list", "fast"]
     static let writeSlow = ["write", "list", "slow"]
     static let readSlow = ["read", "list", "slow"]
     static let blocking = ["write", "list", "slow", "blocking"]
-    static let lastButOne = KeyPositions(first: 1, last: -2, step: 1)
-    static let twoKeys = KeyPositions(first: 1, last: 2, step: 1)
-    static let moveSpecs = [KeySpec.single(1, flags: rwAccessDelete), KeySpec.single(2, flags: rwInsert)]
-    static let blockingPopSpecs = [KeySpec(flags: rwAccessDelete, beginSearch: .index(1),
-                                           findKeys: .range(lastKey: -2, keyStep: 1, limit: 0))]
-    static func mpopSpecs(_ index: Int) -> [KeySpec] {
-        [KeySpec(flags: rwAccessDelete, beginSearch: .index(index),
-                 findKeys: .keynum(keyNumIndex: 0, firstKey: 1, keyStep: 1))]
-    }
 
     static let specs: [CommandSpec] = [
-        spec("lpush", -3, [.write, .denyoom, .fast], writeFast, "Prepend one or multiple elements to a list",
-             keySpecs: [.single(1, flags: rwInsert)]) { c throws(RedisError) in try push(c, front: true, onlyIfExists: false) },
-        spec("rpush", -3, [.write, .denyoom, .fast], writeFast, "Append one or multiple elements to a list",
-             keySpecs: [.single(1, flags: rwInsert)]) { c throws(RedisError) in try push(c, front: false, onlyIfExists: false) },
+        spec("lpush", -3, [.write, .denyoom, .fast], writeFast, "Prepend one or multiple elements to a list") {
+            c throws(RedisError) in try push(c, front: true, onlyIfExists: false)
+        },
+        spec("rpush", -3, [.write, .denyoom, .fast], writeFast, "Append one or multiple elements to a list") {
+            c throws(RedisError) in try push(c, front: false, onlyIfExists: false)
+        },
         spec("lpushx", -3, [.write, .denyoom, .fast], writeFast, since: "2.2.0",
-             "Prepend an element to a list, only if the list exists",
-             keySpecs: [.single(1, flags: rwInsert)]) { c throws(RedisError) in try push(c, front: true, onlyIfExists: true) },
+             "Prepend an element to a list, only if the list exists") {
+            c throws(RedisError) in try push(c, front: true, onlyIfExists: true)
+        },
         spec("rpushx", -3, [.write, .denyoom, .fast], writeFast, since: "2.2.0",
-             "Append an element to a list, only if the list exists",
-             keySpecs: [.single(1, flags: rwInsert)]) { c throws(RedisError) in try push(c, front: false, onlyIfExists: true) },
-        spec("lpop", -2, [.write, .fast], writeFast, "Remove and get the first elements in a list",
-             keySpecs: [.single(1, flags: rwAccessDelete)]) { c throws(RedisError) in try pop(c, front: true) },
-        spec("rpop", -2, [.write, .fast], writeFast, "Remove and get the last elements in a list",
-             keySpecs: [.single(1, flags: rwAccessDelete)]) { c throws(RedisError) in try pop(c, front: false) },
+             "Append an element to a list, only if the list exists") {
+            c throws(RedisError) in try push(c, front: false, onlyIfExists: true)
+        },
+        spec("lpop", -2, [.write, .fast], writeFast, "Remove and get the first elements in a list") {
+            c throws(RedisError) in try pop(c, front: true)
+        },
+        spec("rpop", -2, [.write, .fast], writeFast, "Remove and get the last elements in a list") {
+            c throws(RedisError) in try pop(c, front: false)
+        },
         spec("llen", 2, [.readonly, .fast], ["read", "list", "fast"], "Get the length of a list",
-             keySpecs: [.single(1, flags: ["RO"])], llen),
+             llen),
         spec("lrange", 4, [.readonly], readSlow, "Get a range of elements from a list",
-             keySpecs: [.single(1, flags: ["RO", "access"])], lrange),
+             lrange),
         spec("lindex", 3, [.readonly], readSlow, "Get an element from a list by its index",
-             keySpecs: [.single(1, flags: ["RO", "access"])], lindex),
+             lindex),
         spec("lset", 4, [.write, .denyoom], writeSlow, "Set the value of an element in a list by its index",
-             keySpecs: [.single(1, flags: ["RW", "update"])], lset),
+             lset),
         spec("linsert", 5, [.write, .denyoom], writeSlow, since: "2.2.0",
              "Insert an element before or after another element in a list",
-             keySpecs: [.single(1, flags: rwInsert)], linsert),
+             linsert),
         spec("lrem", 4, [.write], writeSlow, "Remove elements from a list",
-             keySpecs: [.single(1, flags: ["RW", "delete"])], lrem),
+             lrem),
         spec("ltrim", 4, [.write], writeSlow, "Trim a list to the specified range",
-             keySpecs: [.single(1, flags: ["RW", "delete"])], ltrim),
+             ltrim),
         spec("lpos", -3, [.readonly], readSlow, since: "6.0.6", "Return the index of matching elements on a list",
-             keySpecs: [.single(1, flags: ["RO", "access"])], lpos),
-        spec("lmove", 5, [.write, .denyoom], writeSlow, keys: twoKeys, since: "6.2.0",
+             lpos),
+        spec("lmove", 5, [.write, .denyoom], writeSlow, since: "6.2.0",
              "Pop an element from a list, push it to another list and return it",
-             keySpecs: moveSpecs, lmove),
-        spec("rpoplpush", 3, [.write, .denyoom], writeSlow, keys: twoKeys, since: "1.2.0",
+             lmove),
+        spec("rpoplpush", 3, [.write, .denyoom], writeSlow, since: "1.2.0",
              "Remove the last element in a list, prepend it to another list and return it",
-             keySpecs: moveSpecs, rpoplpush),
-        spec("lmpop", -4, [.write, .movableKeys], writeSlow, keys: .none, since: "7.0.0",
-             "Pop elements from a list", keySpecs: mpopSpecs(1), lmpop),
-        spec("blpop", -3, [.write, .noscript, .blocking], blocking, keys: lastButOne, since: "2.0.0",
-             "Remove and get the first element in a list, or block until one is available",
-             keySpecs: blockingPopSpecs) { c throws(RedisError) in try blockingPop(c, front: true) },
-        spec("brpop", -3, [.write, .noscript, .blocking], blocking, keys: lastButOne, since: "2.0.0",
-             "Remove and get the last element in a list, or block until one is available",
-             keySpecs: blockingPopSpecs) { c throws(RedisError) in try blockingPop(c, front: false) },
-        spec("blmove", 6, [.write, .denyoom, .noscript, .blocking], blocking, keys: twoKeys, since: "6.2.0",
+             rpoplpush),
+        spec("lmpop", -4, [.write], writeSlow, since: "7.0.0",
+             "Pop elements from a list", lmpop),
+        spec("blpop", -3, [.write, .noscript, .blocking], blocking, since: "2.0.0",
+             "Remove and get the first element in a list, or block until one is available") {
+            c throws(RedisError) in try blockingPop(c, front: true)
+        },
+        spec("brpop", -3, [.write, .noscript, .blocking], blocking, since: "2.0.0",
+             "Remove and get the last element in a list, or block until one is available") {
+            c throws(RedisError) in try blockingPop(c, front: false)
+        },
+        spec("blmove", 6, [.write, .denyoom, .noscript, .blocking], blocking, since: "6.2.0",
              "Pop an element from a list, push it to another list and return it; or block until one is available",
-             keySpecs: moveSpecs, blmove),
-        spec("brpoplpush", 4, [.write, .denyoom, .noscript, .blocking], blocking, keys: twoKeys, since: "2.2.0",
+             blmove),
+        spec("brpoplpush", 4, [.write, .denyoom, .noscript, .blocking], blocking, since: "2.2.0",
              "Pop an element from a list, push it to another list and return it; or block until one is available",
-             keySpecs: moveSpecs, brpoplpush),
-        spec("blmpop", -5, [.write, .blocking, .movableKeys], blocking, keys: .none, since: "7.0.0",
-             "Pop elements from a list, or block until one is available", keySpecs: mpopSpecs(2), blmpop),
+             brpoplpush),
+        spec("blmpop", -5, [.write, .blocking], blocking, since: "7.0.0",
+             "Pop elements from a list, or block until one is available", blmpop),
     ]
 
     // MARK: Helpers

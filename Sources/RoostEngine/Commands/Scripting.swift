@@ -3,33 +3,21 @@ import RoostRESP
 
 /// Scripting commands: EVAL, EVALSHA, their read-only forms, and SCRIPT.
 enum ScriptingCommands {
-    private static let evalKeySpecRW = KeySpec(
-        flags: ["RW", "access", "update"],
-        notes: "We cannot tell how the keys will be used so we assume the worst, RW and UPDATE",
-        beginSearch: .index(2), findKeys: .keynum(keyNumIndex: 0, firstKey: 1, keyStep: 1))
-    private static let evalKeySpecRO = KeySpec(
-        flags: ["RO", "access"],
-        notes: "We cannot tell how the keys will be used so we assume the worst, RO and ACCESS",
-        beginSearch: .index(2), findKeys: .keynum(keyNumIndex: 0, firstKey: 1, keyStep: 1))
-    private static let evalFlags: CommandFlags = [.noscript, .stale, .skipMonitor, .noMandatoryKeys, .movableKeys]
+    private static let evalFlags: CommandFlags = [.noscript, .stale, .skipMonitor, .noMandatoryKeys]
 
     static let specs: [CommandSpec] = [
         CommandSpec("eval", arity: -3, flags: evalFlags, categories: ["slow", "scripting"], group: "scripting",
-                    since: "2.6.0", summary: "Execute a Lua script server side", keySpecs: [evalKeySpecRW],
+                    since: "2.6.0", summary: "Execute a Lua script server side",
                     complexity: "Depends on the script that is executed.", runsScripts: true, handler: eval),
         CommandSpec("evalsha", arity: -3, flags: evalFlags, categories: ["slow", "scripting"], group: "scripting",
                     since: "2.6.0", summary: "Execute a Lua script server side",
-                    keySpecs: [KeySpec(flags: ["RW", "access", "update"], beginSearch: .index(2),
-                                       findKeys: .keynum(keyNumIndex: 0, firstKey: 1, keyStep: 1))],
                     complexity: "Depends on the script that is executed.", runsScripts: true, handler: evalsha),
         CommandSpec("eval_ro", arity: -3, flags: evalFlags.union(.readonly), categories: ["slow", "scripting"],
                     group: "scripting", since: "7.0.0", summary: "Execute a read-only Lua script server side",
-                    keySpecs: [evalKeySpecRO], complexity: "Depends on the script that is executed.", runsScripts: true,
+                    complexity: "Depends on the script that is executed.", runsScripts: true,
                     handler: evalRO),
         CommandSpec("evalsha_ro", arity: -3, flags: evalFlags.union(.readonly), categories: ["slow", "scripting"],
                     group: "scripting", since: "7.0.0", summary: "Execute a read-only Lua script server side",
-                    keySpecs: [KeySpec(flags: ["RO", "access"], beginSearch: .index(2),
-                                       findKeys: .keynum(keyNumIndex: 0, firstKey: 1, keyStep: 1))],
                     complexity: "Depends on the script that is executed.", runsScripts: true, handler: evalshaRO),
         CommandSpec("script", arity: -2, categories: ["slow"], group: "scripting", since: "2.6.0",
                     summary: "A container for Lua scripts management commands", subcommands: [
@@ -61,12 +49,12 @@ enum ScriptingCommands {
                                     complexity: "O(1)", handler: scriptHelp),
                     ]),
         CommandSpec("fcall", arity: -3, flags: evalFlags, categories: ["slow", "scripting"], group: "scripting",
-                    since: "7.0.0", summary: "Invoke a function", keySpecs: [evalKeySpecRW],
+                    since: "7.0.0", summary: "Invoke a function",
                     complexity: "Depends on the function that is executed.", runsScripts: true,
                     handler: fcall),
         CommandSpec("fcall_ro", arity: -3, flags: evalFlags.union(.readonly), categories: ["slow", "scripting"],
                     group: "scripting", since: "7.0.0", summary: "Invoke a read-only function",
-                    keySpecs: [evalKeySpecRO], complexity: "Depends on the function that is executed.",
+                    complexity: "Depends on the function that is executed.",
                     runsScripts: true, handler: fcallRO),
         CommandSpec("function", arity: -2, categories: ["slow"], group: "scripting", since: "7.0.0",
                     summary: "A container for function commands", subcommands: [

@@ -12,30 +12,16 @@ import Darwin
 /// alphabetically, optionally by external keys (`BY`), fetch related keys (`GET`), and store the
 /// result as a list (`STORE`).
 enum SortCommands {
-    /// The sorted key, and the keys BY and GET read.
-    static let sourceKeySpecs: [KeySpec] = [
-        .single(1, flags: ["RO", "access"]),
-        KeySpec(flags: ["RO", "access"],
-                notes: "For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort",
-                beginSearch: .unknown, findKeys: .unknown),
-    ]
-
     static let specs: [CommandSpec] = [
-        CommandSpec("sort", arity: -2, flags: [.write, .denyoom, .movableKeys],
+        CommandSpec("sort", arity: -2, flags: [.write, .denyoom],
                     categories: ["write", "set", "sortedset", "list", "slow", "dangerous"],
-                    keys: .one, group: "generic", since: "1.0.0",
+                    group: "generic", since: "1.0.0",
                     summary: "Sort the elements in a list, set or sorted set",
-                    keySpecs: sourceKeySpecs + [
-                        KeySpec(flags: ["OW", "update"],
-                                notes: "For the optional STORE keyword. It is marked 'unknown' because the keyword can appear anywhere in the argument array",
-                                beginSearch: .unknown, findKeys: .unknown),
-                    ],
                     handler: { c throws(RedisError) in try sort(c, readOnly: false) }),
-        CommandSpec("sort_ro", arity: -2, flags: [.readonly, .movableKeys],
+        CommandSpec("sort_ro", arity: -2, flags: [.readonly],
                     categories: ["read", "set", "sortedset", "list", "slow", "dangerous"],
-                    keys: .one, group: "generic", since: "7.0.0",
+                    group: "generic", since: "7.0.0",
                     summary: "Sort the elements in a list, set or sorted set. Read-only variant of SORT.",
-                    keySpecs: sourceKeySpecs,
                     handler: { c throws(RedisError) in try sort(c, readOnly: true) }),
     ]
 

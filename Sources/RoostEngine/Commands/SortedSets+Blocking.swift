@@ -4,26 +4,20 @@ extension SortedSetCommands {
     static let blockingSpecs: [CommandSpec] = [
         CommandSpec("bzpopmin", arity: -3, flags: [.write, .noscript, .blocking, .fast],
                     categories: ["write", "sortedset", "fast", "blocking"],
-                    keys: KeyPositions(first: 1, last: -2, step: 1), group: "sorted-set", since: "5.0.0",
+                    group: "sorted-set", since: "5.0.0",
                     summary: "Remove and return the member with the lowest score from one or more sorted sets, or block until one is available",
-                    keySpecs: [poppedKeys], handler: bzpopmin),
+                    handler: bzpopmin),
         CommandSpec("bzpopmax", arity: -3, flags: [.write, .noscript, .blocking, .fast],
                     categories: ["write", "sortedset", "fast", "blocking"],
-                    keys: KeyPositions(first: 1, last: -2, step: 1), group: "sorted-set", since: "5.0.0",
+                    group: "sorted-set", since: "5.0.0",
                     summary: "Remove and return the member with the highest score from one or more sorted sets, or block until one is available",
-                    keySpecs: [poppedKeys], handler: bzpopmax),
-        CommandSpec("bzmpop", arity: -5, flags: [.write, .blocking, .movableKeys],
-                    categories: ["write", "sortedset", "slow", "blocking"], keys: .none,
+                    handler: bzpopmax),
+        CommandSpec("bzmpop", arity: -5, flags: [.write, .blocking],
+                    categories: ["write", "sortedset", "slow", "blocking"],
                     group: "sorted-set", since: "7.0.0",
                     summary: "Remove and return members with scores in a sorted set or block until one is available",
-                    keySpecs: [KeySpec(flags: ["RW", "access", "delete"], beginSearch: .index(2),
-                                       findKeys: .keynum(keyNumIndex: 0, firstKey: 1, keyStep: 1))],
                     handler: bzmpop),
     ]
-
-    /// Every argument but the last (the timeout).
-    static let poppedKeys = KeySpec(flags: ["RW", "access", "delete"], beginSearch: .index(1),
-                                    findKeys: .range(lastKey: -2, keyStep: 1, limit: 0))
 
     static func bzpopmin(_ c: CommandContext) throws(RedisError) { try blockingPopMinMax(c, fromMax: false) }
     static func bzpopmax(_ c: CommandContext) throws(RedisError) { try blockingPopMinMax(c, fromMax: true) }

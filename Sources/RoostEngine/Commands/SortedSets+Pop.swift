@@ -5,24 +5,22 @@ import RoostRESP
 /// shared with the blocking variants.
 extension SortedSetCommands {
     static let popSpecs: [CommandSpec] = [
-        CommandSpec("zpopmin", arity: -2, flags: [.write, .fast], categories: rw, keys: .one,
+        CommandSpec("zpopmin", arity: -2, flags: [.write, .fast], categories: rw,
                     group: "sorted-set", since: "5.0.0",
                     summary: "Remove and return members with the lowest scores in a sorted set",
-                    keySpecs: one(["RW", "access", "delete"]), handler: zpopmin),
-        CommandSpec("zpopmax", arity: -2, flags: [.write, .fast], categories: rw, keys: .one,
+                    handler: zpopmin),
+        CommandSpec("zpopmax", arity: -2, flags: [.write, .fast], categories: rw,
                     group: "sorted-set", since: "5.0.0",
                     summary: "Remove and return members with the highest scores in a sorted set",
-                    keySpecs: one(["RW", "access", "delete"]), handler: zpopmax),
-        CommandSpec("zmpop", arity: -4, flags: [.write, .movableKeys], categories: rwSlow, keys: .none,
+                    handler: zpopmax),
+        CommandSpec("zmpop", arity: -4, flags: [.write], categories: rwSlow,
                     group: "sorted-set", since: "7.0.0",
                     summary: "Remove and return members with scores in a sorted set",
-                    keySpecs: [KeySpec(flags: ["RW", "access", "delete"], beginSearch: .index(1),
-                                       findKeys: .keynum(keyNumIndex: 0, firstKey: 1, keyStep: 1))],
                     handler: zmpop),
-        CommandSpec("zrandmember", arity: -2, flags: [.readonly], categories: roSlow, keys: .one,
+        CommandSpec("zrandmember", arity: -2, flags: [.readonly], categories: roSlow,
                     tips: ["nondeterministic_output"], group: "sorted-set", since: "6.2.0",
                     summary: "Get one or multiple random elements from a sorted set",
-                    keySpecs: one(["RO", "access"]), handler: zrandmember),
+                    handler: zrandmember),
     ]
 
     // MARK: - Popping core

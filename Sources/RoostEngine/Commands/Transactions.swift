@@ -21,10 +21,8 @@ enum TransactionCommands {
                     categories: ["fast", "transaction"], group: "transactions", since: "2.0.0",
                     summary: "Discard all commands issued after MULTI", handler: discard),
         CommandSpec("watch", arity: -2, flags: [.noscript, .loading, .stale, .fast, .allowBusy],
-                    categories: ["fast", "transaction"], keys: .all, group: "transactions", since: "2.2.0",
+                    categories: ["fast", "transaction"], group: "transactions", since: "2.2.0",
                     summary: "Watch the given keys to determine execution of the MULTI/EXEC block",
-                    keySpecs: [
-                        KeySpec(flags: ["RO"], beginSearch: .index(1), findKeys: .range(lastKey: -1, keyStep: 1, limit: 0))],
                     handler: watch),
         CommandSpec("unwatch", arity: 1, flags: [.noscript, .loading, .stale, .fast, .allowBusy],
                     categories: ["fast", "transaction"], group: "transactions", since: "2.2.0",
