@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "RoostEngine", targets: ["RoostEngine"]),
         .library(name: "RoostServer", targets: ["RoostServer"]),
         .library(name: "RoostClient", targets: ["RoostClient"]),
+        .library(name: "RoostTesting", targets: ["RoostTesting"]),
         .executable(name: "roost", targets: ["roost"]),
     ],
     dependencies: [
@@ -74,6 +75,22 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // Test tooling for users and for the project's own tests: Roost in-process, redis-server
+        // and a six-node Redis Cluster as child processes.
+        .target(
+            name: "RoostTesting",
+            dependencies: [
+                "RoostClient",
+                "RoostServer",
+                "RoostEngine",
+                "RoostRESP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .executableTarget(
             name: "roost",
             dependencies: [
@@ -114,6 +131,7 @@ let package = Package(
         .target(
             name: "RoostTestSupport",
             dependencies: [
+                "RoostTesting",
                 "RoostFuzzing",
                 "RoostServer",
                 "RoostRESP",
@@ -128,6 +146,7 @@ let package = Package(
             name: "RoostDifferentialTests",
             dependencies: ["RoostTestSupport", "RoostServer", "RoostRESP"]
         ),
+        .testTarget(name: "RoostTestingTests", dependencies: ["RoostTesting", "RoostClient"]),
         .testTarget(
             name: "RoostClientTests",
             dependencies: [

@@ -24,16 +24,8 @@ enum ClusterTestSupport {
         configure(&configuration)
         var logger = Logger(label: "roost.client.cluster.test")
         logger.logLevel = .warning
-        let client = RedisClusterClient(configuration: configuration, logger: logger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await client.run() }
-            do {
-                try await body(cluster, client)
-                group.cancelAll()
-            } catch {
-                group.cancelAll()
-                throw error
-            }
+        try await RedisClusterClient(configuration: configuration, logger: logger).runningAlongside { client in
+            try await body(cluster, client)
         }
     }
 
