@@ -15,6 +15,10 @@ package final class RawConnection {
     /// Errors from the socket.
     public struct Error: Swift.Error, CustomStringConvertible {
         public let description: String
+
+        package init(description: String) {
+            self.description = description
+        }
     }
 
     private let fd: Int32

@@ -1,5 +1,4 @@
 import Foundation
-import NIOPosix
 import RoostClient
 
 #if canImport(Glibc)
@@ -119,11 +118,23 @@ public final class RedisClusterProcess: @unchecked Sendable {
         var last = ""
         while Date() < deadline {
             var healthy = true
-            for port in livePorts {
+            let live = livePorts
+            for port in live {
                 guard let info = try? RawConnection.text(port: port, ["CLUSTER", "INFO"]) else { healthy = false; break }
                 last = "\(port): \(info)"
                 if !(info.contains("cluster_state:ok") && info.contains("cluster_slots_assigned:16384")
                     && info.contains("cluster_slots_ok:16384") && info.contains("cluster_known_nodes:6")) {
+                    healthy = false
+                    break
+                }
+                // A killed master still looks fine until the others notice: every slot must be
+                // served by a running node in this node's view.
+                guard let owners = try? nodes(askingPort: port).filter({ $0.flags.contains("master") && !$0.slots.isEmpty }) else {
+                    healthy = false
+                    break
+                }
+                if let dead = owners.first(where: { !live.contains($0.port) }) {
+                    last = "\(port) still sees the killed node \(dead.port) serving slots"
                     healthy = false
                     break
                 }
@@ -239,7 +250,7 @@ public func withRedisCluster<Result>(
     _ body: (RedisClusterProcess) async throws -> Result
 ) async throws -> Result {
     // Forming the cluster blocks for seconds; it does so on a thread of its own.
-    let cluster = try await NIOThreadPool.singleton.runIfActive { try RedisClusterProcess() }
+    let cluster = try await StartThreads.run { try RedisClusterProcess() }
     defer { cluster.stop() }
     return try await body(cluster)
 }

@@ -1,5 +1,4 @@
 import Foundation
-import NIOPosix
 import RoostClient
 
 #if canImport(Glibc)
@@ -147,7 +146,7 @@ public func withRedisServer<Result>(
     _ body: (RedisServerProcess) async throws -> Result
 ) async throws -> Result {
     // The start blocks while it waits; it does so on a thread of its own.
-    let server = try await NIOThreadPool.singleton.runIfActive { try RedisServerProcess(extraArguments: arguments) }
+    let server = try await StartThreads.run { try RedisServerProcess(extraArguments: arguments) }
     defer { server.stop() }
     return try await body(server)
 }

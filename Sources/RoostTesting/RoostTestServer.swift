@@ -11,10 +11,21 @@ public enum RoostTestServer {
     ///   after the port and bind address are set, so it may change those too.
     /// - Throws: when the server cannot bind (see `RoostServer.start()`).
     public static func start(_ configure: (inout EngineConfiguration) -> Void = { _ in }) async throws -> RoostServer {
+        try await start(configuration: configuration(configure))
+    }
+
+    /// A configuration for a loopback server on a port the system picks, adjusted by
+    /// `configure`.
+    static func configuration(_ configure: (inout EngineConfiguration) -> Void) -> EngineConfiguration {
         var configuration = EngineConfiguration()
         configuration.port = 0
         configuration.bind = ["127.0.0.1"]
         configure(&configuration)
+        return configuration
+    }
+
+    /// Starts a server with `configuration` as it is.
+    static func start(configuration: EngineConfiguration) async throws -> RoostServer {
         let server = RoostServer(configuration: configuration)
         try await server.start()
         return server
@@ -38,7 +49,7 @@ public func withRoostServer<Result>(
     isolation: isolated (any Actor)? = #isolation,
     _ body: (RoostServer) async throws -> Result
 ) async throws -> Result {
-    let server = try await RoostTestServer.start(configure)
+    let server = try await RoostTestServer.start(configuration: RoostTestServer.configuration(configure))
     let result: Result
     do {
         result = try await body(server)

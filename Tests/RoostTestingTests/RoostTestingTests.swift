@@ -40,7 +40,7 @@ import Darwin
     @Test func roostServerTakesEngineConfigurationAndIsClosedAfterwards() async throws {
         let configuration = try await withRoostServer(configuration: { $0.requirePass = "s3cret"; $0.maxMemory = 1 << 24 }) { server in
             #expect(server.url == "redis://127.0.0.1:\(server.port)")
-            try await server.withClient { client in
+            try await server.withClient { client async throws in
                 #expect(try await client.send("PING", as: String.self) == "PONG")
                 #expect(try await client.send("CONFIG", "GET", "maxmemory", as: [String: String].self) == ["maxmemory": "16777216"])
             }
@@ -53,7 +53,7 @@ import Darwin
     @Test(.enabled(if: RedisServerProcess.isAvailable))
     func redisServerAnswersAndIsReapedAfterwards() async throws {
         let (configuration, pid) = try await withRedisServer(arguments: ["--requirepass", "s3cret"]) { server in
-            try await server.withClient { client in
+            try await server.withClient { client async throws in
                 #expect(try await client.send("PING", as: String.self) == "PONG")
             }
             #expect(server.log.contains("Ready to accept connections"))
@@ -66,10 +66,10 @@ import Darwin
     @Test(.enabled(if: RedisClusterProcess.isAvailable))
     func clusterRoutesKeysToEveryMasterAndIsReapedAfterwards() async throws {
         let pids = try await withRedisCluster { cluster in
-            try await cluster.withClient { client in
-                for index in 0..<100 { try await client.set("key\(index)", "value\(index)") }
+            try await cluster.withClient { client async throws in
+                for index in 0..<100 { try await client.set(RedisKey("key\(index)"), "value\(index)") }
                 for index in 0..<100 {
-                    #expect(try await client.get("key\(index)", as: String.self) == "value\(index)")
+                    #expect(try await client.get(RedisKey("key\(index)"), as: String.self) == "value\(index)")
                 }
             }
             let masters = try Set((0..<100).map {
