@@ -17,7 +17,7 @@ import Darwin
 /// never stopped is killed when the test process exits normally. Prefer
 /// ``withRedisServer(arguments:isolation:_:)``, which always stops it.
 // @unchecked: `pid` is guarded by `lock`; every other stored property is immutable.
-public final class RedisServerProcess: @unchecked Sendable {
+public final class RedisServerProcess: RedisTestServer, @unchecked Sendable {
     /// The TCP port the server listens on, on 127.0.0.1.
     public let port: Int
     /// The server's log file (removed with its folder by ``stop()``).
@@ -112,19 +112,6 @@ public final class RedisServerProcess: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         if pid > 0 { ChildProcess.signal(pid, signal) }
-    }
-
-    /// Runs `body` with a ``RoostClient/RedisClient`` for this server whose `run()` goes
-    /// alongside, and shuts the client down afterwards (also when `body` throws).
-    /// - Parameter configure: adjusts ``clientConfiguration`` first.
-    public func withClient<Result: Sendable>(
-        configure: (inout RedisClientConfiguration) -> Void = { _ in },
-        isolation: isolated (any Actor)? = #isolation,
-        _ body: (RedisClient) async throws -> Result
-    ) async throws -> Result {
-        var configuration = clientConfiguration
-        configure(&configuration)
-        return try await RedisClient(configuration: configuration, logger: .testing).runningAlongside(body)
     }
 }
 

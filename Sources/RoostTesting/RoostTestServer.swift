@@ -61,7 +61,7 @@ public func withRoostServer<Result>(
     return result
 }
 
-extension RoostServer {
+extension RoostServer: RedisTestServer {
     /// `redis://127.0.0.1:<port>`, for a server listening on loopback as
     /// ``RoostTestServer/start(_:)``'s do.
     public var url: String { "redis://127.0.0.1:\(port)" }
@@ -73,18 +73,5 @@ extension RoostServer {
         let password = engine.withLock { engine.configuration.requirePass }
         if !password.isEmpty { configuration.password = password }
         return configuration
-    }
-
-    /// Runs `body` with a ``RoostClient/RedisClient`` for this server whose `run()` goes
-    /// alongside, and shuts the client down afterwards (also when `body` throws).
-    /// - Parameter configure: adjusts ``clientConfiguration`` first.
-    public func withClient<Result: Sendable>(
-        configure: (inout RedisClientConfiguration) -> Void = { _ in },
-        isolation: isolated (any Actor)? = #isolation,
-        _ body: (RedisClient) async throws -> Result
-    ) async throws -> Result {
-        var configuration = clientConfiguration
-        configure(&configuration)
-        return try await RedisClient(configuration: configuration, logger: .testing).runningAlongside(body)
     }
 }
