@@ -23,11 +23,11 @@ enum ClientTestServers {
         configure: (inout RedisClientConfiguration) -> Void = { _ in },
         _ body: (RedisServerProcess, RedisClient) async throws -> R
     ) async throws -> R {
-        let server = try startRedis(extraArguments)
-        defer { server.stop() }
-        var configuration = configuration(port: server.port)
-        configure(&configuration)
-        return try await withClient(configuration) { try await body(server, $0) }
+        try await withRedisServer(arguments: extraArguments) { server in
+            var configuration = configuration(port: server.port)
+            configure(&configuration)
+            return try await withClient(configuration) { try await body(server, $0) }
+        }
     }
 
     /// Starts redis-server on a free port (RedisServerProcess retries when the port was taken
