@@ -10,9 +10,9 @@ import Darwin
 /// Child processes started with `posix_spawn` (Foundation's `Process.waitUntilExit` can hang
 /// inside Swift concurrency on Linux).
 ///
-/// Servers started through ``spawn(_:_:quiet:outputPath:)`` with `killAtExit` are remembered and
-/// killed when the test process exits normally, so a test that forgets to stop one (or fails
-/// before it can) leaves no server behind.
+/// Servers started through ``spawn(_:_:quiet:outputPath:killAtExit:)`` with `killAtExit` are
+/// remembered and killed when the test process exits normally, so a test that forgets to stop
+/// one (or fails before it can) leaves no server behind.
 package enum ChildProcess {
     /// Starts `path` with `arguments`. Standard output and standard error go to `outputPath`
     /// (appended to) when given, else to `/dev/null` when `quiet`, else to the parent's.
@@ -76,11 +76,6 @@ package enum ChildProcess {
         return nil
     }
 
-    /// Whether a process with this pid exists (a zombie counts; a reaped process does not).
-    package static func exists(_ pid: pid_t) -> Bool {
-        systemKill(pid, 0) == 0
-    }
-
     /// The first executable file named `name` in a folder of `PATH`, then in the usual binary
     /// folders (`/usr/local/bin`, `/opt/homebrew/bin`, `/usr/bin`, `/usr/sbin`, `/bin`).
     package static func executable(named name: String) -> String? {
@@ -92,14 +87,6 @@ package enum ChildProcess {
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
         }
         return nil
-    }
-
-    /// The last `lines` lines of the file at `path` (empty when it cannot be read), for error
-    /// messages that quote a server's log.
-    package static func tail(ofFile path: String, lines: Int = 20) -> String {
-        guard let data = FileManager.default.contents(atPath: path) else { return "" }
-        let text = String(decoding: data, as: UTF8.self)
-        return text.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).joined(separator: "\n")
     }
 
     private static func forget(_ pid: pid_t) {
