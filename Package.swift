@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "RoostServer", targets: ["RoostServer"]),
         .library(name: "RoostClient", targets: ["RoostClient"]),
         .library(name: "RoostCoordination", targets: ["RoostCoordination"]),
+        .library(name: "RoostTesting", targets: ["RoostTesting"]),
         .executable(name: "roost", targets: ["roost"]),
     ],
     dependencies: [
@@ -73,6 +74,22 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
+        // Test tooling for users and for the project's own tests: Roost in-process, redis-server
+        // and a six-node Redis Cluster as child processes.
+        .target(
+            name: "RoostTesting",
+            dependencies: [
+                "RoostClient",
+                "RoostServer",
+                "RoostEngine",
+                "RoostRESP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .executableTarget(
             name: "roost",
             dependencies: [
@@ -113,6 +130,7 @@ let package = Package(
         .target(
             name: "RoostTestSupport",
             dependencies: [
+                "RoostTesting",
                 "RoostFuzzing",
                 "RoostServer",
                 "RoostRESP",
@@ -127,6 +145,7 @@ let package = Package(
             name: "RoostDifferentialTests",
             dependencies: ["RoostTestSupport", "RoostServer", "RoostRESP"]
         ),
+        .testTarget(name: "RoostTestingTests", dependencies: ["RoostTesting", "RoostClient"]),
         .testTarget(
             name: "RoostCoordinationTests",
             dependencies: [

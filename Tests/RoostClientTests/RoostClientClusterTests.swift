@@ -14,8 +14,14 @@ enum ClusterTestSupport {
     /// goes alongside; stops both afterwards.
     static func withCluster(configure: (inout RedisClusterConfiguration) -> Void = { _ in },
                             _ body: (RedisClusterProcess, RedisClusterClient) async throws -> Void) async throws {
-        let cluster = try RedisClusterProcess()
-        defer { cluster.stop() }
+        try await withRedisCluster { cluster in
+            try await withClient(cluster, configure: configure, body)
+        }
+    }
+
+    private static func withClient(_ cluster: RedisClusterProcess,
+                                   configure: (inout RedisClusterConfiguration) -> Void,
+                                   _ body: (RedisClusterProcess, RedisClusterClient) async throws -> Void) async throws {
         var node = RedisClientConfiguration(endpoint: .tcp(host: "127.0.0.1", port: cluster.ports[0]))
         node.commandTimeout = .seconds(20)
         node.reconnect.maximumAttempts = 2
@@ -24,16 +30,8 @@ enum ClusterTestSupport {
         configure(&configuration)
         var logger = Logger(label: "roost.client.cluster.test")
         logger.logLevel = .warning
-        let client = RedisClusterClient(configuration: configuration, logger: logger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await client.run() }
-            do {
-                try await body(cluster, client)
-                group.cancelAll()
-            } catch {
-                group.cancelAll()
-                throw error
-            }
+        try await RedisClusterClient(configuration: configuration, logger: logger).runningAlongside { client in
+            try await body(cluster, client)
         }
     }
 

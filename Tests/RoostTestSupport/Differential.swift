@@ -44,7 +44,7 @@ public final class DifferentialPair: @unchecked Sendable {
     }
 
     /// The raw connections for client `index` (redis, roost), opened on first use.
-    public func clients(_ index: Int) throws -> (redis: RawConnection, roost: RawConnection) {
+    package func clients(_ index: Int) throws -> (redis: RawConnection, roost: RawConnection) {
         if redisClients[index] == nil {
             redisClients[index] = try RawConnection(port: redis.port)
             roostClients[index] = try RawConnection(port: roost.port)

@@ -23,64 +23,8 @@ public enum PackagePaths {
         return nil
     }
 
-    /// The first of `names` found in the usual binary folders.
-    public static func tool(_ name: String) -> String? {
-        for dir in ["/usr/bin", "/usr/local/bin", "/bin"] {
-            let path = dir + "/" + name
-            if FileManager.default.isExecutableFile(atPath: path) { return path }
-        }
-        return nil
-    }
-}
-
-/// The outcome of a finished child process.
-public struct ProcessResult: Sendable {
-    /// Exit status, or -1 when it was killed after its timeout.
-    public var status: Int32
-    /// Everything it wrote to standard output.
-    public var output: [UInt8]
-    /// Everything it wrote to standard error.
-    public var errorOutput: [UInt8]
-    /// Standard output as text.
-    public var text: String { String(decoding: output, as: UTF8.self) }
-    /// Standard error as text.
-    public var errorText: String { String(decoding: errorOutput, as: UTF8.self) }
-}
-
-extension ChildProcess {
-    /// Runs `path` with `arguments` and `input` on standard input, collecting its output.
-    /// The process is killed after `timeout` seconds (status -1).
-    public static func run(_ path: String, _ arguments: [String], input: [UInt8] = [],
-                           environment: [String: String] = [:], timeout: Double = 60) throws -> ProcessResult {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("roost-run-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let inPath = directory + "/in", outPath = directory + "/out", errPath = directory + "/err"
-        _ = FileManager.default.createFile(atPath: inPath, contents: Data(input))
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, inPath, O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
-        defer { for p in argv { free(p) } }
-        var env = ProcessInfo.processInfo.environment
-        for (k, v) in environment { env[k] = v }
-        let envp: [UnsafeMutablePointer<CChar>?] = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { for p in envp { free(p) } }
-        var pid: pid_t = 0
-        let rc = posix_spawn(&pid, path, &actions, nil, argv, envp)
-        guard rc == 0 else { throw RawConnection.Error(description: "posix_spawn \(path) failed: \(rc)") }
-        var status = ChildProcess.wait(pid, timeout: timeout)
-        if status == nil {
-            ChildProcess.kill(pid, signal: SIGKILL)
-            status = -1
-        }
-        let output = (try? Data(contentsOf: URL(fileURLWithPath: outPath))).map { [UInt8]($0) } ?? []
-        let errorOutput = (try? Data(contentsOf: URL(fileURLWithPath: errPath))).map { [UInt8]($0) } ?? []
-        return ProcessResult(status: status ?? -1, output: output, errorOutput: errorOutput)
-    }
+    /// `name` found on `PATH` or in the usual binary folders.
+    public static func tool(_ name: String) -> String? { ChildProcess.executable(named: name) }
 }
 
 /// Raw TCP helpers that `RawConnection` does not cover.
@@ -92,18 +36,12 @@ public enum RawSocket {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw RawConnection.Error(description: "socket() failed") }
         defer { close(fd) }
-        var local = sockaddr_in()
-        local.sin_family = sa_family_t(AF_INET)
-        local.sin_port = 0
-        local.sin_addr.s_addr = inet_addr(source)
+        var local = LoopbackAddress.make(port: 0, host: source)
         let bound = withUnsafePointer(to: &local) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard bound == 0 else { throw RawConnection.Error(description: "bind \(source) failed: errno \(errno)") }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var address = LoopbackAddress.make(port: port)
         let rc = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
@@ -149,7 +87,7 @@ public enum PythonRedis {
            (try? ChildProcess.run(python, ["-c", "import redis"], timeout: 30))?.status == 0 {
             return python
         }
-        guard let system = findOnPath("python3") ?? PackagePaths.tool("python3") else {
+        guard let system = ChildProcess.executable(named: "python3") else {
             throw RawConnection.Error(description: "python3 is not installed")
         }
         let venv = try ChildProcess.run(system, ["-m", "venv", directory], timeout: 120)
@@ -161,45 +99,5 @@ public enum PythonRedis {
             throw RawConnection.Error(description: "pip install redis failed: \(pip.errorText)")
         }
         return python
-    }
-
-    /// `name` found in a folder of `PATH`.
-    static func findOnPath(_ name: String) -> String? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
-        for dir in path.split(separator: ":") {
-            let candidate = "\(dir)/\(name)"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return nil
-    }
-}
-
-/// Connection probes that close each socket exactly once. (`RawConnection.init` closes its socket
-/// when `connect` fails and its `deinit` closes the same number again, which can close a socket
-/// that another thread of the test process has opened meanwhile; these probes avoid that path.)
-public enum PortProbe {
-    /// Whether something accepts connections on `127.0.0.1:port` right now.
-    public static func isAccepting(port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let rc = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        return rc == 0
-    }
-
-    /// Polls until something accepts connections on `port`.
-    public static func waitUntilAccepting(port: Int, timeout: Double) throws {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if isAccepting(port: port) { return }
-            usleep(10_000)
-        }
-        throw RawConnection.Error(description: "nothing accepted connections on port \(port) within \(timeout) s")
     }
 }

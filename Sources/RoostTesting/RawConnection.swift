@@ -11,10 +11,14 @@ import Darwin
 
 /// A blocking TCP connection that sends raw bytes and reads whole RESP replies as raw bytes.
 /// Tests use it to compare servers byte for byte.
-public final class RawConnection {
+package final class RawConnection {
     /// Errors from the socket.
     public struct Error: Swift.Error, CustomStringConvertible {
         public let description: String
+
+        package init(description: String) {
+            self.description = description
+        }
     }
 
     private let fd: Int32
@@ -31,10 +35,7 @@ public final class RawConnection {
         if var size = receiveBufferSize {
             setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
         }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var address = LoopbackAddress.make(port: port)
         let rc = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                 connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
