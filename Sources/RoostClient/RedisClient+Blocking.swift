@@ -20,13 +20,14 @@ extension RedisClient {
     /// Sends `commands`, at least one of which blocks, on a dedicated connection of the blocking
     /// lane (never a pooled lease), and returns each one's reply or error.
     ///
-    /// Cancellation ends the wait with `CLIENT UNBLOCK id TIMEOUT`, sent from a pooled connection
+    /// Cancellation, and the client's deadline `timeout` (the configured command timeout when
+    /// nil) passing, end the wait with `CLIENT UNBLOCK id TIMEOUT`, sent from a pooled connection
     /// and repeated until the reply arrives, so the dedicated connection stays clean and is
     /// reused. A reply that carries data (the server served the command before the unblock) is
-    /// returned even though the task was cancelled, so nothing the server handed over is dropped;
-    /// a null reply becomes `RedisClientError` `.cancelled`. When the server cannot be asked to
-    /// unblock (no client id, `CLIENT UNBLOCK` refused), the connection is closed instead and the
-    /// result is `.cancelled` with an unknown outcome.
+    /// returned all the same, so nothing the server handed over is dropped; a null reply becomes
+    /// `RedisClientError` `.cancelled` or `.timeout`. When the server cannot be asked to unblock
+    /// (no client id, `CLIENT UNBLOCK` refused), the connection is closed instead and the same
+    /// errors say that the outcome is unknown.
     ///
     /// A connection that closes while the command waits fails it with `.connectionClosed`: the
     /// command is not sent again, since the server may have run it and the reply be lost. The
@@ -34,39 +35,55 @@ extension RedisClient {
     func pipelineOnBlockingConnection(_ commands: [RedisCommand], timeout: Duration?) async throws -> [Result<RESPValue, any Error>] {
         try Task.checkCancellation()
         let lease = try await blockingLane.lease()
-        let futures = lease.connection.submit(commands, timeout: timeout)
+        // No timer in the handler: a reply abandoned there would be discarded, data and all.
+        let futures = lease.connection.submit(commands, timeout: nil)
         let eventLoop = lease.connection.channel.eventLoop
         let replied = NIOLockedValueBox(false)
         let all = EventLoopFuture.whenAllComplete(futures, on: eventLoop)
         all.whenComplete { _ in replied.withLockedValue { $0 = true } }
-        let cancelled = await Self.waitForCompletionOrCancellation(all)
-        var closedToCancel = false
-        if cancelled {
+        let deadline = timeout ?? lease.connection.commandTimeout
+        let interruption = await Self.waitForReply(all, deadline: deadline, on: eventLoop)
+        var closedToInterrupt = false
+        if interruption != nil {
             let blockingCount = commands.count { $0.waitsForOtherClients }
             // An unstructured task only to shield the unblock from the caller's cancellation
             // (which would fail its pooled lease and sleeps at once); it is awaited right here,
             // so it never outlives the call.
-            closedToCancel = await Task {
+            closedToInterrupt = await Task {
                 await self.unblock(lease, blockingCount: blockingCount, until: replied)
             }.value
         }
         let replies = await lease.connection.results(of: futures)
         await blockingLane.release(lease)
         return zip(commands, replies).map { command, reply in
-            Self.outcome(reply, of: command, cancelled: cancelled, closedToCancel: closedToCancel)
+            Self.outcome(reply, of: command, interruption: interruption, deadline: deadline,
+                         closedToInterrupt: closedToInterrupt)
         }
     }
 
+    /// What ended a blocking call's wait before its reply.
+    enum Interruption {
+        case cancelled, timedOut
+    }
+
     /// What a blocking call reports for `reply`.
-    private static func outcome(_ reply: Result<RESPValue, any Error>, of command: RedisCommand, cancelled: Bool,
-                                closedToCancel: Bool) -> Result<RESPValue, any Error> {
+    private static func outcome(_ reply: Result<RESPValue, any Error>, of command: RedisCommand,
+                                interruption: Interruption?, deadline: Duration?,
+                                closedToInterrupt: Bool) -> Result<RESPValue, any Error> {
+        let why: (code: RedisClientError.Code, text: String)? = interruption.map {
+            switch $0 {
+            case .cancelled: return (.cancelled, "\(command.name) was cancelled")
+            case .timedOut: return (.timeout, "no reply to \(command.name) within \(deadline.map { "\($0)" } ?? "")")
+            }
+        }
         switch reply {
-        case .success(let value) where cancelled && value.isNull:
-            return .failure(RedisClientError(.cancelled, "\(command.name) was cancelled while it waited; it did nothing"))
+        case .success(let value) where value.isNull:
+            guard let why else { return reply }
+            return .failure(RedisClientError(why.code, "\(why.text) while it waited; it was unblocked and did nothing"))
         case .failure(let error as RedisClientError) where error.code == .connectionClosed:
-            if closedToCancel {
-                return .failure(RedisClientError(.cancelled, """
-                    \(command.name) was cancelled and its connection closed to end the wait: whether it ran is unknown
+            if closedToInterrupt, let why {
+                return .failure(RedisClientError(why.code, """
+                    \(why.text) and its connection closed to end the wait: whether it ran is unknown
                     """))
             }
             return .failure(RedisClientError(.connectionClosed, """
@@ -78,20 +95,28 @@ extension RedisClient {
         }
     }
 
-    /// Waits until `future` completes (false) or the task is cancelled (true).
-    private static func waitForCompletionOrCancellation<Value>(_ future: EventLoopFuture<Value>) async -> Bool {
+    /// Waits until `future` completes (nil), the task is cancelled, or `deadline` passes.
+    private static func waitForReply<Value>(_ future: EventLoopFuture<Value>, deadline: Duration?,
+                                            on eventLoop: any EventLoop) async -> Interruption? {
         let race = FirstOutcome()
+        let timer = deadline.map { deadline in
+            eventLoop.scheduleTask(in: .nanoseconds(deadline.components.seconds * 1_000_000_000
+                                                    + deadline.components.attoseconds / 1_000_000_000)) {
+                race.finish(.timedOut)
+            }
+        }
+        defer { timer?.cancel() }
         return await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 race.install(continuation)
-                future.whenComplete { _ in race.finish(cancelled: false) }
+                future.whenComplete { _ in race.finish(nil) }
             }
         } onCancel: {
-            race.finish(cancelled: true)
+            race.finish(.cancelled)
         }
     }
 
-    /// Ends the wait of a cancelled call's `blockingCount` blocking commands with
+    /// Ends the wait of an interrupted call's `blockingCount` blocking commands with
     /// `CLIENT UNBLOCK id TIMEOUT` from a pooled connection, repeated with a short backoff while
     /// the replies are missing: an unblock that finds nothing blocked means the command either
     /// already got its reply (on its way) or has not reached the server yet. Returns true when it
@@ -119,34 +144,36 @@ extension RedisClient {
     }
 }
 
-/// Whichever of a reply and a cancellation comes first resumes the waiting call, once.
-/// Lock-protected so that the cancellation handler and the event loop can both report.
+/// Whichever of the reply, a cancellation and the deadline comes first resumes the waiting call,
+/// once. Lock-protected so that the cancellation handler and the event loop can both report.
 private final class FirstOutcome: Sendable {
+    typealias Outcome = RedisClient.Interruption?
+
     private struct State {
-        var continuation: CheckedContinuation<Bool, Never>?
-        var cancelled: Bool?
+        var continuation: CheckedContinuation<Outcome, Never>?
+        var outcome: Outcome?
     }
 
     private let state = NIOLockedValueBox(State())
 
     /// Registers the waiter, resuming it at once if the outcome is already known.
-    func install(_ continuation: CheckedContinuation<Bool, Never>) {
-        let known = state.withLockedValue { state -> Bool? in
-            if let cancelled = state.cancelled { return cancelled }
+    func install(_ continuation: CheckedContinuation<Outcome, Never>) {
+        let known = state.withLockedValue { state -> Outcome? in
+            if let outcome = state.outcome { return outcome }
             state.continuation = continuation
             return nil
         }
         if let known { continuation.resume(returning: known) }
     }
 
-    /// Records the outcome if it is the first, and resumes the waiter if it is registered.
-    func finish(cancelled: Bool) {
-        let continuation = state.withLockedValue { state -> CheckedContinuation<Bool, Never>? in
-            guard state.cancelled == nil else { return nil }
-            state.cancelled = cancelled
+    /// Records `outcome` if it is the first, and resumes the waiter if it is registered.
+    func finish(_ outcome: Outcome) {
+        let continuation = state.withLockedValue { state -> CheckedContinuation<Outcome, Never>? in
+            guard state.outcome == nil else { return nil }
+            state.outcome = .some(outcome)
             defer { state.continuation = nil }
             return state.continuation
         }
-        continuation?.resume(returning: cancelled)
+        continuation?.resume(returning: outcome)
     }
 }

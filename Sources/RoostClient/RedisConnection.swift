@@ -187,7 +187,7 @@ public final class RedisConnection: Sendable {
         guard !commands.isEmpty else { return [] }
         let eventLoop = channel.eventLoop
         let handler = self.handler
-        let futures = submit(commands, timeout: timeout)
+        let futures = submit(commands, timeout: timeout ?? commandTimeout)
         let abandon: @Sendable () -> Void = {
             eventLoop.execute {
                 for future in futures {
@@ -208,11 +208,12 @@ public final class RedisConnection: Sendable {
     /// Writes `commands` and returns the futures of their replies, in order, without tying them
     /// to the calling task: cancelling it abandons nothing. The caller awaits them with
     /// `results(of:)`.
+    /// - Parameter timeout: when the replies are abandoned with `.timeout`; `nil`: never (not
+    ///   the configured default).
     func submit(_ commands: [RedisCommand], timeout: Duration?) -> [EventLoopFuture<RESPValue>] {
         let eventLoop = channel.eventLoop
         let promises = commands.map { _ in eventLoop.makePromise(of: RESPValue.self) }
         let handler = self.handler
-        let timeout = timeout ?? commandTimeout
         eventLoop.execute {
             handler.value.submit(commands, promises: promises, timeout: timeout)
         }

@@ -165,7 +165,7 @@ struct RoostClientBlockingTests {
     func cancellingABlockedMoveLeavesTheClientUsableAndLosesNothing(_ kind: TestServerKind) async throws {
         try await ClientTestServers.with(kind) { client in
             let blocked = Task { try await client.blmove(from: "src", to: "dst", .left, .right, timeout: nil) }
-            try await BlockedClients.waitFor(1, on: client)
+            let firstID = try await BlockedClients.waitFor(1, on: client)
             blocked.cancel()
             await #expect {
                 try await blocked.value
@@ -209,6 +209,11 @@ struct RoostClientBlockingTests {
             for round in 0..<rounds { left += try await client.lrange(RedisKey("src\(round)"), 0, -1, as: String.self) }
             #expect(moved.sorted() == returned.sorted())
             #expect((moved + left).sorted() == pushed.sorted())
+            // Every cancellation was an unblock, never a closed connection: the same one still serves.
+            let last = Task { try await client.blmove(from: "src", to: "dst", .left, .right, timeout: nil) }
+            #expect(try await BlockedClients.waitFor(1, on: client) == firstID)
+            try await client.rpush("src", ["last"])
+            #expect(text(try await last.value) == "last")
             #expect(try await client.incr("still-usable") == 1)
         }
     }
@@ -230,6 +235,23 @@ struct RoostClientBlockingTests {
             #expect(try await client.llen("src") == 1)
             // The next call opens a new connection and works.
             #expect(text(try await client.blmove(from: "src", to: "dst", .left, .right, timeout: .seconds(5))) == "x")
+            #expect(await client.blockingConnectionCount == 1)
+        }
+    }
+
+    @Test(arguments: TestServerKind.available)
+    func aClientDeadlineUnblocksTheCommandAndKeepsTheConnection(_ kind: TestServerKind) async throws {
+        try await ClientTestServers.with(kind) { client in
+            // The server would wait for ever; the client's own deadline ends the wait.
+            await #expect {
+                try await client.execute(RedisCommand("BLPOP", "q", "0"), timeout: .milliseconds(50))
+            } throws: { error in
+                (error as? RedisClientError)?.code == .timeout
+            }
+            #expect(try await BlockedClients.ids(client).isEmpty)
+            #expect(await client.blockingConnectionCount == 1)
+            try await client.rpush("q", ["kept"])
+            #expect(text(try await client.blpop(["q"], timeout: .seconds(5))?.element) == "kept")
             #expect(await client.blockingConnectionCount == 1)
         }
     }
