@@ -62,7 +62,9 @@ extension RedisCommandExecutor {
     ///   seconds (millisecond precision, rounded up); a negative timeout waits 1 ms.
     /// - On a `RedisClient` (and so on each node of a `RedisClusterClient`) the command runs on a
     ///   dedicated connection: no pooled connection is held while it waits, and a caller that
-    ///   loops keeps reusing the same dedicated connection.
+    ///   loops keeps reusing the same dedicated connection. On a `RedisConnection` it blocks that
+    ///   connection, and cancelling abandons the reply (an element already moved stays in
+    ///   `destination`).
     /// - Cancelling the task unblocks the command on the server (`CLIENT UNBLOCK`); the
     ///   connection stays usable. If the server had already moved the element, it is returned
     ///   in spite of the cancellation, so it is never dropped; otherwise the call throws
