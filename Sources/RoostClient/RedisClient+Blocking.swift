@@ -77,7 +77,7 @@ extension RedisClient {
             }
         }
         switch reply {
-        case .success(let value) where value.isNull:
+        case .success(let value) where value.isNull && command.waitsForOtherClients:
             guard let why else { return reply }
             return .failure(RedisClientError(why.code, "\(why.text) while it waited; it was unblocked and did nothing"))
         case .failure(let error as RedisClientError) where error.code == .connectionClosed:
