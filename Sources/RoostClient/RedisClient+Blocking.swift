@@ -116,6 +116,11 @@ extension RedisClient {
         }
     }
 
+    /// How long an interrupted call keeps asking the server to unblock it before it closes the
+    /// connection instead (a command the server cannot unblock, or a server that stopped
+    /// answering).
+    static let unblockPatience = Duration.seconds(10)
+
     /// Ends the wait of an interrupted call's `blockingCount` blocking commands with
     /// `CLIENT UNBLOCK id TIMEOUT` from a pooled connection, repeated with a short backoff while
     /// the replies are missing: an unblock that finds nothing blocked means the command either
@@ -126,7 +131,8 @@ extension RedisClient {
         if let id = lease.clientID {
             var unblocked = 0
             var delay = Duration.milliseconds(1)
-            for _ in 0..<64 {
+            let giveUp = ContinuousClock.now + Self.unblockPatience
+            while ContinuousClock.now < giveUp {
                 if unblocked >= blockingCount || replied.withLockedValue({ $0 }) { return false }
                 do {
                     unblocked += try await execute(RedisCommand("CLIENT", "UNBLOCK", id, "TIMEOUT"), as: Int.self)
@@ -136,7 +142,7 @@ extension RedisClient {
                 }
                 if unblocked >= blockingCount || replied.withLockedValue({ $0 }) { return false }
                 try? await Task.sleep(for: delay)
-                delay = min(delay * 2, .milliseconds(50))
+                delay = min(delay * 2, .milliseconds(100))
             }
         }
         await lease.connection.close()
