@@ -10,10 +10,9 @@ import ServiceLifecycle
 /// Commands can be sent straight away; each leases a pooled connection for its duration, except
 /// blocking commands (`BLMOVE`, `BZPOPMIN`, `XREAD BLOCK`…), which run on dedicated connections
 /// of their own and never hold a pooled lease while they wait (see `blmove` for the rules on
-/// cancellation and dropped connections). Run the
-/// client as a ServiceLifecycle `Service` (or call `run()` in a task of your own) to keep the
-/// pool's minimum connections open, close idle ones and health-check them; when `run()` returns
-/// the client is shut down and its connections closed.
+/// cancellation and dropped connections). Run the client as a ServiceLifecycle `Service` (or call
+/// `run()` in a task of your own) to keep the pool's minimum connections open, close idle ones and
+/// health-check them; when `run()` returns the client is shut down and its connections closed.
 ///
 ///     let client = try RedisClient(url: "redis://localhost:6379/0")
 ///     try await client.set("greeting", "hello")
