@@ -3,7 +3,8 @@ import NIOConcurrencyHelpers
 import NIOCore
 import RoostRESP
 
-/// A message published to a channel the connection subscribed to.
+/// A message published to a channel the connection subscribed to. Channel names, patterns and
+/// payloads are bytes, exactly as published; `channel`, `pattern` and `text` read them as UTF-8.
 public struct RedisPubSubMessage: Sendable, Hashable {
     /// How the message reached the subscriber.
     public enum Kind: Sendable, Hashable {
@@ -17,13 +18,17 @@ public struct RedisPubSubMessage: Sendable, Hashable {
 
     /// How the message reached the subscriber.
     public var kind: Kind
-    /// The pattern that matched, for pattern subscriptions.
-    public var pattern: String?
-    /// The channel it was published to.
-    public var channel: String
+    /// The bytes of the pattern that matched, for pattern subscriptions.
+    public var patternBytes: ByteBuffer?
+    /// The bytes of the channel it was published to.
+    public var channelBytes: ByteBuffer
     /// The message's bytes.
     public var payload: ByteBuffer
 
+    /// The channel's name as UTF-8 text (invalid bytes replaced).
+    public var channel: String { String(buffer: channelBytes) }
+    /// The pattern as UTF-8 text (invalid bytes replaced), for pattern subscriptions.
+    public var pattern: String? { patternBytes.map { String(buffer: $0) } }
     /// The payload as UTF-8 text.
     public var text: String { String(buffer: payload) }
 }
@@ -225,16 +230,16 @@ final class RedisChannelHandler: ChannelInboundHandler {
         guard let kind = elements.first?.stringBytes.map({ String(decoding: $0, as: UTF8.self).lowercased() }) else {
             return nil
         }
-        func text(_ i: Int) -> String? { elements[i].stringBytes.map { String(decoding: $0, as: UTF8.self) } }
         func bytes(_ i: Int) -> ByteBuffer? { elements[i].stringBytes.map { ByteBuffer(bytes: $0) } }
         switch kind {
         case "message" where elements.count == 3, "smessage" where elements.count == 3:
-            guard let channel = text(1), let payload = bytes(2) else { return nil }
-            return RedisPubSubMessage(kind: kind == "message" ? .message : .shardMessage, pattern: nil,
-                                      channel: channel, payload: payload)
+            guard let channel = bytes(1), let payload = bytes(2) else { return nil }
+            return RedisPubSubMessage(kind: kind == "message" ? .message : .shardMessage, patternBytes: nil,
+                                      channelBytes: channel, payload: payload)
         case "pmessage" where elements.count == 4:
-            guard let pattern = text(1), let channel = text(2), let payload = bytes(3) else { return nil }
-            return RedisPubSubMessage(kind: .patternMessage, pattern: pattern, channel: channel, payload: payload)
+            guard let pattern = bytes(1), let channel = bytes(2), let payload = bytes(3) else { return nil }
+            return RedisPubSubMessage(kind: .patternMessage, patternBytes: pattern, channelBytes: channel,
+                                      payload: payload)
         default:
             return nil
         }

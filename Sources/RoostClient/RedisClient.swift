@@ -7,10 +7,12 @@ import ServiceLifecycle
 
 /// A long-lived client for any Redis-protocol server, backed by a connection pool.
 ///
-/// Commands can be sent straight away; each leases a pooled connection for its duration. Run the
-/// client as a ServiceLifecycle `Service` (or call `run()` in a task of your own) to keep the
-/// pool's minimum connections open, close idle ones and health-check them; when `run()` returns
-/// the client is shut down and its connections closed.
+/// Commands can be sent straight away; each leases a pooled connection for its duration, except
+/// blocking commands (`BLMOVE`, `BZPOPMIN`, `XREAD BLOCK`…), which run on dedicated connections
+/// of their own and never hold a pooled lease while they wait (see `blmove` for the rules on
+/// cancellation and dropped connections). Run the client as a ServiceLifecycle `Service` (or call
+/// `run()` in a task of your own) to keep the pool's minimum connections open, close idle ones and
+/// health-check them; when `run()` returns the client is shut down and its connections closed.
 ///
 ///     let client = try RedisClient(url: "redis://localhost:6379/0")
 ///     try await client.set("greeting", "hello")
@@ -21,6 +23,8 @@ public final class RedisClient: Service, RedisCommandExecutor, Sendable {
     let eventLoopGroup: any EventLoopGroup
     let logger: Logger
     let pool: RedisConnectionPool
+    /// Dedicated connections for blocking commands.
+    let blockingLane: RedisBlockingLane
     let metrics: RedisClientMetrics
 
     /// A client for `configuration`. Nothing connects until the first command or `run()`.
@@ -38,6 +42,8 @@ public final class RedisClient: Service, RedisCommandExecutor, Sendable {
         self.metrics = RedisClientMetrics(factory: metricsFactory ?? MetricsSystem.factory)
         self.pool = RedisConnectionPool(configuration: configuration, eventLoopGroup: eventLoopGroup, logger: logger,
                                         metrics: metrics)
+        self.blockingLane = RedisBlockingLane(configuration: configuration, eventLoopGroup: eventLoopGroup,
+                                              logger: logger, metrics: metrics)
     }
 
     /// A client for the server at `url` (see `RedisClientConfiguration.init(url:)`).
@@ -54,17 +60,25 @@ public final class RedisClient: Service, RedisCommandExecutor, Sendable {
         let interval = min(configuration.pool.healthCheckInterval, configuration.pool.idleTimeout, .seconds(1))
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
-                await self.pool.maintain()
+                await self.maintain()
                 try? await Task.sleep(for: interval)
             }
         }
-        await pool.shutdown()
+        await shutdown()
         logger.debug("client shut down")
     }
 
-    /// Closes the pool now (what `run()` does when it ends).
+    /// One round of upkeep: the pool's, and closing blocking connections idle too long.
+    func maintain() async {
+        await pool.maintain()
+        await blockingLane.maintain()
+    }
+
+    /// Closes the pool and the blocking connections now (what `run()` does when it ends). Calls
+    /// blocked at that moment fail with `.connectionClosed`.
     public func shutdown() async {
         await pool.shutdown()
+        await blockingLane.shutdown()
     }
 
     /// Runs `body` with a connection leased for its sole use, then returns it to the pool (or
@@ -84,19 +98,31 @@ public final class RedisClient: Service, RedisCommandExecutor, Sendable {
         }
     }
 
-    /// Sends `command` on a pooled connection and returns its reply.
+    /// Sends `command` on a pooled connection, or on a dedicated one when it blocks, and returns
+    /// its reply.
     public func execute(_ command: RedisCommand, timeout: Duration?) async throws -> RESPValue {
-        try await withConnection { try await $0.execute(command, timeout: timeout) }
+        if command.waitsForOtherClients {
+            return try await pipelineOnBlockingConnection([command], timeout: timeout)[0].get()
+        }
+        return try await withConnection { try await $0.execute(command, timeout: timeout) }
     }
 
-    /// Sends all `commands` in one write on one pooled connection; each result is its command's
-    /// reply or error.
+    /// Sends all `commands` in one write on one pooled connection (a dedicated one when any of
+    /// them blocks); each result is its command's reply or error.
     public func pipeline(_ commands: [RedisCommand], timeout: Duration? = nil) async throws -> [Result<RESPValue, any Error>] {
-        try await withConnection { try await $0.pipeline(commands, timeout: timeout) }
+        if commands.contains(where: \.waitsForOtherClients) {
+            return try await pipelineOnBlockingConnection(commands, timeout: timeout)
+        }
+        return try await withConnection { try await $0.pipeline(commands, timeout: timeout) }
     }
 
-    /// Connections open (leased or idle).
+    /// Pooled connections open (leased or idle).
     public var openConnectionCount: Int {
         get async { await pool.openConnections }
+    }
+
+    /// Dedicated connections for blocking commands open (in use or idle).
+    public var blockingConnectionCount: Int {
+        get async { await blockingLane.openConnections }
     }
 }

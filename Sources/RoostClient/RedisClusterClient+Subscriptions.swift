@@ -6,21 +6,23 @@ extension RedisClusterClient {
     ///   master when there are no shard channels: the cluster bus delivers classic pub/sub
     ///   messages to every node.
     ///
-    /// A dropped connection is reopened to the same node and the subscriptions restored. A
-    /// failover that moves the shard channels' slot is not followed: the subscription then
+    /// A dropped connection is reopened to the same node, the subscriptions restored and a
+    /// `.gap` yielded. A failover that moves the shard channels' slot is not followed: the subscription then
     /// waits for the old node to come back.
     /// - Throws: `RedisClientError` `.crossSlot` when the shard channels span slots, before
     ///   anything is sent; `RedisClusterError` `.topologyUnavailable` when no node serves them.
     public func subscribe<Result: Sendable>(
-        channels: [String] = [], patterns: [String] = [], shardChannels: [String] = [],
+        channels: [any RedisArgumentConvertible] = [], patterns: [any RedisArgumentConvertible] = [],
+        shardChannels: [any RedisArgumentConvertible] = [],
         _ body: (RedisSubscription) async throws -> Result
     ) async throws -> Result {
         let topology = try await currentTopology()
         let node: RedisClusterNodeAddress?
-        if let first = shardChannels.first {
+        let shardNames = shardChannels.map(\.redisArgument)
+        if let first = shardNames.first {
             let slot = RedisHashSlot(key: first)
-            guard shardChannels.allSatisfy({ RedisHashSlot(key: $0) == slot }) else {
-                throw RedisClientError(.crossSlot, "shard channels \(shardChannels) map to different slots")
+            guard shardNames.allSatisfy({ RedisHashSlot(key: $0) == slot }) else {
+                throw RedisClientError(.crossSlot, "the shard channels map to different slots")
             }
             node = topology.master(for: slot)
         } else {

@@ -81,7 +81,7 @@ public final class RedisClusterClient: Service, RedisCommandExecutor, Sendable {
                 if now - lastMaintenance >= .seconds(1) {
                     lastMaintenance = now
                     for client in self.state.withLockedValue({ Array($0.nodes.values) }) {
-                        await client.pool.maintain()
+                        await client.maintain()
                     }
                 }
                 let requested = self.state.withLockedValue { $0.refreshRequested }

@@ -10,12 +10,6 @@ public enum RedisListEnd: String, Sendable, Hashable {
 }
 
 extension RedisCommandExecutor {
-    /// The per-request timeout for a blocking command whose server-side timeout is `seconds`
-    /// (0 blocks forever): the server timeout plus a margin, or effectively none.
-    private func blockingTimeout(_ seconds: Double) -> Duration {
-        seconds <= 0 ? .seconds(100 * 365 * 24 * 3600) : .milliseconds(Int64(seconds * 1000)) + .seconds(10)
-    }
-
     // MARK: Lists
 
     /// `LPUSH`: the new length.
@@ -74,24 +68,6 @@ extension RedisCommandExecutor {
     /// `LTRIM`.
     public func ltrim(_ key: RedisKey, _ start: Int, _ stop: Int) async throws {
         let _: RedisOK = try await execute(RedisCommand("LTRIM", [key, RedisArgument(start), RedisArgument(stop)]))
-    }
-
-    /// `BLPOP keys… timeout`: the key and the element, or nil after `timeout` seconds (0 waits
-    /// forever). On a `RedisClient` the leased connection is held by this caller alone.
-    public func blpop(_ keys: [RedisKey], timeout seconds: Double) async throws -> (key: ByteBuffer, element: ByteBuffer)? {
-        try await blockingPop("BLPOP", keys, seconds)
-    }
-
-    /// `BRPOP keys… timeout` (see `blpop`).
-    public func brpop(_ keys: [RedisKey], timeout seconds: Double) async throws -> (key: ByteBuffer, element: ByteBuffer)? {
-        try await blockingPop("BRPOP", keys, seconds)
-    }
-
-    private func blockingPop(_ name: String, _ keys: [RedisKey], _ seconds: Double) async throws -> (key: ByteBuffer, element: ByteBuffer)? {
-        let reply = try await execute(RedisCommand(name, keys + [RedisArgument(seconds)]), timeout: blockingTimeout(seconds))
-        guard let pair = try [ByteBuffer]?(fromRESP: reply) else { return nil }
-        guard pair.count == 2 else { throw RESPDecodingError(expected: "[key, element]", actual: "\(pair.count) elements") }
-        return (pair[0], pair[1])
     }
 
     /// `LMOVE source destination from to`: the moved element, or nil when `source` is empty.

@@ -42,15 +42,15 @@ extension RedisCommandExecutor {
         let _: RedisOK = try await execute(RedisCommand("FLUSHDB", async ? ["ASYNC"] : []))
     }
 
-    /// `PUBLISH`: how many subscribers received the message.
+    /// `PUBLISH` to `channel` (a name of any bytes): how many subscribers received the message.
     @discardableResult
-    public func publish(_ message: some RedisArgumentConvertible, to channel: String) async throws -> Int {
-        try await execute(RedisCommand("PUBLISH", [RedisArgument(channel), message.redisArgument]))
+    public func publish(_ message: some RedisArgumentConvertible, to channel: some RedisArgumentConvertible) async throws -> Int {
+        try await execute(RedisCommand("PUBLISH", [channel.redisArgument, message.redisArgument]))
     }
 
     /// `SPUBLISH`: how many shard subscribers received the message.
     @discardableResult
-    public func spublish(_ message: some RedisArgumentConvertible, to channel: String) async throws -> Int {
-        try await execute(RedisCommand("SPUBLISH", [RedisArgument(channel), message.redisArgument]))
+    public func spublish(_ message: some RedisArgumentConvertible, to channel: some RedisArgumentConvertible) async throws -> Int {
+        try await execute(RedisCommand("SPUBLISH", [channel.redisArgument, message.redisArgument]))
     }
 }

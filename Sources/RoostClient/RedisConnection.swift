@@ -120,6 +120,27 @@ public final class RedisConnection: Sendable {
         return connection
     }
 
+    /// `connect`, retried after connect failures with `configuration.reconnect`'s backoff.
+    /// - Throws: the last `.connectFailed` once the attempts ran out, any other connect error at
+    ///   once; `CancellationError` when cancelled during a backoff.
+    static func connectRetrying(configuration: RedisClientConfiguration, eventLoopGroup: any EventLoopGroup,
+                                logger: Logger, metrics: RedisClientMetrics?) async throws -> RedisConnection {
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                return try await connect(configuration: configuration, eventLoopGroup: eventLoopGroup,
+                                         logger: logger, metrics: metrics)
+            } catch let error as RedisClientError where error.code == .connectFailed {
+                metrics?.connectFailures.increment()
+                guard attempt < max(configuration.reconnect.maximumAttempts, 1) else { throw error }
+                let delay = configuration.reconnect.delay(afterAttempt: attempt)
+                logger.debug("connect failed, retrying", metadata: ["attempt": "\(attempt)", "delay": "\(delay)"])
+                try await Task.sleep(for: delay)
+            }
+        }
+    }
+
     /// Returns the RESP version in use.
     private func handshake(_ configuration: RedisClientConfiguration) async throws -> Int {
         if configuration.protocolPreference == .resp3 {
@@ -165,52 +186,69 @@ public final class RedisConnection: Sendable {
         try Task.checkCancellation()
         guard !commands.isEmpty else { return [] }
         let eventLoop = channel.eventLoop
-        let promises = commands.map { _ in eventLoop.makePromise(of: RESPValue.self) }
         let handler = self.handler
-        let timeout = timeout ?? commandTimeout
+        let futures = submit(commands, timeout: timeout ?? commandTimeout)
         let abandon: @Sendable () -> Void = {
             eventLoop.execute {
-                for promise in promises {
-                    handler.value.abandon(ObjectIdentifier(promise.futureResult),
+                for future in futures {
+                    handler.value.abandon(ObjectIdentifier(future),
                                           with: RedisClientError(.cancelled, "the request was cancelled"))
                 }
             }
         }
         return await withTaskCancellationHandler {
-            eventLoop.execute {
-                handler.value.submit(commands, promises: promises, timeout: timeout)
-            }
             // A cancellation that raced with the submission above is applied after it.
             if Task.isCancelled { abandon() }
-            let start = ContinuousClock.now
-            // One wait for the whole batch: awaiting each reply's future in turn would hop from
-            // the event loop to the task once per reply.
-            let completed: [Result<RESPValue, any Error>]
-            if promises.count == 1 {
-                do { completed = [.success(try await promises[0].futureResult.get())] } catch { completed = [.failure(error)] }
-            } else {
-                // whenAllComplete never fails; it collects each future's result.
-                completed = (try? await EventLoopFuture.whenAllComplete(promises.map(\.futureResult), on: eventLoop).get()) ?? []
-            }
-            var results: [Result<RESPValue, any Error>] = []
-            results.reserveCapacity(promises.count)
-            for outcome in completed {
-                let result: Result<RESPValue, any Error>
-                switch outcome {
-                case .success(.error(let bytes)), .success(.blobError(let bytes)):
-                    result = .failure(RedisServerError(message: String(decoding: bytes, as: UTF8.self)))
-                case .success(let value):
-                    result = .success(value)
-                case .failure(let error):
-                    result = .failure(error)
-                }
-                metrics?.record(result, since: start)
-                results.append(result)
-            }
-            return results
+            return await results(of: futures)
         } onCancel: {
             abandon()
         }
+    }
+
+    /// Writes `commands` and returns the futures of their replies, in order, without tying them
+    /// to the calling task: cancelling it abandons nothing. The caller awaits them with
+    /// `results(of:)`.
+    /// - Parameter timeout: when the replies are abandoned with `.timeout`; `nil`: never (not
+    ///   the configured default).
+    func submit(_ commands: [RedisCommand], timeout: Duration?) -> [EventLoopFuture<RESPValue>] {
+        let eventLoop = channel.eventLoop
+        let promises = commands.map { _ in eventLoop.makePromise(of: RESPValue.self) }
+        let handler = self.handler
+        eventLoop.execute {
+            handler.value.submit(commands, promises: promises, timeout: timeout)
+        }
+        return promises.map(\.futureResult)
+    }
+
+    /// Waits for `futures` (from `submit`) and returns each reply, error replies as
+    /// `.failure(RedisServerError)`, recording each in the metrics.
+    func results(of futures: [EventLoopFuture<RESPValue>]) async -> [Result<RESPValue, any Error>] {
+        let start = ContinuousClock.now
+        // One wait for the whole batch: awaiting each reply's future in turn would hop from
+        // the event loop to the task once per reply.
+        let completed: [Result<RESPValue, any Error>]
+        if futures.count == 1 {
+            do { completed = [.success(try await futures[0].get())] } catch { completed = [.failure(error)] }
+        } else {
+            // whenAllComplete never fails; it collects each future's result.
+            completed = (try? await EventLoopFuture.whenAllComplete(futures, on: channel.eventLoop).get()) ?? []
+        }
+        var results: [Result<RESPValue, any Error>] = []
+        results.reserveCapacity(futures.count)
+        for outcome in completed {
+            let result: Result<RESPValue, any Error>
+            switch outcome {
+            case .success(.error(let bytes)), .success(.blobError(let bytes)):
+                result = .failure(RedisServerError(message: String(decoding: bytes, as: UTF8.self)))
+            case .success(let value):
+                result = .success(value)
+            case .failure(let error):
+                result = .failure(error)
+            }
+            metrics?.record(result, since: start)
+            results.append(result)
+        }
+        return results
     }
 
     /// Whether the connection can go back to a pool: open, never subscribed, and not owing the

@@ -140,20 +140,8 @@ actor RedisConnectionPool {
     }
 
     private func openConnection() async throws -> RedisConnection {
-        var attempt = 0
-        while true {
-            attempt += 1
-            do {
-                return try await RedisConnection.connect(configuration: configuration, eventLoopGroup: eventLoopGroup,
-                                                         logger: logger, metrics: metrics)
-            } catch let error as RedisClientError where error.code == .connectFailed {
-                metrics?.connectFailures.increment()
-                guard attempt < max(configuration.reconnect.maximumAttempts, 1) else { throw error }
-                let delay = configuration.reconnect.delay(afterAttempt: attempt)
-                logger.debug("connect failed, retrying", metadata: ["attempt": "\(attempt)", "delay": "\(delay)"])
-                try await Task.sleep(for: delay)
-            }
-        }
+        try await RedisConnection.connectRetrying(configuration: configuration, eventLoopGroup: eventLoopGroup,
+                                                  logger: logger, metrics: metrics)
     }
 
     private func waitForRelease() async throws {

@@ -416,7 +416,7 @@ struct RoostClientClusterTests {
                 #expect(try await client.spublish("again", to: "{room}:2") == 1)
                 _ = try await client.publish("everywhere", to: "news")
                 var payloads: [String] = []
-                for try await message in subscription {
+                for try await message in subscription.messages {
                     payloads.append(String(buffer: message.payload))
                     if payloads.count == 3 { break }
                 }
