@@ -2,12 +2,15 @@ import RoostClient
 import RoostRESP
 
 /// What a coordination primitive needs from a client: commands (scripts) and shard-channel
-/// subscriptions for the notices that wake waiters. `RedisClient` (Roost, Redis, Valkey) and
+/// subscriptions for the notices that wake waiters. Every event of a subscription, a message or
+/// a gap (the subscription reconnected and may have missed messages), makes a waiter re-check
+/// the state on the server, so a lost notice costs one re-check, never a missed wake-up. `RedisClient` (Roost, Redis, Valkey) and
 /// `RedisClusterClient` (Redis Cluster) are coordination clients.
 public protocol CoordinationClient: RedisCommandExecutor {
     /// Subscribes as `RedisClient.subscribe` does, for as long as `body` runs.
     func subscribe<Result: Sendable>(
-        channels: [String], patterns: [String], shardChannels: [String],
+        channels: [any RedisArgumentConvertible], patterns: [any RedisArgumentConvertible],
+        shardChannels: [any RedisArgumentConvertible],
         _ body: (RedisSubscription) async throws -> Result
     ) async throws -> Result
 }

@@ -50,7 +50,7 @@ enum BlockedClients {
             let ids = ids(in: try await listing())
             if ids.count == count { return ids }
             guard ContinuousClock.now < deadline else {
-                throw ServerStartError(description: "\(ids.count) clients blocked, not \(count), after \(timeout)")
+                throw BlockedClientsTimeout(description: "\(ids.count) clients blocked, not \(count), after \(timeout)")
             }
             try await Task.sleep(for: .milliseconds(5))
         }
@@ -310,4 +310,9 @@ struct RoostClientClusterBlockingTests {
             }
         }
     }
+}
+
+/// The expected number of clients did not show as blocked in time.
+struct BlockedClientsTimeout: Error, CustomStringConvertible {
+    let description: String
 }

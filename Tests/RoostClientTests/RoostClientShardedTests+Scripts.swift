@@ -67,7 +67,7 @@ extension RoostClientShardedIntegrationTests {
                 let home = try #require(direct[client.shardName(forKey: RedisKey(channel))])
                 let received = try await home.subscribe(channels: [channel]) { subscription in
                     #expect(try await client.publish("hello-\(i)", to: channel) == 1)
-                    var iterator = subscription.makeAsyncIterator()
+                    var iterator = subscription.messages.makeAsyncIterator()
                     return try await iterator.next()
                 }
                 #expect(received.map { String(buffer: $0.payload) } == "hello-\(i)")
