@@ -18,6 +18,8 @@
 #   benchmarks/locks.sh
 #   ROUNDS=5 SECONDS_EACH=3 HANDOFFS=400 BACKENDS=redis benchmarks/locks.sh
 #   ROOST_BIN=/path/to/roost ...            # another build of Roost's server
+#   NIO_EXECUTOR=1 ...                      # Roost's lock with its tasks on NIO's event loops
+#                                           # (see benchmarks/LockBenchmark/main.swift)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -27,7 +29,10 @@ SECONDS_EACH=${SECONDS_EACH:-2}
 HANDOFFS=${HANDOFFS:-300}
 PROCESSES=${PROCESSES:-8}
 BACKENDS=${BACKENDS:-redis,roost}
+NIO_EXECUTOR=${NIO_EXECUTOR:-0}
 LOCKS=(roost redis-py python-redis-lock)
+executor_flag=()
+[ "$NIO_EXECUTOR" = 1 ] && executor_flag=(--nio-executor)
 
 # python-redis-lock from PyPI into the venv install-deps.sh made (beside redis-py). `python -m
 # pip` installs into the venv the interpreter belongs to, even in a venv copied from elsewhere.
@@ -66,7 +71,7 @@ results="$work/results"
 # uncontended BACKEND LOCK -> "BACKEND LOCK metric value" lines
 uncontended() {
     local out
-    if [ "$2" = roost ]; then out=$("$bench" uncontended --port "${port[$1]}" --seconds "$SECONDS_EACH")
+    if [ "$2" = roost ]; then out=$("$bench" uncontended --port "${port[$1]}" --seconds "$SECONDS_EACH" "${executor_flag[@]}")
     else out=$("$py" benchmarks/locks.py uncontended --impl "$2" --port "${port[$1]}" --seconds "$SECONDS_EACH"); fi
     awk -v b="$1" -v l="$2" '$1 == "RESULT" { print b, l, $2, $3 }' <<<"$out" >>"$results"
 }
@@ -77,7 +82,8 @@ handoff() {
     mkdir -p "$dir"
     for i in $(seq "$PROCESSES"); do
         if [ "$2" = roost ]; then
-            "$bench" handoff --port "${port[$1]}" --id "$i" --processes "$PROCESSES" --total "$HANDOFFS" --run "$3" >"$dir/$i" &
+            "$bench" handoff --port "${port[$1]}" --id "$i" --processes "$PROCESSES" --total "$HANDOFFS" --run "$3" \
+                "${executor_flag[@]}" >"$dir/$i" &
         else
             "$py" benchmarks/locks.py handoff --impl "$2" --port "${port[$1]}" --id "$i" --processes "$PROCESSES" \
                 --total "$HANDOFFS" --run "$3" >"$dir/$i" &
@@ -105,8 +111,16 @@ for round in $(seq "$ROUNDS"); do
 done
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load average $(cut -d' ' -f1-3 /proc/loadavg), redis $(redis-server --version | awk '{print $3}' | sed 's/v=//'), redis-py $("$py" -c 'import redis; print(redis.__version__)'), python-redis-lock $("$py" -c 'import redis_lock; print(redis_lock.__version__)')"
-echo "rounds: $ROUNDS (medians below), uncontended: ${SECONDS_EACH} s each, hand-off: $PROCESSES processes, $HANDOFFS hand-offs a round; lease 30 s everywhere; redis-py's waiters poll every 0.1 s (its default sleep)"
+echo "rounds: $ROUNDS (medians below), uncontended: ${SECONDS_EACH} s each, hand-off: $PROCESSES processes, $HANDOFFS hand-offs a round; lease 30 s everywhere; redis-py's waiters poll every 0.1 s (its default sleep); Roost on NIO's executor: $NIO_EXECUTOR"
 awk '
+    BEGIN {
+        label["try_acquire_release_per_s"] = "acquire+release /s"
+        label["with_lock_per_s"] = "withLock {} | with lock: /s"
+        label["handoff_p50_us"] = "hand-off p50 (us)"
+        label["handoff_p99_us"] = "hand-off p99 (us)"
+        label["handoff_mean_us"] = "hand-off mean (us)"
+    }
+    !($3 in label) { next }
     { key = $1 SUBSEP $2 SUBSEP $3; count[key]++; value[key, count[key]] = $4
       if (!(($1, $3) in seen)) { seen[$1, $3] = 1; order[++n] = $1 SUBSEP $3 } }
     function median(key,    c, i, j, t, a) {
@@ -122,6 +136,6 @@ awk '
         for (i = 1; i <= n; i++) {
             split(order[i], part, SUBSEP); b = part[1]; m = part[2]
             r = median(b SUBSEP "roost" SUBSEP m); p = median(b SUBSEP "redis-py" SUBSEP m); q = median(b SUBSEP "python-redis-lock" SUBSEP m)
-            printf "%-8s %-28s %12s %12s %18s %10s %10s\n", b, m, show(r), show(p), show(q), ratio(r, p), ratio(r, q)
+            printf "%-8s %-28s %12s %12s %18s %10s %10s\n", b, label[m], show(r), show(p), show(q), ratio(r, p), ratio(r, q)
         }
     }' "$results"

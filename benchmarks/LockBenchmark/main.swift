@@ -3,10 +3,15 @@
 //
 //     roost-lock-bench uncontended --port P [--seconds 3]
 //     roost-lock-bench handoff --port P --id I --processes 8 --total 400 --run TAG
+//     (either with --nio-executor)
 //
 // `uncontended`: one client, one task, one lock nobody else wants. For `--seconds` each it loops
 // `tryAcquire` + `release`, then `withLock {}` (which also starts and stops the lease's
 // watchdog), and prints `RESULT <name> <acquire+release per second>`.
+//
+// `--nio-executor` installs NIO's event loops as Swift Concurrency's global executor (as in
+// roost-client-bench), so awaiting tasks run on the threads doing the I/O instead of hopping to
+// the cooperative pool and back.
 //
 // `handoff`: one of `--processes` processes contending for one lock (locks.sh starts them all).
 // Each waits in `acquire()` (no polling: the release notice wakes it), notes the instant it got
@@ -18,8 +23,11 @@
 // `HOLD <sequence> <acquired ns> <release ns>`; locks.py joins the processes' lines (hand-off
 // latency = acquired[n] - release[n - 1]). The processes stop once `--total` holds were made.
 import ArgumentParser
+import Dispatch
 import Glibc
 import Logging
+import NIOCore
+import NIOPosix
 import RoostClient
 import RoostCoordination
 
@@ -60,6 +68,7 @@ struct LockBenchmark: AsyncParsableCommand {
         @Option(help: "The server's port on 127.0.0.1.") var port: Int
         @Option(help: "Seconds to measure each way of locking.") var seconds: Double = 3
         @Option(help: "The lock's name.") var name = "lockbench-uncontended"
+        @Flag(help: "Run tasks on NIO's event loops (Swift Concurrency's global executor).") var nioExecutor = false
 
         func run() async throws {
             let measureFor = Duration.milliseconds(Int64(seconds * 1000))
@@ -104,6 +113,7 @@ struct LockBenchmark: AsyncParsableCommand {
         @Option(help: "How many processes contend (they start together).") var processes: Int = 8
         @Option(help: "Holds to make in all, across the processes.") var total: Int = 400
         @Option(help: "A tag for this run's keys and lock.") var run = "0"
+        @Flag(help: "Run tasks on NIO's event loops (Swift Concurrency's global executor).") var nioExecutor = false
 
         func run() async throws {
             let keys = HandoffKeys(run: run)
@@ -183,4 +193,29 @@ struct HandoffKeys: Sendable {
     }
 }
 
-await LockBenchmark.main()
+/// Parses the arguments and runs the subcommand.
+func runCommand() async {
+    do {
+        var command = try LockBenchmark.parseAsRoot()
+        if var command = command as? any AsyncParsableCommand {
+            try await command.run()
+        } else {
+            try command.run()
+        }
+    } catch {
+        LockBenchmark.exit(withError: error)
+    }
+}
+
+// NIO's event loops as Swift Concurrency's global executor must be installed before any task
+// runs, so the flag is read here, before parsing (the subcommands declare it for `--help`).
+if CommandLine.arguments.contains("--nio-executor") {
+    guard NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor() else {
+        fatalError("NIO's event loops could not be installed as the global executor")
+    }
+}
+Task {
+    await runCommand()
+    exit(0)
+}
+dispatchMain()
