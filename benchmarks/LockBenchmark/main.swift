@@ -120,7 +120,8 @@ struct LockBenchmark: AsyncParsableCommand {
             let me = String(id)
             try await withClient(port: port) { client in
                 let lock = DistributedLock("lockbench-handoff-\(run)", on: client)
-                // Warm-up outside the measurement: a connection, and the lock's scripts loaded.
+                // Warm-up outside the measurement: a connection (the first hold, with no hand-off before
+                // it, loads the lock's scripts).
                 _ = try await client.execute(RedisCommand("PING", []))
                 try await keys.startTogether(processes: processes, on: client)
                 var holds: [(sequence: Int64, acquired: Int64, releasing: Int64)] = []
