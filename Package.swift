@@ -109,6 +109,19 @@ let package = Package(
             ],
             path: "benchmarks/ClientBenchmark"
         ),
+        // DistributedLock's uncontended rate and hand-off latency, for benchmarks/locks.sh.
+        .executableTarget(
+            name: "roost-lock-bench",
+            dependencies: [
+                "RoostCoordination",
+                "RoostClient",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "benchmarks/LockBenchmark"
+        ),
         // Seeded, structure-aware fuzz inputs for the engine and the parser (and the seeded
         // generator every randomised test uses); `roost-fuzz` runs them in bulk.
         .target(
