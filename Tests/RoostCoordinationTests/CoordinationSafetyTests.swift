@@ -319,3 +319,45 @@ struct CoordinationSafetyTests {
         })
     }
 }
+
+/// The checker itself, on made-up logs: it must see the violations it exists to find.
+@Suite("SafetyHistory finds violations")
+struct SafetyHistoryTests {
+    static func events(_ lines: String) -> [ProbeEvent] { ProbeEvent.parse(lines + "\n") }
+
+    @Test func overlappingValidHoldersAreReported() {
+        let history = SafetyHistory(events: Self.events("""
+            enter 1 1 100 1000
+            exit 1 1 500 1000
+            enter 2 2 400 1400
+            exit 2 2 600 1400
+            """))
+        #expect(history.concurrency(limit: 1).violations.count == 1)
+        #expect(history.concurrency(limit: 2).violations.isEmpty)
+    }
+
+    @Test func aHolderPastItsLeaseDoesNotCount() {
+        let history = SafetyHistory(events: Self.events("""
+            enter 1 1 100 300
+            stale 1 1 900 300
+            enter 2 2 400 1400
+            exit 2 2 600 1400
+            """))
+        #expect(history.concurrency(limit: 1).violations.isEmpty)
+    }
+
+    @Test func staleAcceptedWritesAndDuplicateTokensAreReported() {
+        let history = SafetyHistory(events: Self.events("""
+            enter 1 5 100 1000
+            wrote 1 5 150 1000 120
+            enter 2 4 200 1000
+            wrote 2 4 260 1000 210
+            enter 3 5 300 1000
+            """))
+        #expect(history.staleAcceptances.count == 1)
+        #expect(history.duplicateTokens == ["token 5 granted to pids [1, 3]"])
+        let fenced = FencedHistory(lines: ["1 5 1", "2 4 1"])
+        #expect(fenced.tokenDecreases.count == 1)
+        #expect(fenced.lostUpdates.count == 1)
+    }
+}
