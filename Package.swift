@@ -140,6 +140,13 @@ let package = Package(
         ),
         // libFuzzer's entry point over the same inputs (see the file's comment for the flags).
         .executableTarget(name: "roost-libfuzz", dependencies: ["RoostFuzzing"], path: "Tests/roost-libfuzz"),
+        // A lock or semaphore holder that the coordination safety tests run as a child process
+        // (to SIGSTOP, resume and kill -9 it mid-critical-section).
+        .executableTarget(
+            name: "roost-coordination-probe",
+            dependencies: ["RoostCoordination", "RoostClient", "RoostRESP"],
+            path: "Tests/roost-coordination-probe"
+        ),
         .target(
             name: "RoostTestSupport",
             dependencies: [
