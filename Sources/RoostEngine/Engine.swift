@@ -37,89 +37,93 @@ public struct EngineStatistics: Sendable {
 /// `withLock`) and run every command of the batch inside it; that serial execution is what makes
 /// MULTI/EXEC, scripts and blocking hand-offs atomic.
 // @unchecked: every mutable property is only touched while `lock` is held.
+// `@exclusivity(unchecked)` on the stored properties of the engine's hot classes (Engine,
+// Database, Client, ReplyWriter, the value classes, the server's ConnectionHandler): they are
+// used by one thread at a time, and the runtime's dynamic exclusivity checks cost about 20% of
+// pipelined SET throughput (BENCHMARKS.md, "Exclusivity checks").
 public final class Engine: @unchecked Sendable {
     private let lock = NIOLock()
     /// The parameters in force.
-    public var configuration: EngineConfiguration
+    @exclusivity(unchecked) public var configuration: EngineConfiguration
     /// The numbered databases.
-    public private(set) var databases: [Database]
+    @exclusivity(unchecked) public private(set) var databases: [Database]
     /// The command table.
     public let commandTable: CommandTable
     /// Statistics for INFO.
-    public var statistics = EngineStatistics()
+    @exclusivity(unchecked) public var statistics = EngineStatistics()
     /// Connected clients by id.
-    public private(set) var clients: [Int64: Client] = [:]
+    @exclusivity(unchecked) public private(set) var clients: [Int64: Client] = [:]
     /// Start time, Unix milliseconds.
     public let startTime: Int64
     /// The time of the command being run, Unix milliseconds. Fixed for the length of a command
     /// (EXEC included), as Redis fixes it.
-    public internal(set) var now: Int64
+    @exclusivity(unchecked) public internal(set) var now: Int64
     /// Unix time of the last successful save (LASTSAVE).
-    public var lastSave: Int64
+    @exclusivity(unchecked) public var lastSave: Int64
     /// Clients that received output from another client's command, to flush after the batch.
-    var clientsWithDeliveries: [Client] = []
+    @exclusivity(unchecked) var clientsWithDeliveries: [Client] = []
     /// Called when SHUTDOWN is accepted; the server stops its listeners.
-    public var shutdownHandler: (@Sendable () -> Void)?
+    @exclusivity(unchecked) public var shutdownHandler: (@Sendable () -> Void)?
     /// This build's version, reported as `roost_version` in INFO.
     public static let version = "0.1.0"
     /// The Redis version Roost claims compatibility with, reported as `redis_version`.
     public static let redisVersion = "7.0.15"
 
     /// Clients watching each key, for WATCH.
-    var watchers: [WatchedKey: [Client]] = [:]
+    @exclusivity(unchecked) var watchers: [WatchedKey: [Client]] = [:]
 
     // MARK: Pub/sub state (owned by Commands/PubSub.swift)
     /// Subscribers of each channel, in subscription order.
-    var channelSubscribers: [ByteString: [Client]] = [:]
+    @exclusivity(unchecked) var channelSubscribers: [ByteString: [Client]] = [:]
     /// Subscribers of each pattern, in subscription order.
-    var patternSubscribers: [ByteString: [Client]] = [:]
+    @exclusivity(unchecked) var patternSubscribers: [ByteString: [Client]] = [:]
     /// Subscribers of each shard channel (SSUBSCRIBE), in subscription order.
-    var shardChannelSubscribers: [ByteString: [Client]] = [:]
+    @exclusivity(unchecked) var shardChannelSubscribers: [ByteString: [Client]] = [:]
     // MARK: End of pub/sub state
 
     /// Wait queues of blocked clients and keys made ready (owned by Engine+Blocking.swift).
-    var blocking = BlockingRegistry()
+    @exclusivity(unchecked) var blocking = BlockingRegistry()
 
     /// The Lua interpreter and script cache (owned by Scripting/), created by the first EVAL or
     /// SCRIPT LOAD and dropped by SCRIPT FLUSH.
-    var scripting: LuaScripting?
+    @exclusivity(unchecked) var scripting: LuaScripting?
     /// The function libraries' Lua state (FUNCTION LOAD, FCALL), kept apart from EVAL's.
-    var functionScripting: LuaScripting?
+    @exclusivity(unchecked) var functionScripting: LuaScripting?
     /// The stack scripts run on; created with the first script.
-    var scriptFiber: ScriptFiber?
+    @exclusivity(unchecked) var scriptFiber: ScriptFiber?
     /// The script past busy-reply-threshold, while other clients get BUSY.
-    var busyScript: ScriptRun?
+    @exclusivity(unchecked) var busyScript: ScriptRun?
     /// The state of scripts' `math.random`, which like Redis's survives SCRIPT FLUSH.
-    var scriptRandomState = LuaRandom.initialState
+    @exclusivity(unchecked) var scriptRandomState = LuaRandom.initialState
 
     // MARK: Memory accounting and eviction (owned by Engine+Memory.swift, Engine+Eviction.swift)
     /// Keys looked up for writing (or stored as collections) by the running command, with the
     /// bytes charged for them: they are re-charged once the command ends.
-    var pendingCharges: [PendingCharge] = []
+    @exclusivity(unchecked) var pendingCharges: [PendingCharge] = []
     /// The key tables' and the keys' bytes in every database, as of the last write: reading
     /// `used_memory` before a read-only command costs no pass over the databases.
-    var keyspaceMemory = 0
+    @exclusivity(unchecked) var keyspaceMemory = 0
     /// Set by every change to the keyspace (stores, deletions, write commands such as FLUSHDB).
-    var keyspaceMemoryStale = true
+    @exclusivity(unchecked) var keyspaceMemoryStale = true
     /// The highest `used_memory` seen.
-    var peakMemory = 0
+    @exclusivity(unchecked) var peakMemory = 0
     /// Eviction candidates kept across evictions, as Redis's `EvictionPoolLRU`.
-    var evictionPool = EvictionPool()
+    @exclusivity(unchecked) var evictionPool = EvictionPool()
     /// Since when used memory has been over `maxmemory` (`Engine.clock()`), or nil.
-    var evictionExceededSince: Int64?
+    @exclusivity(unchecked) var evictionExceededSince: Int64?
     /// Redis's `pre_command_oom_state`: whether the running EXEC or script started out of memory.
-    var commandStartedOutOfMemory = false
+    @exclusivity(unchecked) var commandStartedOutOfMemory = false
     /// Whether the running script has called a write command (Redis's `SCRIPT_WRITE_DIRTY`).
-    var scriptHasWritten = false
+    @exclusivity(unchecked) var scriptHasWritten = false
     /// Whether the command being called is flagged `write`: its collection reads are charged
     /// again when it ends.
-    var runningWriteCommand = false
+    @exclusivity(unchecked) var runningWriteCommand = false
     /// The generator behind LFU increments and eviction sampling.
-    var lfuRandom = SplitMix64(seed: UInt64.random(in: .min ... .max))
+    @exclusivity(unchecked) var lfuRandom = SplitMix64(seed: UInt64.random(in: .min ... .max))
     // MARK: End of memory state
 
-    private var nextClientID: Int64 = 1
-    var random = SystemRandomNumberGenerator()
+    @exclusivity(unchecked) private var nextClientID: Int64 = 1
+    @exclusivity(unchecked) var random = SystemRandomNumberGenerator()
 
     public init(configuration: EngineConfiguration = EngineConfiguration(), commandTable: CommandTable = .standard) {
         self.configuration = configuration

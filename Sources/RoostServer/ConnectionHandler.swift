@@ -13,27 +13,27 @@ final class ConnectionHandler: ChannelInboundHandler, ClientConnection {
 
     private let engine: Engine
     private let server: ServerState
-    private var parser: RESPRequestParser
-    private var pending: ByteBuffer?
-    private var arguments: [ByteBuffer] = []
-    private var client: Client?
-    private var closing = false
+    @exclusivity(unchecked) private var parser: RESPRequestParser
+    @exclusivity(unchecked) private var pending: ByteBuffer?
+    @exclusivity(unchecked) private var arguments: [ByteBuffer] = []
+    @exclusivity(unchecked) private var client: Client?
+    @exclusivity(unchecked) private var closing = false
     /// Set while the client waits in a blocking command: input is buffered, not run, until the
     /// served (or timed-out) reply has been delivered and `resume` runs.
-    private var paused = false
+    @exclusivity(unchecked) private var paused = false
     /// The client whose command a busy script suspended; kept past a disconnect, because the
     /// script must still be driven to its end.
-    private var suspendedClient: Client?
-    private var handlerContext: ChannelHandlerContext?
+    @exclusivity(unchecked) private var suspendedClient: Client?
+    @exclusivity(unchecked) private var handlerContext: ChannelHandlerContext?
     /// Read from other threads by `deliver` and `close`.
     private let channelBox = NIOLockedValueBox<Channel?>(nil)
     /// The peer's address, for the log.
-    private var peer = ""
+    @exclusivity(unchecked) private var peer = ""
     /// Unix seconds since which the client's unsent output has stood at or past its class's soft
     /// limit, 0 while below (Redis's `obuf_soft_limit_reached_time`).
-    private var softLimitSince: Int64 = 0
+    @exclusivity(unchecked) private var softLimitSince: Int64 = 0
     /// The re-check that drops the client if its output is still past the soft limit then.
-    private var softLimitCheck: Scheduled<Void>?
+    @exclusivity(unchecked) private var softLimitCheck: Scheduled<Void>?
     /// The channel's backlog when last measured, for CLIENT LIST from another event loop.
     private let measuredBacklog = NIOLockedValueBox(0)
 

@@ -245,12 +245,20 @@ public final class RedisClusterProcess: @unchecked Sendable {
 ///     }
 ///
 /// - Throws: what ``RedisClusterProcess/init(startTimeout:)`` throws, or what `body` throws.
+extension RedisClusterProcess {
+    /// Forms a cluster as ``init(startTimeout:)`` does, but waits on a thread of its own, so an
+    /// async caller never holds a cooperative-pool thread for the seconds that takes.
+    public static func start(startTimeout: Double = 60) async throws -> RedisClusterProcess {
+        try await StartThreads.run { try RedisClusterProcess(startTimeout: startTimeout) }
+    }
+}
+
 public func withRedisCluster<Result>(
     isolation: isolated (any Actor)? = #isolation,
     _ body: (RedisClusterProcess) async throws -> Result
 ) async throws -> Result {
     // Forming the cluster blocks for seconds; it does so on a thread of its own.
-    let cluster = try await StartThreads.run { try RedisClusterProcess() }
+    let cluster = try await RedisClusterProcess.start()
     defer { cluster.stop() }
     return try await body(cluster)
 }

@@ -127,13 +127,22 @@ public final class RedisServerProcess: RedisTestServer, @unchecked Sendable {
 /// - Parameter arguments: extra `redis-server` options (`--maxmemory 10mb`…).
 /// - Throws: what ``RedisServerProcess/init(extraArguments:startTimeout:)`` throws, or what
 ///   `body` throws.
+extension RedisServerProcess {
+    /// Starts a redis-server as ``init(extraArguments:startTimeout:)`` does, but waits on a
+    /// thread of its own, so an async caller never holds a cooperative-pool thread (of which a
+    /// 2-core machine has two) while the server starts.
+    public static func start(extraArguments: [String] = [], startTimeout: Double = 30) async throws -> RedisServerProcess {
+        try await StartThreads.run { try RedisServerProcess(extraArguments: extraArguments, startTimeout: startTimeout) }
+    }
+}
+
 public func withRedisServer<Result>(
     arguments: [String] = [],
     isolation: isolated (any Actor)? = #isolation,
     _ body: (RedisServerProcess) async throws -> Result
 ) async throws -> Result {
     // The start blocks while it waits; it does so on a thread of its own.
-    let server = try await StartThreads.run { try RedisServerProcess(extraArguments: arguments) }
+    let server = try await RedisServerProcess.start(extraArguments: arguments)
     defer { server.stop() }
     return try await body(server)
 }

@@ -32,8 +32,8 @@ enum ClientTestServers {
 
     /// Starts redis-server on a free port (RedisServerProcess retries when the port was taken
     /// meanwhile, and makes sure the server answering is its own).
-    static func startRedis(_ extraArguments: [String] = []) throws -> RedisServerProcess {
-        try RedisServerProcess(extraArguments: extraArguments)
+    static func startRedis(_ extraArguments: [String] = []) async throws -> RedisServerProcess {
+        try await RedisServerProcess.start(extraArguments: extraArguments)
     }
 
     /// Runs `body` with a client connected to Roost's server started in-process.

@@ -138,7 +138,7 @@ struct RoostClientFaultTests {
     }
 
     @Test func serverRestartOnTheSamePort() async throws {
-        let first = try ClientTestServers.startRedis()
+        let first = try await ClientTestServers.startRedis()
         let port = first.port
         let configuration = ClientTestServers.configuration(port: port)
         try await ClientTestServers.withClient(configuration) { client in

@@ -8,7 +8,7 @@ import Testing
 @Suite("RoostClient lifecycle and pool", .enabled(if: ClientTestServers.redisAvailable))
 struct RoostClientLifecycleTests {
     @Test func runsInAServiceGroupAndShutsDownGracefully() async throws {
-        let server = try ClientTestServers.startRedis()
+        let server = try await ClientTestServers.startRedis()
         defer { server.stop() }
         var configuration = ClientTestServers.configuration(port: server.port)
         configuration.pool.minimumConnections = 2

@@ -127,7 +127,7 @@ struct RoostClientPubSubTests {
 
     @Test(.enabled(if: ClientTestServers.redisAvailable))
     func subscriptionsAreRestoredAfterAServerRestart() async throws {
-        let first = try ClientTestServers.startRedis()
+        let first = try await ClientTestServers.startRedis()
         let port = first.port
         var configuration = ClientTestServers.configuration(port: port)
         configuration.reconnect = .init(initialDelay: .milliseconds(20), maximumDelay: .milliseconds(200))

@@ -87,7 +87,8 @@ struct RoostClientShardedIntegrationTests {
     /// Runs `body` with a ShardedClient over three fresh redis-servers and an in-process Roost
     /// server, and a direct client to each shard by name.
     static func withShards(_ body: (ShardedClient, [String: RedisClient]) async throws -> Void) async throws {
-        let redises = try (0..<3).map { _ in try ClientTestServers.startRedis() }
+        var redises: [RedisServerProcess] = []
+        for _ in 0..<3 { redises.append(try await ClientTestServers.startRedis()) }
         defer { for server in redises { server.stop() } }
         let roost = try await RoostTestServer.start()
         do {

@@ -31,7 +31,7 @@ struct RoostClientTLSTests {
         ])
         #expect(ChildProcess.wait(pid, timeout: 30) == 0)
         let tlsPort = try FreePort.find()
-        let redis = try ClientTestServers.startRedis([
+        let redis = try await ClientTestServers.startRedis([
             "--tls-port", "\(tlsPort)", "--tls-cert-file", certificate, "--tls-key-file", key,
             "--tls-ca-cert-file", certificate, "--tls-auth-clients", "no",
         ])

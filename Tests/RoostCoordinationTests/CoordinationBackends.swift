@@ -41,11 +41,11 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
                 throw error
             }
         case .redis:
-            let server = try RedisServerProcess()
+            let server = try await RedisServerProcess.start()
             defer { server.stop() }
             try await Self.withClients(count, port: server.port, body)
         case .cluster:
-            let cluster = try RedisClusterProcess()
+            let cluster = try await RedisClusterProcess.start()
             defer { cluster.stop() }
             var node = RedisClientConfiguration(endpoint: .tcp(host: "127.0.0.1", port: cluster.ports[0]))
             node.commandTimeout = .seconds(20)

@@ -38,7 +38,7 @@ struct CoordinationSafetyTests {
                     throw error
                 }
             case .redis:
-                let server = try RedisServerProcess()
+                let server = try await RedisServerProcess.start()
                 defer { server.stop() }
                 try await body(server.port)
             }
@@ -187,7 +187,7 @@ struct CoordinationSafetyTests {
           .enabled(if: RedisClusterProcess.isAvailable, "redis-server and redis-cli are needed"))
     func fencingHoldsAcrossFailover() async throws {
         try #require(SafetyProbe.executable != nil, Self.probeMissing)
-        let cluster = try RedisClusterProcess()
+        let cluster = try await RedisClusterProcess.start()
         defer { cluster.stop() }
         let name = "safety-failover"
         let slot = Int(RedisHashSlot(key: "roost:lock:{\(name)}").rawValue)

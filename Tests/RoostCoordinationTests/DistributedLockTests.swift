@@ -58,6 +58,59 @@ struct DistributedLockTests {
         }
     }
 
+    /// Single-server backends, where `INFO clients` counts every blocked waiter.
+    @Test(arguments: Backend.available.filter { $0 != .cluster })
+    func eachReleaseWakesOneWaiterAndTheOthersStayBlocked(_ backend: Backend) async throws {
+        try await backend.with(clients: 2) { clients in
+            let lock = DistributedLock("t-one", on: clients[0], leaseTime: .seconds(60))
+            let waiters = DistributedLock("t-one", on: clients[1], leaseTime: .seconds(60))
+            @Sendable func blocked() async throws -> Int {
+                let info = try String(fromRESP: try await clients[0].send("INFO", "clients"))
+                let line = info.split(whereSeparator: \.isNewline).first { $0.hasPrefix("blocked_clients:") }
+                return Int(try #require(line).dropFirst("blocked_clients:".count)) ?? -1
+            }
+            var held = try #require(try await lock.tryAcquire())
+            try await withThrowingTaskGroup(of: Lease.self) { group in
+                for _ in 0..<3 { group.addTask { try await waiters.acquire(timeout: .seconds(30)) } }
+                try await eventually("three waiters blocked on the signal list") { try await blocked() == 3 }
+                for stillWaiting in [2, 1, 0] {
+                    try await lock.release(held)
+                    let next = try #require(try await group.next())
+                    #expect(next.token > held.token)
+                    // Exactly one waiter took the token; the rest never left BLPOP.
+                    #expect(try await blocked() == stillWaiting)
+                    #expect(try await clients[0].send("LLEN", "roost:lock:{t-one}:signal") == .integer(0))
+                    held = next
+                }
+                try await lock.release(held)
+            }
+            #expect(try await lock.state().owner == nil)
+        }
+    }
+
+    @Test(arguments: Backend.available)
+    func aWaiterThatGaveUpDoesNotDelayTheNextOne(_ backend: Backend) async throws {
+        try await backend.with(clients: 2) { clients in
+            let lock = DistributedLock("t-pass", on: clients[0], leaseTime: .seconds(60))
+            let held = try #require(try await lock.tryAcquire())
+            // A waiter registers, then gives up; a second one keeps waiting.
+            await #expect(throws: CoordinationError.timedOut) {
+                _ = try await lock.acquire(timeout: .milliseconds(50))
+            }
+            let waiter = DistributedLock("t-pass", on: clients[1], leaseTime: .seconds(60))
+            try await withThrowingTaskGroup(of: Lease.self) { group in
+                group.addTask { try await waiter.acquire(timeout: .seconds(30)) }
+                try await eventually("the second waiter to register") { try await lock.state().waiters == 2 }
+                let released = ContinuousClock.now
+                try await lock.release(held)
+                let lease = try #require(try await group.next())
+                // The wake-up reached the live waiter: the lock had 60 s left on its lease.
+                #expect(ContinuousClock.now - released < .seconds(10))
+                try await waiter.release(lease)
+            }
+        }
+    }
+
     @Test(arguments: Backend.available)
     func aWaiterTakesOverWhenTheHolderDiesWithoutReleasing(_ backend: Backend) async throws {
         try await backend.with { clients in

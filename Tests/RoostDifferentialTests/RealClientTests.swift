@@ -10,7 +10,7 @@ import Testing
 
     /// Runs `body` with a redis-server and a Roost, each given by its port.
     static func withBoth(_ body: (_ redisPort: Int, _ roostPort: Int) throws -> Void) async throws {
-        let redis = try RedisServerProcess()
+        let redis = try await RedisServerProcess.start()
         let roost = try await RoostTestServer.start()
         defer { redis.stop() }
         do {

@@ -31,7 +31,7 @@ public final class DifferentialPair: @unchecked Sendable {
 
     /// Starts both servers. `redisArguments` go to redis-server; `configure` adjusts Roost to match.
     public init(redisArguments: [String] = [], configure: (inout EngineConfiguration) -> Void = { _ in }) async throws {
-        redis = try RedisServerProcess(extraArguments: redisArguments)
+        redis = try await RedisServerProcess.start(extraArguments: redisArguments)
         roost = try await RoostTestServer.start(configure)
     }
 

@@ -121,33 +121,42 @@ public struct LeadershipChanges: AsyncSequence, Sendable {
     public struct AsyncIterator: AsyncIteratorProtocol {
         let election: LeaderElection
         let wake: WakeSignal
-        var last: (identity: String, epoch: Int64)??
+        var tracker = LeadershipTracker()
 
         /// The leader after the next change (the current one on the first call).
         public mutating func next() async throws -> Leader?? {
             while true {
                 try Task.checkCancellation()
                 let leader = try await election.leader()
-                let key = leader.map { (identity: $0.identity, epoch: $0.epoch) }
-                let changed: Bool
-                switch (last, key) {
-                case (nil, _): changed = true
-                case (.some(nil), nil): changed = false
-                case (.some(let previous?), let current?): changed = previous.epoch != current.epoch
-                default: changed = true
-                }
-                if changed {
-                    last = .some(key)
-                    return .some(leader)
-                }
+                if tracker.isChange(leader) { return .some(leader) }
                 // Unchanged: wait for a notice, or for the leader's lease to run out.
-                let until = ContinuousClock.now + (leader.map { $0.remainingLease + .milliseconds(1) } ?? .seconds(86_400))
-                await wake.wait(until: until)
+                await wake.wait(until: ContinuousClock.now + LeadershipTracker.recheck(after: leader))
             }
         }
     }
 
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(election: election, wake: wake, last: nil)
+        AsyncIterator(election: election, wake: wake)
+    }
+}
+
+/// Which observed leadership states are changes: the first state, a different epoch, a leader
+/// appearing or going. A leader that renews (same epoch) is no change.
+struct LeadershipTracker: Sendable {
+    /// The last reported state: nil before the first; `.some(nil)` for "no leader".
+    private var last: Int64??
+
+    /// Records `leader` and tells whether it differs from the last reported state.
+    mutating func isChange(_ leader: Leader?) -> Bool {
+        let epoch = leader?.epoch
+        if let last, last == epoch { return false }
+        last = .some(epoch)
+        return true
+    }
+
+    /// When an unchanged state is worth reading again without a notice: just after the
+    /// leader's lease would run out (a dead leader sends none), or in a day when there is none.
+    static func recheck(after leader: Leader?) -> Duration {
+        leader.map { $0.remainingLease + .milliseconds(1) } ?? .seconds(86_400)
     }
 }

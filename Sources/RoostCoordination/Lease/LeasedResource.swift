@@ -9,14 +9,24 @@ enum Grant: Sendable {
     case refused(retryAfter: Duration)
 }
 
+/// How a resource's waiters learn that a lease may have become free.
+enum WakeUp: Sendable {
+    /// The release script publishes on this shard channel and every waiter re-checks
+    /// (`NoticeWaiter`): for resources where only a particular waiter may take the lease.
+    case everyWaiter(shardChannel: String)
+    /// The release script pushes one token onto this list and the waiter blocked longest takes
+    /// it (`HandOffWaiter`): one release, one woken waiter.
+    case oneWaiter(list: RedisKey)
+}
+
 /// A resource handed out as leases (a lock, semaphore permits, leadership): the one-step
 /// scripts differ, the waiting, renewing and scoping are shared and live here.
 protocol LeasedResource: Sendable {
     var client: any CoordinationClient { get }
     /// How long a grant or renewal lasts on the server.
     var leaseTime: Duration { get }
-    /// The shard channel the release script publishes on.
-    var noticeChannel: String { get }
+    /// How waiters are woken when a lease is released.
+    var wakeUp: WakeUp { get }
     /// The key under which the current task's lease is reused by nested scopes, or nil when
     /// every scope takes a lease of its own (semaphore permits).
     var reentrancyKey: String? { get }
@@ -28,6 +38,9 @@ protocol LeasedResource: Sendable {
     func renewOnce(_ lease: Lease, timeout: Duration?) async throws -> Bool
     /// Releases `lease`; false when it was no longer held.
     func release(_ lease: Lease) async throws -> Bool
+    /// For `.oneWaiter`: a waiter that took the wake-up token but leaves without a lease
+    /// pushes it on, if the resource is free and others wait.
+    func passOnWakeUp() async throws
 }
 
 /// Reentrancy: leases held by the current task (inherited by its child tasks), by resource key.
@@ -43,15 +56,27 @@ extension LeasedResource {
         Lease(resource: resource, token: token, owner: owner, validUntil: sent + leaseTime - LeaseWatchdog.drift(for: leaseTime))
     }
 
+    func passOnWakeUp() async throws {}
+
     /// Obtains a lease, waiting (without polling) for as long as `timeout` allows; nil waits
-    /// for ever. Waiters are woken by the release notice on `noticeChannel`, and re-check when
-    /// the earliest current lease would run out (its holder may have died without releasing).
+    /// for ever. Waiters are woken as `wakeUp` says, and re-check when the earliest current
+    /// lease would run out (its holder may have died without releasing).
     func acquireWaiting(timeout: Duration?) async throws -> Lease {
         let owner = makeOwner()
-        return try await NoticeWaiter.wait(on: client, channel: noticeChannel, timeout: timeout) { subscribed in
-            switch try await grant(owner: owner, waiting: subscribed) {
+        @Sendable func attempt(registering: Bool) async throws -> Check<Lease> {
+            switch try await grant(owner: owner, waiting: registering) {
             case .granted(let lease): return .done(lease)
             case .refused(let retryAfter): return .notYet(recheckAfter: retryAfter)
+            }
+        }
+        switch wakeUp {
+        case .everyWaiter(let channel):
+            return try await NoticeWaiter.wait(on: client, channel: channel, timeout: timeout) { subscribed in
+                try await attempt(registering: subscribed)
+            }
+        case .oneWaiter(let list):
+            return try await HandOffWaiter.wait(on: client, list: list, timeout: timeout, passOn: passOnWakeUp) {
+                try await attempt(registering: true)
             }
         }
     }

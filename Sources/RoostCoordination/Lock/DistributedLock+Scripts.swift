@@ -4,7 +4,8 @@ import RoostClient
 /// lock's hash tag. Keys: `KEYS[1]` the lock hash (`owner`, `token`; its TTL is the lease),
 /// `KEYS[2]` the fencing counter (no TTL, so tokens keep increasing after the lock expires),
 /// `KEYS[3]` the waiters (sorted set: waiter id scored by when its interest expires, in server
-/// milliseconds), `KEYS[4]` the fair lock's queue (sorted set: waiter id scored by arrival).
+/// milliseconds), `KEYS[4]` the fair lock's queue (sorted set: waiter id scored by arrival),
+/// `KEYS[5]` the signal list (the wake-up token of an unfair lock's release).
 /// Time is the server's (`TIME`), never the client's.
 extension DistributedLock {
     /// Grants the lease to `ARGV[1]` for `ARGV[2]` ms if the lock is free or already this
@@ -68,13 +69,34 @@ extension DistributedLock {
         return 0
         """)
 
-    /// Releases `ARGV[1]`'s lease and tells waiters on the shard channel `ARGV[2]`. Returns 1,
-    /// or 0 when the lock was not this owner's (already released, or expired).
+    /// Releases `ARGV[1]`'s lease. Keys: the lock, its waiters, its signal list. Announces the
+    /// release on the shard channel `ARGV[2]` unless it is empty (fair locks, elections), and
+    /// unless `ARGV[3]` is empty, leaves one wake-up token (the released token) in the signal
+    /// list for `ARGV[3]` ms when anyone waits. Returns 1, or 0 when the lock was not this
+    /// owner's (already released, or expired).
     static let releaseScript = RedisScript("""
         if redis.call('HGET', KEYS[1], 'owner') == ARGV[1] then
           local token = redis.call('HGET', KEYS[1], 'token')
           redis.call('DEL', KEYS[1])
-          redis.call('SPUBLISH', ARGV[2], token)
+          if ARGV[2] ~= '' then redis.call('SPUBLISH', ARGV[2], token) end
+          if ARGV[3] ~= '' and redis.call('EXISTS', KEYS[2]) == 1 then
+            redis.call('DEL', KEYS[3])
+            redis.call('RPUSH', KEYS[3], token)
+            redis.call('PEXPIRE', KEYS[3], ARGV[3])
+          end
+          return 1
+        end
+        return 0
+        """)
+
+    /// A waiter that took the wake-up token but leaves without the lock passes it on: if the
+    /// lock (`KEYS[1]`) is free and anyone waits (`KEYS[2]`), one token is left in the signal
+    /// list (`KEYS[3]`) for `ARGV[1]` ms. Returns 1 if a token was left.
+    static let passOnScript = RedisScript("""
+        if redis.call('EXISTS', KEYS[1]) == 0 and redis.call('EXISTS', KEYS[2]) == 1 then
+          redis.call('DEL', KEYS[3])
+          redis.call('RPUSH', KEYS[3], 'pass')
+          redis.call('PEXPIRE', KEYS[3], ARGV[1])
           return 1
         end
         return 0

@@ -17,13 +17,18 @@ import RoostRESP
 /// - Every grant returns a fencing token, strictly increasing per lock, even across the lock
 ///   key's expiry (the counter has no TTL). Under `allkeys-*` eviction policies the counter can
 ///   be evicted; use `noeviction` or a `volatile-*` policy for servers that hold locks.
-/// - Waiters do not poll: they wait for the releaser's notice on a shard channel, and re-check
-///   when the holder's lease would run out (in case the holder died without releasing).
+/// - Waiters do not poll. A release wakes one waiter: it pushes a token onto the lock's signal
+///   list, on which waiters block (`BLPOP`), and the server hands it to the waiter blocked
+///   longest. A fair lock, whose free lock may go only to the head of its queue, wakes every
+///   waiter with a notice on a shard channel instead. Either way waiters also re-check when the
+///   holder's lease would run out (in case the holder died without releasing).
 /// - Nested `withLock` calls on the same lock in one task reuse the outer lease (reentrancy).
 ///
 /// Keys (all under the hash tag `{name}`, so they share a cluster slot):
 /// `roost:lock:{name}` (hash: owner, token; TTL = lease), `roost:lock:{name}:fence` (counter),
-/// `roost:lock:{name}:waiters` (sorted set), and the shard channel `roost:lock:{name}:released`.
+/// `roost:lock:{name}:waiters` (sorted set), `roost:lock:{name}:signal` (list: the wake-up
+/// token), and for fair locks `roost:lock:{name}:queue` (sorted set) and the shard channel
+/// `roost:lock:{name}:released`.
 public struct DistributedLock: LeasedResource {
     /// The lock's name.
     public let name: String
@@ -55,13 +60,24 @@ public struct DistributedLock: LeasedResource {
         self.leaseTime = max(leaseTime, .milliseconds(10))
         self.client = client
         let base = "\(prefix):{\(name)}"
-        self.keys = [RedisKey(base), RedisKey(base + ":fence"), RedisKey(base + ":waiters"), RedisKey(base + ":queue")]
+        self.keys = [RedisKey(base), RedisKey(base + ":fence"), RedisKey(base + ":waiters"), RedisKey(base + ":queue"),
+                     RedisKey(base + ":signal")]
         self.noticeChannel = base + (identity == nil ? ":released" : ":changes")
         self.identity = identity
         self.fair = fair
     }
 
     var reentrancyKey: String? { String(buffer: keys[0].bytes) }
+
+    /// A fair lock wakes every waiter (only the queue's head may take it); otherwise a release
+    /// wakes one.
+    var wakeUp: WakeUp { fair ? .everyWaiter(shardChannel: noticeChannel) : .oneWaiter(list: keys[4]) }
+
+    /// Where the release script publishes: fair locks' waiters and election observers listen.
+    var releaseChannel: String { fair || identity != nil ? noticeChannel : "" }
+
+    /// How long a wake-up token waits for a waiter: as long as a waiter's registered interest.
+    var signalMilliseconds: Int { Int(leaseTime.wholeMilliseconds * 2) }
 
     func makeOwner() -> String { identity.map { "\($0)#\(OwnerID.make())" } ?? OwnerID.make() }
 
@@ -78,7 +94,7 @@ public struct DistributedLock: LeasedResource {
         while true {
             tries += 1
             let sent = ContinuousClock.now
-            let reply = try await client.run(Self.acquireScript, keys: keys, arguments: [
+            let reply = try await client.run(Self.acquireScript, keys: Array(keys[0...3]), arguments: [
                 RedisArgument(owner), RedisArgument(Int(leaseTime.wholeMilliseconds)), RedisArgument(waiting ? owner : ""),
                 RedisArgument(Int(leaseTime.wholeMilliseconds * 2)), RedisArgument(identity == nil ? "" : noticeChannel),
                 RedisArgument(fair ? "1" : "0"),
@@ -131,11 +147,17 @@ public struct DistributedLock: LeasedResource {
     /// - Returns: whether this call released the lock.
     @discardableResult
     public func release(_ lease: Lease) async throws -> Bool {
-        let reply = try await client.run(Self.releaseScript, keys: [keys[0]],
-                                         arguments: [RedisArgument(lease.owner), RedisArgument(noticeChannel)])
+        let reply = try await client.run(Self.releaseScript, keys: [keys[0], keys[2], keys[4]], arguments: [
+            RedisArgument(lease.owner), RedisArgument(releaseChannel), RedisArgument(fair ? "" : String(signalMilliseconds)),
+        ])
         guard case .integer(let released) = reply else { throw CoordinationError.unexpectedReply("lock release: \(reply)") }
         lease.markReleased()
         return released == 1
+    }
+
+    func passOnWakeUp() async throws {
+        _ = try await client.run(Self.passOnScript, keys: [keys[0], keys[2], keys[4]],
+                                 arguments: [RedisArgument(signalMilliseconds)])
     }
 
     // MARK: - Scoped
@@ -170,7 +192,7 @@ public struct DistributedLock: LeasedResource {
 
     /// Reads the lock's owner, token, remaining lease and number of waiters in one step.
     public func state() async throws -> State {
-        let reply = try await client.run(Self.inspectScript, keys: keys, arguments: [])
+        let reply = try await client.run(Self.inspectScript, keys: Array(keys[0...2]), arguments: [])
         guard case .array(let items?) = reply, items.count == 4,
               case .integer(let token) = items[1], case .integer(let pttl) = items[2], case .integer(let waiters) = items[3]
         else { throw CoordinationError.unexpectedReply("lock state: \(reply)") }

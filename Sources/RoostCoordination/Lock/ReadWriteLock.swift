@@ -46,6 +46,8 @@ public struct ReadWriteLock: Sendable {
         public let leaseTime: Duration
         let keys: [RedisKey]
         let noticeChannel: String
+        /// A writer's release may let every waiting reader in: wake them all.
+        var wakeUp: WakeUp { .everyWaiter(shardChannel: noticeChannel) }
         var reentrancyKey: String? { "roost:rwlock:{\(name)}" + (exclusive ? ":w" : ":r") }
 
         func grant(owner: String, waiting: Bool) async throws -> Grant {

@@ -31,6 +31,7 @@ public struct DistributedSemaphore: LeasedResource {
     let keys: [RedisKey]
     let noticeChannel: String
     var reentrancyKey: String? { nil }
+    var wakeUp: WakeUp { .everyWaiter(shardChannel: noticeChannel) }
 
     /// A semaphore named `name` with `permits` permits on `client`'s server or cluster.
     public init(_ name: String, permits: Int, on client: any CoordinationClient, leaseTime: Duration = .seconds(30)) {

@@ -44,56 +44,56 @@ public final class Client {
     /// Where replies go.
     public let reply = ReplyWriter()
     /// The selected database.
-    public var database: Database
+    @exclusivity(unchecked) public var database: Database
     /// CLIENT SETNAME.
-    public var name: [UInt8]?
+    @exclusivity(unchecked) public var name: [UInt8]?
     /// Whether the client may run commands that need authentication.
-    public var isAuthenticated: Bool
+    @exclusivity(unchecked) public var isAuthenticated: Bool
     /// The open MULTI, if any.
-    public var transaction: Transaction?
+    @exclusivity(unchecked) public var transaction: Transaction?
     /// Keys under WATCH, with whether each was logically expired when watched.
-    public var watchedKeys: [WatchedKey: Bool] = [:]
+    @exclusivity(unchecked) public var watchedKeys: [WatchedKey: Bool] = [:]
     /// Set when a watched key changed; EXEC then fails.
-    public var watchDirty = false
+    @exclusivity(unchecked) public var watchDirty = false
     /// SUBSCRIBE channels, in subscription order.
-    public var channels: [ByteString] = []
+    @exclusivity(unchecked) public var channels: [ByteString] = []
     /// PSUBSCRIBE patterns, in subscription order.
-    public var patterns: [ByteString] = []
+    @exclusivity(unchecked) public var patterns: [ByteString] = []
     /// SSUBSCRIBE shard channels, in subscription order.
-    public var shardChannels: [ByteString] = []
+    @exclusivity(unchecked) public var shardChannels: [ByteString] = []
     /// Set while EXEC runs the queued commands (Redis's `CLIENT_DENY_BLOCKING`): blocking
     /// commands must answer at once instead of waiting, and SSUBSCRIBE is refused.
-    public var denyBlocking = false
+    @exclusivity(unchecked) public var denyBlocking = false
     /// The connection closes after the pending replies are written.
-    public var closeAfterReply = false
+    @exclusivity(unchecked) public var closeAfterReply = false
     // MARK: End of transaction and pub/sub state
 
     /// Set while the client waits in a blocking command (BLPOP…); see `Engine+Blocking.swift`.
     /// The server feeds it no further commands until this is cleared.
-    public internal(set) var blocked: BlockedWait?
+    @exclusivity(unchecked) public internal(set) var blocked: BlockedWait?
 
     /// Set while the client's command is suspended in a script past busy-reply-threshold; see
     /// `Engine+Scripts.swift`. The server feeds it no further commands and calls
     /// `Engine.continueScript(for:)` until this is cleared.
-    public internal(set) var inSuspendedScript = false
+    @exclusivity(unchecked) public internal(set) var inSuspendedScript = false
 
     /// The connection that carries this client, if any.
     public weak var connection: (any ClientConnection)?
 
     /// `ip:port` of the peer, for CLIENT LIST.
-    public var address: String
+    @exclusivity(unchecked) public var address: String
     /// `ip:port` of the local side, for CLIENT LIST.
-    public var localAddress: String
+    @exclusivity(unchecked) public var localAddress: String
     /// The socket's file descriptor, or -1.
-    public var fileDescriptor: Int
+    @exclusivity(unchecked) public var fileDescriptor: Int
     /// Creation time, Unix milliseconds.
     public let createdAt: Int64
     /// Last command time, Unix milliseconds.
-    public var lastInteraction: Int64
+    @exclusivity(unchecked) public var lastInteraction: Int64
     /// The full name of the last command run (`get`, `client|list`).
-    public var lastCommand: String = "NULL"
+    @exclusivity(unchecked) public var lastCommand: String = "NULL"
     /// Bytes received and not yet executed when the current read batch began (CLIENT LIST `qbuf`).
-    public var queryBufferLength = 0
+    @exclusivity(unchecked) public var queryBufferLength = 0
 
     init(id: Int64, database: Database, authenticated: Bool, now: Int64,
          address: String, localAddress: String, fileDescriptor: Int) {

@@ -5,9 +5,9 @@ import RoostRESP
 /// version (RESP2 or RESP3) calls for.
 public final class ReplyWriter {
     /// Bytes waiting to be sent to the client.
-    public var buffer: ByteBuffer
+    @exclusivity(unchecked) public var buffer: ByteBuffer
     /// 2 or 3, as chosen by HELLO.
-    public var protocolVersion: Int
+    @exclusivity(unchecked) public var protocolVersion: Int
 
     init(allocator: ByteBufferAllocator = ByteBufferAllocator()) {
         buffer = allocator.buffer(capacity: 256)

@@ -1,16 +1,16 @@
 /// One of the numbered databases: the keys, and the expiry times of those that have one.
 public final class Database {
     /// The database's index, as SELECT names it.
-    public internal(set) var index: Int
+    @exclusivity(unchecked) public internal(set) var index: Int
     /// Key to value.
-    public var keys = KeyTable<Value>()
+    @exclusivity(unchecked) public var keys = KeyTable<Value>()
     /// Key to absolute expiry time in Unix milliseconds, for keys that have a TTL.
-    public var expires = KeyTable<Int64>()
+    @exclusivity(unchecked) public var expires = KeyTable<Int64>()
     /// Where the active expiry cycle resumes its walk of `expires`.
-    var expiryCursor: UInt64 = 0
+    @exclusivity(unchecked) var expiryCursor: UInt64 = 0
     /// The bytes charged for this database's keys and values (`MemoryFootprint`), kept by the
     /// engine's keyspace operations: the dataset part of `used_memory`.
-    public internal(set) var chargedBytes = 0
+    @exclusivity(unchecked) public internal(set) var chargedBytes = 0
 
     init(index: Int) {
         self.index = index

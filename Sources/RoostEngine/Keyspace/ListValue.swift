@@ -6,11 +6,11 @@
 /// by the command that emptied it.
 public final class ListValue {
     /// Ring storage; its count is zero or a power of two. Unused slots hold the empty string.
-    private var slots: ContiguousArray<ByteString>
+    @exclusivity(unchecked) private var slots: ContiguousArray<ByteString>
     /// Index in `slots` of the first element.
-    private var head = 0
+    @exclusivity(unchecked) private var head = 0
     /// The number of elements.
-    public private(set) var count = 0
+    @exclusivity(unchecked) public private(set) var count = 0
 
     private static let empty = ByteString([])
 

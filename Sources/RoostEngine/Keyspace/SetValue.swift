@@ -13,7 +13,7 @@ public final class SetValue {
         case hashtable(KeyTable<Void>)
     }
 
-    var storage: Storage
+    @exclusivity(unchecked) var storage: Storage
 
     /// An empty set in the `intset` encoding, as Redis's `createIntsetObject`.
     public init() { storage = .intset(IntSet()) }

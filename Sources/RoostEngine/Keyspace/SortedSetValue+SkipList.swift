@@ -63,33 +63,33 @@ final class SortedSetSkipList {
         }
     }
 
-    private var base: UnsafeMutableRawPointer
-    private var capacity: Int
-    private var used: Int
+    @exclusivity(unchecked) private var base: UnsafeMutableRawPointer
+    @exclusivity(unchecked) private var capacity: Int
+    @exclusivity(unchecked) private var used: Int
     /// The bytes of the records in the list (the header included).
-    private var liveBytes: Int
+    @exclusivity(unchecked) private var liveBytes: Int
     /// The members, by slot; every record owns one slot for its life (free records hold an
     /// empty member).
-    private var members: UnsafeMutablePointer<ByteString>
-    private var memberCapacity: Int
-    private var memberCount: Int
+    @exclusivity(unchecked) private var members: UnsafeMutablePointer<ByteString>
+    @exclusivity(unchecked) private var memberCapacity: Int
+    @exclusivity(unchecked) private var memberCount: Int
     /// Per level count, the first free record (0 when none); free records chain through level 0.
-    private var freeHeads: UnsafeMutablePointer<Node>
+    @exclusivity(unchecked) private var freeHeads: UnsafeMutablePointer<Node>
     /// Scratch space for searches: the last node visited on each level, and the rank reached there.
-    private var update: UnsafeMutablePointer<Node>
-    private var rankBuffer: UnsafeMutablePointer<Int>
+    @exclusivity(unchecked) private var update: UnsafeMutablePointer<Node>
+    @exclusivity(unchecked) private var rankBuffer: UnsafeMutablePointer<Int>
     /// The highest level in use (at least 1).
-    private(set) var level = 1
+    @exclusivity(unchecked) private(set) var level = 1
     /// The number of nodes, the header aside.
-    private(set) var length = 0
+    @exclusivity(unchecked) private(set) var length = 0
     /// SplitMix64 state for level draws, seeded from the system generator (whose every call is a
     /// system call on Linux).
     private var rngState: UInt64 = {
         var system = SystemRandomNumberGenerator()
         return system.next()
     }()
-    private var bits: UInt64 = 0
-    private var bitsLeft = 0
+    @exclusivity(unchecked) private var bits: UInt64 = 0
+    @exclusivity(unchecked) private var bitsLeft = 0
 
     init() {
         let size = Self.recordSize(Self.maxLevel)

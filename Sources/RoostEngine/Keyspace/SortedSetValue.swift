@@ -40,11 +40,11 @@ func entryPrecedes(_ s1: Double, _ m1: ByteString, _ s2: Double, _ m2: ByteStrin
 /// Ranks are 0-based throughout. The class is mutated in place by the command family.
 public final class SortedSetValue {
     /// The sorted entries while in the listpack encoding; empty otherwise.
-    private var packed: [SortedSetEntry]
+    @exclusivity(unchecked) private var packed: [SortedSetEntry]
     /// The ordered view in the skiplist encoding.
-    private var list: SortedSetSkipList?
+    @exclusivity(unchecked) private var list: SortedSetSkipList?
     /// Member → score in the skiplist encoding.
-    private var dict: KeyTable<Double>
+    @exclusivity(unchecked) private var dict: KeyTable<Double>
 
     /// An empty set in the listpack encoding.
     public init() {
