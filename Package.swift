@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "RoostServer", targets: ["RoostServer"]),
         .library(name: "RoostClient", targets: ["RoostClient"]),
         .library(name: "RoostCoordination", targets: ["RoostCoordination"]),
+        .library(name: "RoostJobs", targets: ["RoostJobs"]),
         .library(name: "RoostTesting", targets: ["RoostTesting"]),
         .executable(name: "roost", targets: ["roost"]),
     ],
@@ -72,6 +73,20 @@ let package = Package(
                 "RoostClient",
                 "RoostRESP",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
+        // Job queues and workers, on the client and the coordination primitives only.
+        .target(
+            name: "RoostJobs",
+            dependencies: [
+                "RoostClient",
+                "RoostCoordination",
+                "RoostRESP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // Test tooling for users and for the project's own tests: Roost in-process, redis-server
@@ -173,6 +188,17 @@ let package = Package(
                 "RoostClient",
                 "RoostServer",
                 "RoostTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "RoostJobsTests",
+            dependencies: [
+                "RoostJobs",
+                "RoostClient",
+                "RoostServer",
+                "RoostTestSupport",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -7,8 +7,9 @@
 #     non-blocking acquire + release per second, and the scoped form per second (Roost's
 #     `withLock {}`, which also starts and stops the lease's watchdog; Python's `with lock:`);
 #   - hand-off: PROCESSES processes contend for one lock, each waiting the library's own way
-#     (Roost: the release notice; python-redis-lock: BLPOP; redis-py: polling every 0.1 s, its
-#     default, kept because that is what its users get). The latency of a hand-off is from the
+#     (Roost: BLPOP on the lock's signal list, one waiter woken per release; python-redis-lock:
+#     BLPOP; redis-py: polling every 0.1 s, its default, kept because that is what its users
+#     get). The latency of a hand-off is from the
 #     instant the holder starts to release to the instant another process has the lock, both
 #     read from CLOCK_MONOTONIC, which all processes on the machine share. HANDOFFS hand-offs
 #     per round; p50, p99 and mean. (See benchmarks/LockBenchmark/main.swift for the steps.)

@@ -14,7 +14,7 @@
 // the cooperative pool and back.
 //
 // `handoff`: one of `--processes` processes contending for one lock (locks.sh starts them all).
-// Each waits in `acquire()` (no polling: the release notice wakes it), notes the instant it got
+// Each waits in `acquire()` (no polling: the release wakes one waiter), notes the instant it got
 // the lock, and while holding it takes the next sequence number (`INCR`), tells the previous
 // holder that the lock changed hands, notes the instant it starts to release, and releases. A
 // process that released waits for that "changed hands" word before it asks again, so every
