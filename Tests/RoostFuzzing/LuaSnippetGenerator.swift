@@ -123,7 +123,13 @@ public struct LuaSnippetGenerator: Sendable {
         let words = commands.plainCommand(&random)
         let fn = random.chance(1, in: 2) ? "redis.pcall" : "redis.call"
         var args = words.map { Self.literal($0) }
-        if random.chance(1, in: 6) { args.append(argument(&random)) }
+        if random.chance(1, in: 6) {
+            // An extra Lua expression (`-2^31`…), except as the count of a command whose reply
+            // has one element per unit of it (drawn all the same, so later inputs stay as they were).
+            let extra = argument(&random)
+            let name = words.first.map { String(decoding: $0, as: UTF8.self).lowercased() } ?? ""
+            if !CommandGenerator.countSizedReplies.contains(name) { args.append(extra) }
+        }
         return fn + "(" + args.joined(separator: ", ") + ")"
     }
 
