@@ -72,16 +72,3 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
         }
     }
 }
-
-/// Waits until `condition` holds, checking again every few milliseconds, for up to `timeout`.
-func eventually(timeout: Duration = .seconds(10), _ what: String = "condition",
-                _ condition: () async throws -> Bool) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while try await !condition() {
-        guard ContinuousClock.now < deadline else {
-            Issue.record("timed out waiting for \(what)")
-            throw CoordinationError.timedOut
-        }
-        try await Task.sleep(for: .milliseconds(5))
-    }
-}

@@ -1,6 +1,7 @@
 import NIOConcurrencyHelpers
 import RoostClient
 import RoostCoordination
+import RoostTestSupport
 import Testing
 
 @Suite("DistributedSemaphore on Roost, redis-server and Redis Cluster")

@@ -1,6 +1,7 @@
 import NIOConcurrencyHelpers
 import RoostClient
 @testable import RoostCoordination
+import RoostTestSupport
 import Testing
 
 @Suite("Leadership changes as the tracker sees them")

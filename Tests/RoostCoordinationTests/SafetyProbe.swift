@@ -1,5 +1,6 @@
 import Foundation
 import RoostTestSupport
+import Testing
 
 #if canImport(Glibc)
 @preconcurrency import Glibc

@@ -1,5 +1,5 @@
 /// What one check of a waiting primitive found.
-enum Check<Value: Sendable>: Sendable {
+public enum Check<Value: Sendable>: Sendable {
     /// Done: the wait is over with this value.
     case done(Value)
     /// Not yet; check again on the next notice, or after `after` at the latest (nil: only on a
@@ -11,10 +11,15 @@ enum Check<Value: Sendable>: Sendable {
 /// primitive's shard channel, checks again (a notice sent between the first check and the
 /// subscription is not missed), then checks once per notice, at the re-check time the state
 /// itself names (a lease running out), and at the deadline.
-enum NoticeWaiter {
-    /// Runs `check` until it is done or `timeout` (nil: none) passes.
+///
+/// It is the building block of every waiting primitive here, and of anything else that waits
+/// for a state on the server that its writers announce on a shard channel (RoostJobs waits for
+/// a job's result this way).
+public enum NoticeWaiter {
+    /// Runs `check` until it is done or `timeout` (nil: none) passes. `check` gets whether the
+    /// subscription is in place (false only for the first check, made before subscribing).
     /// - Throws: `CoordinationError.timedOut`, `CancellationError`, what `check` throws.
-    static func wait<Value: Sendable>(
+    public static func wait<Value: Sendable>(
         on client: any CoordinationClient, channel: String, timeout: Duration?,
         _ check: @Sendable (_ subscribed: Bool) async throws -> Check<Value>
     ) async throws -> Value {

@@ -1,0 +1,58 @@
+import RoostClient
+
+/// One thing that happened to a job, or a gap in what the subscriber heard.
+public enum JobEvent: Sendable, Hashable {
+    /// What happened to the job.
+    public enum Kind: String, Sendable, Hashable, CaseIterable {
+        /// Enqueued (or back after a delay, a stall, a hand-back, a manual retry): waiting.
+        case waiting
+        /// Enqueued with a delay.
+        case delayed
+        /// An attempt started.
+        case active
+        /// A handler reported progress.
+        case progress
+        /// Completed.
+        case completed
+        /// An attempt failed and the job will be tried again.
+        case retrying
+        /// An attempt's lease ran out (its worker died or stalled); the job waits again.
+        case stalled
+        /// Failed for good.
+        case failed
+        /// Removed from the queue.
+        case removed
+    }
+
+    /// `kind` happened to the job with `id`.
+    case job(Kind, id: String)
+    /// The subscription reconnected: events in between were missed.
+    case gap
+}
+
+/// A queue's events, as an `AsyncSequence`, for as long as `JobQueue.events`'s body runs.
+public struct JobEvents: AsyncSequence, Sendable {
+    public typealias Element = JobEvent
+    let subscription: RedisSubscription
+
+    /// The iterator.
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        var base: RedisSubscription.AsyncIterator
+
+        /// The next event; nil once the subscription ended.
+        public mutating func next() async throws -> JobEvent? {
+            while let event = try await base.next() {
+                guard let message = event.message else { return .gap }
+                let text = String(buffer: message.payload)
+                guard let space = text.firstIndex(of: " "), let kind = JobEvent.Kind(rawValue: String(text[..<space]))
+                else { continue }
+                return .job(kind, id: String(text[text.index(after: space)...]))
+            }
+            return nil
+        }
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(base: subscription.makeAsyncIterator())
+    }
+}

@@ -1,0 +1,225 @@
+import Foundation
+import RoostClient
+import RoostCoordination
+import RoostRESP
+
+/// A named job queue on a Roost, Redis/Valkey or Redis Cluster server: producers enqueue
+/// typed jobs, workers (`Worker`) run them, anyone can look at or wait for a job.
+///
+///     let queue = JobQueue("images", on: client)
+///     let id = try await queue.enqueue(ResizeImage(url: u, width: 640))
+///     let resized = try await queue.result(of: id, as: ResizeImage.self)
+///
+/// - Delivery is at least once: each attempt holds a lease that its worker renews; when a
+///   worker dies, its jobs wait again as soon as their leases run out.
+/// - Every transition is one atomic script, and attempts are fenced: a stalled worker that
+///   wakes after its lease ran out cannot complete, fail or report on the job any more.
+/// - Nothing polls: idle workers block on the queue's wake-up list, and waiting for a result
+///   listens to the queue's events.
+/// - Finished jobs are kept as `keepCompleted` and `keepFailed` say, so memory stays bounded.
+///
+/// The key layout is described in `QueueKeys` (hash tag: the queue's name).
+public struct JobQueue: Sendable {
+    /// The queue's name.
+    public let name: String
+    let client: any CoordinationClient
+    let keys: QueueKeys
+    /// What is kept of completed jobs.
+    public var keepCompleted: Retention
+    /// What is kept of failed jobs (the dead-letter set).
+    public var keepFailed: Retention
+
+    /// How many jobs one enqueue script call carries; bigger batches are pipelined.
+    static let enqueueBatch = 500
+
+    /// The queue named `name` on `client`'s server or cluster.
+    public init(_ name: String, on client: any CoordinationClient,
+                keepCompleted: Retention = Retention(count: 10_000, age: .seconds(24 * 3600)),
+                keepFailed: Retention = Retention(count: 100_000, age: .seconds(7 * 24 * 3600))) {
+        self.name = name
+        self.client = client
+        self.keys = QueueKeys(queue: name)
+        self.keepCompleted = keepCompleted
+        self.keepFailed = keepFailed
+    }
+
+    // MARK: - Enqueue
+
+    /// Enqueues `job` and returns its id. With `options.id` set and that id still in the
+    /// queue, nothing is added and the id is returned.
+    /// - Throws: `JobsError.invalidID`, `.invalidOptions`, encoding errors, client errors.
+    @discardableResult
+    public func enqueue<J: Job>(_ job: J, options: EnqueueOptions = EnqueueOptions()) async throws -> String {
+        try await enqueue([job], options: options)[0]
+    }
+
+    /// Enqueues `jobs` in order, with the same options (an `options.id` is refused for more
+    /// than one job), pipelined in batches; returns their ids in order.
+    public func enqueue<J: Job>(_ jobs: [J], options: EnqueueOptions = EnqueueOptions()) async throws -> [String] {
+        guard !jobs.isEmpty else { return [] }
+        if options.id != nil && jobs.count > 1 { throw JobsError.invalidOptions("one id for several jobs") }
+        let encoder = JSONEncoder()
+        let shared = try Self.arguments(for: options)
+        var calls: [RedisScriptCall] = []
+        var start = 0
+        while start < jobs.count {
+            let batch = jobs[start..<min(start + Self.enqueueBatch, jobs.count)]
+            var arguments = [RedisArgument(keys.jobPrefix), RedisArgument(keys.events), RedisArgument(batch.count)]
+            for job in batch {
+                arguments.append(RedisArgument(options.id ?? ""))
+                arguments.append(RedisArgument(J.name))
+                arguments.append(RedisArgument(bytes: try encoder.encode(job)))
+                arguments += shared
+            }
+            calls.append(RedisScriptCall(keys: keys.all, arguments: arguments))
+            start += batch.count
+        }
+        var ids: [String] = []
+        ids.reserveCapacity(jobs.count)
+        for result in try await client.evaluate(JobScripts.enqueue, batch: calls) {
+            guard let items = try result.get().jobArray else { throw JobsError.unexpectedReply("enqueue") }
+            for item in items {
+                guard let id = item.jobArray?.first?.jobString else { throw JobsError.unexpectedReply("enqueue: \(item)") }
+                ids.append(id)
+            }
+        }
+        return ids
+    }
+
+    /// The per-job arguments after id, name and data: priority, delay, attempts, timeout, backoff.
+    static func arguments(for options: EnqueueOptions) throws -> [RedisArgument] {
+        if let id = options.id {
+            if id.isEmpty || id.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) {
+                throw JobsError.invalidID(id, why: "ids the queue numbers are all digits; choose one with another character")
+            }
+            if id.utf8.contains(UInt8(ascii: ":")) { throw JobsError.invalidID(id, why: "':' is reserved") }
+        }
+        guard (0...1_000_000).contains(options.priority) else { throw JobsError.invalidOptions("priority must be 0...1000000") }
+        guard options.maxAttempts >= 1 else { throw JobsError.invalidOptions("maxAttempts must be at least 1") }
+        let delay = max(options.delay?.milliseconds ?? 0, 0)
+        let timeout = max(options.timeout?.milliseconds ?? 0, 0)
+        return [RedisArgument(options.priority), RedisArgument(Int(delay)), RedisArgument(options.maxAttempts),
+                RedisArgument(Int(timeout)), RedisArgument(options.backoff.encoded)]
+    }
+
+    // MARK: - Look
+
+    /// The job with `id`, or nil if the queue no longer has it.
+    public func info(_ id: String) async throws -> JobInfo? {
+        let fields = try await client.execute(RedisCommand("HGETALL", [RedisArgument(keys.job(id).bytes)]), timeout: nil).jobFields
+        guard let name = fields["name"], let state = fields["state"].flatMap({ JobState(rawValue: String(decoding: $0, as: UTF8.self)) })
+        else { return nil }
+        func int(_ field: String) -> Int64? { fields[field].flatMap { Int64(String(decoding: $0, as: UTF8.self)) } }
+        return JobInfo(id: id, name: String(decoding: name, as: UTF8.self), payload: fields["data"] ?? [], state: state,
+                       attempt: Int(int("attempt") ?? 0), maxAttempts: Int(int("maxAttempts") ?? 1),
+                       priority: Int(int("priority") ?? 0), enqueuedAt: int("enqueuedAt") ?? 0,
+                       startedAt: int("startedAt"), finishedAt: int("finishedAt"), result: fields["result"],
+                       error: fields["error"].map { String(decoding: $0, as: UTF8.self) }, progress: fields["progress"])
+    }
+
+    /// How many jobs are in each state.
+    public func counts() async throws -> [JobState: Int] {
+        let states = JobState.allCases
+        let replies = try await client.pipeline(states.map { RedisCommand("ZCARD", [RedisArgument(keys.set(for: $0).bytes)]) },
+                                                timeout: nil)
+        var counts: [JobState: Int] = [:]
+        for (state, reply) in zip(states, replies) { counts[state] = Int(try reply.get().jobInt ?? 0) }
+        return counts
+    }
+
+    /// The ids of up to `limit` jobs in `state`: waiting in the order they will run, delayed
+    /// by when due, active by lease deadline, finished oldest first.
+    public func ids(in state: JobState, limit: Int = 100) async throws -> [String] {
+        let reply = try await client.execute(RedisCommand("ZRANGE", [RedisArgument(keys.set(for: state).bytes), "0",
+                                                                     RedisArgument(max(limit, 1) - 1)]), timeout: nil)
+        return (reply.jobArray ?? []).compactMap(\.jobString)
+    }
+
+    /// The log lines a job's handlers wrote, oldest first.
+    public func logs(of id: String) async throws -> [String] {
+        let key = RedisArgument(keys.jobPrefix + id + ":logs")
+        return (try await client.execute(RedisCommand("LRANGE", [key, "0", "-1"]), timeout: nil).jobArray ?? []).compactMap(\.jobString)
+    }
+
+    // MARK: - Results
+
+    /// Waits (without polling) until job `id` finished, and returns its info.
+    /// - Throws: `JobsError.notFound` if the queue does not have the job, `CoordinationError.timedOut`
+    ///   after `timeout` (nil: none), client errors.
+    public func finished(_ id: String, timeout: Duration? = nil) async throws -> JobInfo {
+        try await NoticeWaiter.wait(on: client, channel: keys.events, timeout: timeout) { _ in
+            guard let info = try await info(id) else { throw JobsError.notFound(id: id) }
+            return info.state == .completed || info.state == .failed ? .done(info) : .notYet(recheckAfter: nil)
+        }
+    }
+
+    /// Waits until job `id` finished and returns its result, decoded as `J.Output`.
+    /// - Throws: `JobsError.jobFailed` when it failed for good, `.notFound`, `CoordinationError.timedOut`,
+    ///   decoding errors, client errors.
+    public func result<J: Job>(of id: String, as type: J.Type, timeout: Duration? = nil) async throws -> J.Output {
+        let info = try await finished(id, timeout: timeout)
+        guard info.state == .completed else { throw JobsError.jobFailed(id: id, message: info.error ?? "failed") }
+        return try JSONDecoder().decode(J.Output.self, from: Data(info.result ?? []))
+    }
+
+    // MARK: - Manage
+
+    /// Stops workers from taking jobs (running ones finish); enqueueing goes on.
+    public func pause() async throws { _ = try await run(JobScripts.pause, ["1"]) }
+
+    /// Lets workers take jobs again, and wakes idle ones.
+    public func resume() async throws { _ = try await run(JobScripts.pause, ["0"]) }
+
+    /// Sends failed jobs back to waiting with fresh attempts: those in `ids`, or every failed
+    /// job. Returns how many now wait.
+    @discardableResult
+    public func retryFailed(_ ids: [String]? = nil) async throws -> Int {
+        try await forEachBatch(ids, from: .failed) { try await run(JobScripts.retryFailed, $0.map { RedisArgument($0) }) }
+    }
+
+    /// Removes jobs that are not running (waiting, delayed, completed or failed): those in
+    /// `ids`, or every job in `state`. Returns how many were removed.
+    @discardableResult
+    public func remove(_ ids: [String]? = nil, in state: JobState = .failed) async throws -> Int {
+        try await forEachBatch(ids, from: state) { try await run(JobScripts.remove, $0.map { RedisArgument($0) }) }
+    }
+
+    /// Runs `body` on `ids` in batches, or on every id in `state` when `ids` is nil; sums.
+    private func forEachBatch(_ ids: [String]?, from state: JobState, _ body: ([String]) async throws -> Int64) async throws -> Int {
+        if let ids {
+            var total = 0
+            for start in stride(from: 0, to: ids.count, by: 500) {
+                total += Int(try await body(Array(ids[start..<min(start + 500, ids.count)])))
+            }
+            return total
+        }
+        var total = 0
+        while true {
+            let batch = try await self.ids(in: state, limit: 500)
+            if batch.isEmpty { return total }
+            let done = Int(try await body(batch))
+            total += done
+            if done == 0 { return total }
+        }
+    }
+
+    /// Runs one of the queue's scripts with the common keys and arguments before `arguments`.
+    func run(_ script: RedisScript, _ arguments: [RedisArgument]) async throws -> Int64 {
+        let reply = try await client.evaluate(script, keys: keys.all,
+                                              arguments: [RedisArgument(keys.jobPrefix), RedisArgument(keys.events)] + arguments)
+        guard let value = reply.jobInt else { throw JobsError.unexpectedReply("\(reply)") }
+        return value
+    }
+
+    // MARK: - Events
+
+    /// Runs `body` with the queue's job events as they happen (enqueued as `.waiting` or
+    /// `.delayed`, `.active`, `.progress`, `.completed`, `.failed`, `.retrying`, `.stalled`,
+    /// `.removed`), until `body` returns. Events are notices, not a log: a subscriber that was
+    /// disconnected gets a `.gap` and should look at the jobs it cares about.
+    public func events<Result: Sendable>(_ body: (JobEvents) async throws -> Result) async throws -> Result {
+        try await client.subscribe(channels: [], patterns: [], shardChannels: [keys.events]) { subscription in
+            try await body(JobEvents(subscription: subscription))
+        }
+    }
+}

@@ -1,0 +1,279 @@
+import RoostClient
+
+/// Every state transition of a job, one atomic script each. All get the queue's keys in the
+/// order of `QueueKeys.all` (`KEYS[1]` ready … `KEYS[9]` meta), `ARGV[1]` the job-hash prefix
+/// and `ARGV[2]` the events channel; their own arguments follow. Time is the server's (`TIME`).
+///
+/// An attempt is fenced: taking a job gives the attempt a token (strictly increasing per
+/// queue), and heartbeat, progress, completion, failure and hand-back all check that the job is
+/// still `active` with that token. An attempt whose lease ran out (and whose job was handed to
+/// another worker) can no longer change the job.
+enum JobScripts {
+    /// Shared by every script: the server's time, and the wake-up of idle workers (one token per
+    /// woken job, at most 8 per call; the list never grows past 64 tokens).
+    static let prelude = """
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        local function wake(n)
+          for _ = 1, math.min(n, 8) do
+            if redis.call('RPUSH', KEYS[6], '1') > 64 then redis.call('LTRIM', KEYS[6], -64, -1) end
+          end
+        end
+        local function event(name, id) redis.call('SPUBLISH', ARGV[2], name .. ' ' .. id) end
+        local function trim(set, count, age)
+          local old = redis.call('ZRANGEBYSCORE', set, '-inf', now - age, 'LIMIT', 0, 100)
+          for _, id in ipairs(old) do
+            redis.call('ZREM', set, id)
+            redis.call('DEL', ARGV[1] .. id, ARGV[1] .. id .. ':logs')
+          end
+          local excess = redis.call('ZCARD', set) - count
+          if excess > 0 then
+            local ids = redis.call('ZPOPMIN', set, math.min(excess, 100))
+            for i = 1, #ids, 2 do redis.call('DEL', ARGV[1] .. ids[i], ARGV[1] .. ids[i] .. ':logs') end
+          end
+        end
+        local function owns(key, token)
+          local f = redis.call('HMGET', key, 'state', 'token')
+          return f[1] == 'active' and f[2] == token
+        end
+
+        """
+
+    /// Enqueues `ARGV[3]` jobs, each as 8 arguments from `ARGV[4]`: id ('' to number it), name,
+    /// data, priority, delay ms, max attempts, timeout ms, backoff. A job whose id the queue
+    /// still holds is not added. Returns `{id, 1 if added}` per job.
+    static let enqueue = RedisScript(prelude + """
+        local out, woken = {}, 0
+        for i = 0, tonumber(ARGV[3]) - 1 do
+          local b = 4 + i * 8
+          local seq = redis.call('INCR', KEYS[8])
+          local id = ARGV[b]
+          if id == '' then id = tostring(seq) end
+          local key = ARGV[1] .. id
+          if redis.call('EXISTS', key) == 1 then
+            out[#out + 1] = {id, 0}
+          else
+            local priority = tonumber(ARGV[b + 3])
+            local score = priority * 1099511627776 + seq % 1099511627776
+            local delay = tonumber(ARGV[b + 4])
+            local state = 'waiting'
+            if delay > 0 then state = 'delayed' end
+            redis.call('HSET', key, 'name', ARGV[b + 1], 'data', ARGV[b + 2], 'state', state, 'priority', priority,
+              'score', score, 'attempt', 0, 'maxAttempts', ARGV[b + 5], 'timeout', ARGV[b + 6], 'backoff', ARGV[b + 7],
+              'enqueuedAt', now)
+            if delay > 0 then
+              redis.call('ZADD', KEYS[2], now + delay, id)
+              event('delayed', id)
+            else
+              redis.call('ZADD', KEYS[1], score, id)
+              event('waiting', id)
+            end
+            woken = woken + 1
+            out[#out + 1] = {id, 1}
+          end
+        end
+        wake(woken)
+        return out
+        """)
+
+    /// A worker takes up to `ARGV[4]` jobs with a lease of `ARGV[3]` ms each. First moves due
+    /// delayed jobs to ready and reaps attempts whose lease ran out (back to ready, or failed
+    /// when no attempts remain). Returns `{jobs, wait}`: each job as `{id, name, data, attempt,
+    /// token, maxAttempts, timeout, backoff, enqueuedAt}`, and when none was taken, the ms until
+    /// a delayed job is due or a lease runs out (-1: nothing scheduled).
+    static let take = RedisScript(prelude + """
+        local lease = tonumber(ARGV[3])
+        for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, 1000)) do
+          local key = ARGV[1] .. id
+          redis.call('ZREM', KEYS[2], id)
+          local score = redis.call('HGET', key, 'score')
+          if score then
+            redis.call('ZADD', KEYS[1], score, id)
+            redis.call('HSET', key, 'state', 'waiting')
+            event('waiting', id)
+          end
+        end
+        for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, 100)) do
+          local key = ARGV[1] .. id
+          redis.call('ZREM', KEYS[3], id)
+          local f = redis.call('HMGET', key, 'attempt', 'maxAttempts', 'score')
+          if f[1] then
+            if tonumber(f[1]) >= tonumber(f[2]) then
+              redis.call('HSET', key, 'state', 'failed', 'finishedAt', now,
+                'error', 'stalled: the lease of attempt ' .. f[1] .. ' ran out (its worker died or stalled)')
+              redis.call('ZADD', KEYS[5], now, id)
+              event('failed', id)
+            else
+              redis.call('HSET', key, 'state', 'waiting')
+              redis.call('ZADD', KEYS[1], f[3], id)
+              event('stalled', id)
+            end
+          end
+        end
+        if redis.call('HGET', KEYS[9], 'paused') == '1' then return {{}, -1} end
+        local taken = {}
+        local popped = redis.call('ZPOPMIN', KEYS[1], tonumber(ARGV[4]))
+        for i = 1, #popped, 2 do
+          local id = popped[i]
+          local key = ARGV[1] .. id
+          if redis.call('EXISTS', key) == 1 then
+            local token = redis.call('INCR', KEYS[7])
+            local attempt = redis.call('HINCRBY', key, 'attempt', 1)
+            redis.call('HSET', key, 'state', 'active', 'token', token, 'startedAt', now)
+            redis.call('ZADD', KEYS[3], now + lease, id)
+            local f = redis.call('HMGET', key, 'name', 'data', 'maxAttempts', 'timeout', 'backoff', 'enqueuedAt')
+            taken[#taken + 1] = {id, f[1], f[2], attempt, token, tonumber(f[3]), tonumber(f[4]), f[5], tonumber(f[6])}
+            event('active', id)
+          end
+        end
+        local wait = -1
+        if #taken == 0 then
+          local d = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
+          if d[2] then wait = tonumber(d[2]) - now end
+          local a = redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES')
+          if a[2] and (wait < 0 or tonumber(a[2]) - now < wait) then wait = tonumber(a[2]) - now end
+          if wait >= 0 and wait < 1 then wait = 1 end
+        end
+        return {taken, wait}
+        """)
+
+    /// Extends the leases of the attempts given as id, token pairs from `ARGV[4]` to `ARGV[3]`
+    /// ms from now. Returns 1 per attempt still owned, 0 per attempt lost.
+    static let heartbeat = RedisScript(prelude + """
+        local out = {}
+        for i = 4, #ARGV, 2 do
+          if owns(ARGV[1] .. ARGV[i], ARGV[i + 1]) then
+            redis.call('ZADD', KEYS[3], 'XX', now + tonumber(ARGV[3]), ARGV[i])
+            out[#out + 1] = 1
+          else
+            out[#out + 1] = 0
+          end
+        end
+        return out
+        """)
+
+    /// Completes attempt `ARGV[4]` of job `ARGV[3]` with result `ARGV[5]`, keeping at most
+    /// `ARGV[6]` completed jobs for at most `ARGV[7]` ms. Returns 1, or 0 for a stale attempt.
+    static let complete = RedisScript(prelude + """
+        local id = ARGV[3]
+        local key = ARGV[1] .. id
+        if not owns(key, ARGV[4]) then return 0 end
+        redis.call('ZREM', KEYS[3], id)
+        redis.call('HSET', key, 'state', 'completed', 'result', ARGV[5], 'finishedAt', now)
+        redis.call('ZADD', KEYS[4], now, id)
+        trim(KEYS[4], tonumber(ARGV[6]), tonumber(ARGV[7]))
+        event('completed', id)
+        return 1
+        """)
+
+    /// Fails attempt `ARGV[4]` of job `ARGV[3]` with error `ARGV[5]`. With attempts left and a
+    /// retry delay `ARGV[6]` ≥ 0 ms, the job waits that long (delayed) or not at all; otherwise
+    /// it fails for good, kept as `ARGV[7]`, `ARGV[8]` say. Returns 2 (retrying), 1 (failed), 0
+    /// (stale attempt).
+    static let fail = RedisScript(prelude + """
+        local id = ARGV[3]
+        local key = ARGV[1] .. id
+        if not owns(key, ARGV[4]) then return 0 end
+        redis.call('ZREM', KEYS[3], id)
+        local f = redis.call('HMGET', key, 'attempt', 'maxAttempts', 'score')
+        local delay = tonumber(ARGV[6])
+        if delay >= 0 and tonumber(f[1]) < tonumber(f[2]) then
+          if delay == 0 then
+            redis.call('HSET', key, 'state', 'waiting', 'error', ARGV[5])
+            redis.call('ZADD', KEYS[1], f[3], id)
+          else
+            redis.call('HSET', key, 'state', 'delayed', 'error', ARGV[5])
+            redis.call('ZADD', KEYS[2], now + delay, id)
+          end
+          wake(1)
+          event('retrying', id)
+          return 2
+        end
+        redis.call('HSET', key, 'state', 'failed', 'error', ARGV[5], 'finishedAt', now)
+        redis.call('ZADD', KEYS[5], now, id)
+        trim(KEYS[5], tonumber(ARGV[7]), tonumber(ARGV[8]))
+        event('failed', id)
+        return 1
+        """)
+
+    /// Hands attempt `ARGV[4]` of job `ARGV[3]` back unfinished (a worker shutting down): the
+    /// job waits again and the attempt does not count. Returns 1, or 0 for a stale attempt.
+    static let handBack = RedisScript(prelude + """
+        local id = ARGV[3]
+        local key = ARGV[1] .. id
+        if not owns(key, ARGV[4]) then return 0 end
+        redis.call('ZREM', KEYS[3], id)
+        redis.call('HINCRBY', key, 'attempt', -1)
+        redis.call('HSET', key, 'state', 'waiting')
+        redis.call('ZADD', KEYS[1], redis.call('HGET', key, 'score'), id)
+        wake(1)
+        event('waiting', id)
+        return 1
+        """)
+
+    /// Records progress `ARGV[5]` (and, unless empty, log line `ARGV[6]`, keeping the last
+    /// `ARGV[7]`) for attempt `ARGV[4]` of job `ARGV[3]`. Returns 1, or 0 for a stale attempt.
+    static let report = RedisScript(prelude + """
+        local id = ARGV[3]
+        local key = ARGV[1] .. id
+        if not owns(key, ARGV[4]) then return 0 end
+        if ARGV[5] ~= '' then
+          redis.call('HSET', key, 'progress', ARGV[5])
+          event('progress', id)
+        end
+        if ARGV[6] ~= '' then
+          redis.call('RPUSH', key .. ':logs', ARGV[6])
+          redis.call('LTRIM', key .. ':logs', -tonumber(ARGV[7]), -1)
+        end
+        return 1
+        """)
+
+    /// Sends the failed jobs `ARGV[3]…` back to waiting with their attempts reset. Returns how
+    /// many were failed and now wait.
+    static let retryFailed = RedisScript(prelude + """
+        local n = 0
+        for i = 3, #ARGV do
+          local id = ARGV[i]
+          local key = ARGV[1] .. id
+          if redis.call('ZREM', KEYS[5], id) == 1 and redis.call('EXISTS', key) == 1 then
+            redis.call('HSET', key, 'state', 'waiting', 'attempt', 0)
+            redis.call('HDEL', key, 'finishedAt')
+            redis.call('ZADD', KEYS[1], redis.call('HGET', key, 'score'), id)
+            event('waiting', id)
+            n = n + 1
+          end
+        end
+        wake(n)
+        return n
+        """)
+
+    /// Removes the jobs `ARGV[3]…` that are not running (waiting, delayed, completed or failed)
+    /// with their logs. Returns how many were removed.
+    static let remove = RedisScript(prelude + """
+        local n = 0
+        local sets = {waiting = KEYS[1], delayed = KEYS[2], completed = KEYS[4], failed = KEYS[5]}
+        for i = 3, #ARGV do
+          local id = ARGV[i]
+          local key = ARGV[1] .. id
+          local set = sets[redis.call('HGET', key, 'state') or '']
+          if set then
+            redis.call('ZREM', set, id)
+            redis.call('DEL', key, key .. ':logs')
+            event('removed', id)
+            n = n + 1
+          end
+        end
+        return n
+        """)
+
+    /// Pauses (`ARGV[3]` = 1) or resumes (0) taking jobs; resuming wakes idle workers.
+    static let pause = RedisScript(prelude + """
+        if ARGV[3] == '1' then
+          redis.call('HSET', KEYS[9], 'paused', '1')
+        else
+          redis.call('HDEL', KEYS[9], 'paused')
+          wake(8)
+        end
+        return 1
+        """)
+}

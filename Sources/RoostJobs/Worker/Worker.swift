@@ -1,0 +1,324 @@
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import RoostClient
+import RoostCoordination
+import ServiceLifecycle
+
+/// Runs a queue's jobs: takes them as slots free up, runs each attempt under a lease that a
+/// heartbeat renews, and records the outcome through the queue's fenced scripts.
+///
+///     let worker = Worker(queue: queue, configuration: .init(concurrency: 32))
+///     worker.register(ResizeImage.self) { job, context in try await resize(job) }
+///     try await ServiceGroup(services: [worker], logger: logger).run()
+///
+/// - Idle, it blocks on the queue's wake-up list (no polling), and wakes when a job is
+///   enqueued, a delayed job falls due, or another worker's lease runs out.
+/// - A handler that throws fails its attempt; the job is retried after its backoff while
+///   attempts remain (`UnrecoverableJobError` fails it at once). A handler past the job's
+///   timeout is cancelled and its attempt fails.
+/// - A lost lease (renewal refused, or failing until the lease ran out) cancels the handler;
+///   nothing it does afterwards reaches the job.
+/// - Graceful shutdown (ServiceLifecycle) stops taking jobs, lets running ones finish for
+///   `shutdownGracePeriod`, then cancels the rest and hands their jobs back without counting
+///   the attempt. Cancelling `run()` does the same at once.
+///
+/// Handlers must honour task cancellation: a handler that ignores it keeps its slot.
+public final class Worker: Service, Sendable {
+    /// How a worker runs.
+    public struct Configuration: Sendable {
+        /// How many attempts run at once.
+        public var concurrency: Int
+        /// The lease of an attempt, renewed every third of it while the handler runs.
+        public var leaseTime: Duration
+        /// How long graceful shutdown lets running attempts finish.
+        public var shutdownGracePeriod: Duration
+        /// How many log lines a job keeps.
+        public var logLines: Int
+
+        public init(concurrency: Int = 16, leaseTime: Duration = .seconds(30), shutdownGracePeriod: Duration = .seconds(30),
+                    logLines: Int = 100) {
+            self.concurrency = max(concurrency, 1)
+            self.leaseTime = max(leaseTime, .milliseconds(100))
+            self.shutdownGracePeriod = shutdownGracePeriod
+            self.logLines = max(logLines, 1)
+        }
+    }
+
+    typealias Handler = @Sendable (_ payload: [UInt8], _ context: JobContext) async throws -> [UInt8]
+
+    /// The queue it works on.
+    public let queue: JobQueue
+    public let configuration: Configuration
+    let logger: Logger
+    private let handlers = NIOLockedValueBox<[String: Handler]>([:])
+    private let running = NIOLockedValueBox<[String: Attempt]>([:])
+
+    public init(queue: JobQueue, configuration: Configuration = Configuration(),
+                logger: Logger = Logger(label: "roost.jobs.worker")) {
+        self.queue = queue
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Runs `handler` for jobs of type `J` (replacing an earlier handler for `J.name`).
+    public func register<J: Job>(_ type: J.Type, _ handler: @escaping @Sendable (J, JobContext) async throws -> J.Output) {
+        handlers.withLockedValue {
+            $0[J.name] = { payload, context in
+                let job: J
+                do {
+                    job = try JSONDecoder().decode(J.self, from: Data(payload))
+                } catch {
+                    throw UnrecoverableJobError("the payload does not decode as \(J.self): \(error)")
+                }
+                return Array(try JSONEncoder().encode(try await handler(job, context)))
+            }
+        }
+    }
+
+    /// Attempts running now.
+    public var runningCount: Int { running.withLockedValue { $0.count } }
+
+    // MARK: - Run
+
+    /// Works until graceful shutdown or cancellation, then hands back what it could not finish.
+    public func run() async throws {
+        let slots = WorkerSlots(capacity: configuration.concurrency)
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { await self.heartbeats() }
+            while !Task.isShuttingDownGracefully && !Task.isCancelled {
+                let granted: Int
+                do {
+                    granted = try await cancelWhenGracefulShutdown { try await slots.acquireAvailable() }
+                } catch is CancellationError {
+                    break
+                }
+                let sent = ContinuousClock.now
+                let jobs: [TakenJob]
+                let wait: Int64
+                do {
+                    (jobs, wait) = try await take(granted)
+                } catch {
+                    slots.release(granted)
+                    if Task.isCancelled || Task.isShuttingDownGracefully { break }
+                    logger.warning("taking jobs failed; trying again", metadata: ["queue": "\(queue.name)", "error": "\(error)"])
+                    try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(200)) }
+                    continue
+                }
+                slots.release(granted - jobs.count)
+                for job in jobs {
+                    let attempt = Attempt(id: job.id, token: job.token, validUntil: sent + configuration.leaseTime - drift)
+                    running.withLockedValue { $0[job.id] = attempt }
+                    group.addTask {
+                        await self.process(job, attempt)
+                        self.running.withLockedValue { _ = $0.removeValue(forKey: job.id) }
+                        slots.release()
+                    }
+                }
+                if jobs.isEmpty {
+                    // Nothing to do: block until a wake-up, or until a delayed job or a lease is due.
+                    let timeout: Duration? = wait >= 0 ? .milliseconds(wait) : nil
+                    do {
+                        _ = try await cancelWhenGracefulShutdown {
+                            try await self.queue.client.blpop([self.queue.keys.marker], timeout: timeout)
+                        }
+                    } catch {
+                        if Task.isCancelled || Task.isShuttingDownGracefully { break }
+                        logger.warning("waiting for jobs failed; trying again", metadata: ["queue": "\(queue.name)", "error": "\(error)"])
+                        try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(200)) }
+                    }
+                }
+            }
+            await drain(slots)
+            group.cancelAll()
+        }
+    }
+
+    /// After taking stopped: lets running attempts finish for the grace period (none when
+    /// cancelled), then stops the rest, which hand their jobs back.
+    private func drain(_ slots: WorkerSlots) async {
+        if !Task.isCancelled {
+            let grace = configuration.shutdownGracePeriod
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await slots.waitUntilIdle() }
+                group.addTask { try? await Task.sleep(for: grace) }
+                await group.next()
+                group.cancelAll()
+            }
+        }
+        for attempt in running.withLockedValue({ Array($0.values) }) { attempt.stop(.shutdown) }
+        // Hand-backs run in tasks of their own (see `process`), so this wait ends.
+        await Task { await slots.waitUntilIdle() }.value
+    }
+
+    /// The lease drift allowance: what the worker's view of a lease is shortened by.
+    private var drift: Duration { configuration.leaseTime / 10 }
+
+    // MARK: - Take
+
+    struct TakenJob: Sendable {
+        var id: String
+        var name: String
+        var payload: [UInt8]
+        var attempt: Int
+        var token: Int64
+        var maxAttempts: Int
+        var timeout: Duration?
+        var backoff: Backoff
+        var enqueuedAt: Int64
+    }
+
+    /// Takes up to `count` jobs; returns them, and when none, the ms until something falls due
+    /// (-1: nothing scheduled).
+    private func take(_ count: Int) async throws -> ([TakenJob], Int64) {
+        let reply = try await queue.client.evaluate(JobScripts.take, keys: queue.keys.all, arguments: [
+            RedisArgument(queue.keys.jobPrefix), RedisArgument(queue.keys.events),
+            RedisArgument(Int(configuration.leaseTime.milliseconds)), RedisArgument(count),
+        ])
+        guard let parts = reply.jobArray, parts.count == 2, let items = parts[0].jobArray, let wait = parts[1].jobInt
+        else { throw JobsError.unexpectedReply("take: \(reply)") }
+        let jobs = try items.map { item -> TakenJob in
+            guard let f = item.jobArray, f.count == 9, let id = f[0].jobString, let name = f[1].jobString,
+                  let attempt = f[3].jobInt, let token = f[4].jobInt
+            else { throw JobsError.unexpectedReply("take: \(item)") }
+            let timeout = f[6].jobInt ?? 0
+            return TakenJob(id: id, name: name, payload: f[2].jobBytes ?? [], attempt: Int(attempt), token: token,
+                            maxAttempts: Int(f[5].jobInt ?? 1), timeout: timeout > 0 ? .milliseconds(timeout) : nil,
+                            backoff: f[7].jobString.flatMap { Backoff(encoded: $0) } ?? .fixed(.zero),
+                            enqueuedAt: f[8].jobInt ?? 0)
+        }
+        return (jobs, wait)
+    }
+
+    // MARK: - One attempt
+
+    private enum Outcome: Sendable {
+        case returned([UInt8])
+        case threw(String, unrecoverable: Bool)
+        case stopped(StopReason)
+    }
+
+    /// Runs one attempt and records its outcome.
+    private func process(_ job: TakenJob, _ attempt: Attempt) async {
+        let context = JobContext(id: job.id, attempt: job.attempt, maxAttempts: job.maxAttempts, token: job.token,
+                                 enqueuedAt: job.enqueuedAt, queue: queue, logLines: configuration.logLines)
+        let outcome: Outcome
+        if let handler = handlers.withLockedValue({ $0[job.name] }) {
+            outcome = await withTaskGroup(of: Outcome?.self) { group in
+                group.addTask {
+                    do {
+                        return .returned(try await handler(job.payload, context))
+                    } catch let error as UnrecoverableJobError {
+                        return .threw(error.message, unrecoverable: true)
+                    } catch {
+                        return .threw(String(describing: error), unrecoverable: false)
+                    }
+                }
+                group.addTask {
+                    // Ends with the first stop: the timeout, a lost lease, shutdown.
+                    await withTaskGroup(of: Void.self) { timer in
+                        if let timeout = job.timeout {
+                            timer.addTask {
+                                try? await Task.sleep(for: timeout)
+                                if !Task.isCancelled { attempt.stop(.timedOut) }
+                            }
+                        }
+                        let reason = await attempt.stopped()
+                        timer.cancelAll()
+                        return reason.map { .stopped($0) }
+                    }
+                }
+                var first: Outcome?
+                while first == nil, let next = await group.next() { first = next }
+                group.cancelAll()
+                // A stop always wins over what the cancelled handler then returns or throws.
+                if let reason = attempt.stopReason { return .stopped(reason) }
+                // Cancelled with the worker (`run()` cancelled): a handler that did not finish
+                // hands its job back.
+                if case .returned = first {} else if Task.isCancelled { return .stopped(.shutdown) }
+                return first ?? .stopped(.shutdown)
+            }
+        } else {
+            outcome = .threw(JobsError.noHandler(name: job.name).description, unrecoverable: false)
+        }
+        // Recording the outcome must not be cancelled with the worker.
+        await Task { await self.record(outcome, of: job) }.value
+    }
+
+    /// Writes an attempt's outcome through the fenced scripts.
+    private func record(_ outcome: Outcome, of job: TakenJob) async {
+        let token = RedisArgument(Int(job.token))
+        do {
+            let owned: Int64
+            switch outcome {
+            case .returned(let result):
+                owned = try await queue.run(JobScripts.complete, [
+                    RedisArgument(job.id), token, RedisArgument(bytes: result), RedisArgument(queue.keepCompleted.count),
+                    RedisArgument(Int(queue.keepCompleted.age.milliseconds)),
+                ])
+            case .threw(let message, let unrecoverable):
+                owned = try await fail(job, message, retry: !unrecoverable)
+            case .stopped(.timedOut):
+                owned = try await fail(job, "timed out after \(job.timeout ?? .zero)", retry: true)
+            case .stopped(.shutdown):
+                owned = try await queue.run(JobScripts.handBack, [RedisArgument(job.id), token])
+            case .stopped(.leaseLost):
+                owned = 0
+            }
+            if owned == 0 {
+                logger.warning("attempt lost its lease; its outcome was not recorded",
+                               metadata: ["queue": "\(queue.name)", "job": "\(job.id)", "attempt": "\(job.attempt)"])
+            }
+        } catch {
+            // The lease runs out and the job waits again: at least once, nothing lost.
+            logger.error("recording an attempt's outcome failed; the job will be retried when its lease runs out",
+                         metadata: ["queue": "\(queue.name)", "job": "\(job.id)", "error": "\(error)"])
+        }
+    }
+
+    private func fail(_ job: TakenJob, _ message: String, retry: Bool) async throws -> Int64 {
+        let delay = retry ? Int(job.backoff.delay(after: job.attempt).milliseconds) : -1
+        return try await queue.run(JobScripts.fail, [
+            RedisArgument(job.id), RedisArgument(Int(job.token)), RedisArgument(message), RedisArgument(delay),
+            RedisArgument(queue.keepFailed.count), RedisArgument(Int(queue.keepFailed.age.milliseconds)),
+        ])
+    }
+
+    // MARK: - Heartbeat
+
+    /// Renews every running attempt's lease each third of the lease time, in one script call;
+    /// stops attempts whose lease is refused, or whose lease ran out while renewals failed.
+    private func heartbeats() async {
+        let interval = configuration.leaseTime / 3
+        while !Task.isCancelled {
+            do {
+                try await Task.sleep(for: interval)
+            } catch {
+                return
+            }
+            let attempts = running.withLockedValue { Array($0.values) }
+            guard !attempts.isEmpty else { continue }
+            let sent = ContinuousClock.now
+            var arguments = [RedisArgument(queue.keys.jobPrefix), RedisArgument(queue.keys.events),
+                             RedisArgument(Int(configuration.leaseTime.milliseconds))]
+            for attempt in attempts { arguments += [RedisArgument(attempt.id), RedisArgument(Int(attempt.token))] }
+            do {
+                let reply = try await queue.client.evaluate(JobScripts.heartbeat, keys: queue.keys.all, arguments: arguments)
+                guard let owned = reply.jobArray, owned.count == attempts.count else {
+                    throw JobsError.unexpectedReply("heartbeat: \(reply)")
+                }
+                for (attempt, flag) in zip(attempts, owned) {
+                    if flag.jobInt == 1 {
+                        attempt.renewed(validUntil: sent + configuration.leaseTime - drift)
+                    } else {
+                        attempt.stop(.leaseLost)
+                    }
+                }
+            } catch {
+                logger.warning("renewing leases failed", metadata: ["queue": "\(queue.name)", "error": "\(error)"])
+                let now = ContinuousClock.now
+                for attempt in attempts where attempt.validUntil <= now { attempt.stop(.leaseLost) }
+            }
+        }
+    }
+}
