@@ -265,3 +265,45 @@ struct JobQueueTests {
         }
     }
 }
+
+@Suite("Cancelling jobs on Roost, redis-server and Redis Cluster")
+struct JobCancelTests {
+    @Test(arguments: TestBackend.available)
+    func cancellingARunningJobStopsItsHandlerAndIsAcknowledged(_ backend: TestBackend) async throws {
+        try await withJobsBackend(backend) { client in
+            let queue = JobQueue("q-cancel", on: client)
+            let worker = Worker.make(queue)
+            let started = NIOLockedValueBox(false)
+            let sawCancellation = NIOLockedValueBox(false)
+            worker.register(Greet.self) { _, _ in
+                started.withLockedValue { $0 = true }
+                do {
+                    try await Task.sleep(for: .seconds(120))
+                } catch {
+                    sawCancellation.withLockedValue { $0 = true }
+                    throw error
+                }
+                return "never"
+            }
+            try await whileRunning([worker]) {
+                let id = try await queue.enqueue(Greet(who: "x"), options: .init(maxAttempts: 5))
+                try await eventually("the handler started") { started.withLockedValue { $0 } }
+                let ended = try await queue.cancel(id, timeout: .seconds(20))
+                #expect(ended.state == .failed && ended.error == JobQueue.cancelledMessage && ended.attempt == 1)
+                #expect(sawCancellation.withLockedValue { $0 })
+            }
+        }
+    }
+
+    @Test(arguments: TestBackend.available)
+    func cancellingAWaitingJobFailsItAtOnceAndUnknownIDsThrow(_ backend: TestBackend) async throws {
+        try await withJobsBackend(backend) { client in
+            let queue = JobQueue("q-cancel-waiting", on: client)
+            let id = try await queue.enqueue(Greet(who: "x"), options: .init(delay: .seconds(60)))
+            let ended = try await queue.cancel(id, timeout: .seconds(5))
+            #expect(ended.state == .failed && ended.attempt == 0)
+            #expect(try await queue.counts()[.delayed] == 0)
+            await #expect(throws: JobsError.notFound(id: "nope")) { try await queue.cancel("nope") }
+        }
+    }
+}

@@ -22,6 +22,8 @@ public enum JobEvent: Sendable, Hashable {
         case failed
         /// Removed from the queue.
         case removed
+        /// A cancel was requested for the running job; its worker is stopping it.
+        case cancelling
     }
 
     /// `kind` happened to the job with `id`.

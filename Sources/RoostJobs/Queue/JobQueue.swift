@@ -164,6 +164,26 @@ public struct JobQueue: Sendable {
 
     // MARK: - Manage
 
+    /// The error a cancelled job fails with.
+    public static let cancelledMessage = "cancelled"
+
+    /// Cancels job `id` and returns it as it ended. A waiting or delayed job fails at once; a
+    /// running one's worker is told (at once through the queue's events, and by its next
+    /// heartbeat if it missed that), cancels the handler's task and fails the attempt for good;
+    /// this waits for that acknowledgement up to `timeout` (nil: for ever). A job that finished
+    /// first is returned as it finished. Cancelled jobs fail with `cancelledMessage` and go to
+    /// the failed set.
+    /// - Throws: `JobsError.notFound`, `CoordinationError.timedOut`, client errors.
+    @discardableResult
+    public func cancel(_ id: String, timeout: Duration? = nil) async throws -> JobInfo {
+        let reply = try await client.evaluate(JobScripts.cancel, keys: keys.all, arguments: [
+            RedisArgument(keys.jobPrefix), RedisArgument(keys.events), RedisArgument(id), RedisArgument(Self.cancelledMessage),
+        ])
+        guard let state = reply.jobString else { throw JobsError.unexpectedReply("cancel: \(reply)") }
+        if state.isEmpty { throw JobsError.notFound(id: id) }
+        return try await finished(id, timeout: timeout)
+    }
+
     /// Stops workers from taking jobs (running ones finish); enqueueing goes on.
     public func pause() async throws { _ = try await run(JobScripts.pause, ["1"]) }
 

@@ -138,13 +138,14 @@ enum JobScripts {
         """)
 
     /// Extends the leases of the attempts given as id, token pairs from `ARGV[4]` to `ARGV[3]`
-    /// ms from now. Returns 1 per attempt still owned, 0 per attempt lost.
+    /// ms from now. Returns per attempt 1 (still owned), 2 (owned, and a cancel was requested)
+    /// or 0 (lost).
     static let heartbeat = RedisScript(prelude + """
         local out = {}
         for i = 4, #ARGV, 2 do
           if owns(ARGV[1] .. ARGV[i], ARGV[i + 1]) then
             redis.call('ZADD', KEYS[3], 'XX', now + tonumber(ARGV[3]), ARGV[i])
-            out[#out + 1] = 1
+            if redis.call('HGET', ARGV[1] .. ARGV[i], 'cancel') == '1' then out[#out + 1] = 2 else out[#out + 1] = 1 end
           else
             out[#out + 1] = 0
           end
@@ -237,7 +238,7 @@ enum JobScripts {
           local key = ARGV[1] .. id
           if redis.call('ZREM', KEYS[5], id) == 1 and redis.call('EXISTS', key) == 1 then
             redis.call('HSET', key, 'state', 'waiting', 'attempt', 0)
-            redis.call('HDEL', key, 'finishedAt')
+            redis.call('HDEL', key, 'finishedAt', 'cancel')
             redis.call('ZADD', KEYS[1], redis.call('HGET', key, 'score'), id)
             event('waiting', id)
             n = n + 1
@@ -264,6 +265,28 @@ enum JobScripts {
           end
         end
         return n
+        """)
+
+    /// Cancels job `ARGV[3]`: a waiting or delayed job fails at once (error `ARGV[4]`), a
+    /// running one is marked and announced (`cancelling`) so that its worker stops the handler
+    /// and fails the attempt; the mark makes it durable (heartbeats report it). Returns the
+    /// state the job was in ('' when the queue does not have it).
+    static let cancel = RedisScript(prelude + """
+        local id = ARGV[3]
+        local key = ARGV[1] .. id
+        local state = redis.call('HGET', key, 'state')
+        if not state then return '' end
+        if state == 'waiting' or state == 'delayed' then
+          redis.call('ZREM', KEYS[1], id)
+          redis.call('ZREM', KEYS[2], id)
+          redis.call('HSET', key, 'state', 'failed', 'error', ARGV[4], 'finishedAt', now)
+          redis.call('ZADD', KEYS[5], now, id)
+          event('failed', id)
+        elseif state == 'active' then
+          redis.call('HSET', key, 'cancel', '1')
+          event('cancelling', id)
+        end
+        return state
         """)
 
     /// Pauses (`ARGV[3]` = 1) or resumes (0) taking jobs; resuming wakes idle workers.

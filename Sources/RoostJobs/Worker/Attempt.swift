@@ -8,6 +8,8 @@ enum StopReason: Sendable, Equatable {
     case leaseLost
     /// The worker is shutting down past its grace period: hand the job back.
     case shutdown
+    /// Someone cancelled the job (`JobQueue.cancel`).
+    case cancelled
 }
 
 /// One running attempt, as its worker tracks it: identity, lease, and the stop signal that

@@ -86,6 +86,7 @@ public final class Worker: Service, Sendable {
         let slots = WorkerSlots(capacity: configuration.concurrency)
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { await self.heartbeats() }
+            group.addTask { await self.listenForCancels() }
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
                 let granted: Int
                 do {
@@ -262,6 +263,8 @@ public final class Worker: Service, Sendable {
                 owned = try await fail(job, "timed out after \(job.timeout ?? .zero)", retry: true)
             case .stopped(.shutdown):
                 owned = try await queue.run(JobScripts.handBack, [RedisArgument(job.id), token])
+            case .stopped(.cancelled):
+                owned = try await fail(job, JobQueue.cancelledMessage, retry: false)
             case .stopped(.leaseLost):
                 owned = 0
             }
@@ -282,6 +285,29 @@ public final class Worker: Service, Sendable {
             RedisArgument(job.id), RedisArgument(Int(job.token)), RedisArgument(message), RedisArgument(delay),
             RedisArgument(queue.keepFailed.count), RedisArgument(Int(queue.keepFailed.age.milliseconds)),
         ])
+    }
+
+    // MARK: - Cancels
+
+    /// Stops running attempts whose job is cancelled, as the queue's events announce it.
+    /// Missed announcements (a gap, a failed subscription) are caught by the next heartbeat.
+    private func listenForCancels() async {
+        while !Task.isCancelled {
+            do {
+                try await queue.events { events in
+                    for try await event in events {
+                        if case .job(.cancelling, let id) = event {
+                            running.withLockedValue { $0[id] }?.stop(.cancelled)
+                        }
+                    }
+                }
+            } catch {
+                if Task.isCancelled { return }
+                logger.warning("listening for cancels failed; heartbeats still carry them",
+                               metadata: ["queue": "\(queue.name)", "error": "\(error)"])
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
     }
 
     // MARK: - Heartbeat
@@ -308,10 +334,10 @@ public final class Worker: Service, Sendable {
                     throw JobsError.unexpectedReply("heartbeat: \(reply)")
                 }
                 for (attempt, flag) in zip(attempts, owned) {
-                    if flag.jobInt == 1 {
-                        attempt.renewed(validUntil: sent + configuration.leaseTime - drift)
-                    } else {
-                        attempt.stop(.leaseLost)
+                    switch flag.jobInt {
+                    case 1: attempt.renewed(validUntil: sent + configuration.leaseTime - drift)
+                    case 2: attempt.stop(.cancelled)
+                    default: attempt.stop(.leaseLost)
                     }
                 }
             } catch {
