@@ -137,6 +137,17 @@ let package = Package(
             ],
             path: "benchmarks/LockBenchmark"
         ),
+        // RoostJobs' enqueue rate, processing rate and latency, for benchmarks/jobs.sh.
+        .executableTarget(
+            name: "roost-jobs-bench",
+            dependencies: [
+                "RoostJobs",
+                "RoostClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "benchmarks/JobsBenchmark"
+        ),
         // Seeded, structure-aware fuzz inputs for the engine and the parser (and the seeded
         // generator every randomised test uses); `roost-fuzz` runs them in bulk.
         .target(

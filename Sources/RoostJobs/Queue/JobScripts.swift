@@ -153,18 +153,26 @@ enum JobScripts {
         return out
         """)
 
-    /// Completes attempt `ARGV[4]` of job `ARGV[3]` with result `ARGV[5]`, keeping at most
-    /// `ARGV[6]` completed jobs for at most `ARGV[7]` ms. Returns 1, or 0 for a stale attempt.
+    /// Completes attempts given as id, token, result triples from `ARGV[5]`, keeping at most
+    /// `ARGV[3]` completed jobs for at most `ARGV[4]` ms. Returns per attempt 1, or 0 for a
+    /// stale one.
     static let complete = RedisScript(prelude + """
-        local id = ARGV[3]
-        local key = ARGV[1] .. id
-        if not owns(key, ARGV[4]) then return 0 end
-        redis.call('ZREM', KEYS[3], id)
-        redis.call('HSET', key, 'state', 'completed', 'result', ARGV[5], 'finishedAt', now)
-        redis.call('ZADD', KEYS[4], now, id)
-        trim(KEYS[4], tonumber(ARGV[6]), tonumber(ARGV[7]))
-        event('completed', id)
-        return 1
+        local out = {}
+        for i = 5, #ARGV, 3 do
+          local id = ARGV[i]
+          local key = ARGV[1] .. id
+          if owns(key, ARGV[i + 1]) then
+            redis.call('ZREM', KEYS[3], id)
+            redis.call('HSET', key, 'state', 'completed', 'result', ARGV[i + 2], 'finishedAt', now)
+            redis.call('ZADD', KEYS[4], now, id)
+            event('completed', id)
+            out[#out + 1] = 1
+          else
+            out[#out + 1] = 0
+          end
+        end
+        trim(KEYS[4], tonumber(ARGV[3]), tonumber(ARGV[4]))
+        return out
         """)
 
     /// Fails attempt `ARGV[4]` of job `ARGV[3]` with error `ARGV[5]`. With attempts left and a

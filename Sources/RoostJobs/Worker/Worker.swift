@@ -53,12 +53,14 @@ public final class Worker: Service, Sendable {
     let logger: Logger
     private let handlers = NIOLockedValueBox<[String: Handler]>([:])
     private let running = NIOLockedValueBox<[String: Attempt]>([:])
+    private let completions: CompletionBatcher
 
     public init(queue: JobQueue, configuration: Configuration = Configuration(),
                 logger: Logger = Logger(label: "roost.jobs.worker")) {
         self.queue = queue
         self.configuration = configuration
         self.logger = logger
+        self.completions = CompletionBatcher(queue: queue)
     }
 
     /// Runs `handler` for jobs of type `J` (replacing an earlier handler for `J.name`).
@@ -253,10 +255,7 @@ public final class Worker: Service, Sendable {
             let owned: Int64
             switch outcome {
             case .returned(let result):
-                owned = try await queue.run(JobScripts.complete, [
-                    RedisArgument(job.id), token, RedisArgument(bytes: result), RedisArgument(queue.keepCompleted.count),
-                    RedisArgument(Int(queue.keepCompleted.age.milliseconds)),
-                ])
+                owned = try await completions.complete(id: job.id, token: job.token, result: result) ? 1 : 0
             case .threw(let message, let unrecoverable):
                 owned = try await fail(job, message, retry: !unrecoverable)
             case .stopped(.timedOut):
