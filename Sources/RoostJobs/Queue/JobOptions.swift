@@ -26,6 +26,28 @@ public enum Backoff: Sendable, Hashable, Codable {
     }
 }
 
+/// Which enqueues of "the same" job (the same deduplication key) add a job.
+public enum Deduplication: Sendable, Hashable {
+    /// While a job enqueued with `key` has not finished (completed, failed, cancelled or
+    /// removed), enqueueing with `key` adds nothing and returns that job's id.
+    case untilFinished(key: String)
+    /// The first enqueue with `key` adds a job; the others within `window` of it add nothing
+    /// and return its id.
+    case throttle(key: String, window: Duration)
+    /// The job runs `window` after the last enqueue with `key`: each enqueue within the window
+    /// replaces the pending job's payload and restarts the wait (the job keeps its id).
+    case debounce(key: String, window: Duration)
+
+    /// The script's arguments: mode, key, window ms.
+    var arguments: (String, String, Int64) {
+        switch self {
+        case .untilFinished(let key): ("u", key, 0)
+        case .throttle(let key, let window): ("t", key, max(window.milliseconds, 1))
+        case .debounce(let key, let window): ("d", key, max(window.milliseconds, 1))
+        }
+    }
+}
+
 /// How a job is enqueued: when, in what order, how often it may be tried, how long an attempt
 /// may run.
 public struct EnqueueOptions: Sendable, Hashable {
@@ -45,9 +67,14 @@ public struct EnqueueOptions: Sendable, Hashable {
     /// How long one attempt may run; the handler's task is cancelled past it and the attempt
     /// fails (and is retried if attempts remain). nil: no limit.
     public var timeout: Duration?
+    /// Whether an equal job already enqueued makes this enqueue add nothing (see
+    /// `Deduplication`). A debounced job's delay is its window (`delay` is not used).
+    public var deduplication: Deduplication?
 
     public init(id: String? = nil, delay: Duration? = nil, priority: Int = 0, maxAttempts: Int = 3,
-                backoff: Backoff = .exponential(base: .seconds(1)), timeout: Duration? = nil) {
+                backoff: Backoff = .exponential(base: .seconds(1)), timeout: Duration? = nil,
+                deduplication: Deduplication? = nil) {
+        self.deduplication = deduplication
         self.id = id
         self.delay = delay
         self.priority = priority

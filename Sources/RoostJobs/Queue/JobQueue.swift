@@ -98,8 +98,11 @@ public struct JobQueue: Sendable {
         guard options.maxAttempts >= 1 else { throw JobsError.invalidOptions("maxAttempts must be at least 1") }
         let delay = max(options.delay?.milliseconds ?? 0, 0)
         let timeout = max(options.timeout?.milliseconds ?? 0, 0)
+        let (mode, key, window) = options.deduplication?.arguments ?? ("", "", 0)
+        if options.deduplication != nil && key.isEmpty { throw JobsError.invalidOptions("empty deduplication key") }
         return [RedisArgument(options.priority), RedisArgument(Int(delay)), RedisArgument(options.maxAttempts),
-                RedisArgument(Int(timeout)), RedisArgument(options.backoff.encoded)]
+                RedisArgument(Int(timeout)), RedisArgument(options.backoff.encoded), RedisArgument(mode), RedisArgument(key),
+                RedisArgument(Int(window))]
     }
 
     // MARK: - Look
@@ -182,6 +185,18 @@ public struct JobQueue: Sendable {
         guard let state = reply.jobString else { throw JobsError.unexpectedReply("cancel: \(reply)") }
         if state.isEmpty { throw JobsError.notFound(id: id) }
         return try await finished(id, timeout: timeout)
+    }
+
+    /// Limits how the queue's workers, all together, take jobs: at most `concurrency` attempts
+    /// running at once, and at most `rate.count` attempts started per `rate.per` (fixed
+    /// windows). nil removes a limit. Workers obey from their next take.
+    public func setLimits(concurrency: Int? = nil, rate: (count: Int, per: Duration)? = nil) async throws {
+        if let concurrency, concurrency < 1 { throw JobsError.invalidOptions("concurrency must be at least 1") }
+        if let rate, rate.count < 1 || rate.per.milliseconds < 1 { throw JobsError.invalidOptions("rate must allow at least 1 per ms") }
+        _ = try await run(JobScripts.limits, [
+            RedisArgument(concurrency.map(String.init) ?? ""), RedisArgument(rate.map { String($0.count) } ?? ""),
+            RedisArgument(rate.map { String($0.per.milliseconds) } ?? ""),
+        ])
     }
 
     /// Stops workers from taking jobs (running ones finish); enqueueing goes on.

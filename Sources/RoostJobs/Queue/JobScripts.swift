@@ -36,40 +36,72 @@ enum JobScripts {
           local f = redis.call('HMGET', key, 'state', 'token')
           return f[1] == 'active' and f[2] == token
         end
+        -- A finished job frees its "until finished" deduplication key (if it still holds it).
+        local function finished(id)
+          local d = redis.call('HGET', ARGV[1] .. id, 'dedup')
+          if d and redis.call('GET', ARGV[1] .. 'dedup:' .. d) == id then redis.call('DEL', ARGV[1] .. 'dedup:' .. d) end
+        end
 
         """
 
-    /// Enqueues `ARGV[3]` jobs, each as 8 arguments from `ARGV[4]`: id ('' to number it), name,
-    /// data, priority, delay ms, max attempts, timeout ms, backoff. A job whose id the queue
-    /// still holds is not added. Returns `{id, 1 if added}` per job.
+    /// Enqueues `ARGV[3]` jobs, each as 11 arguments from `ARGV[4]`: id ('' to number it), name,
+    /// data, priority, delay ms, max attempts, timeout ms, backoff, then deduplication: mode
+    /// ('' none, `u` until finished, `t` throttle, `d` debounce), key, window ms. A job whose
+    /// id the queue still holds, or whose deduplication key is taken, is not added (a debounced
+    /// one replaces the pending job's data and restarts its delay). Returns `{id, outcome}` per
+    /// job: 1 added, 0 deduplicated (the id is the existing job's), 2 replaced (debounce).
     static let enqueue = RedisScript(prelude + """
         local out, woken = {}, 0
         for i = 0, tonumber(ARGV[3]) - 1 do
-          local b = 4 + i * 8
-          local seq = redis.call('INCR', KEYS[8])
-          local id = ARGV[b]
-          if id == '' then id = tostring(seq) end
-          local key = ARGV[1] .. id
-          if redis.call('EXISTS', key) == 1 then
-            out[#out + 1] = {id, 0}
-          else
-            local priority = tonumber(ARGV[b + 3])
-            local score = priority * 1099511627776 + seq % 1099511627776
-            local delay = tonumber(ARGV[b + 4])
-            local state = 'waiting'
-            if delay > 0 then state = 'delayed' end
-            redis.call('HSET', key, 'name', ARGV[b + 1], 'data', ARGV[b + 2], 'state', state, 'priority', priority,
-              'score', score, 'attempt', 0, 'maxAttempts', ARGV[b + 5], 'timeout', ARGV[b + 6], 'backoff', ARGV[b + 7],
-              'enqueuedAt', now)
-            if delay > 0 then
-              redis.call('ZADD', KEYS[2], now + delay, id)
-              event('delayed', id)
+          local b = 4 + i * 11
+          local mode, dedupKey = ARGV[b + 8], ARGV[1] .. 'dedup:' .. ARGV[b + 9]
+          local window = tonumber(ARGV[b + 10])
+          local existing = false
+          if mode ~= '' then existing = redis.call('GET', dedupKey) end
+          if existing and redis.call('EXISTS', ARGV[1] .. existing) == 0 then existing = false end
+          if existing then
+            local key = ARGV[1] .. existing
+            if mode == 'd' and redis.call('HGET', key, 'state') == 'delayed' then
+              redis.call('HSET', key, 'data', ARGV[b + 2])
+              redis.call('ZADD', KEYS[2], now + window, existing)
+              redis.call('PEXPIRE', dedupKey, window)
+              out[#out + 1] = {existing, 2}
             else
-              redis.call('ZADD', KEYS[1], score, id)
-              event('waiting', id)
+              out[#out + 1] = {existing, 0}
             end
-            woken = woken + 1
-            out[#out + 1] = {id, 1}
+          else
+            local seq = redis.call('INCR', KEYS[8])
+            local id = ARGV[b]
+            if id == '' then id = tostring(seq) end
+            local key = ARGV[1] .. id
+            if redis.call('EXISTS', key) == 1 then
+              out[#out + 1] = {id, 0}
+            else
+              local priority = tonumber(ARGV[b + 3])
+              local score = priority * 1099511627776 + seq % 1099511627776
+              local delay = tonumber(ARGV[b + 4])
+              if mode == 'd' then delay = window end
+              local state = 'waiting'
+              if delay > 0 then state = 'delayed' end
+              redis.call('HSET', key, 'name', ARGV[b + 1], 'data', ARGV[b + 2], 'state', state, 'priority', priority,
+                'score', score, 'attempt', 0, 'maxAttempts', ARGV[b + 5], 'timeout', ARGV[b + 6], 'backoff', ARGV[b + 7],
+                'enqueuedAt', now)
+              if mode == 'u' then
+                redis.call('SET', dedupKey, id)
+                redis.call('HSET', key, 'dedup', ARGV[b + 9])
+              elseif mode ~= '' then
+                redis.call('SET', dedupKey, id, 'PX', window)
+              end
+              if delay > 0 then
+                redis.call('ZADD', KEYS[2], now + delay, id)
+                event('delayed', id)
+              else
+                redis.call('ZADD', KEYS[1], score, id)
+                event('waiting', id)
+              end
+              woken = woken + 1
+              out[#out + 1] = {id, 1}
+            end
           end
         end
         wake(woken)
@@ -102,6 +134,7 @@ enum JobScripts {
               redis.call('HSET', key, 'state', 'failed', 'finishedAt', now,
                 'error', 'stalled: the lease of attempt ' .. f[1] .. ' ran out (its worker died or stalled)')
               redis.call('ZADD', KEYS[5], now, id)
+              finished(id)
               event('failed', id)
             else
               redis.call('HSET', key, 'state', 'waiting')
@@ -110,9 +143,32 @@ enum JobScripts {
             end
           end
         end
-        if redis.call('HGET', KEYS[9], 'paused') == '1' then return {{}, -1} end
+        local meta = redis.call('HMGET', KEYS[9], 'paused', 'concurrency', 'rateMax', 'rateWindow')
+        if meta[1] == '1' then return {{}, -1} end
+        local want = tonumber(ARGV[4])
+        if meta[2] then
+          -- Global concurrency: no more active attempts than this across every worker.
+          want = math.min(want, tonumber(meta[2]) - redis.call('ZCARD', KEYS[3]))
+          if want <= 0 then
+            local a = redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES')
+            return {{}, a[2] and math.max(tonumber(a[2]) - now, 1) or -1}
+          end
+        end
+        local limiter = KEYS[9] .. ':window'
+        if meta[3] then
+          -- Rate limit: at most rateMax jobs started per window of rateWindow ms (fixed windows).
+          local used = tonumber(redis.call('GET', limiter) or '0')
+          want = math.min(want, tonumber(meta[3]) - used)
+          if want <= 0 then
+            if redis.call('ZCARD', KEYS[1]) == 0 then return {{}, -1} end
+            return {{}, math.max(redis.call('PTTL', limiter), 1)}
+          end
+        end
         local taken = {}
-        local popped = redis.call('ZPOPMIN', KEYS[1], tonumber(ARGV[4]))
+        local popped = redis.call('ZPOPMIN', KEYS[1], want)
+        if meta[3] and #popped > 0 then
+          if redis.call('INCRBY', limiter, #popped / 2) == #popped / 2 then redis.call('PEXPIRE', limiter, meta[4]) end
+        end
         for i = 1, #popped, 2 do
           local id = popped[i]
           local key = ARGV[1] .. id
@@ -165,6 +221,7 @@ enum JobScripts {
             redis.call('ZREM', KEYS[3], id)
             redis.call('HSET', key, 'state', 'completed', 'result', ARGV[i + 2], 'finishedAt', now)
             redis.call('ZADD', KEYS[4], now, id)
+            finished(id)
             event('completed', id)
             out[#out + 1] = 1
           else
@@ -172,6 +229,8 @@ enum JobScripts {
           end
         end
         trim(KEYS[4], tonumber(ARGV[3]), tonumber(ARGV[4]))
+        -- Under a global concurrency limit, idle workers wait for running attempts to end.
+        if redis.call('HEXISTS', KEYS[9], 'concurrency') == 1 then wake(#out) end
         return out
         """)
 
@@ -200,7 +259,9 @@ enum JobScripts {
         end
         redis.call('HSET', key, 'state', 'failed', 'error', ARGV[5], 'finishedAt', now)
         redis.call('ZADD', KEYS[5], now, id)
+        finished(id)
         trim(KEYS[5], tonumber(ARGV[7]), tonumber(ARGV[8]))
+        if redis.call('HEXISTS', KEYS[9], 'concurrency') == 1 then wake(1) end
         event('failed', id)
         return 1
         """)
@@ -267,6 +328,7 @@ enum JobScripts {
           local set = sets[redis.call('HGET', key, 'state') or '']
           if set then
             redis.call('ZREM', set, id)
+            finished(id)
             redis.call('DEL', key, key .. ':logs')
             event('removed', id)
             n = n + 1
@@ -289,12 +351,26 @@ enum JobScripts {
           redis.call('ZREM', KEYS[2], id)
           redis.call('HSET', key, 'state', 'failed', 'error', ARGV[4], 'finishedAt', now)
           redis.call('ZADD', KEYS[5], now, id)
+          finished(id)
           event('failed', id)
         elseif state == 'active' then
           redis.call('HSET', key, 'cancel', '1')
           event('cancelling', id)
         end
         return state
+        """)
+
+    /// Sets (or, when empty, clears) the queue's global concurrency `ARGV[3]` and its rate
+    /// limit of `ARGV[4]` starts per `ARGV[5]` ms; wakes idle workers.
+    static let limits = RedisScript(prelude + """
+        if ARGV[3] == '' then redis.call('HDEL', KEYS[9], 'concurrency') else redis.call('HSET', KEYS[9], 'concurrency', ARGV[3]) end
+        if ARGV[4] == '' then
+          redis.call('HDEL', KEYS[9], 'rateMax', 'rateWindow')
+        else
+          redis.call('HSET', KEYS[9], 'rateMax', ARGV[4], 'rateWindow', ARGV[5])
+        end
+        wake(8)
+        return 1
         """)
 
     /// Pauses (`ARGV[3]` = 1) or resumes (0) taking jobs; resuming wakes idle workers.

@@ -1,0 +1,111 @@
+import NIOConcurrencyHelpers
+import RoostClient
+import RoostCoordination
+@testable import RoostJobs
+import RoostTestSupport
+import Testing
+
+@Suite("Deduplication and limits on Roost, redis-server and Redis Cluster")
+struct JobLimitsTests {
+    @Test(arguments: TestBackend.available)
+    func untilFinishedDeduplicatesUntilTheJobFinishes(_ backend: TestBackend) async throws {
+        try await withJobsBackend(backend) { client in
+            let queue = JobQueue("q-dedup-until", on: client)
+            let options = EnqueueOptions(deduplication: .untilFinished(key: "report-7"))
+            let first = try await queue.enqueue(Greet(who: "a"), options: options)
+            #expect(try await queue.enqueue(Greet(who: "b"), options: options) == first)
+            let worker = Worker.make(queue)
+            worker.register(Greet.self) { job, _ in job.who }
+            try await whileRunning([worker]) {
+                let result1 = try await queue.result(of: first, as: Greet.self, timeout: .seconds(20))
+
+                #expect(result1 == "a")
+                // Finished: the key is free again.
+                let second = try await queue.enqueue(Greet(who: "c"), options: options)
+                #expect(second != first)
+                let result2 = try await queue.result(of: second, as: Greet.self, timeout: .seconds(20))
+
+                #expect(result2 == "c")
+            }
+        }
+    }
+
+    @Test(arguments: TestBackend.available)
+    func throttleAddsOnePerWindow(_ backend: TestBackend) async throws {
+        try await withJobsBackend(backend) { client in
+            let queue = JobQueue("q-throttle", on: client)
+            let options = EnqueueOptions(deduplication: .throttle(key: "t", window: .seconds(60)))
+            let ids = try await queue.enqueue((0..<5).map { Greet(who: "\($0)") }, options: options)
+            #expect(Set(ids).count == 1)
+            #expect(try await queue.counts()[.waiting] == 1)
+        }
+    }
+
+    @Test(arguments: TestBackend.available)
+    func debounceKeepsTheLastPayloadAndRestartsTheWait(_ backend: TestBackend) async throws {
+        try await withJobsBackend(backend) { client in
+            let queue = JobQueue("q-debounce", on: client)
+            let options = EnqueueOptions(deduplication: .debounce(key: "d", window: .milliseconds(300)))
+            let first = try await queue.enqueue(Greet(who: "first"), options: options)
+            let second = try await queue.enqueue(Greet(who: "last"), options: options)
+            #expect(first == second)
+            #expect(try await queue.info(first)?.state == .delayed)
+            let worker = Worker.make(queue)
+            worker.register(Greet.self) { job, _ in job.who }
+            try await whileRunning([worker]) {
+                let result3 = try await queue.result(of: first, as: Greet.self, timeout: .seconds(20))
+
+                #expect(result3 == "last")
+            }
+            #expect(try await queue.counts()[.completed] == 1)
+        }
+    }
+
+    @Test(arguments: TestBackend.available)
+    func globalConcurrencyHoldsAcrossWorkers(_ backend: TestBackend) async throws {
+        try await withJobsBackend(backend) { client in
+            let queue = JobQueue("q-global", on: client)
+            try await queue.setLimits(concurrency: 2)
+            let current = NIOLockedValueBox(0)
+            let peak = NIOLockedValueBox(0)
+            let workers = (0..<3).map { _ in Worker.make(queue, concurrency: 4) }
+            for worker in workers {
+                worker.register(Count.self) { _, _ in
+                    let now = current.withLockedValue { $0 += 1; return $0 }
+                    peak.withLockedValue { $0 = max($0, now) }
+                    try await Task.sleep(for: .milliseconds(20))
+                    current.withLockedValue { $0 -= 1 }
+                    return Empty()
+                }
+            }
+            _ = try await queue.enqueue((0..<30).map { Count(n: $0) })
+            try await whileRunning(workers) {
+                try await eventually("all ran") { try await queue.counts()[.completed] == 30 }
+            }
+            #expect(peak.withLockedValue { $0 } <= 2)
+        }
+    }
+
+    @Test(arguments: TestBackend.available)
+    func aRateLimitSpacesStartsAcrossWorkers(_ backend: TestBackend) async throws {
+        try await withJobsBackend(backend) { client in
+            let queue = JobQueue("q-rate", on: client)
+            try await queue.setLimits(rate: (count: 5, per: .milliseconds(500)))
+            let starts = NIOLockedValueBox<[Int64]>([])
+            let workers = (0..<2).map { _ in Worker.make(queue, concurrency: 8) }
+            for worker in workers {
+                worker.register(Count.self) { _, _ in Empty() }
+            }
+            let ids = try await queue.enqueue((0..<15).map { Count(n: $0) })
+            try await whileRunning(workers) {
+                try await eventually("all ran") { try await queue.counts()[.completed] == 15 }
+            }
+            for id in ids { if let started = try await queue.info(id)?.startedAt { starts.withLockedValue { $0.append(started) } } }
+            // Fixed windows of 500 ms, 5 starts each: 15 jobs need at least 3 windows, so the
+            // first and last start are at least one full window apart.
+            let all = starts.withLockedValue { $0.sorted() }
+            #expect(all.count == 15)
+            #expect(all.last! - all.first! >= 500)
+        }
+    }
+}
