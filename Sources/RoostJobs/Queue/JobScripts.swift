@@ -20,6 +20,8 @@ enum JobScripts {
           end
         end
         local function event(name, id) redis.call('SPUBLISH', ARGV[2], name .. ' ' .. id) end
+        -- Workers' channel (cancels, schedule changes): ARGV[1] without its 'job:' suffix.
+        local function control(message) redis.call('SPUBLISH', string.sub(ARGV[1], 1, -5) .. 'control', message) end
         local function trim(set, count, age)
           local old = redis.call('ZRANGEBYSCORE', set, '-inf', now - age, 'LIMIT', 0, 100)
           for _, id in ipairs(old) do
@@ -35,6 +37,25 @@ enum JobScripts {
         local function owns(key, token)
           local f = redis.call('HMGET', key, 'state', 'token')
           return f[1] == 'active' and f[2] == token
+        end
+        -- Adds job `id` (its key must be free) from the 8 arguments at ARGV[b]: id, name, data,
+        -- priority, delay ms, max attempts, timeout ms, backoff; `seq` orders it.
+        local function add(id, b, seq, delay)
+          local key = ARGV[1] .. id
+          local priority = tonumber(ARGV[b + 3])
+          local score = priority * 1099511627776 + seq % 1099511627776
+          local state = 'waiting'
+          if delay > 0 then state = 'delayed' end
+          redis.call('HSET', key, 'name', ARGV[b + 1], 'data', ARGV[b + 2], 'state', state, 'priority', priority,
+            'score', score, 'attempt', 0, 'maxAttempts', ARGV[b + 5], 'timeout', ARGV[b + 6], 'backoff', ARGV[b + 7],
+            'enqueuedAt', now)
+          if delay > 0 then
+            redis.call('ZADD', KEYS[2], now + delay, id)
+            event('delayed', id)
+          else
+            redis.call('ZADD', KEYS[1], score, id)
+            event('waiting', id)
+          end
         end
         -- A finished job frees its "until finished" deduplication key (if it still holds it).
         local function finished(id)
@@ -77,27 +98,14 @@ enum JobScripts {
             if redis.call('EXISTS', key) == 1 then
               out[#out + 1] = {id, 0}
             else
-              local priority = tonumber(ARGV[b + 3])
-              local score = priority * 1099511627776 + seq % 1099511627776
               local delay = tonumber(ARGV[b + 4])
               if mode == 'd' then delay = window end
-              local state = 'waiting'
-              if delay > 0 then state = 'delayed' end
-              redis.call('HSET', key, 'name', ARGV[b + 1], 'data', ARGV[b + 2], 'state', state, 'priority', priority,
-                'score', score, 'attempt', 0, 'maxAttempts', ARGV[b + 5], 'timeout', ARGV[b + 6], 'backoff', ARGV[b + 7],
-                'enqueuedAt', now)
+              add(id, b, seq, delay)
               if mode == 'u' then
                 redis.call('SET', dedupKey, id)
                 redis.call('HSET', key, 'dedup', ARGV[b + 9])
               elseif mode ~= '' then
                 redis.call('SET', dedupKey, id, 'PX', window)
-              end
-              if delay > 0 then
-                redis.call('ZADD', KEYS[2], now + delay, id)
-                event('delayed', id)
-              else
-                redis.call('ZADD', KEYS[1], score, id)
-                event('waiting', id)
               end
               woken = woken + 1
               out[#out + 1] = {id, 1}
@@ -356,6 +364,7 @@ enum JobScripts {
         elseif state == 'active' then
           redis.call('HSET', key, 'cancel', '1')
           event('cancelling', id)
+          control('cancel ' .. id)
         end
         return state
         """)
@@ -370,6 +379,54 @@ enum JobScripts {
           redis.call('HSET', KEYS[9], 'rateMax', ARGV[4], 'rateWindow', ARGV[5])
         end
         wake(8)
+        return 1
+        """)
+
+    /// Sets schedule `ARGV[3]` to definition `ARGV[4]` with its first tick at `ARGV[5]` ms
+    /// (keys `…:meta:repeat` and `…:meta:repeat:next`), or with `ARGV[4]` empty removes it.
+    /// Announces the change on the workers' control channel so that schedulers re-read. Returns 1, or 0 when nothing was removed.
+    static let setRepeat = RedisScript(prelude + """
+        local definitions, ticks = KEYS[9] .. ':repeat', KEYS[9] .. ':repeat:next'
+        local n = 1
+        if ARGV[4] == '' then
+          n = redis.call('HDEL', definitions, ARGV[3])
+          redis.call('ZREM', ticks, ARGV[3])
+        else
+          redis.call('HSET', definitions, ARGV[3], ARGV[4])
+          redis.call('ZADD', ticks, ARGV[5], ARGV[3])
+        end
+        control('schedule ' .. ARGV[3])
+        return n
+        """)
+
+    /// The earliest schedule: `{name, tick ms, definition, now}`, or `{'', ms until it is due
+    /// (-1: no schedules)}` when none is due.
+    static let dueRepeat = RedisScript(prelude + """
+        local next = redis.call('ZRANGE', KEYS[9] .. ':repeat:next', 0, 0, 'WITHSCORES')
+        if not next[1] then return {'', -1} end
+        local tick = tonumber(next[2])
+        if tick > now then return {'', tick - now} end
+        return {next[1], tick, redis.call('HGET', KEYS[9] .. ':repeat', next[1]), now}
+        """)
+
+    /// Fires schedule `ARGV[3]`'s tick `ARGV[4]` once, however many schedulers try: only while
+    /// the schedule's next tick is still `ARGV[4]`, moves it to `ARGV[5]` (-1: the schedule
+    /// ends) and adds job `ARGV[3]@ARGV[4]` from the 8 job arguments at `ARGV[6]`. Returns 1
+    /// if this call fired the tick, 0 if another scheduler did.
+    static let fireRepeat = RedisScript(prelude + """
+        local ticks = KEYS[9] .. ':repeat:next'
+        if tonumber(redis.call('ZSCORE', ticks, ARGV[3])) ~= tonumber(ARGV[4]) then return 0 end
+        if ARGV[5] == '-1' then
+          redis.call('ZREM', ticks, ARGV[3])
+          redis.call('HDEL', KEYS[9] .. ':repeat', ARGV[3])
+        else
+          redis.call('ZADD', ticks, ARGV[5], ARGV[3])
+        end
+        local id = ARGV[3] .. '@' .. ARGV[4]
+        if redis.call('EXISTS', ARGV[1] .. id) == 0 then
+          add(id, 6, redis.call('INCR', KEYS[8]), 0)
+          wake(1)
+        end
         return 1
         """)
 

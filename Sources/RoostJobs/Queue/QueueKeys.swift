@@ -15,14 +15,24 @@ import RoostClient
 /// | `roost:jobs:{q}:marker` | list | wake-up tokens idle workers block on (`BLPOP`) |
 /// | `roost:jobs:{q}:fence` | string | the attempt-token counter |
 /// | `roost:jobs:{q}:seq` | string | the enqueue counter (ids, order) |
-/// | `roost:jobs:{q}:meta` | hash | `paused` |
+/// | `roost:jobs:{q}:meta` | hash | `paused`, `concurrency`, `rateMax`, `rateWindow` |
+/// | `roost:jobs:{q}:meta:window` | string | starts in the current rate-limit window |
+/// | `roost:jobs:{q}:meta:repeat` | hash | schedule name → `RepeatDefinition` (JSON) |
+/// | `roost:jobs:{q}:meta:repeat:next` | zset | schedule name → next tick, ms |
+/// | `roost:jobs:{q}:job:dedup:<key>` | string | the job holding a deduplication key |
 /// | `roost:jobs:{q}:events` | shard channel | `<event> <id>` for every transition |
+/// | `roost:jobs:{q}:control` | shard channel | for workers: `cancel <id>`, `schedule <name>` |
 struct QueueKeys: Sendable {
     let ready, delayed, active, completed, failed, marker, fence, seq, meta: RedisKey
+    /// The schedules' definitions (read by `schedules()`; the scripts derive it from `meta`).
+    let repeatDefinitions: RedisKey
     /// The prefix of job hashes: `roost:jobs:{q}:job:`.
     let jobPrefix: String
     /// The shard channel of the queue's events.
     let events: String
+    /// The shard channel workers listen to (cancels, schedule changes), apart from the busy
+    /// events channel.
+    let control: String
 
     init(queue: String) {
         let base = "roost:jobs:{\(queue)}:"
@@ -35,8 +45,10 @@ struct QueueKeys: Sendable {
         fence = RedisKey(base + "fence")
         seq = RedisKey(base + "seq")
         meta = RedisKey(base + "meta")
+        repeatDefinitions = RedisKey(base + "meta:repeat")
         jobPrefix = base + "job:"
         events = base + "events"
+        control = base + "control"
     }
 
     /// The keys every script gets, in the order the scripts read them (`KEYS[1]`…`KEYS[9]`).

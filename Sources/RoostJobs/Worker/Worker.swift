@@ -35,9 +35,13 @@ public final class Worker: Service, Sendable {
         public var shutdownGracePeriod: Duration
         /// How many log lines a job keeps.
         public var logLines: Int
+        /// Whether this worker also fires the queue's schedules (`JobQueue.schedule`). Any
+        /// number of workers may: each tick is enqueued once.
+        public var runsSchedules: Bool
 
         public init(concurrency: Int = 16, leaseTime: Duration = .seconds(30), shutdownGracePeriod: Duration = .seconds(30),
-                    logLines: Int = 100) {
+                    logLines: Int = 100, runsSchedules: Bool = true) {
+            self.runsSchedules = runsSchedules
             self.concurrency = max(concurrency, 1)
             self.leaseTime = max(leaseTime, .milliseconds(100))
             self.shutdownGracePeriod = shutdownGracePeriod
@@ -89,6 +93,7 @@ public final class Worker: Service, Sendable {
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { await self.heartbeats() }
             group.addTask { await self.listenForCancels() }
+            if configuration.runsSchedules { group.addTask { await self.fireSchedules() } }
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
                 let granted: Int
                 do {
@@ -288,15 +293,17 @@ public final class Worker: Service, Sendable {
 
     // MARK: - Cancels
 
-    /// Stops running attempts whose job is cancelled, as the queue's events announce it.
-    /// Missed announcements (a gap, a failed subscription) are caught by the next heartbeat.
+    /// Stops running attempts whose job is cancelled, as the queue's control channel announces
+    /// it. Missed announcements (a gap, a failed subscription) are caught by the next heartbeat.
     private func listenForCancels() async {
         while !Task.isCancelled {
             do {
-                try await queue.events { events in
-                    for try await event in events {
-                        if case .job(.cancelling, let id) = event {
-                            running.withLockedValue { $0[id] }?.stop(.cancelled)
+                try await queue.client.subscribe(channels: [], patterns: [], shardChannels: [queue.keys.control]) { messages in
+                    for try await event in messages {
+                        guard let message = event.message else { continue }
+                        let text = String(buffer: message.payload)
+                        if text.hasPrefix("cancel ") {
+                            running.withLockedValue { $0[String(text.dropFirst("cancel ".count))] }?.stop(.cancelled)
                         }
                     }
                 }
@@ -304,6 +311,21 @@ public final class Worker: Service, Sendable {
                 if Task.isCancelled { return }
                 logger.warning("listening for cancels failed; heartbeats still carry them",
                                metadata: ["queue": "\(queue.name)", "error": "\(error)"])
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+    }
+
+    // MARK: - Schedules
+
+    /// Fires the queue's schedules until cancelled; retries after errors.
+    private func fireSchedules() async {
+        while !Task.isCancelled {
+            do {
+                try await queue.runSchedules()
+            } catch {
+                if Task.isCancelled { return }
+                logger.warning("firing schedules failed; trying again", metadata: ["queue": "\(queue.name)", "error": "\(error)"])
                 try? await Task.sleep(for: .seconds(1))
             }
         }
