@@ -109,3 +109,27 @@ struct JobLimitsTests {
         }
     }
 }
+
+@Suite("Priority aging")
+struct PriorityAgingTests {
+    @Test(arguments: TestBackend.available)
+    func anOldLowPriorityJobOvertakesNewHighPriorityOnes(_ backend: TestBackend) async throws {
+        try await withJobsBackend(backend) { client in
+            let queue = JobQueue("q-aging", on: client, priorityAging: .milliseconds(100))
+            try await queue.pause()
+            let old = try await queue.enqueue(Count(n: 0), options: .init(priority: 2))
+            // Wait (on the server's clock) until the old job is over 200 ms old: priority 2 · 100 ms.
+            let enqueuedAt = try #require(try await queue.info(old)?.enqueuedAt)
+            try await eventually("200 ms passed on the server") {
+                Int64(try await queue.serverTime().timeIntervalSince1970 * 1000) > enqueuedAt + 250
+            }
+            _ = try await queue.enqueue([Count(n: 1), Count(n: 2)], options: .init(priority: 0))
+            #expect(try await queue.ids(in: .waiting).first == old)
+            // Without aging the same jobs would run the new ones first.
+            let strict = JobQueue("q-strict", on: client)
+            let low = try await strict.enqueue(Count(n: 0), options: .init(priority: 2))
+            _ = try await strict.enqueue(Count(n: 1), options: .init(priority: 0))
+            #expect(try await strict.ids(in: .waiting).last == low)
+        }
+    }
+}

@@ -99,7 +99,7 @@ extension JobQueue {
         let next = definition.schedule.nextTick(after: after).map { definition.schedule.tickID(for: $0) } ?? -1
         _ = try await run(JobScripts.fireRepeat, [
             RedisArgument(name), RedisArgument(Int(tick)), RedisArgument(Int(next)),
-            "", RedisArgument(definition.jobName), RedisArgument(definition.payload), RedisArgument(definition.priority), "0",
+            RedisArgument(Int(priorityAging?.milliseconds ?? 0)), "", RedisArgument(definition.jobName), RedisArgument(definition.payload), RedisArgument(definition.priority), "0",
             RedisArgument(definition.maxAttempts), RedisArgument(Int(definition.timeoutMilliseconds)), RedisArgument(definition.backoff),
         ])
     }

@@ -28,6 +28,12 @@ public struct JobQueue: Sendable {
     public var keepCompleted: Retention
     /// What is kept of failed jobs (the dead-letter set).
     public var keepFailed: Retention
+    /// Priority aging: with a value, jobs run in the order of enqueue time plus priority times
+    /// this, so a low priority cannot starve (priority p waits at most p · aging behind newer
+    /// priority-0 jobs); jobs enqueued in the same millisecond may then run in any order.
+    /// nil (the default): strict priorities, FIFO within each. Producers of one queue should
+    /// agree on it.
+    public var priorityAging: Duration?
 
     /// How many jobs one enqueue script call carries; bigger batches are pipelined.
     static let enqueueBatch = 500
@@ -35,7 +41,9 @@ public struct JobQueue: Sendable {
     /// The queue named `name` on `client`'s server or cluster.
     public init(_ name: String, on client: any CoordinationClient,
                 keepCompleted: Retention = Retention(count: 10_000, age: .seconds(24 * 3600)),
-                keepFailed: Retention = Retention(count: 100_000, age: .seconds(7 * 24 * 3600))) {
+                keepFailed: Retention = Retention(count: 100_000, age: .seconds(7 * 24 * 3600)),
+                priorityAging: Duration? = nil) {
+        self.priorityAging = priorityAging
         self.name = name
         self.client = client
         self.keys = QueueKeys(queue: name)
@@ -64,7 +72,8 @@ public struct JobQueue: Sendable {
         var start = 0
         while start < jobs.count {
             let batch = jobs[start..<min(start + Self.enqueueBatch, jobs.count)]
-            var arguments = [RedisArgument(keys.jobPrefix), RedisArgument(keys.events), RedisArgument(batch.count)]
+            var arguments = [RedisArgument(keys.jobPrefix), RedisArgument(keys.events), RedisArgument(batch.count),
+                             RedisArgument(Int(priorityAging?.milliseconds ?? 0))]
             for job in batch {
                 arguments.append(RedisArgument(options.id ?? ""))
                 arguments.append(RedisArgument(J.name))

@@ -39,11 +39,14 @@ enum JobScripts {
           return f[1] == 'active' and f[2] == token
         end
         -- Adds job `id` (its key must be free) from the 8 arguments at ARGV[b]: id, name, data,
-        -- priority, delay ms, max attempts, timeout ms, backoff; `seq` orders it.
-        local function add(id, b, seq, delay)
+        -- priority, delay ms, max attempts, timeout ms, backoff; `seq` orders it. With `aging`
+        -- ms > 0 the order is by enqueue time plus priority · aging, so a job of priority p
+        -- waits at most p · aging behind newer jobs of priority 0.
+        local function add(id, b, seq, delay, aging)
           local key = ARGV[1] .. id
           local priority = tonumber(ARGV[b + 3])
           local score = priority * 1099511627776 + seq % 1099511627776
+          if aging > 0 then score = now + priority * aging end
           local state = 'waiting'
           if delay > 0 then state = 'delayed' end
           redis.call('HSET', key, 'name', ARGV[b + 1], 'data', ARGV[b + 2], 'state', state, 'priority', priority,
@@ -65,7 +68,8 @@ enum JobScripts {
 
         """
 
-    /// Enqueues `ARGV[3]` jobs, each as 11 arguments from `ARGV[4]`: id ('' to number it), name,
+    /// Enqueues `ARGV[3]` jobs (priority aging `ARGV[4]` ms, 0 for none), each as 11 arguments
+    /// from `ARGV[5]`: id ('' to number it), name,
     /// data, priority, delay ms, max attempts, timeout ms, backoff, then deduplication: mode
     /// ('' none, `u` until finished, `t` throttle, `d` debounce), key, window ms. A job whose
     /// id the queue still holds, or whose deduplication key is taken, is not added (a debounced
@@ -74,7 +78,7 @@ enum JobScripts {
     static let enqueue = RedisScript(prelude + """
         local out, woken = {}, 0
         for i = 0, tonumber(ARGV[3]) - 1 do
-          local b = 4 + i * 11
+          local b = 5 + i * 11
           local mode, dedupKey = ARGV[b + 8], ARGV[1] .. 'dedup:' .. ARGV[b + 9]
           local window = tonumber(ARGV[b + 10])
           local existing = false
@@ -100,7 +104,7 @@ enum JobScripts {
             else
               local delay = tonumber(ARGV[b + 4])
               if mode == 'd' then delay = window end
-              add(id, b, seq, delay)
+              add(id, b, seq, delay, tonumber(ARGV[4]))
               if mode == 'u' then
                 redis.call('SET', dedupKey, id)
                 redis.call('HSET', key, 'dedup', ARGV[b + 9])
@@ -411,7 +415,8 @@ enum JobScripts {
 
     /// Fires schedule `ARGV[3]`'s tick `ARGV[4]` once, however many schedulers try: only while
     /// the schedule's next tick is still `ARGV[4]`, moves it to `ARGV[5]` (-1: the schedule
-    /// ends) and adds job `ARGV[3]@ARGV[4]` from the 8 job arguments at `ARGV[6]`. Returns 1
+    /// ends) and adds job `ARGV[3]@ARGV[4]` (priority aging `ARGV[6]` ms) from the 8 job
+    /// arguments at `ARGV[7]`. Returns 1
     /// if this call fired the tick, 0 if another scheduler did.
     static let fireRepeat = RedisScript(prelude + """
         local ticks = KEYS[9] .. ':repeat:next'
@@ -424,7 +429,7 @@ enum JobScripts {
         end
         local id = ARGV[3] .. '@' .. ARGV[4]
         if redis.call('EXISTS', ARGV[1] .. id) == 0 then
-          add(id, 6, redis.call('INCR', KEYS[8]), 0)
+          add(id, 7, redis.call('INCR', KEYS[8]), 0, tonumber(ARGV[6]))
           wake(1)
         end
         return 1
