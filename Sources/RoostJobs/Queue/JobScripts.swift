@@ -122,9 +122,10 @@ enum JobScripts {
 
     /// A worker takes up to `ARGV[4]` jobs with a lease of `ARGV[3]` ms each. First moves due
     /// delayed jobs to ready and reaps attempts whose lease ran out (back to ready, or failed
-    /// when no attempts remain). Returns `{jobs, wait}`: each job as `{id, name, data, attempt,
-    /// token, maxAttempts, timeout, backoff, enqueuedAt}`, and when none was taken, the ms until
-    /// a delayed job is due or a lease runs out (-1: nothing scheduled).
+    /// when no attempts remain). Returns `{jobs, wait, now, waiting, active}`: each job as `{id,
+    /// name, data, attempt, token, maxAttempts, timeout, backoff, enqueuedAt}`; when none was
+    /// taken, the ms until a delayed job is due or a lease runs out (-1: nothing scheduled); the
+    /// server's time; how many jobs wait and how many attempts run.
     static let take = RedisScript(prelude + """
         local lease = tonumber(ARGV[3])
         for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, 1000)) do
@@ -202,7 +203,7 @@ enum JobScripts {
           if a[2] and (wait < 0 or tonumber(a[2]) - now < wait) then wait = tonumber(a[2]) - now end
           if wait >= 0 and wait < 1 then wait = 1 end
         end
-        return {taken, wait}
+        return {taken, wait, now, redis.call('ZCARD', KEYS[1]), redis.call('ZCARD', KEYS[3])}
         """)
 
     /// Extends the leases of the attempts given as id, token pairs from `ARGV[4]` to `ARGV[3]`

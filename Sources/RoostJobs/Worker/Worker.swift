@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
@@ -58,9 +59,13 @@ public final class Worker: Service, Sendable {
     private let handlers = NIOLockedValueBox<[String: Handler]>([:])
     private let running = NIOLockedValueBox<[String: Attempt]>([:])
     private let completions: CompletionBatcher
+    let metrics: WorkerMetrics
 
+    /// - Parameter metricsFactory: where the worker's metrics go (see `WorkerMetrics`); nil
+    ///   uses `MetricsSystem`'s.
     public init(queue: JobQueue, configuration: Configuration = Configuration(),
-                logger: Logger = Logger(label: "roost.jobs.worker")) {
+                logger: Logger = Logger(label: "roost.jobs.worker"), metricsFactory: (any MetricsFactory)? = nil) {
+        self.metrics = WorkerMetrics(queue: queue.name, factory: metricsFactory ?? MetricsSystem.factory)
         self.queue = queue
         self.configuration = configuration
         self.logger = logger
@@ -183,13 +188,17 @@ public final class Worker: Service, Sendable {
             RedisArgument(queue.keys.jobPrefix), RedisArgument(queue.keys.events),
             RedisArgument(Int(configuration.leaseTime.milliseconds)), RedisArgument(count),
         ])
-        guard let parts = reply.jobArray, parts.count == 2, let items = parts[0].jobArray, let wait = parts[1].jobInt
+        guard let parts = reply.jobArray, parts.count == 5, let items = parts[0].jobArray, let wait = parts[1].jobInt
         else { throw JobsError.unexpectedReply("take: \(reply)") }
+        let now = parts[2].jobInt ?? 0
+        metrics.waiting.record(parts[3].jobInt ?? 0)
+        metrics.active.record(parts[4].jobInt ?? 0)
         let jobs = try items.map { item -> TakenJob in
             guard let f = item.jobArray, f.count == 9, let id = f[0].jobString, let name = f[1].jobString,
                   let attempt = f[3].jobInt, let token = f[4].jobInt
             else { throw JobsError.unexpectedReply("take: \(item)") }
             let timeout = f[6].jobInt ?? 0
+            metrics.waitDuration.recordMilliseconds(max(now - (f[8].jobInt ?? now), 0))
             return TakenJob(id: id, name: name, payload: f[2].jobBytes ?? [], attempt: Int(attempt), token: token,
                             maxAttempts: Int(f[5].jobInt ?? 1), timeout: timeout > 0 ? .milliseconds(timeout) : nil,
                             backoff: f[7].jobString.flatMap { Backoff(encoded: $0) } ?? .fixed(.zero),
@@ -208,6 +217,7 @@ public final class Worker: Service, Sendable {
 
     /// Runs one attempt and records its outcome.
     private func process(_ job: TakenJob, _ attempt: Attempt) async {
+        let started = ContinuousClock.now
         let context = JobContext(id: job.id, attempt: job.attempt, maxAttempts: job.maxAttempts, token: job.token,
                                  enqueuedAt: job.enqueuedAt, queue: queue, logLines: configuration.logLines)
         let outcome: Outcome
@@ -249,6 +259,7 @@ public final class Worker: Service, Sendable {
         } else {
             outcome = .threw(JobsError.noHandler(name: job.name).description, unrecoverable: false)
         }
+        metrics.attemptDuration.recordNanoseconds((ContinuousClock.now - started).nanoseconds)
         // Recording the outcome must not be cancelled with the worker.
         await Task { await self.record(outcome, of: job) }.value
     }
@@ -261,17 +272,22 @@ public final class Worker: Service, Sendable {
             switch outcome {
             case .returned(let result):
                 owned = try await completions.complete(id: job.id, token: job.token, result: result) ? 1 : 0
+                if owned == 1 { metrics.completed.increment() }
             case .threw(let message, let unrecoverable):
                 owned = try await fail(job, message, retry: !unrecoverable)
             case .stopped(.timedOut):
+                metrics.timedOut.increment()
                 owned = try await fail(job, "timed out after \(job.timeout ?? .zero)", retry: true)
             case .stopped(.shutdown):
                 owned = try await queue.run(JobScripts.handBack, [RedisArgument(job.id), token])
+                if owned == 1 { metrics.handedBack.increment() }
             case .stopped(.cancelled):
+                metrics.cancelled.increment()
                 owned = try await fail(job, JobQueue.cancelledMessage, retry: false)
             case .stopped(.leaseLost):
                 owned = 0
             }
+            if owned == 0 { metrics.leaseLost.increment() }
             if owned == 0 {
                 logger.warning("attempt lost its lease; its outcome was not recorded",
                                metadata: ["queue": "\(queue.name)", "job": "\(job.id)", "attempt": "\(job.attempt)"])
@@ -285,10 +301,16 @@ public final class Worker: Service, Sendable {
 
     private func fail(_ job: TakenJob, _ message: String, retry: Bool) async throws -> Int64 {
         let delay = retry ? Int(job.backoff.delay(after: job.attempt).milliseconds) : -1
-        return try await queue.run(JobScripts.fail, [
+        let outcome = try await queue.run(JobScripts.fail, [
             RedisArgument(job.id), RedisArgument(Int(job.token)), RedisArgument(message), RedisArgument(delay),
             RedisArgument(queue.keepFailed.count), RedisArgument(Int(queue.keepFailed.age.milliseconds)),
         ])
+        switch outcome {
+        case 2: metrics.retrying.increment()
+        case 1: metrics.failed.increment()
+        default: break
+        }
+        return outcome == 0 ? 0 : 1
     }
 
     // MARK: - Cancels
