@@ -13,6 +13,8 @@ public enum JobsError: Error, Sendable, Hashable, CustomStringConvertible {
     /// This attempt no longer owns job `id`: its lease ran out and the job went to another
     /// attempt (or finished meanwhile).
     case leaseLost(id: String)
+    /// The bounded queue `name` had no room within the enqueue's `fullQueueTimeout`.
+    case queueFull(name: String)
     /// Waiting for a result took longer than allowed.
     case timedOut
     /// The server answered something the queue's scripts never return.
@@ -26,6 +28,7 @@ public enum JobsError: Error, Sendable, Hashable, CustomStringConvertible {
         case .invalidOptions(let why): "invalid enqueue options: \(why)"
         case .noHandler(let name): "no handler for job type \"\(name)\""
         case .leaseLost(let id): "this attempt of job \(id) lost its lease"
+        case .queueFull(let name): "queue \(name) is full"
         case .timedOut: "timed out"
         case .unexpectedReply(let what): "unexpected reply: \(what)"
         }

@@ -133,3 +133,29 @@ struct PriorityAgingTests {
         }
     }
 }
+
+@Suite("Bounded queues")
+struct BoundedQueueTests {
+    @Test(arguments: TestBackend.available)
+    func aFullQueueMakesProducersWaitForRoom(_ backend: TestBackend) async throws {
+        try await withJobsBackend(backend) { client in
+            let queue = JobQueue("q-bounded", on: client)
+            try await queue.setLimits(capacity: 3)
+            await #expect(throws: JobsError.queueFull(name: "q-bounded")) {
+                _ = try await queue.enqueue((0..<5).map { Count(n: $0) }, options: .init(fullQueueTimeout: .zero))
+            }
+            #expect(try await queue.counts()[.waiting] == 3)
+            await #expect(throws: JobsError.queueFull(name: "q-bounded")) {
+                _ = try await queue.enqueue(Count(n: 9), options: .init(fullQueueTimeout: .milliseconds(100)))
+            }
+            let worker = Worker.make(queue, concurrency: 2)
+            worker.register(Count.self) { _, _ in Empty() }
+            try await whileRunning([worker]) {
+                // Twenty more than fit: the producer waits for the worker to make room.
+                let ids = try await queue.enqueue((10..<30).map { Count(n: $0) })
+                #expect(Set(ids).count == 20 && !ids.contains(""))
+                try await eventually("all ran") { try await queue.counts()[.completed] == 23 }
+            }
+        }
+    }
+}

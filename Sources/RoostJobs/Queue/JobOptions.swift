@@ -70,11 +70,15 @@ public struct EnqueueOptions: Sendable, Hashable {
     /// Whether an equal job already enqueued makes this enqueue add nothing (see
     /// `Deduplication`). A debounced job's delay is its window (`delay` is not used).
     public var deduplication: Deduplication?
+    /// On a bounded queue, how long enqueueing waits for room: nil for as long as it takes,
+    /// `.zero` not at all (`JobsError.queueFull` at once).
+    public var fullQueueTimeout: Duration?
 
     public init(id: String? = nil, delay: Duration? = nil, priority: Int = 0, maxAttempts: Int = 3,
                 backoff: Backoff = .exponential(base: .seconds(1)), timeout: Duration? = nil,
-                deduplication: Deduplication? = nil) {
+                deduplication: Deduplication? = nil, fullQueueTimeout: Duration? = nil) {
         self.deduplication = deduplication
+        self.fullQueueTimeout = fullQueueTimeout
         self.id = id
         self.delay = delay
         self.priority = priority

@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import RoostClient
 import RoostCoordination
 import RoostRESP
@@ -63,36 +64,69 @@ public struct JobQueue: Sendable {
 
     /// Enqueues `jobs` in order, with the same options (an `options.id` is refused for more
     /// than one job), pipelined in batches; returns their ids in order.
+    ///
+    /// On a queue with a capacity (`setLimits(capacity:)`), jobs that do not fit wait for
+    /// room (without polling) up to `options.fullQueueTimeout`; those a full queue made wait
+    /// may then be added after later ones of the same call.
+    /// - Throws: `JobsError.queueFull` when the wait for room ran out (the jobs added before
+    ///   stay), `.invalidID`, `.invalidOptions`, encoding errors, client errors.
     public func enqueue<J: Job>(_ jobs: [J], options: EnqueueOptions = EnqueueOptions()) async throws -> [String] {
         guard !jobs.isEmpty else { return [] }
         if options.id != nil && jobs.count > 1 { throw JobsError.invalidOptions("one id for several jobs") }
         let encoder = JSONEncoder()
         let shared = try Self.arguments(for: options)
+        let payloads = try jobs.map { RedisArgument(bytes: try encoder.encode($0)) }
+        var ids = [String?](repeating: nil, count: jobs.count)
+        let refused = try await add(Array(jobs.indices), payloads, name: J.name, options: options, shared: shared, into: &ids)
+        if !refused.isEmpty {
+            if options.fullQueueTimeout == .zero { throw JobsError.queueFull(name: name) }
+            // Wait for room: each job event (a job starting, finishing) is a chance to add more.
+            let waiting = NIOLockedValueBox((left: refused, ids: ids))
+            do {
+                try await NoticeWaiter.wait(on: client, channel: keys.events, timeout: options.fullQueueTimeout) { _ in
+                    var (left, found) = waiting.withLockedValue { $0 }
+                    left = try await add(left, payloads, name: J.name, options: options, shared: shared, into: &found)
+                    waiting.withLockedValue { $0 = (left, found) }
+                    return left.isEmpty ? .done(()) : .notYet(recheckAfter: nil)
+                }
+            } catch let error as CoordinationError where error == .timedOut {
+                throw JobsError.queueFull(name: name)
+            }
+            ids = waiting.withLockedValue { $0.ids }
+        }
+        return ids.map { $0 ?? "" }
+    }
+
+    /// Sends the jobs at `indices` in script calls of `enqueueBatch`, pipelined; fills `ids`
+    /// for the jobs added and returns the indices of those a full queue refused.
+    private func add(_ indices: [Int], _ payloads: [RedisArgument], name jobName: String, options: EnqueueOptions,
+                     shared: [RedisArgument], into ids: inout [String?]) async throws -> [Int] {
         var calls: [RedisScriptCall] = []
+        var batches: [ArraySlice<Int>] = []
         var start = 0
-        while start < jobs.count {
-            let batch = jobs[start..<min(start + Self.enqueueBatch, jobs.count)]
+        while start < indices.count {
+            let batch = indices[start..<min(start + Self.enqueueBatch, indices.count)]
             var arguments = [RedisArgument(keys.jobPrefix), RedisArgument(keys.events), RedisArgument(batch.count),
                              RedisArgument(Int(priorityAging?.milliseconds ?? 0))]
-            for job in batch {
-                arguments.append(RedisArgument(options.id ?? ""))
-                arguments.append(RedisArgument(J.name))
-                arguments.append(RedisArgument(bytes: try encoder.encode(job)))
+            arguments.reserveCapacity(4 + batch.count * 11)
+            for index in batch {
+                arguments += [RedisArgument(options.id ?? ""), RedisArgument(jobName), payloads[index]]
                 arguments += shared
             }
             calls.append(RedisScriptCall(keys: keys.all, arguments: arguments))
+            batches.append(batch)
             start += batch.count
         }
-        var ids: [String] = []
-        ids.reserveCapacity(jobs.count)
-        for result in try await client.evaluate(JobScripts.enqueue, batch: calls) {
+        var refused: [Int] = []
+        for (batch, result) in zip(batches, try await client.evaluate(JobScripts.enqueue, batch: calls)) {
             guard let items = try result.get().jobArray else { throw JobsError.unexpectedReply("enqueue") }
-            for item in items {
+            for (index, item) in zip(batch, items) {
                 guard let id = item.jobArray?.first?.jobString else { throw JobsError.unexpectedReply("enqueue: \(item)") }
-                ids.append(id)
+                ids[index] = id
             }
+            refused += batch.dropFirst(items.count)
         }
-        return ids
+        return refused
     }
 
     /// The per-job arguments after id, name and data: priority, delay, attempts, timeout, backoff.
@@ -198,13 +232,18 @@ public struct JobQueue: Sendable {
 
     /// Limits how the queue's workers, all together, take jobs: at most `concurrency` attempts
     /// running at once, and at most `rate.count` attempts started per `rate.per` (fixed
-    /// windows). nil removes a limit. Workers obey from their next take.
-    public func setLimits(concurrency: Int? = nil, rate: (count: Int, per: Duration)? = nil) async throws {
+    /// windows). nil removes a limit. Workers obey from their next take. Every call sets all
+    /// three limits.
+    ///
+    /// With `capacity`, the queue is bounded: at most that many jobs wait (waiting and delayed
+    /// together), and enqueueing more makes producers wait for room (backpressure).
+    public func setLimits(concurrency: Int? = nil, rate: (count: Int, per: Duration)? = nil, capacity: Int? = nil) async throws {
         if let concurrency, concurrency < 1 { throw JobsError.invalidOptions("concurrency must be at least 1") }
+        if let capacity, capacity < 1 { throw JobsError.invalidOptions("capacity must be at least 1") }
         if let rate, rate.count < 1 || rate.per.milliseconds < 1 { throw JobsError.invalidOptions("rate must allow at least 1 per ms") }
         _ = try await run(JobScripts.limits, [
             RedisArgument(concurrency.map(String.init) ?? ""), RedisArgument(rate.map { String($0.count) } ?? ""),
-            RedisArgument(rate.map { String($0.per.milliseconds) } ?? ""),
+            RedisArgument(rate.map { String($0.per.milliseconds) } ?? ""), RedisArgument(capacity.map(String.init) ?? ""),
         ])
     }
 

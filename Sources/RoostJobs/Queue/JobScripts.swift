@@ -74,9 +74,14 @@ enum JobScripts {
     /// ('' none, `u` until finished, `t` throttle, `d` debounce), key, window ms. A job whose
     /// id the queue still holds, or whose deduplication key is taken, is not added (a debounced
     /// one replaces the pending job's data and restarts its delay). Returns `{id, outcome}` per
-    /// job: 1 added, 0 deduplicated (the id is the existing job's), 2 replaced (debounce).
+    /// job: 1 added, 0 deduplicated (the id is the existing job's), 2 replaced (debounce). On a
+    /// bounded queue (meta `capacity`) it stops at the first job that does not fit: the reply
+    /// is then shorter than the jobs sent.
     static let enqueue = RedisScript(prelude + """
         local out, woken = {}, 0
+        local capacity = tonumber(redis.call('HGET', KEYS[9], 'capacity') or '0')
+        local held = 0
+        if capacity > 0 then held = redis.call('ZCARD', KEYS[1]) + redis.call('ZCARD', KEYS[2]) end
         for i = 0, tonumber(ARGV[3]) - 1 do
           local b = 5 + i * 11
           local mode, dedupKey = ARGV[b + 8], ARGV[1] .. 'dedup:' .. ARGV[b + 9]
@@ -95,6 +100,8 @@ enum JobScripts {
               out[#out + 1] = {existing, 0}
             end
           else
+            -- Bounded queue: stop at the first job that does not fit; the caller waits for room.
+            if capacity > 0 and held >= capacity then break end
             local seq = redis.call('INCR', KEYS[8])
             local id = ARGV[b]
             if id == '' then id = tostring(seq) end
@@ -112,6 +119,7 @@ enum JobScripts {
                 redis.call('SET', dedupKey, id, 'PX', window)
               end
               woken = woken + 1
+              held = held + 1
               out[#out + 1] = {id, 1}
             end
           end
@@ -374,9 +382,10 @@ enum JobScripts {
         return state
         """)
 
-    /// Sets (or, when empty, clears) the queue's global concurrency `ARGV[3]` and its rate
-    /// limit of `ARGV[4]` starts per `ARGV[5]` ms; wakes idle workers.
+    /// Sets (or, when empty, clears) the queue's global concurrency `ARGV[3]`, its rate limit
+    /// of `ARGV[4]` starts per `ARGV[5]` ms and its capacity `ARGV[6]`; wakes idle workers.
     static let limits = RedisScript(prelude + """
+        if ARGV[6] == '' then redis.call('HDEL', KEYS[9], 'capacity') else redis.call('HSET', KEYS[9], 'capacity', ARGV[6]) end
         if ARGV[3] == '' then redis.call('HDEL', KEYS[9], 'concurrency') else redis.call('HSET', KEYS[9], 'concurrency', ARGV[3]) end
         if ARGV[4] == '' then
           redis.call('HDEL', KEYS[9], 'rateMax', 'rateWindow')
