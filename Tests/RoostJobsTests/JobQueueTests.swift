@@ -1,4 +1,6 @@
+import Logging
 import NIOConcurrencyHelpers
+import ServiceLifecycle
 import RoostClient
 import RoostCoordination
 @testable import RoostJobs
@@ -306,6 +308,38 @@ struct JobCancelTests {
             #expect(ended.state == .failed && ended.attempt == 0)
             #expect(try await queue.counts()[.delayed] == 0)
             await #expect(throws: JobsError.notFound(id: "nope")) { try await queue.cancel("nope") }
+        }
+    }
+}
+
+@Suite("Graceful shutdown")
+struct WorkerShutdownTests {
+    @Test(arguments: [TestBackend.roost])
+    func gracefulShutdownFinishesShortJobsAndHandsLongOnesBack(_ backend: TestBackend) async throws {
+        try await withJobsBackend(backend) { client in
+            let queue = JobQueue("q-graceful", on: client)
+            var logger = Logger(label: "roost.jobs.test")
+            logger.logLevel = .critical
+            let worker = Worker(queue: queue, configuration: .init(concurrency: 4, shutdownGracePeriod: .milliseconds(500)),
+                                logger: logger)
+            let started = NIOLockedValueBox(0)
+            worker.register(Count.self) { job, _ in
+                started.withLockedValue { $0 += 1 }
+                // Job 0 ends within the grace period once shutdown begins; job 1 never does.
+                try await Task.sleep(for: job.n == 0 ? .milliseconds(100) : .seconds(120))
+                return Empty()
+            }
+            let ids = try await queue.enqueue([Count(n: 0), Count(n: 1)])
+            let group = ServiceGroup(configuration: .init(services: [.init(service: worker)], logger: logger))
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                try await eventually("both started") { started.withLockedValue { $0 } == 2 }
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+            }
+            #expect(try await queue.info(ids[0])?.state == .completed)
+            let handedBack = try #require(try await queue.info(ids[1]))
+            #expect(handedBack.state == .waiting && handedBack.attempt == 0)
         }
     }
 }

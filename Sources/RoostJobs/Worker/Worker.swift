@@ -57,7 +57,9 @@ public final class Worker: Service, Sendable {
     public let configuration: Configuration
     let logger: Logger
     private let handlers = NIOLockedValueBox<[String: Handler]>([:])
-    private let running = NIOLockedValueBox<[String: Attempt]>([:])
+    /// Running attempts by token (a job can come back to this worker while a stalled attempt
+    /// of it still runs).
+    private let running = NIOLockedValueBox<[Int64: Attempt]>([:])
     private let completions: CompletionBatcher
     let metrics: WorkerMetrics
 
@@ -121,10 +123,10 @@ public final class Worker: Service, Sendable {
                 slots.release(granted - jobs.count)
                 for job in jobs {
                     let attempt = Attempt(id: job.id, token: job.token, validUntil: sent + configuration.leaseTime - drift)
-                    running.withLockedValue { $0[job.id] = attempt }
+                    running.withLockedValue { $0[job.token] = attempt }
                     group.addTask {
                         await self.process(job, attempt)
-                        self.running.withLockedValue { _ = $0.removeValue(forKey: job.id) }
+                        self.running.withLockedValue { _ = $0.removeValue(forKey: job.token) }
                         slots.release()
                     }
                 }
@@ -160,7 +162,8 @@ public final class Worker: Service, Sendable {
             }
         }
         for attempt in running.withLockedValue({ Array($0.values) }) { attempt.stop(.shutdown) }
-        // Hand-backs run in tasks of their own (see `process`), so this wait ends.
+        // Hand-backs run in tasks of their own (see `process`), so this wait ends; it must not
+        // end early when `run()` was cancelled.
         await Task { await slots.waitUntilIdle() }.value
     }
 
@@ -325,7 +328,8 @@ public final class Worker: Service, Sendable {
                         guard let message = event.message else { continue }
                         let text = String(buffer: message.payload)
                         if text.hasPrefix("cancel ") {
-                            running.withLockedValue { $0[String(text.dropFirst("cancel ".count))] }?.stop(.cancelled)
+                            let id = String(text.dropFirst("cancel ".count))
+                            for attempt in running.withLockedValue({ $0.values.filter { $0.id == id } }) { attempt.stop(.cancelled) }
                         }
                     }
                 }

@@ -5,7 +5,7 @@ final class WorkerSlots: Sendable {
     private struct State {
         var free: Int
         var waiters: [(id: Int, continuation: CheckedContinuation<Void, any Error>)] = []
-        var idleWaiters: [CheckedContinuation<Void, Never>] = []
+        var idleWaiters: [(id: Int, continuation: CheckedContinuation<Void, Never>)] = []
         var nextID = 0
     }
 
@@ -61,22 +61,37 @@ final class WorkerSlots: Sendable {
             s.free += count
             let waiter = s.waiters.isEmpty ? nil : s.waiters.removeFirst().continuation
             var idle: [CheckedContinuation<Void, Never>] = []
-            if s.free == capacity { swap(&idle, &s.idleWaiters) }
+            if s.free == capacity {
+                idle = s.idleWaiters.map(\.continuation)
+                s.idleWaiters = []
+            }
             return (waiter, idle)
         }
         waiter?.resume()
         for continuation in idle { continuation.resume() }
     }
 
-    /// Returns once every slot is free.
+    /// Returns once every slot is free, or when the task is cancelled.
     func waitUntilIdle() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let resumeNow = state.withLockedValue { s -> Bool in
-                if s.free == capacity { return true }
-                s.idleWaiters.append(continuation)
-                return false
+        let id = state.withLockedValue { s -> Int in
+            s.nextID += 1
+            return s.nextID
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let resumeNow = state.withLockedValue { s -> Bool in
+                    if s.free == capacity || Task.isCancelled { return true }
+                    s.idleWaiters.append((id, continuation))
+                    return false
+                }
+                if resumeNow { continuation.resume() }
             }
-            if resumeNow { continuation.resume() }
+        } onCancel: {
+            let waiter = state.withLockedValue { s -> CheckedContinuation<Void, Never>? in
+                guard let index = s.idleWaiters.firstIndex(where: { $0.id == id }) else { return nil }
+                return s.idleWaiters.remove(at: index).continuation
+            }
+            waiter?.resume()
         }
     }
 }
