@@ -1,17 +1,24 @@
 // roost-jobs-bench: RoostJobs against one server, for benchmarks/jobs.sh (which runs the Python
 // peers, RQ, Celery, arq and BullMQ, beside it against the same redis-server).
 //
-//     roost-jobs-bench --port P --mode enqueue --jobs N            → rate=<jobs enqueued per second>
-//     roost-jobs-bench --port P --mode process --jobs N --workers W → rate=<jobs processed per second>
-//     roost-jobs-bench --port P --mode latency --jobs M --workers W → p50_us=<µs> p99_us=<µs>
-//     roost-jobs-bench --port P --mode worker --queue Q ...         (started by the two above)
+//     roost-jobs-bench --port P --mode enqueue --jobs N [--seconds S]
+//         RESULT rate=<jobs/s> jobs=<N> seconds=<s>
+//     roost-jobs-bench --port P --mode process --jobs N --workers W [--seconds S]
+//         RESULT rate=<jobs/s> rate_from_spawn=<jobs/s> jobs=<done> seconds=<s> capped=<0|1>
+//     roost-jobs-bench --port P --mode latency --jobs M --workers W [--seconds S] [--gap-ms G]
+//         RESULT p50_us=<µs> p99_us=<µs> mean_us=<µs> jobs=<count>
+//     roost-jobs-bench --port P --mode worker --queue Q ...   (started by the two above)
+//
+// (the contract of benchmarks/jobs.sh, the same as its Python peers'; one RESULT line on stdout)
 //
 // All jobs are no-ops. `enqueue`: one process enqueues N jobs with the bulk API (pipelined
 // script calls of 500 jobs). `process`: N jobs are enqueued while the queue is paused, W worker
 // processes (each `--concurrency` slots) start and report ready, then the queue resumes and the
-// clock runs until all N completed. `latency`: W idle workers; the producer enqueues one job at
-// a time, each carrying its CLOCK_MONOTONIC enqueue instant, and waits for it to finish before
-// the next; each handler records (its start instant − the enqueue instant); p50 and p99.
+// clock runs until all N completed or `--seconds` passed (`rate`: from the resume, when the
+// workers are already waiting; `rate_from_spawn`: from starting them). `latency`: W idle
+// workers; the producer enqueues one job at a time, each carrying its CLOCK_MONOTONIC enqueue
+// instant, waits for it to finish, then `--gap-ms`; each handler records (its start instant −
+// the enqueue instant); p50, p99 and mean, for M jobs or until `--seconds` passed.
 import ArgumentParser
 import Foundation
 import Glibc
@@ -51,6 +58,8 @@ struct JobsBenchmark: AsyncParsableCommand {
     @Option(help: "How many worker processes.") var workers = 2
     @Option(help: "Slots per worker process.") var concurrency = 64
     @Option(help: "The queue's name (default: one per run).") var queue: String?
+    @Option(help: "At most this long for the process and latency modes.") var seconds: Double = 60
+    @Option(name: .customLong("gap-ms"), help: "Milliseconds between latency jobs.") var gapMilliseconds: Int = 2
 
     func run() async throws {
         var logger = Logger(label: "roost.jobs-bench")
@@ -82,7 +91,8 @@ struct JobsBenchmark: AsyncParsableCommand {
             _ = try await queue.enqueue((0..<batch).map { _ in NoOp(enqueuedAt: 0) })
             left -= batch
         }
-        print("rate=\(String(format: "%.1f", Double(jobs) / (ContinuousClock.now - start).seconds))")
+        let elapsed = (ContinuousClock.now - start).seconds
+        print("RESULT rate=\(format(Double(jobs) / elapsed)) jobs=\(jobs) seconds=\(format(elapsed))")
     }
 
     func process(_ queue: JobQueue, client: RedisClient) async throws {
@@ -93,15 +103,22 @@ struct JobsBenchmark: AsyncParsableCommand {
             _ = try await queue.enqueue((0..<batch).map { _ in NoOp(enqueuedAt: 0) })
             left -= batch
         }
+        let spawned = ContinuousClock.now
         let processes = try startWorkers(queue.name)
         defer { for process in processes { process.terminate() } }
         try await waitForWorkers(queue.name, client: client)
         let start = ContinuousClock.now
+        let cap = start + .milliseconds(Int64(seconds * 1000))
         try await queue.resume()
-        while try await queue.counts()[.completed] ?? 0 < jobs {
+        var done = 0
+        while done < jobs && ContinuousClock.now < cap {
             try await Task.sleep(for: .milliseconds(10))
+            done = try await queue.counts()[.completed] ?? 0
         }
-        print("rate=\(String(format: "%.1f", Double(jobs) / (ContinuousClock.now - start).seconds))")
+        let end = ContinuousClock.now
+        print("RESULT rate=\(format(Double(done) / (end - start).seconds)) "
+              + "rate_from_spawn=\(format(Double(done) / (end - spawned).seconds)) jobs=\(done) "
+              + "seconds=\(format((end - start).seconds)) capped=\(done < jobs ? 1 : 0)")
     }
 
     func latency(_ queue: JobQueue, client: RedisClient) async throws {
@@ -109,16 +126,20 @@ struct JobsBenchmark: AsyncParsableCommand {
         defer { for process in processes { process.terminate() } }
         try await waitForWorkers(queue.name, client: client)
         let samples = "\(queue.name):latency"
-        for i in 0..<(jobs + 50) {
+        let cap = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
+        for i in 0..<(jobs + 50) where i < 50 || ContinuousClock.now < cap {
             let id = try await queue.enqueue(NoOp(enqueuedAt: monotonicNanoseconds()))
             _ = try await queue.finished(id, timeout: .seconds(30))
             if i == 49 { _ = try await client.send("DEL", samples) }   // the first 50 warm up
+            if gapMilliseconds > 0 { try await Task.sleep(for: .milliseconds(gapMilliseconds)) }
         }
         let reply = try await client.send("LRANGE", samples, "0", "-1")
         let values = try [String](fromRESP: reply).compactMap { Int64($0) }.sorted()
         guard !values.isEmpty else { throw BenchmarkFailure(description: "no latency samples") }
         func percentile(_ p: Double) -> Double { Double(values[min(values.count - 1, Int(Double(values.count) * p))]) / 1000 }
-        print("p50_us=\(String(format: "%.1f", percentile(0.5))) p99_us=\(String(format: "%.1f", percentile(0.99)))")
+        let mean = Double(values.reduce(0, +)) / Double(values.count) / 1000
+        print("RESULT p50_us=\(format(percentile(0.5))) p99_us=\(format(percentile(0.99))) mean_us=\(format(mean)) "
+              + "jobs=\(values.count)")
     }
 
     func work(_ queue: JobQueue, client: RedisClient, logger: Logger) async throws {
@@ -155,6 +176,8 @@ struct JobsBenchmark: AsyncParsableCommand {
         }
     }
 }
+
+func format(_ value: Double) -> String { String(format: "%.1f", value) }
 
 extension Duration {
     var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
