@@ -109,6 +109,9 @@ let package = Package(
             name: "roost",
             dependencies: [
                 "RoostServer",
+                "RoostJobs",
+                "RoostClient",
+                "RoostCoordination",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -211,6 +214,16 @@ let package = Package(
                 "RoostTestSupport",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // `roost jobs` run as a child process, as a user runs it, against Roost and redis-server.
+        .testTarget(
+            name: "RoostCLITests",
+            dependencies: [
+                "RoostJobs",
+                "RoostClient",
+                "RoostTestSupport",
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         .testTarget(
