@@ -109,6 +109,9 @@ let package = Package(
             name: "roost",
             dependencies: [
                 "RoostServer",
+                "RoostJobs",
+                "RoostClient",
+                "RoostCoordination",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -213,6 +216,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // `roost jobs` run as a child process, as a user runs it, against Roost and redis-server.
+        .testTarget(
+            name: "RoostCLITests",
+            dependencies: [
+                "RoostJobs",
+                "RoostClient",
+                "RoostTestSupport",
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         .testTarget(
