@@ -13,17 +13,29 @@ struct JobCleanTests {
             let worker = Worker.make(queue)
             worker.register(Count.self) { _, _ in Empty() }
             var old: [String] = [], new: [String] = []
+            func finishedAt(_ ids: [String]) async throws -> [Int64] {
+                var times: [Int64] = []
+                for id in ids { times.append(try #require(try await queue.info(id)?.finishedAt)) }
+                return times
+            }
+            func serverMilliseconds() async throws -> Int64 { Int64(try await queue.serverTime().timeIntervalSince1970 * 1000) }
             try await whileRunning([worker]) {
                 old = try await queue.enqueue((0..<3).map { Count(n: $0) })
                 for id in old { _ = try await queue.finished(id, timeout: .seconds(20)) }
-                try await Task.sleep(for: .seconds(2))
+                // Two seconds of the server's clock between the old jobs and the new ones.
+                let oldEnd = try await finishedAt(old).max() ?? 0
+                try await eventually("the server's clock moved on") { try await serverMilliseconds() > oldEnd + 2000 }
                 new = try await queue.enqueue((3..<5).map { Count(n: $0) })
                 for id in new { _ = try await queue.finished(id, timeout: .seconds(20)) }
             }
             #expect(try await queue.clean(.completed, olderThan: .seconds(3600)) == 0)
+            // A cutoff halfway between the groups: a second either way for the calls to arrive.
+            let oldEnd = try await finishedAt(old).max() ?? 0
+            let newStart = try await finishedAt(new).min() ?? 0
+            let age = Duration.milliseconds(try await serverMilliseconds() - (oldEnd + newStart) / 2)
             // Of five, the four newest are spared: only the oldest goes.
-            #expect(try await queue.clean(.completed, olderThan: .seconds(1), keep: 4) == 1)
-            #expect(try await queue.clean(.completed, olderThan: .seconds(1)) == 2)
+            #expect(try await queue.clean(.completed, olderThan: age, keep: 4) == 1)
+            #expect(try await queue.clean(.completed, olderThan: age) == 2)
             #expect(Set(try await queue.ids(in: .completed)) == Set(new))
             #expect(try await queue.info(old[0]) == nil)
             #expect(try await queue.clean(.completed, keep: 1) == 1)

@@ -110,9 +110,11 @@ struct JobQueueTests {
                 return "attempt \(context.attempt)"
             }
             try await whileRunning([worker]) {
+                // Later attempts return at once; on a loaded machine one may still miss 200 ms.
                 let id = try await queue.enqueue(Greet(who: "x"),
-                                                 options: .init(maxAttempts: 2, backoff: .fixed(.zero), timeout: .milliseconds(200)))
-                #expect(try await queue.result(of: id, as: Greet.self, timeout: .seconds(30)) == "attempt 2")
+                                                 options: .init(maxAttempts: 10, backoff: .fixed(.zero), timeout: .milliseconds(200)))
+                let result = try await queue.result(of: id, as: Greet.self, timeout: .seconds(60))
+                #expect(result.hasPrefix("attempt ") && result != "attempt 1")
                 #expect(cancelled.withLockedValue { $0 })
                 #expect(try await queue.info(id)?.error?.contains("timed out") == true)
             }

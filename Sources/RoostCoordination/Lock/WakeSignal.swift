@@ -25,19 +25,24 @@ final class WakeSignal: Sendable {
 
     /// Returns at the first notification (or at once if one is pending), at `deadline`, or
     /// when the task is cancelled, whichever comes first.
-    func wait(until deadline: ContinuousClock.Instant) async {
-        await withTaskGroup(of: Void.self) { group in
+    /// - Returns: whether a notification (or cancellation) ended the wait, not the deadline.
+    @discardableResult
+    func wait(until deadline: ContinuousClock.Instant) async -> Bool {
+        await withTaskGroup(of: Bool.self) { group in
             group.addTask {
                 try? await Task.sleep(until: deadline, clock: .continuous)
+                return false
             }
             group.addTask {
                 await self.waitForNotification()
+                return true
             }
-            await group.next()
+            let notified = await group.next() ?? false
             group.cancelAll()
             self.notify()
             await group.waitForAll()
             self.state.withLockedValue { $0.pending = false }
+            return notified
         }
     }
 
