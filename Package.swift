@@ -176,6 +176,19 @@ let package = Package(
             dependencies: ["RoostCoordination", "RoostClient", "RoostRESP"],
             path: "Tests/roost-coordination-probe"
         ),
+        // A RoostJobs worker that the jobs fault tests run as child processes (to kill -9,
+        // SIGSTOP and resume them while they work).
+        .executableTarget(
+            name: "roost-jobs-probe",
+            dependencies: [
+                "RoostJobs",
+                "RoostCoordination",
+                "RoostClient",
+                "RoostRESP",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/roost-jobs-probe"
+        ),
         .target(
             name: "RoostTestSupport",
             dependencies: [
