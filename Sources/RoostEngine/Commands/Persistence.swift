@@ -4,7 +4,7 @@ import NIOCore
 /// Engine+Persistence.swift and Persistence/.
 enum PersistenceCommands {
     static let specs: [CommandSpec] = [
-        CommandSpec("save", arity: 1, flags: [.admin, .noscript, .noMulti], categories: ["admin", "slow", "dangerous"],
+        CommandSpec("save", arity: 1, flags: [.admin, .noscript, .noAsyncLoading, .noMulti], categories: ["admin", "slow", "dangerous"],
                     group: "server", summary: "Synchronously save the dataset to disk",
                     complexity: "O(N) where N is the total number of keys in all databases", handler: save),
         CommandSpec("debug", arity: -2, flags: [.admin, .noscript, .loading, .stale, .protected],

@@ -61,14 +61,19 @@ enum RDBBlobs {
             appendLittleEndian(UInt64(element.count), bytes: 4, to: &out)
             out.append(contentsOf: element)
         }
-        // The back-length: the entry's size so far, 7 bits a byte, most significant first.
-        var length = out.count - start
+        appendBacklen(out.count - start, to: &out)
+    }
+
+    /// The back-length (`lpEncodeBacklen`) of an entry of `size` bytes: 7 bits a byte, most
+    /// significant first; every byte but the first has its top bit set.
+    static func appendBacklen(_ size: Int, to out: inout [UInt8]) {
+        var length = size
         var groups: [UInt8] = []
         repeat {
             groups.append(UInt8(length & 127))
             length >>= 7
         } while length > 0
-        for (i, g) in groups.reversed().enumerated() { out.append(i == groups.count - 1 ? g : g | 128) }
+        for (i, g) in groups.reversed().enumerated() { out.append(i == 0 ? g : g | 128) }
     }
 
     static func appendLittleEndian(_ v: UInt64, bytes: Int, to out: inout [UInt8]) {
@@ -130,12 +135,12 @@ enum RDBBlobs {
                     return nil
                 }
             }
-            // Skip the back-length, checking that it names the entry's size.
-            var size = p - start
-            var backlen = 1
-            while size >= 128 { size >>= 7; backlen += 1 }
-            guard backlen <= end - p else { return nil }
-            p += backlen
+            // The back-length must name the entry's size.
+            let size = p - start
+            var expected: [UInt8] = []
+            appendBacklen(size, to: &expected)
+            guard expected.count <= end - p, Array(b[p..<(p + expected.count)]) == expected else { return nil }
+            p += expected.count
         }
         let declared = Int(littleEndian(b, 4, 2))
         guard declared == 65535 || declared == out.count else { return nil }
