@@ -228,4 +228,104 @@ import Testing
         }
         #expect(checksummed == 200)
     }
+
+    /// A ziplist of "ab", 12 (immediate), 1000 (int16) and -5 (int8), as Redis 3.2–6.2 wrote them.
+    static let ziplist: [UInt8] = [24, 0, 0, 0, 20, 0, 0, 0, 4, 0,
+                                   0x00, 0x02, 0x61, 0x62,
+                                   0x04, 0xFD,
+                                   0x02, 0xC0, 0xE8, 0x03,
+                                   0x04, 0xFE, 0xFB,
+                                   0xFF]
+
+    @Test func ziplistEraEncodingsLoad() throws {
+        #expect(RDBBlobs.ziplistElements(Self.ziplist) == [Array("ab".utf8), Array("12".utf8), Array("1000".utf8), Array("-5".utf8)])
+        #expect(RDBBlobs.ziplistElements(Array(Self.ziplist.dropLast())) == nil)
+        var file = Array("REDIS0009".utf8) + [RDBType.opSelectDB, 0]
+        func key(_ type: UInt8, _ name: String, _ blob: [UInt8]) {
+            file.append(type)
+            RDBString.appendString(Array(name.utf8), to: &file)
+            RDBString.appendString(blob, to: &file, compress: false)
+        }
+        key(RDBType.listZiplist, "l", Self.ziplist)
+        key(RDBType.hashZiplist, "h", Self.ziplist)
+        key(RDBType.zsetZiplist, "z", Self.ziplist)
+        // A list of one quicklist (version 1) node holding the ziplist.
+        file += [RDBType.listQuicklist]
+        RDBString.appendString(Array("q".utf8), to: &file)
+        RDBString.appendLength(1, to: &file)
+        RDBString.appendString(Self.ziplist, to: &file, compress: false)
+        // A key with an expiry in seconds (RDB before version 3's millisecond form) in the past.
+        file += [RDBType.opExpireTime, 1, 0, 0, 0]
+        key(RDBType.string, "gone", Array("x".utf8))
+        file += [RDBType.opEOF, 0, 0, 0, 0, 0, 0, 0, 0]
+        let engine = Engine()
+        try engine.withLock {
+            try engine.loadRDB(file)
+            let c = engine.makeClient()
+            #expect(Self.run(engine, c, "LRANGE", "l", "0", "-1") == "*4\r\n$2\r\nab\r\n$2\r\n12\r\n$4\r\n1000\r\n$2\r\n-5\r\n")
+            #expect(Self.run(engine, c, "LRANGE", "q", "0", "-1") == "*4\r\n$2\r\nab\r\n$2\r\n12\r\n$4\r\n1000\r\n$2\r\n-5\r\n")
+            #expect(Self.run(engine, c, "HGET", "h", "1000") == "$2\r\n-5\r\n")
+            #expect(Self.run(engine, c, "ZSCORE", "z", "ab") == "$2\r\n12\r\n")
+            #expect(Self.run(engine, c, "EXISTS", "gone") == ":0\r\n")
+        }
+    }
+
+    @Test func intsetBlobs() {
+        let blob = RDBBlobs.intset([-70000, 1, 5])
+        #expect(blob.prefix(8) == [4, 0, 0, 0, 3, 0, 0, 0])
+        #expect(RDBBlobs.intsetValues(blob) == [-70000, 1, 5])
+        #expect(RDBBlobs.intsetValues([2, 0, 0, 0, 2, 0, 0, 0, 5, 0, 1, 0]) == nil)  // not ascending
+        #expect(RDBBlobs.intsetValues([2, 0, 0, 0, 9, 0, 0, 0, 5, 0]) == nil)  // short
+    }
+
+    @Test func lastSaveMovesAndShutdownSaveWrites() throws {
+        let dir = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var configuration = EngineConfiguration()
+        configuration.dir = dir
+        let engine = Engine(configuration: configuration)
+        engine.withLock {
+            let c = engine.makeClient()
+            engine.lastSave = 1000
+            _ = Self.run(engine, c, "SET", "k", "v")
+            #expect(Self.run(engine, c, "SAVE") == "+OK\r\n")
+            #expect(engine.lastSave >= Engine.clock() / 1000 - 5)
+            try? FileManager.default.removeItem(atPath: dir + "/dump.rdb")
+            #expect(Self.run(engine, c, "SHUTDOWN", "SAVE") == "")
+            #expect(FileManager.default.fileExists(atPath: dir + "/dump.rdb"))
+        }
+        // A directory that is gone: SAVE and SHUTDOWN SAVE fail with Redis's texts.
+        var missing = EngineConfiguration()
+        missing.dir = dir + "/missing"
+        let failing = Engine(configuration: missing)
+        failing.withLock {
+            let c = failing.makeClient()
+            #expect(Self.run(failing, c, "SAVE") == "-ERR\r\n")
+            #expect(Self.run(failing, c, "SHUTDOWN", "SAVE") == "-ERR Errors trying to SHUTDOWN. Check logs.\r\n")
+        }
+    }
+
+    @Test func badFilesAreRefusedWithTheirReason() throws {
+        let engine = Engine()
+        try engine.withLock {
+            for (bytes, reason) in [
+                (Array("RUBBISH00".utf8), "Wrong signature"),
+                (Array("REDIS0011".utf8) + [0xFF], "Can't handle RDB format version 0011"),
+                (Array("REDIS0010".utf8) + [15, 1, 0x61], "Streams are not supported yet"),
+            ] {
+                do {
+                    try engine.loadRDB(bytes)
+                    Issue.record("loaded \(bytes)")
+                } catch {
+                    #expect((error as? RDBLoadError)?.message == reason)
+                }
+            }
+            var good = Array("REDIS0010".utf8) + [RDBType.opEOF]
+            let crc = CRC64.checksum(good)
+            for i in 0..<8 { good.append(UInt8(truncatingIfNeeded: crc >> UInt64(i * 8))) }
+            try engine.loadRDB(good)
+            good[good.count - 1] ^= 1
+            #expect(throws: RDBLoadError.self) { try engine.loadRDB(good) }
+        }
+    }
 }
