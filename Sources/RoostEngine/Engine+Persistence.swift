@@ -48,6 +48,7 @@ extension Engine {
         }
         RDBFile.syncDirectory(dir)
         lastSave = Engine.clock() / 1000
+        statistics.rdbSaves += 1
     }
 
     /// Replaces the keyspace and the function libraries with an RDB file's contents (with
@@ -89,6 +90,8 @@ extension Engine {
             setKey(db, entry.key, entry.value)
             if let when = entry.expiresAt { setExpire(db, entry.key, at: when) }
         }
+        statistics.rdbLastLoadKeysLoaded = Int64(contents.entries.count)
+        statistics.rdbLastLoadKeysExpired = Int64(contents.expiredKeys)
     }
 
     /// Loads `dir/dbfilename` if it exists, as a server does when it starts. Returns whether a

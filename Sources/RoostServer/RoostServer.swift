@@ -77,8 +77,15 @@ public final class RoostServer: Service, Sendable {
     /// - Throws: when the RDB file cannot be read or is bad (`RDBFileError`, `RDBLoadError`),
     ///   when no TCP address could be bound, or the unix socket could not be.
     public func start() async throws {
-        if try engine.loadRDBFileIfPresent() {
-            logger.info("DB loaded from disk", metadata: ["path": "\(engine.withLock { engine.rdbPath })"])
+        do {
+            if try engine.loadRDBFileIfPresent() {
+                logger.info("DB loaded from disk", metadata: ["path": "\(engine.withLock { engine.rdbPath })"])
+            }
+        } catch {
+            logger.error("Fatal error loading the DB, exiting", metadata: ["error": "\(error)"])
+            // Nothing was bound: stopping only releases the event loops.
+            try? await stop()
+            throw error
         }
         let configuration = engine.withLock { engine.configuration }
         let limits = RESPRequestParser.Limits(maxBulkLength: configuration.protoMaxBulkLength)

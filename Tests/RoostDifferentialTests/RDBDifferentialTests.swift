@@ -181,6 +181,16 @@ import Testing
         }
     }
 
+    @Test func aBadFileStopsTheServerFromStarting() async throws {
+        let dir = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try Array("REDIS0010garbage".utf8).withUnsafeBytes { try Data($0).write(to: URL(fileURLWithPath: dir + "/dump.rdb")) }
+        await #expect(throws: RDBLoadError.self) {
+            let server = try await RoostTestServer.start { $0.dir = dir }
+            try? await server.stop()
+        }
+    }
+
     @Test func persistenceCommandErrorsMatchRedis() async throws {
         try await Differential.check("""
             SAVE x

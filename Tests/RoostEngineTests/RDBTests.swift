@@ -290,6 +290,8 @@ import Testing
             _ = Self.run(engine, c, "SET", "k", "v")
             #expect(Self.run(engine, c, "SAVE") == "+OK\r\n")
             #expect(engine.lastSave >= Engine.clock() / 1000 - 5)
+            #expect(Self.run(engine, c, "INFO", "persistence").contains("rdb_saves:1\r\n"))
+            #expect(Self.run(engine, c, "DEBUG", "RELOAD").contains("DEBUG command not allowed"))
             try? FileManager.default.removeItem(atPath: dir + "/dump.rdb")
             #expect(Self.run(engine, c, "SHUTDOWN", "SAVE") == "")
             #expect(FileManager.default.fileExists(atPath: dir + "/dump.rdb"))

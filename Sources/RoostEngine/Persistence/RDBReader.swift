@@ -22,6 +22,8 @@ struct RDBContents {
     /// Function library codes, in file order.
     var functionLibraries: [[UInt8]] = []
     var entries: [Entry] = []
+    /// Keys left out because their expiry time had passed.
+    var expiredKeys = 0
 }
 
 /// Reads RDB files of versions 1 to 10 — everything redis-server 7.0.15 writes, and the
@@ -118,13 +120,18 @@ struct RDBReader {
             case RDBType.opEOF:
                 try verifyChecksum()
                 return contents
-            default:
+            case 0...7, 9...21:
                 break
+            default:
+                throw fail("Unknown RDB value type \(type)")
             }
             let key = try string()
             let value = try readValue(type)
             defer { expiresAt = nil }
-            if let when = expiresAt, when <= now { continue }
+            if let when = expiresAt, when <= now {
+                contents.expiredKeys += 1
+                continue
+            }
             if let value {
                 contents.entries.append(.init(database: database, key: ByteString(key), value: value, expiresAt: expiresAt))
             }
