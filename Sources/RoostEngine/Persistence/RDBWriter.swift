@@ -157,7 +157,9 @@ struct RDBWriter {
         }
     }
 
-    /// The list split into quicklist nodes as `list-max-listpack-size` bounds them.
+    /// The list split into quicklist nodes as `list-max-listpack-size` bounds them, with the
+    /// estimate of Redis's `_quicklistNodeAllowInsert` (the node's bytes, the element's length
+    /// and 8), so that a list built by RPUSH splits where Redis's does.
     private func quicklistNodes(_ list: ListValue) -> [[[UInt8]]] {
         let byteLimit = listMaxListpackSize < 0 ? 4096 << min(-listMaxListpackSize - 1, 4) : 8192
         let countLimit = listMaxListpackSize > 0 ? listMaxListpackSize : Int.max
@@ -167,7 +169,7 @@ struct RDBWriter {
         for element in list {
             let bytes = element.bytes
             let entrySize = RDBBlobs.listpackEntrySize(bytes)
-            if !current.isEmpty && (current.count >= countLimit || size + entrySize > byteLimit) {
+            if !current.isEmpty && (current.count >= countLimit || size + bytes.count + 8 > byteLimit) {
                 nodes.append(current)
                 current = []
                 size = 7
