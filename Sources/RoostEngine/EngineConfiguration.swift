@@ -85,6 +85,9 @@ public struct EngineConfiguration: Sendable {
     /// `enable-debug-command`: `no`, `yes`, or `local` (loopback and Unix-socket clients, and
     /// in-process ones).
     public var enableDebugCommand = "no"
+    /// `enable-protected-configs`: whether CONFIG SET may change `dir` and `dbfilename` (`no`,
+    /// `yes`, or `local`).
+    public var enableProtectedConfigs = "no"
 
     public init() {}
 }
@@ -153,14 +156,14 @@ extension EngineConfiguration {
         case "hll-sparse-max-bytes": hllSparseMaxBytes = try int()
         case "busy-reply-threshold", "lua-time-limit": busyReplyThreshold = try int()
         case "rdbchecksum": rdbChecksum = try bool()
-        case "enable-debug-command":
+        case "enable-debug-command", "enable-protected-configs":
             let v = try one().lowercased()
             guard ["no", "yes", "local"].contains(v) else {
                 throw ConfigurationError(description: "argument(s) must be one of the following: no, yes, local for '\(name)'")
             }
-            enableDebugCommand = v
+            if name == "enable-debug-command" { enableDebugCommand = v } else { enableProtectedConfigs = v }
         case "dir", "dbfilename", "rdbcompression":
-            if let reason = setParameter(name, try one(), fromFile: true) {
+            if let reason = setParameter(name, try one()) {
                 throw ConfigurationError(description: "\(reason) for '\(name)'")
             }
         case "maxmemory", "maxmemory-policy", "lfu-log-factor", "lfu-decay-time", "maxmemory-samples",
@@ -251,6 +254,7 @@ extension EngineConfiguration {
         Parameter(name: "rdbcompression", kind: .boolean),
         Parameter(name: "rdbchecksum", kind: .immutable),
         Parameter(name: "enable-debug-command", kind: .immutable),
+        Parameter(name: "enable-protected-configs", kind: .immutable),
     ]
 
     /// The value CONFIG GET reports for `name`, or nil for an unknown name.
@@ -289,6 +293,7 @@ extension EngineConfiguration {
         case "rdbcompression": return rdbCompression ? "yes" : "no"
         case "rdbchecksum": return rdbChecksum ? "yes" : "no"
         case "enable-debug-command": return enableDebugCommand
+        case "enable-protected-configs": return enableProtectedConfigs
         default: return nil
         }
     }
@@ -312,8 +317,14 @@ extension EngineConfiguration {
     static func systemError(_ code: Int32) -> String { String(cString: strerror(code)) }
 
     /// Whether DEBUG may run for `client` under `enable-debug-command`.
-    func allowsDebugCommand(from client: Client) -> Bool {
-        switch enableDebugCommand {
+    func allowsDebugCommand(from client: Client) -> Bool { Self.allows(enableDebugCommand, client) }
+
+    /// Whether CONFIG SET may change a protected parameter for `client`.
+    func allowsProtectedConfigs(from client: Client) -> Bool { Self.allows(enableProtectedConfigs, client) }
+
+    /// Redis's `allowProtectedAction`: `yes`, or `local` for a loopback or Unix-socket client.
+    static func allows(_ setting: String, _ client: Client) -> Bool {
+        switch setting {
         case "yes": return true
         case "local":
             let a = client.address
@@ -342,9 +353,11 @@ extension EngineConfiguration {
         return overflow ? nil : product
     }
 
-    /// Applies CONFIG SET `name value` (`fromFile`: a configuration file's directive, which may
-    /// also set the protected `dir` and `dbfilename`). Returns Redis's reason text when the value is rejected.
-    public mutating func setParameter(_ name: String, _ text: String, fromFile: Bool = false) -> String? {
+    /// The parameters CONFIG SET changes only under `enable-protected-configs`.
+    static let protectedParameters: Set<String> = ["dir", "dbfilename"]
+
+    /// Applies CONFIG SET `name value`. Returns Redis's reason text when the value is rejected.
+    public mutating func setParameter(_ name: String, _ text: String) -> String? {
         guard let parameter = Self.parameters.first(where: { $0.name == name }) else { return "unknown parameter" }
         var number: Int64 = 0
         switch parameter.kind {
@@ -395,8 +408,6 @@ extension EngineConfiguration {
         case "zset-max-listpack-value", "zset-max-ziplist-value": zsetMaxListpackValue = Int(number)
         case "hll-sparse-max-bytes": hllSparseMaxBytes = Int(number)
         case "busy-reply-threshold", "lua-time-limit": busyReplyThreshold = Int(number)
-        case "dir" where !fromFile, "dbfilename" where !fromFile:
-            return "can't set protected config"
         case "dir":
             guard let absolute = Self.absoluteDirectory(text) else { return Self.systemError(errno) }
             dir = absolute

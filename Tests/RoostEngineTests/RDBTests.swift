@@ -157,6 +157,13 @@ import Testing
             #expect(Self.run(engine, client, "CONFIG", "SET", "rdbchecksum", "no")
                 == "-ERR CONFIG SET failed (possibly related to argument 'rdbchecksum') - can't set immutable config\r\n")
             #expect(Self.run(engine, client, "CONFIG", "SET", "rdbcompression", "no") == "+OK\r\n")
+            engine.configuration.enableProtectedConfigs = "local"
+            #expect(Self.run(engine, client, "CONFIG", "SET", "dir", "/nonexistent/roost")
+                == "-ERR CONFIG SET failed (possibly related to argument 'dir') - No such file or directory\r\n")
+            #expect(Self.run(engine, client, "CONFIG", "SET", "dbfilename", "a/b")
+                == "-ERR CONFIG SET failed (possibly related to argument 'dbfilename') - dbfilename can't be a path, just a filename\r\n")
+            #expect(Self.run(engine, client, "CONFIG", "SET", "dir", "/tmp") == "+OK\r\n")
+            #expect(engine.rdbPath.hasSuffix("/dump.rdb"))
             #expect(Self.run(engine, client, "CONFIG", "GET", "rdbcompression") == "*2\r\n$14\r\nrdbcompression\r\n$2\r\nno\r\n")
         }
         var configuration = EngineConfiguration()

@@ -189,6 +189,9 @@ enum ServerCommands {
                 throw .configSetUnknown(c.arguments[i])
             }
             if case .immutable = parameter.kind { throw .configSetFailed(c.arguments[i].readableBytesView, "can't set immutable config") }
+            if EngineConfiguration.protectedParameters.contains(name) && !c.engine.configuration.allowsProtectedConfigs(from: c.client) {
+                throw .configSetFailed(c.arguments[i].readableBytesView, "can't set protected config")
+            }
             if names.contains(name) { throw .configSetFailed(c.arguments[i].readableBytesView, "duplicate parameter") }
             names.append(name)
             i += 2
