@@ -22,6 +22,10 @@ extension Engine {
             reject(client, .wrongArity(resolved.fullName), resolved)
             return
         }
+        if spec.flags.contains(.protected) && !configuration.allowsDebugCommand(from: client) {
+            reject(client, .debugNotAllowed, resolved)
+            return
+        }
         if !client.isAuthenticated && !spec.flags.contains(.noAuth) {
             reject(client, .noAuth, resolved)
             return

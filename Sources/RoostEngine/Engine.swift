@@ -29,6 +29,11 @@ public struct EngineStatistics: Sendable {
     public var clientQueryBufferLimitDisconnections: Int64 = 0
     /// Clients dropped past `client-output-buffer-limit` (Redis 7.4's INFO name).
     public var clientOutputBufferLimitDisconnections: Int64 = 0
+    /// RDB files written (SAVE, DEBUG RELOAD, SHUTDOWN SAVE).
+    public var rdbSaves: Int64 = 0
+    /// Keys the last RDB load stored, and those it dropped as already expired.
+    public var rdbLastLoadKeysLoaded: Int64 = 0
+    public var rdbLastLoadKeysExpired: Int64 = 0
 }
 
 /// The Redis-compatible engine: databases, clients and command execution. It opens no sockets.

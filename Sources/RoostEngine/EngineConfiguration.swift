@@ -1,5 +1,13 @@
 import RoostRESP
 
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The parameters an engine runs with. CONFIG GET and CONFIG SET read and write these; the
 /// server reads the listener-related ones when it starts.
 public struct EngineConfiguration: Sendable {
@@ -65,6 +73,21 @@ public struct EngineConfiguration: Sendable {
     /// `busy-reply-threshold` (alias `lua-time-limit`): milliseconds a script runs before other
     /// clients get BUSY and SCRIPT KILL may stop it; 0 never.
     public var busyReplyThreshold = 5000
+    /// `dir`: where SAVE writes and where the server looks for its RDB file at start; empty
+    /// means the working directory. CONFIG SET checks that it exists and stores it absolute.
+    public var dir = ""
+    /// `dbfilename`
+    public var dbFilename = "dump.rdb"
+    /// `rdbcompression`: LZF-compress strings longer than 20 bytes in RDB files.
+    public var rdbCompression = true
+    /// `rdbchecksum`: end RDB files with a CRC-64 (else zero) and check it on load.
+    public var rdbChecksum = true
+    /// `enable-debug-command`: `no`, `yes`, or `local` (loopback and Unix-socket clients, and
+    /// in-process ones).
+    public var enableDebugCommand = "no"
+    /// `enable-protected-configs`: whether CONFIG SET may change `dir` and `dbfilename` (`no`,
+    /// `yes`, or `local`).
+    public var enableProtectedConfigs = "no"
 
     public init() {}
 }
@@ -132,6 +155,17 @@ extension EngineConfiguration {
         case "zset-max-listpack-value", "zset-max-ziplist-value": zsetMaxListpackValue = try int()
         case "hll-sparse-max-bytes": hllSparseMaxBytes = try int()
         case "busy-reply-threshold", "lua-time-limit": busyReplyThreshold = try int()
+        case "rdbchecksum": rdbChecksum = try bool()
+        case "enable-debug-command", "enable-protected-configs":
+            let v = try one().lowercased()
+            guard ["no", "yes", "local"].contains(v) else {
+                throw ConfigurationError(description: "argument(s) must be one of the following: no, yes, local for '\(name)'")
+            }
+            if name == "enable-debug-command" { enableDebugCommand = v } else { enableProtectedConfigs = v }
+        case "dir", "dbfilename", "rdbcompression":
+            if let reason = setParameter(name, try one()) {
+                throw ConfigurationError(description: "\(reason) for '\(name)'")
+            }
         case "maxmemory", "maxmemory-policy", "lfu-log-factor", "lfu-decay-time", "maxmemory-samples",
              "maxmemory-eviction-tenacity":
             if let reason = setParameter(name, try one()) {
@@ -215,6 +249,12 @@ extension EngineConfiguration {
         Parameter(name: "hll-sparse-max-bytes", kind: .memory(min: 0, max: Int64.max)),
         Parameter(name: "busy-reply-threshold", kind: .integer(min: 0, max: Int64.max)),
         Parameter(name: "lua-time-limit", kind: .integer(min: 0, max: Int64.max)),
+        Parameter(name: "dir", kind: .string),
+        Parameter(name: "dbfilename", kind: .string),
+        Parameter(name: "rdbcompression", kind: .boolean),
+        Parameter(name: "rdbchecksum", kind: .immutable),
+        Parameter(name: "enable-debug-command", kind: .immutable),
+        Parameter(name: "enable-protected-configs", kind: .immutable),
     ]
 
     /// The value CONFIG GET reports for `name`, or nil for an unknown name.
@@ -248,7 +288,48 @@ extension EngineConfiguration {
         case "zset-max-listpack-value", "zset-max-ziplist-value": return String(zsetMaxListpackValue)
         case "hll-sparse-max-bytes": return String(hllSparseMaxBytes)
         case "busy-reply-threshold", "lua-time-limit": return String(busyReplyThreshold)
+        case "dir": return Self.absoluteDirectory(dir) ?? dir
+        case "dbfilename": return dbFilename
+        case "rdbcompression": return rdbCompression ? "yes" : "no"
+        case "rdbchecksum": return rdbChecksum ? "yes" : "no"
+        case "enable-debug-command": return enableDebugCommand
+        case "enable-protected-configs": return enableProtectedConfigs
         default: return nil
+        }
+    }
+
+    /// `path` resolved to an absolute directory (Redis chdirs to `dir`; Roost keeps the path
+    /// instead, so that engines in one process can have different ones). Nil, with `errno`
+    /// set, when it does not name a directory.
+    static func absoluteDirectory(_ path: String) -> String? {
+        guard let resolved = realpath(path.isEmpty ? "." : path, nil) else { return nil }
+        defer { free(resolved) }
+        var info = stat()
+        guard stat(resolved, &info) == 0 else { return nil }
+        guard info.st_mode & S_IFMT == S_IFDIR else {
+            errno = ENOTDIR
+            return nil
+        }
+        return String(cString: resolved)
+    }
+
+    /// `strerror(code)`.
+    static func systemError(_ code: Int32) -> String { String(cString: strerror(code)) }
+
+    /// Whether DEBUG may run for `client` under `enable-debug-command`.
+    func allowsDebugCommand(from client: Client) -> Bool { Self.allows(enableDebugCommand, client) }
+
+    /// Whether CONFIG SET may change a protected parameter for `client`.
+    func allowsProtectedConfigs(from client: Client) -> Bool { Self.allows(enableProtectedConfigs, client) }
+
+    /// Redis's `allowProtectedAction`: `yes`, or `local` for a loopback or Unix-socket client.
+    static func allows(_ setting: String, _ client: Client) -> Bool {
+        switch setting {
+        case "yes": return true
+        case "local":
+            let a = client.address
+            return a.isEmpty || a.hasPrefix("127.") || a.hasPrefix("::1") || a.hasPrefix("[::1]") || a.hasPrefix("/")
+        default: return false
         }
     }
 
@@ -271,6 +352,9 @@ extension EngineConfiguration {
         let (product, overflow) = n.multipliedReportingOverflow(by: multiplier)
         return overflow ? nil : product
     }
+
+    /// The parameters CONFIG SET changes only under `enable-protected-configs`.
+    static let protectedParameters: Set<String> = ["dir", "dbfilename"]
 
     /// Applies CONFIG SET `name value`. Returns Redis's reason text when the value is rejected.
     public mutating func setParameter(_ name: String, _ text: String) -> String? {
@@ -324,6 +408,14 @@ extension EngineConfiguration {
         case "zset-max-listpack-value", "zset-max-ziplist-value": zsetMaxListpackValue = Int(number)
         case "hll-sparse-max-bytes": hllSparseMaxBytes = Int(number)
         case "busy-reply-threshold", "lua-time-limit": busyReplyThreshold = Int(number)
+        case "dir":
+            guard let absolute = Self.absoluteDirectory(text) else { return Self.systemError(errno) }
+            dir = absolute
+        case "dbfilename":
+            if text.contains("/") { return "dbfilename can't be a path, just a filename" }
+            dbFilename = text
+        case "rdbcompression": rdbCompression = text.lowercased() == "yes"
+        case "rdbchecksum": rdbChecksum = text.lowercased() == "yes"
         default: return "can't set immutable config"
         }
         return nil

@@ -72,9 +72,21 @@ public final class RoostServer: Service, Sendable {
     /// The TCP port the server listens on (useful after binding port 0).
     public var port: Int { boundPort.withLockedValue { $0 } }
 
-    /// Binds every configured listener. Returns once the server accepts connections.
-    /// - Throws: when no TCP address could be bound, or the unix socket could not be.
+    /// Loads `dir/dbfilename` when it exists, then binds every configured listener. Returns
+    /// once the server accepts connections.
+    /// - Throws: when the RDB file cannot be read or is bad (`RDBFileError`, `RDBLoadError`),
+    ///   when no TCP address could be bound, or the unix socket could not be.
     public func start() async throws {
+        do {
+            if try engine.loadRDBFileIfPresent() {
+                logger.info("DB loaded from disk", metadata: ["path": "\(engine.withLock { engine.rdbPath })"])
+            }
+        } catch {
+            logger.error("Fatal error loading the DB, exiting", metadata: ["error": "\(error)"])
+            // Nothing was bound: stopping only releases the event loops.
+            try? await stop()
+            throw error
+        }
         let configuration = engine.withLock { engine.configuration }
         let limits = RESPRequestParser.Limits(maxBulkLength: configuration.protoMaxBulkLength)
         let sharedEngine = self.engine

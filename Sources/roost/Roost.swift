@@ -31,6 +31,12 @@ extension Roost {
         @Option(help: "A redis.conf-style configuration file.")
         var config: String?
 
+        @Option(help: "Directory of the RDB file, loaded at start and written by SAVE.")
+        var dir: String?
+
+        @Option(help: "Name of the RDB file in --dir (default dump.rdb).")
+        var dbfilename: String?
+
         @Option(help: "Unix socket path to listen on as well.")
         var unixsocket: String?
 
@@ -50,6 +56,8 @@ extension Roost {
             if !bind.isEmpty { configuration.bind = bind }
             if let requirepass { configuration.requirePass = requirepass }
             if let unixsocket { configuration.unixSocket = unixsocket }
+            if let dir { try configuration.set("dir", [dir]) }
+            if let dbfilename { try configuration.set("dbfilename", [dbfilename]) }
             for value in clientOutputBufferLimit { try configuration.set("client-output-buffer-limit", [value]) }
             let server = RoostServer(configuration: configuration, logger: logger)
             try await server.start()

@@ -1424,6 +1424,8 @@ extension CommandDocExtras {
                 A("pattern", .pattern, token: "MATCH", flags: .optional),
                 A("count", .integer, token: "COUNT", flags: .optional),
             ])
+        case "debug":
+            return D(docFlags: ["syscmd"])
         default:
             return nil
         }

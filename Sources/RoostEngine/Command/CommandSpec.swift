@@ -26,6 +26,7 @@ public struct CommandFlags: OptionSet, Sendable, Hashable {
     public static let movableKeys = CommandFlags(rawValue: 1 << 17)
     public static let asking = CommandFlags(rawValue: 1 << 18)
     public static let protected = CommandFlags(rawValue: 1 << 19)
+    public static let noAsyncLoading = CommandFlags(rawValue: 1 << 20)
 
     /// The names COMMAND INFO prints, in Redis's order. `may_replicate` and `protected` are
     /// deliberately absent: Redis 7.0 keeps them out of COMMAND INFO too.
@@ -34,7 +35,7 @@ public struct CommandFlags: OptionSet, Sendable, Hashable {
         (.pubsub, "pubsub"), (.noscript, "noscript"), (.blocking, "blocking"), (.loading, "loading"),
         (.stale, "stale"), (.skipMonitor, "skip_monitor"), (.skipSlowlog, "skip_slowlog"),
         (.asking, "asking"), (.fast, "fast"), (.noAuth, "no_auth"),
-        (.noMandatoryKeys, "no_mandatory_keys"), (.noMulti, "no_multi"),
+        (.noMandatoryKeys, "no_mandatory_keys"), (.noAsyncLoading, "no_async_loading"), (.noMulti, "no_multi"),
         (.movableKeys, "movablekeys"), (.allowBusy, "allow_busy"),
     ]
 }

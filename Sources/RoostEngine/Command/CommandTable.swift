@@ -25,6 +25,7 @@ public struct CommandTable: Sendable {
             + ListCommands.specs
             + ScriptingCommands.specs
             + HashCommands.specs
+            + PersistenceCommands.specs
     )
 
     public init(_ commands: [CommandSpec]) {

@@ -122,8 +122,14 @@ enum ServerCommands {
         // A busy script blocks every shutdown but SHUTDOWN NOSAVE, which stops it.
         if !noSave, let busy = c.engine.busyReply { throw busy }
         if noSave { c.engine.abortBusyScript() }
-        // Roost has no persistence yet, so an explicit SAVE cannot be honoured.
-        if save { throw RedisError("ERR Errors trying to SHUTDOWN. Check logs.") }
+        // Without save points, only SHUTDOWN SAVE writes the RDB file, as in Redis.
+        if save {
+            do {
+                try c.engine.saveRDB()
+            } catch {
+                throw .shutdownFailed
+            }
+        }
         c.client.closeAfterReply = true
         c.engine.shutdownHandler?()
     }
@@ -183,6 +189,9 @@ enum ServerCommands {
                 throw .configSetUnknown(c.arguments[i])
             }
             if case .immutable = parameter.kind { throw .configSetFailed(c.arguments[i].readableBytesView, "can't set immutable config") }
+            if EngineConfiguration.protectedParameters.contains(name) && !c.engine.configuration.allowsProtectedConfigs(from: c.client) {
+                throw .configSetFailed(c.arguments[i].readableBytesView, "can't set protected config")
+            }
             if names.contains(name) { throw .configSetFailed(c.arguments[i].readableBytesView, "duplicate parameter") }
             names.append(name)
             i += 2
