@@ -19,6 +19,9 @@ public enum JobsError: Error, Sendable, Hashable, CustomStringConvertible {
     case timedOut
     /// The server answered something the queue's scripts never return.
     case unexpectedReply(String)
+    /// Queue `name` records `stored` partitions, but was opened with `requested`
+    /// (`JobQueue.open` reads the recorded count).
+    case partitionMismatch(name: String, stored: Int, requested: Int)
 
     public var description: String {
         switch self {
@@ -31,6 +34,8 @@ public enum JobsError: Error, Sendable, Hashable, CustomStringConvertible {
         case .queueFull(let name): "queue \(name) is full"
         case .timedOut: "timed out"
         case .unexpectedReply(let what): "unexpected reply: \(what)"
+        case .partitionMismatch(let name, let stored, let requested):
+            "queue \(name) has \(stored) partition(s), not \(requested): open it with partitions: \(stored)"
         }
     }
 }

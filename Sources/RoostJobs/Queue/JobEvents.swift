@@ -35,26 +35,56 @@ public enum JobEvent: Sendable, Hashable {
 /// A queue's events, as an `AsyncSequence`, for as long as `JobQueue.events`'s body runs.
 public struct JobEvents: AsyncSequence, Sendable {
     public typealias Element = JobEvent
-    let subscription: RedisSubscription
+    /// One subscription (one queue, or one partition), or a partitioned queue's merged events.
+    enum Source: Sendable {
+        case subscription(RedisSubscription)
+        case merged(AsyncThrowingStream<JobEvent, any Error>)
+    }
+
+    let source: Source
+
+    init(subscription: RedisSubscription) {
+        source = .subscription(subscription)
+    }
+
+    /// The events of several partitions, merged (`JobQueue+Partitions`).
+    init(merged: AsyncThrowingStream<JobEvent, any Error>) {
+        source = .merged(merged)
+    }
 
     /// The iterator.
     public struct AsyncIterator: AsyncIteratorProtocol {
-        var base: RedisSubscription.AsyncIterator
+        enum Base {
+            case subscription(RedisSubscription.AsyncIterator)
+            case merged(AsyncThrowingStream<JobEvent, any Error>.AsyncIterator)
+        }
+
+        var base: Base
 
         /// The next event; nil once the subscription ended.
         public mutating func next() async throws -> JobEvent? {
-            while let event = try await base.next() {
-                guard let message = event.message else { return .gap }
-                let text = String(buffer: message.payload)
-                guard let space = text.firstIndex(of: " "), let kind = JobEvent.Kind(rawValue: String(text[..<space]))
-                else { continue }
-                return .job(kind, id: String(text[text.index(after: space)...]))
+            switch base {
+            case .merged(var iterator):
+                defer { base = .merged(iterator) }
+                return try await iterator.next()
+            case .subscription(var iterator):
+                defer { base = .subscription(iterator) }
+                while let event = try await iterator.next() {
+                    guard let message = event.message else { return .gap }
+                    let text = String(buffer: message.payload)
+                    guard let space = text.firstIndex(of: " "), let kind = JobEvent.Kind(rawValue: String(text[..<space]))
+                    else { continue }
+                    return .job(kind, id: String(text[text.index(after: space)...]))
+                }
+                return nil
             }
-            return nil
         }
     }
 
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(base: subscription.makeAsyncIterator())
+        switch source {
+        case .subscription(let subscription): AsyncIterator(base: .subscription(subscription.makeAsyncIterator()))
+        case .merged(let stream): AsyncIterator(base: .merged(stream.makeAsyncIterator()))
+        }
     }
 }

@@ -19,6 +19,7 @@ extension JobQueue {
         }
         guard keep >= 0 else { throw JobsError.invalidOptions("keep must not be negative") }
         if let olderThan, olderThan < .zero { throw JobsError.invalidOptions("olderThan must not be negative") }
+        if spansPartitions { return try await eachPartition { try await $0.clean(state, olderThan: olderThan, keep: keep) }.reduce(0, +) }
         let arguments = [RedisArgument(state.rawValue), RedisArgument(olderThan.map { String($0.milliseconds) } ?? ""),
                          RedisArgument(keep), RedisArgument(Self.cleanBatch)]
         var total = 0

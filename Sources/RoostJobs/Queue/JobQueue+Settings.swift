@@ -31,6 +31,7 @@ extension JobQueue {
     /// The queue's settings, read from its meta hash.
     /// - Throws: client errors.
     public func settings() async throws -> Settings {
+        if spansPartitions { return try await settingsAcrossPartitions() }
         let fields = try await client.execute(RedisCommand("HGETALL", [keys.meta]), timeout: nil).jobFields
         func int(_ field: String) -> Int? { fields[field].flatMap { Int(String(decoding: $0, as: UTF8.self)) } }
         var settings = Settings(isPaused: int("paused") == 1, concurrency: int("concurrency"))

@@ -35,21 +35,40 @@ public struct JobQueue: Sendable {
     /// nil (the default): strict priorities, FIFO within each. Producers of one queue should
     /// agree on it.
     public var priorityAging: Duration?
+    /// The queue's partitions, and which of them this value is (see `JobQueue+Partitions`).
+    let partitioning: QueuePartitioning
 
     /// How many jobs one enqueue script call carries; bigger batches are pipelined.
     static let enqueueBatch = 500
 
     /// The queue named `name` on `client`'s server or cluster.
+    ///
+    /// With `partitions` > 1 the queue is split into that many partitions under hash tags of
+    /// their own (see `JobQueue+Partitions`); every producer, worker and tool of the queue must
+    /// use the same count (`open(_:on:)` reads it): the first operation checks it against the
+    /// count the queue records and throws `JobsError.partitionMismatch` when they differ.
     public init(_ name: String, on client: any CoordinationClient,
                 keepCompleted: Retention = Retention(count: 10_000, age: .seconds(24 * 3600)),
                 keepFailed: Retention = Retention(count: 100_000, age: .seconds(7 * 24 * 3600)),
-                priorityAging: Duration? = nil) {
+                priorityAging: Duration? = nil, partitions: Int = 1) {
         self.priorityAging = priorityAging
         self.name = name
         self.client = client
         self.keys = QueueKeys(queue: name)
         self.keepCompleted = keepCompleted
         self.keepFailed = keepFailed
+        self.partitioning = QueuePartitioning(keys: QueueKeys.partitions(of: name, count: partitions))
+    }
+
+    /// The view of one partition of `queue` (`partitioning.view`).
+    init(partitionOf queue: JobQueue, partitioning: QueuePartitioning) {
+        name = queue.name
+        client = queue.client
+        keys = partitioning.keys[partitioning.view ?? 0]
+        keepCompleted = queue.keepCompleted
+        keepFailed = queue.keepFailed
+        priorityAging = queue.priorityAging
+        self.partitioning = partitioning
     }
 
     // MARK: - Enqueue
@@ -73,6 +92,8 @@ public struct JobQueue: Sendable {
     public func enqueue<J: Job>(_ jobs: [J], options: EnqueueOptions = EnqueueOptions()) async throws -> [String] {
         guard !jobs.isEmpty else { return [] }
         if options.id != nil && jobs.count > 1 { throw JobsError.invalidOptions("one id for several jobs") }
+        if spansPartitions { return try await enqueueAcrossPartitions(jobs, options: options) }
+        try await checkPartitions()
         let encoder = JSONEncoder()
         let shared = try Self.arguments(for: options)
         let payloads = try jobs.map { RedisArgument(bytes: try encoder.encode($0)) }
@@ -152,6 +173,7 @@ public struct JobQueue: Sendable {
 
     /// The job with `id`, or nil if the queue no longer has it.
     public func info(_ id: String) async throws -> JobInfo? {
+        if spansPartitions { return try await partition(holding: id).info(id) }
         let fields = try await client.execute(RedisCommand("HGETALL", [RedisArgument(keys.job(id).bytes)]), timeout: nil).jobFields
         guard let name = fields["name"], let state = fields["state"].flatMap({ JobState(rawValue: String(decoding: $0, as: UTF8.self)) })
         else { return nil }
@@ -165,6 +187,7 @@ public struct JobQueue: Sendable {
 
     /// How many jobs are in each state.
     public func counts() async throws -> [JobState: Int] {
+        if spansPartitions { return try await countsAcrossPartitions() }
         let states = JobState.allCases
         let replies = try await client.pipeline(states.map { RedisCommand("ZCARD", [RedisArgument(keys.set(for: $0).bytes)]) },
                                                 timeout: nil)
@@ -176,6 +199,7 @@ public struct JobQueue: Sendable {
     /// The ids of up to `limit` jobs in `state`: waiting in the order they will run, delayed
     /// by when due, active by lease deadline, finished oldest first.
     public func ids(in state: JobState, limit: Int = 100) async throws -> [String] {
+        if spansPartitions { return try await idsAcrossPartitions(in: state, limit: limit) }
         let reply = try await client.execute(RedisCommand("ZRANGE", [RedisArgument(keys.set(for: state).bytes), "0",
                                                                      RedisArgument(max(limit, 1) - 1)]), timeout: nil)
         return (reply.jobArray ?? []).compactMap(\.jobString)
@@ -183,6 +207,7 @@ public struct JobQueue: Sendable {
 
     /// The log lines a job's handlers wrote, oldest first.
     public func logs(of id: String) async throws -> [String] {
+        if spansPartitions { return try await partition(holding: id).logs(of: id) }
         let key = RedisArgument(keys.jobPrefix + id + ":logs")
         return (try await client.execute(RedisCommand("LRANGE", [key, "0", "-1"]), timeout: nil).jobArray ?? []).compactMap(\.jobString)
     }
@@ -193,7 +218,8 @@ public struct JobQueue: Sendable {
     /// - Throws: `JobsError.notFound` if the queue does not have the job, `CoordinationError.timedOut`
     ///   after `timeout` (nil: none), client errors.
     public func finished(_ id: String, timeout: Duration? = nil) async throws -> JobInfo {
-        try await NoticeWaiter.wait(on: client, channel: keys.events, timeout: timeout) { _ in
+        if spansPartitions { return try await partition(holding: id).finished(id, timeout: timeout) }
+        return try await NoticeWaiter.wait(on: client, channel: keys.events, timeout: timeout) { _ in
             guard let info = try await info(id) else { throw JobsError.notFound(id: id) }
             return info.state == .completed || info.state == .failed ? .done(info) : .notYet(recheckAfter: nil)
         }
@@ -222,6 +248,7 @@ public struct JobQueue: Sendable {
     /// - Throws: `JobsError.notFound`, `CoordinationError.timedOut`, client errors.
     @discardableResult
     public func cancel(_ id: String, timeout: Duration? = nil) async throws -> JobInfo {
+        if spansPartitions { return try await partition(holding: id).cancel(id, timeout: timeout) }
         let reply = try await client.evaluate(JobScripts.cancel, keys: keys.all, arguments: [
             RedisArgument(keys.jobPrefix), RedisArgument(keys.events), RedisArgument(id), RedisArgument(Self.cancelledMessage),
         ])
@@ -241,6 +268,7 @@ public struct JobQueue: Sendable {
         if let concurrency, concurrency < 1 { throw JobsError.invalidOptions("concurrency must be at least 1") }
         if let capacity, capacity < 1 { throw JobsError.invalidOptions("capacity must be at least 1") }
         if let rate, rate.count < 1 || rate.per.milliseconds < 1 { throw JobsError.invalidOptions("rate must allow at least 1 per ms") }
+        if spansPartitions { return try await setLimitsAcrossPartitions(concurrency: concurrency, rate: rate, capacity: capacity) }
         _ = try await run(JobScripts.limits, [
             RedisArgument(concurrency.map(String.init) ?? ""), RedisArgument(rate.map { String($0.count) } ?? ""),
             RedisArgument(rate.map { String($0.per.milliseconds) } ?? ""), RedisArgument(capacity.map(String.init) ?? ""),
@@ -248,23 +276,31 @@ public struct JobQueue: Sendable {
     }
 
     /// Stops workers from taking jobs (running ones finish); enqueueing goes on.
-    public func pause() async throws { _ = try await run(JobScripts.pause, ["1"]) }
+    public func pause() async throws {
+        if spansPartitions { return _ = try await eachPartition { try await $0.pause() } }
+        _ = try await run(JobScripts.pause, ["1"])
+    }
 
     /// Lets workers take jobs again, and wakes idle ones.
-    public func resume() async throws { _ = try await run(JobScripts.pause, ["0"]) }
+    public func resume() async throws {
+        if spansPartitions { return _ = try await eachPartition { try await $0.resume() } }
+        _ = try await run(JobScripts.pause, ["0"])
+    }
 
     /// Sends failed jobs back to waiting with fresh attempts: those in `ids`, or every failed
     /// job. Returns how many now wait.
     @discardableResult
     public func retryFailed(_ ids: [String]? = nil) async throws -> Int {
-        try await forEachBatch(ids, from: .failed) { try await run(JobScripts.retryFailed, $0.map { RedisArgument($0) }) }
+        if spansPartitions { return try await sumAcrossPartitions(ids) { try await $0.retryFailed($1) } }
+        return try await forEachBatch(ids, from: .failed) { try await run(JobScripts.retryFailed, $0.map { RedisArgument($0) }) }
     }
 
     /// Removes jobs that are not running (waiting, delayed, completed or failed): those in
     /// `ids`, or every job in `state`. Returns how many were removed.
     @discardableResult
     public func remove(_ ids: [String]? = nil, in state: JobState = .failed) async throws -> Int {
-        try await forEachBatch(ids, from: state) { try await run(JobScripts.remove, $0.map { RedisArgument($0) }) }
+        if spansPartitions { return try await sumAcrossPartitions(ids) { try await $0.remove($1, in: state) } }
+        return try await forEachBatch(ids, from: state) { try await run(JobScripts.remove, $0.map { RedisArgument($0) }) }
     }
 
     /// Runs `body` on `ids` in batches, or on every id in `state` when `ids` is nil; sums.
@@ -301,7 +337,8 @@ public struct JobQueue: Sendable {
     /// `.removed`), until `body` returns. Events are notices, not a log: a subscriber that was
     /// disconnected gets a `.gap` and should look at the jobs it cares about.
     public func events<Result: Sendable>(_ body: (JobEvents) async throws -> Result) async throws -> Result {
-        try await client.subscribe(channels: [], patterns: [], shardChannels: [keys.events]) { subscription in
+        if spansPartitions { return try await eventsAcrossPartitions(body) }
+        return try await client.subscribe(channels: [], patterns: [], shardChannels: [keys.events]) { subscription in
             try await body(JobEvents(subscription: subscription))
         }
     }

@@ -80,6 +80,8 @@ enum JobScripts {
     static let enqueue = RedisScript(prelude + """
         local out, woken = {}, 0
         local capacity = tonumber(redis.call('HGET', KEYS[9], 'capacity') or '0')
+        -- Partitions: partition p (p >= 1) numbers its ids 'p:<seq>' (JobQueue+Partitions).
+        local idPrefix = redis.call('HGET', KEYS[9], 'idPrefix') or ''
         local held = 0
         if capacity > 0 then held = redis.call('ZCARD', KEYS[1]) + redis.call('ZCARD', KEYS[2]) end
         for i = 0, tonumber(ARGV[3]) - 1 do
@@ -104,7 +106,7 @@ enum JobScripts {
             if capacity > 0 and held >= capacity then break end
             local seq = redis.call('INCR', KEYS[8])
             local id = ARGV[b]
-            if id == '' then id = tostring(seq) end
+            if id == '' then id = idPrefix .. seq end
             local key = ARGV[1] .. id
             if redis.call('EXISTS', key) == 1 then
               out[#out + 1] = {id, 0}

@@ -17,6 +17,8 @@ enum StopReason: Sendable, Equatable {
 final class Attempt: Sendable {
     let id: String
     let token: Int64
+    /// The partition (`WorkerLane.index`) the job belongs to.
+    let lane: Int
     private struct State {
         var validUntil: ContinuousClock.Instant
         var stop: StopReason?
@@ -25,9 +27,10 @@ final class Attempt: Sendable {
 
     private let state: NIOLockedValueBox<State>
 
-    init(id: String, token: Int64, validUntil: ContinuousClock.Instant) {
+    init(id: String, token: Int64, validUntil: ContinuousClock.Instant, lane: Int = 0) {
         self.id = id
         self.token = token
+        self.lane = lane
         state = NIOLockedValueBox(State(validUntil: validUntil))
     }
 

@@ -57,10 +57,11 @@ public final class Worker: Service, Sendable {
     public let configuration: Configuration
     let logger: Logger
     private let handlers = NIOLockedValueBox<[String: Handler]>([:])
-    /// Running attempts by token (a job can come back to this worker while a stalled attempt
-    /// of it still runs).
-    private let running = NIOLockedValueBox<[Int64: Attempt]>([:])
-    private let completions: CompletionBatcher
+    /// Running attempts by partition and token (a job can come back to this worker while a
+    /// stalled attempt of it still runs).
+    private let running = NIOLockedValueBox<[AttemptKey: Attempt]>([:])
+    /// The queue's partitions, each with its completion batcher (one for an unpartitioned queue).
+    let lanes: WorkerLanes
     let metrics: WorkerMetrics
 
     /// - Parameter metricsFactory: where the worker's metrics go (see `WorkerMetrics`); nil
@@ -71,7 +72,7 @@ public final class Worker: Service, Sendable {
         self.queue = queue
         self.configuration = configuration
         self.logger = logger
-        self.completions = CompletionBatcher(queue: queue)
+        self.lanes = WorkerLanes(queue: queue)
     }
 
     /// Runs `handler` for jobs of type `J` (replacing an earlier handler for `J.name`).
@@ -97,9 +98,10 @@ public final class Worker: Service, Sendable {
     /// Works until graceful shutdown or cancellation, then hands back what it could not finish.
     public func run() async throws {
         let slots = WorkerSlots(capacity: configuration.concurrency)
+        try await checkPartitions()
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { await self.heartbeats() }
-            group.addTask { await self.listenForCancels() }
+            for lane in lanes.all { group.addTask { await self.listenForCancels(on: lane) } }
             if configuration.runsSchedules { group.addTask { await self.fireSchedules() } }
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
                 let granted: Int
@@ -112,7 +114,7 @@ public final class Worker: Service, Sendable {
                 let jobs: [TakenJob]
                 let wait: Int64
                 do {
-                    (jobs, wait) = try await take(granted)
+                    (jobs, wait) = try await takeFromLanes(granted)
                 } catch {
                     slots.release(granted)
                     if Task.isCancelled || Task.isShuttingDownGracefully { break }
@@ -122,11 +124,12 @@ public final class Worker: Service, Sendable {
                 }
                 slots.release(granted - jobs.count)
                 for job in jobs {
-                    let attempt = Attempt(id: job.id, token: job.token, validUntil: sent + configuration.leaseTime - drift)
-                    running.withLockedValue { $0[job.token] = attempt }
+                    let attempt = Attempt(id: job.id, token: job.token, validUntil: sent + configuration.leaseTime - drift,
+                                          lane: job.lane)
+                    running.withLockedValue { $0[AttemptKey(lane: job.lane, token: job.token)] = attempt }
                     group.addTask {
                         await self.process(job, attempt)
-                        self.running.withLockedValue { _ = $0.removeValue(forKey: job.token) }
+                        self.running.withLockedValue { _ = $0.removeValue(forKey: AttemptKey(lane: job.lane, token: job.token)) }
                         slots.release()
                     }
                 }
@@ -135,7 +138,7 @@ public final class Worker: Service, Sendable {
                     let timeout: Duration? = wait >= 0 ? .milliseconds(wait) : nil
                     do {
                         _ = try await cancelWhenGracefulShutdown {
-                            try await self.queue.client.blpop([self.queue.keys.marker], timeout: timeout)
+                            try await self.waitForWakeUp(timeout: timeout)
                         }
                     } catch {
                         if Task.isCancelled || Task.isShuttingDownGracefully { break }
@@ -182,20 +185,26 @@ public final class Worker: Service, Sendable {
         var timeout: Duration?
         var backoff: Backoff
         var enqueuedAt: Int64
+        /// The partition it came from (`WorkerLane.index`).
+        var lane = 0
     }
 
-    /// Takes up to `count` jobs; returns them, and when none, the ms until something falls due
-    /// (-1: nothing scheduled).
-    private func take(_ count: Int) async throws -> ([TakenJob], Int64) {
+    /// Takes up to `count` jobs from `lane`'s partition; returns them, and when none, the ms
+    /// until something falls due (-1: nothing scheduled).
+    func take(_ count: Int, from lane: WorkerLane) async throws -> ([TakenJob], Int64) {
+        let queue = lane.queue
         let reply = try await queue.client.evaluate(JobScripts.take, keys: queue.keys.all, arguments: [
             RedisArgument(queue.keys.jobPrefix), RedisArgument(queue.keys.events),
             RedisArgument(Int(configuration.leaseTime.milliseconds)), RedisArgument(count),
         ])
-        guard let parts = reply.jobArray, parts.count == 5, let items = parts[0].jobArray, let wait = parts[1].jobInt
+        // A paused or limited partition answers `{jobs, wait}` only.
+        guard let parts = reply.jobArray, parts.count >= 2, let items = parts[0].jobArray, let wait = parts[1].jobInt
         else { throw JobsError.unexpectedReply("take: \(reply)") }
-        let now = parts[2].jobInt ?? 0
-        metrics.waiting.record(parts[3].jobInt ?? 0)
-        metrics.active.record(parts[4].jobInt ?? 0)
+        let now = parts.count > 2 ? parts[2].jobInt ?? 0 : 0
+        if parts.count == 5 {
+            metrics.waiting.record(parts[3].jobInt ?? 0)
+            metrics.active.record(parts[4].jobInt ?? 0)
+        }
         let jobs = try items.map { item -> TakenJob in
             guard let f = item.jobArray, f.count == 9, let id = f[0].jobString, let name = f[1].jobString,
                   let attempt = f[3].jobInt, let token = f[4].jobInt
@@ -205,7 +214,7 @@ public final class Worker: Service, Sendable {
             return TakenJob(id: id, name: name, payload: f[2].jobBytes ?? [], attempt: Int(attempt), token: token,
                             maxAttempts: Int(f[5].jobInt ?? 1), timeout: timeout > 0 ? .milliseconds(timeout) : nil,
                             backoff: f[7].jobString.flatMap { Backoff(encoded: $0) } ?? .fixed(.zero),
-                            enqueuedAt: f[8].jobInt ?? 0)
+                            enqueuedAt: f[8].jobInt ?? 0, lane: lane.index)
         }
         return (jobs, wait)
     }
@@ -222,7 +231,7 @@ public final class Worker: Service, Sendable {
     private func process(_ job: TakenJob, _ attempt: Attempt) async {
         let started = ContinuousClock.now
         let context = JobContext(id: job.id, attempt: job.attempt, maxAttempts: job.maxAttempts, token: job.token,
-                                 enqueuedAt: job.enqueuedAt, queue: queue, logLines: configuration.logLines)
+                                 enqueuedAt: job.enqueuedAt, queue: lanes.all[job.lane].queue, logLines: configuration.logLines)
         let outcome: Outcome
         if let handler = handlers.withLockedValue({ $0[job.name] }) {
             outcome = await withTaskGroup(of: Outcome?.self) { group in
@@ -270,11 +279,12 @@ public final class Worker: Service, Sendable {
     /// Writes an attempt's outcome through the fenced scripts.
     private func record(_ outcome: Outcome, of job: TakenJob) async {
         let token = RedisArgument(Int(job.token))
+        let lane = lanes.all[job.lane]
         do {
             let owned: Int64
             switch outcome {
             case .returned(let result):
-                owned = try await completions.complete(id: job.id, token: job.token, result: result) ? 1 : 0
+                owned = try await lane.completions.complete(id: job.id, token: job.token, result: result) ? 1 : 0
                 if owned == 1 { metrics.completed.increment() }
             case .threw(let message, let unrecoverable):
                 owned = try await fail(job, message, retry: !unrecoverable)
@@ -282,7 +292,7 @@ public final class Worker: Service, Sendable {
                 metrics.timedOut.increment()
                 owned = try await fail(job, "timed out after \(job.timeout ?? .zero)", retry: true)
             case .stopped(.shutdown):
-                owned = try await queue.run(JobScripts.handBack, [RedisArgument(job.id), token])
+                owned = try await lane.queue.run(JobScripts.handBack, [RedisArgument(job.id), token])
                 if owned == 1 { metrics.handedBack.increment() }
             case .stopped(.cancelled):
                 metrics.cancelled.increment()
@@ -304,7 +314,7 @@ public final class Worker: Service, Sendable {
 
     private func fail(_ job: TakenJob, _ message: String, retry: Bool) async throws -> Int64 {
         let delay = retry ? Int(job.backoff.delay(after: job.attempt).milliseconds) : -1
-        let outcome = try await queue.run(JobScripts.fail, [
+        let outcome = try await lanes.all[job.lane].queue.run(JobScripts.fail, [
             RedisArgument(job.id), RedisArgument(Int(job.token)), RedisArgument(message), RedisArgument(delay),
             RedisArgument(queue.keepFailed.count), RedisArgument(Int(queue.keepFailed.age.milliseconds)),
         ])
@@ -318,18 +328,20 @@ public final class Worker: Service, Sendable {
 
     // MARK: - Cancels
 
-    /// Stops running attempts whose job is cancelled, as the queue's control channel announces
+    /// Stops running attempts whose job is cancelled, as `lane`'s control channel announces
     /// it. Missed announcements (a gap, a failed subscription) are caught by the next heartbeat.
-    private func listenForCancels() async {
+    private func listenForCancels(on lane: WorkerLane) async {
         while !Task.isCancelled {
             do {
-                try await queue.client.subscribe(channels: [], patterns: [], shardChannels: [queue.keys.control]) { messages in
+                try await queue.client.subscribe(channels: [], patterns: [], shardChannels: [lane.queue.keys.control]) { messages in
                     for try await event in messages {
                         guard let message = event.message else { continue }
                         let text = String(buffer: message.payload)
                         if text.hasPrefix("cancel ") {
                             let id = String(text.dropFirst("cancel ".count))
-                            for attempt in running.withLockedValue({ $0.values.filter { $0.id == id } }) { attempt.stop(.cancelled) }
+                            for attempt in running.withLockedValue({ $0.values.filter { $0.id == id && $0.lane == lane.index } }) {
+                                attempt.stop(.cancelled)
+                            }
                         }
                     }
                 }
@@ -369,29 +381,34 @@ public final class Worker: Service, Sendable {
             } catch {
                 return
             }
-            let attempts = running.withLockedValue { Array($0.values) }
-            guard !attempts.isEmpty else { continue }
             let sent = ContinuousClock.now
-            var arguments = [RedisArgument(queue.keys.jobPrefix), RedisArgument(queue.keys.events),
-                             RedisArgument(Int(configuration.leaseTime.milliseconds))]
-            for attempt in attempts { arguments += [RedisArgument(attempt.id), RedisArgument(Int(attempt.token))] }
-            do {
-                let reply = try await queue.client.evaluate(JobScripts.heartbeat, keys: queue.keys.all, arguments: arguments)
-                guard let owned = reply.jobArray, owned.count == attempts.count else {
-                    throw JobsError.unexpectedReply("heartbeat: \(reply)")
-                }
-                for (attempt, flag) in zip(attempts, owned) {
-                    switch flag.jobInt {
-                    case 1: attempt.renewed(validUntil: sent + configuration.leaseTime - drift)
-                    case 2: attempt.stop(.cancelled)
-                    default: attempt.stop(.leaseLost)
-                    }
-                }
-            } catch {
-                logger.warning("renewing leases failed", metadata: ["queue": "\(queue.name)", "error": "\(error)"])
-                let now = ContinuousClock.now
-                for attempt in attempts where attempt.validUntil <= now { attempt.stop(.leaseLost) }
+            for (lane, attempts) in Dictionary(grouping: running.withLockedValue({ Array($0.values) }), by: \.lane) {
+                await renew(attempts, on: lanes.all[lane].queue, sent: sent)
             }
+        }
+    }
+
+    /// Renews the leases of `attempts`, all of `queue`'s partition, in one script call.
+    private func renew(_ attempts: [Attempt], on queue: JobQueue, sent: ContinuousClock.Instant) async {
+        var arguments = [RedisArgument(queue.keys.jobPrefix), RedisArgument(queue.keys.events),
+                         RedisArgument(Int(configuration.leaseTime.milliseconds))]
+        for attempt in attempts { arguments += [RedisArgument(attempt.id), RedisArgument(Int(attempt.token))] }
+        do {
+            let reply = try await queue.client.evaluate(JobScripts.heartbeat, keys: queue.keys.all, arguments: arguments)
+            guard let owned = reply.jobArray, owned.count == attempts.count else {
+                throw JobsError.unexpectedReply("heartbeat: \(reply)")
+            }
+            for (attempt, flag) in zip(attempts, owned) {
+                switch flag.jobInt {
+                case 1: attempt.renewed(validUntil: sent + configuration.leaseTime - drift)
+                case 2: attempt.stop(.cancelled)
+                default: attempt.stop(.leaseLost)
+                }
+            }
+        } catch {
+            logger.warning("renewing leases failed", metadata: ["queue": "\(queue.name)", "error": "\(error)"])
+            let now = ContinuousClock.now
+            for attempt in attempts where attempt.validUntil <= now { attempt.stop(.leaseLost) }
         }
     }
 }
