@@ -1,7 +1,9 @@
 import RoostClient
 
 /// Where a queue lives on the server. Every key carries the queue's name as its hash tag, so a
-/// queue is one cluster slot and every state transition is one single-slot script.
+/// queue is one cluster slot and every state transition is one single-slot script. A
+/// partitioned queue is N such sets under N tags (`QueueKeys+Partitions.swift`); `{q}` below
+/// is then the partition's tag, and `meta` also holds `partitions` (partition 0) or `idPrefix`.
 ///
 /// | key | type | holds |
 /// |---|---|---|

@@ -11,16 +11,18 @@ extension JobsCommand {
         @OptionGroup var options: JobsOptions
 
         func run() async throws {
-            let (counts, settings, schedules) = try await options.withQueue { queue in
-                (try await queue.counts(), try await queue.settings(), try await queue.schedules().count)
+            let (counts, settings, schedules, partitions) = try await options.withQueue { queue in
+                (try await queue.counts(), try await queue.settings(), try await queue.schedules().count, queue.partitionCount)
             }
             let rate = settings.rate.map { "\($0.count) per \(JobsTime.format(milliseconds: JobsTime.milliseconds($0.per)))" }
             var rows = [["queue", options.queue], ["paused", settings.isPaused ? "yes" : "no"]]
+            if partitions > 1 { rows.insert(["partitions", String(partitions)], at: 1) }
             rows += JobState.allCases.map { [$0.rawValue, String(counts[$0] ?? 0)] }
             rows += [["concurrency", settings.concurrency.map(String.init) ?? "unlimited"], ["rate", rate ?? "unlimited"],
                      ["schedules", String(schedules)]]
             let json = JSONText.object([
                 ("queue", .string(options.queue)),
+                ("partitions", .int(Int64(partitions))),
                 ("paused", .bool(settings.isPaused)),
                 ("counts", .object(JobState.allCases.map { ($0.rawValue, .int(Int64(counts[$0] ?? 0))) })),
                 ("concurrency", .optional(settings.concurrency.map(Int64.init))),

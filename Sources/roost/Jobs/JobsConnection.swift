@@ -59,7 +59,8 @@ enum JobsConnection {
             (client, shutdown) = (cluster, { await cluster.shutdown() })
         }
         do {
-            let result = try await body(JobQueue(name, on: client))
+            // With the partition count the queue records, so that a partitioned queue shows whole.
+            let result = try await body(try await JobQueue.open(name, on: client))
             await shutdown()
             return result
         } catch {
