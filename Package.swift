@@ -146,6 +146,7 @@ let package = Package(
             dependencies: [
                 "RoostJobs",
                 "RoostClient",
+                "RoostCoordination",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

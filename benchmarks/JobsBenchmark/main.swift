@@ -11,6 +11,10 @@
 //
 // (the contract of benchmarks/jobs.sh, the same as its Python peers'; one RESULT line on stdout)
 //
+//     ... --cluster [--partitions N]   (benchmarks/jobs-cluster.sh)
+// `--cluster`: the port is a seed node of a Redis Cluster; `--partitions`: the queue's
+// partition count (default 1).
+//
 // All jobs are no-ops. `enqueue`: one process enqueues N jobs with the bulk API (pipelined
 // script calls of 500 jobs). `process`: N jobs are enqueued while the queue is paused, W worker
 // processes (each `--concurrency` slots) start and report ready, then the queue resumes and the
@@ -24,6 +28,7 @@ import Foundation
 import Glibc
 import Logging
 import RoostClient
+import RoostCoordination
 import RoostJobs
 
 /// CLOCK_MONOTONIC in nanoseconds, shared by every process on the machine.
@@ -60,16 +65,21 @@ struct JobsBenchmark: AsyncParsableCommand {
     @Option(help: "The queue's name (default: one per run).") var queue: String?
     @Option(help: "At most this long for the process and latency modes.") var seconds: Double = 60
     @Option(name: .customLong("gap-ms"), help: "Milliseconds between latency jobs.") var gapMilliseconds: Int = 2
+    @Flag(help: "The port is a seed node of a Redis Cluster.") var cluster = false
+    @Option(help: "The queue's partition count.") var partitions = 1
 
     func run() async throws {
         var logger = Logger(label: "roost.jobs-bench")
         logger.logLevel = .error
         var configuration = RedisClientConfiguration(endpoint: .tcp(host: "127.0.0.1", port: port))
         configuration.commandTimeout = .seconds(120)
-        let client = RedisClient(configuration: configuration, logger: logger)
+        let client: any BenchmarkClient = cluster
+            ? RedisClusterClient(configuration: RedisClusterConfiguration(seeds: [.init(host: "127.0.0.1", port: port)],
+                                                                          node: configuration), logger: logger)
+            : RedisClient(configuration: configuration, logger: logger)
         let name = queue ?? "bench-\(mode.rawValue)-\(getpid())-\(monotonicNanoseconds() % 1_000_000)"
         let keep = Retention(count: max(jobs, 1) * 2, age: .seconds(3600))
-        let jobQueue = JobQueue(name, on: client, keepCompleted: keep)
+        let jobQueue = JobQueue(name, on: client, keepCompleted: keep, partitions: partitions)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await client.run() }
             defer { group.cancelAll() }
@@ -95,7 +105,7 @@ struct JobsBenchmark: AsyncParsableCommand {
         print("RESULT rate=\(format(Double(jobs) / elapsed)) jobs=\(jobs) seconds=\(format(elapsed))")
     }
 
-    func process(_ queue: JobQueue, client: RedisClient) async throws {
+    func process(_ queue: JobQueue, client: any BenchmarkClient) async throws {
         try await queue.pause()
         var left = jobs
         while left > 0 {
@@ -121,7 +131,7 @@ struct JobsBenchmark: AsyncParsableCommand {
               + "seconds=\(format((end - start).seconds)) capped=\(done < jobs ? 1 : 0)")
     }
 
-    func latency(_ queue: JobQueue, client: RedisClient) async throws {
+    func latency(_ queue: JobQueue, client: any BenchmarkClient) async throws {
         let processes = try startWorkers(queue.name)
         defer { for process in processes { process.terminate() } }
         try await waitForWorkers(queue.name, client: client)
@@ -142,7 +152,7 @@ struct JobsBenchmark: AsyncParsableCommand {
               + "jobs=\(values.count)")
     }
 
-    func work(_ queue: JobQueue, client: RedisClient, logger: Logger) async throws {
+    func work(_ queue: JobQueue, client: any BenchmarkClient, logger: Logger) async throws {
         let worker = Worker(queue: queue, configuration: .init(concurrency: concurrency), logger: logger)
         let samples = "\(queue.name):latency"
         worker.register(NoOp.self) { job, _ in
@@ -161,14 +171,14 @@ struct JobsBenchmark: AsyncParsableCommand {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).absoluteURL
             process.arguments = ["--port", "\(port)", "--mode", "worker", "--queue", queue, "--concurrency", "\(concurrency)",
-                                 "--jobs", "\(jobs)"]
+                                 "--jobs", "\(jobs)", "--partitions", "\(partitions)"] + (cluster ? ["--cluster"] : [])
             try process.run()
             return process
         }
     }
 
     /// Waits until every worker process said it is ready.
-    func waitForWorkers(_ queue: String, client: RedisClient) async throws {
+    func waitForWorkers(_ queue: String, client: any BenchmarkClient) async throws {
         let deadline = ContinuousClock.now + .seconds(60)
         while try await client.send("SCARD", "\(queue):ready", as: Int.self) < workers {
             guard ContinuousClock.now < deadline else { throw BenchmarkFailure(description: "workers did not start") }
@@ -176,6 +186,14 @@ struct JobsBenchmark: AsyncParsableCommand {
         }
     }
 }
+
+/// A client of one server or of a cluster, run as a service beside the benchmark.
+protocol BenchmarkClient: CoordinationClient {
+    func run() async throws
+}
+
+extension RedisClient: BenchmarkClient {}
+extension RedisClusterClient: BenchmarkClient {}
 
 func format(_ value: Double) -> String { String(format: "%.1f", value) }
 
