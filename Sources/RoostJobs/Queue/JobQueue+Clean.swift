@@ -9,7 +9,8 @@ extension JobQueue {
     /// recently finished whatever their age. Returns how many were removed.
     ///
     /// Runs in atomic batches of `cleanBatch` jobs; each removed job is announced as
-    /// `.removed`, and frees its "until finished" deduplication key as retention does.
+    /// `.removed`, and frees its "until finished" deduplication key as retention does. On a
+    /// partitioned queue each partition is cleaned, and `keep` applies to each.
     /// - Throws: `JobsError.invalidOptions` for another state, a negative `keep` or a negative
     ///   `olderThan`; client errors.
     @discardableResult

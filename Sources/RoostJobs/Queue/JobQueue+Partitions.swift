@@ -281,6 +281,8 @@ extension JobQueue {
                     } catch {
                         continuation.finish(throwing: error)
                     }
+                    // A subscription that failed before it was live must not hold `body` back.
+                    liveContinuation.finish()
                 }
             }
             defer { group.cancelAll() }

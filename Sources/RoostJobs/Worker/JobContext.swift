@@ -12,7 +12,8 @@ public struct JobContext: Sendable {
     public let attempt: Int
     /// How many attempts the job gets.
     public let maxAttempts: Int
-    /// The attempt's fencing token: strictly increasing per queue, so storage that remembers
+    /// The attempt's fencing token: strictly increasing per queue (per partition of a
+    /// partitioned queue, which a job never leaves), so storage that remembers
     /// the highest token it accepted can refuse a stalled attempt's late writes.
     public let token: Int64
     /// The same for every attempt of the job: the key for making its effects idempotent.

@@ -21,6 +21,12 @@ struct WorkerLanes: Sendable {
         all = views.enumerated().map { WorkerLane(index: $0.offset, queue: $0.element, completions: CompletionBatcher(queue: $0.element)) }
     }
 
+    /// Makes the next take start at partition `index` (whose wake-up list woke the worker),
+    /// and the rotation go on from there.
+    func startNext(at index: Int) {
+        rotation.withLockedValue { $0 = index % max(all.count, 1) }
+    }
+
     /// The lanes in the order the next take visits them: each take starts one partition
     /// further, so every partition is first in turn and none starves.
     func nextOrder() -> [WorkerLane] {
@@ -58,18 +64,26 @@ extension Worker {
     /// `BLPOP` over every partition's list where the server allows it (Roost, Redis); on a
     /// cluster, whose `BLPOP` takes keys of one slot, one `BLPOP` per partition at once
     /// (each on its master's blocking connection), the first to return ending the others.
+    /// The next take starts at the partition that woke it.
     func waitForWakeUp(timeout: Duration?) async throws {
         let client = queue.client
         let markers = lanes.all.map(\.queue.keys.marker)
         guard markers.count > 1, client is RedisClusterClient else {
-            _ = try await client.blpop(markers, timeout: timeout)
+            let popped = try await client.blpop(markers, timeout: timeout)
+            if let key = popped?.key, markers.count > 1,
+               let index = markers.firstIndex(where: { $0.bytes.readableBytesView.elementsEqual(key.readableBytesView) }) {
+                lanes.startNext(at: index)
+            }
             return
         }
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for marker in markers { group.addTask { _ = try await client.blpop([marker], timeout: timeout) } }
+        let woken = try await withThrowingTaskGroup(of: Int?.self) { group in
+            for (index, marker) in markers.enumerated() {
+                group.addTask { try await client.blpop([marker], timeout: timeout) == nil ? nil : index }
+            }
             defer { group.cancelAll() }
-            try await group.next()
+            return try await group.next() ?? nil
         }
+        if let woken { lanes.startNext(at: woken) }
     }
 
     /// Checks the queue's partition count before working, retrying while the server cannot be
