@@ -140,6 +140,36 @@ struct JobPartitionTests {
                 try await eventually("all ran") { try await queue.counts()[.completed] == 30 }
             }
             #expect(peak.withLockedValue { $0 } <= 3)
+
+            // Rate and capacity are split the same way: shares that sum to the limit.
+            try await queue.setLimits(rate: (count: 7, per: .seconds(1)), capacity: 5)
+            #expect(try await queue.settings().rate == JobQueue.Settings.Rate(count: 7, per: .seconds(1)))
+            var rates: [Int] = []
+            for index in 0..<3 { rates.append(try #require(try await queue.partition(index).settings().rate?.count)) }
+            #expect(rates == [3, 2, 2])
+        }
+    }
+
+    @Test(arguments: TestBackend.available)
+    func eachTickOfASchedulerRunsOnceOnAPartitionedQueue(_ backend: TestBackend) async throws {
+        try await withJobsBackend(backend) { client in
+            let queue = JobQueue("q-parts-repeat", on: client, partitions: 3)
+            let runs = NIOLockedValueBox<[String]>([])
+            let workers = (0..<2).map { _ in Worker.make(queue) }
+            for worker in workers {
+                worker.register(Greet.self) { job, context in
+                    runs.withLockedValue { $0.append(context.id) }
+                    return job.who
+                }
+            }
+            try await queue.schedule(Greet(who: "tick"), try RepeatSchedule(every: .milliseconds(200)), name: "beat")
+            try await whileRunning(workers) {
+                try await eventually("three ticks ran") { runs.withLockedValue { $0.count } >= 3 }
+                #expect(try await queue.unschedule("beat"))
+            }
+            let ids = runs.withLockedValue { $0 }
+            #expect(Set(ids).count == ids.count, "a tick ran twice: \(ids)")
+            #expect(try await queue.info(try #require(ids.first))?.state == .completed)
         }
     }
 
