@@ -101,6 +101,7 @@ public final class Worker: Service, Sendable {
             group.addTask { await self.heartbeats() }
             group.addTask { await self.listenForCancels() }
             if configuration.runsSchedules { group.addTask { await self.fireSchedules() } }
+            group.addTask { await self.relayFlows() } // flows: children's finishes to their parents
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
                 let granted: Int
                 do {

@@ -88,11 +88,11 @@ extension JobsCommand {
         var id: String
 
         func run() async throws {
-            let (job, logs) = try await options.withQueue { queue in
+            let (job, logs, flow) = try await options.withQueue { queue in
                 guard let job = try await queue.info(id) else {
                     throw JobsCommandError("no job \(id) in queue \(queue.name)")
                 }
-                return (job, try await queue.logs(of: id))
+                return (job, try await queue.logs(of: id), try await queue.flow(of: id))
             }
             let json = JSONText.object([
                 ("id", .string(job.id)), ("name", .string(job.name)), ("state", .string(job.state.rawValue)),
@@ -102,12 +102,17 @@ extension JobsCommand {
                 ("payload", .embedding(job.payload)), ("result", .embedding(job.result)),
                 ("progress", .embedding(job.progress)), ("error", .optional(job.error)),
                 ("logs", .array(logs.map { .string($0) })),
+                ("parent", .optional(flow?.parent?.description)),
+                ("children", .array((flow?.children ?? []).map { child in
+                    .object([("job", .string(child.job.description)), ("name", .string(child.name)),
+                             ("state", .string(child.state.rawValue)), ("error", .optional(child.error))])
+                })),
             ])
-            options.output(json: json, text: Self.text(job, logs: logs))
+            options.output(json: json, text: Self.text(job, logs: logs, flow: flow))
         }
 
         /// The job as aligned `field value` lines, then its log lines indented.
-        static func text(_ job: JobInfo, logs: [String]) -> String {
+        static func text(_ job: JobInfo, logs: [String], flow: JobFlow? = nil) -> String {
             let now = JobsTime.now
             func instant(_ milliseconds: Int64?) -> String {
                 guard let milliseconds else { return "-" }
@@ -120,8 +125,24 @@ extension JobsCommand {
                 ["enqueued", instant(job.enqueuedAt)], ["started", instant(job.startedAt)], ["finished", instant(job.finishedAt)],
                 ["payload", json(job.payload)], ["result", json(job.result)], ["progress", json(job.progress)],
                 ["error", job.error ?? "-"], ["logs", logs.isEmpty ? "-" : String(logs.count)],
-            ]
+            ] + Self.flowRows(flow)
             return ([TextTable(rows: rows).text] + logs.map { "  " + $0 }).joined(separator: "\n")
+        }
+
+        /// A flow's rows: the parent, then one row per child with its state.
+        static func flowRows(_ flow: JobFlow?) -> [[String]] {
+            guard let flow else { return [] }
+            var rows: [[String]] = []
+            if let parent = flow.parent {
+                rows.append(["parent", "\(parent) (on failure: \(flow.onFailure?.rawValue ?? "fail"))"])
+            }
+            if !flow.children.isEmpty {
+                rows.append(["children", "\(flow.children.count), \(flow.pendingChildren) pending"])
+                for child in flow.children {
+                    rows.append(["  " + child.job.description, child.state.rawValue + (child.error.map { ": " + $0 } ?? "")])
+                }
+            }
+            return rows
         }
     }
 }
