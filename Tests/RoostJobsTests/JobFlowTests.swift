@@ -73,7 +73,8 @@ struct JobFlowTests {
 
             let workers = [parents, left, right].map(flowWorker)
             try await whileRunning(workers) {
-                #expect(try await parents.result(of: parent, as: Total.self, timeout: .seconds(30)) == 10)
+                let total = try await parents.result(of: parent, as: Total.self, timeout: .seconds(30))
+                #expect(total == 10)
             }
             let done = try #require(try await parents.flow(of: parent))
             #expect(done.pendingChildren == 0 && done.children.allSatisfy { $0.state == .completed })
@@ -96,7 +97,8 @@ struct JobFlowTests {
             let inner = added.children[0].job
             #expect(try await middle.info(inner.id)?.state == .waitingChildren)
             try await whileRunning([top, middle, leaves].map(flowWorker)) {
-                #expect(try await top.result(of: added.job.id, as: Total.self, timeout: .seconds(30)) == 111)
+                let total = try await top.result(of: added.job.id, as: Total.self, timeout: .seconds(30))
+                #expect(total == 111)
             }
             #expect(try await middle.info(inner.id)?.result == Array("11".utf8))
             // The inner parent started only after both of its children had finished.
@@ -132,7 +134,8 @@ struct JobFlowTests {
                 let failed = try await parents.finished(strict.job.id, timeout: .seconds(30))
                 #expect(failed.state == .failed)
                 #expect(failed.error?.contains("child \(strict.children[1].job) failed: negative -1") == true)
-                #expect(try await parents.result(of: lenient.job.id, as: Total.self, timeout: .seconds(30)) == 4)
+                let total = try await parents.result(of: lenient.job.id, as: Total.self, timeout: .seconds(30))
+                #expect(total == 4)
             }
             #expect(failures.withLockedValue { $0 } == [lenient.children[1].job: "negative -2"])
             let states = try #require(try await parents.flow(of: lenient.job.id)).children.map(\.state)
@@ -172,7 +175,8 @@ struct JobFlowTests {
             #expect(try await children.reconcileFlows() == 1)
             #expect(try await parents.info(added.job.id)?.state == .waiting)
             try await whileRunning([flowWorker(parents)]) {
-                #expect(try await parents.result(of: added.job.id, as: Total.self, timeout: .seconds(30)) == 15)
+                let total = try await parents.result(of: added.job.id, as: Total.self, timeout: .seconds(30))
+                #expect(total == 15)
             }
         }
     }
@@ -191,7 +195,8 @@ struct JobFlowTests {
             #expect(try await children.counts()[.waiting] == 0)
             try await whileRunning([flowWorker(parents), flowWorker(children)]) {
                 // The parent queue's worker relays the pending add once it is due.
-                #expect(try await parents.result(of: spec.id, as: Total.self, timeout: .seconds(30)) == 3)
+                let total = try await parents.result(of: spec.id, as: Total.self, timeout: .seconds(30))
+                #expect(total == 3)
             }
             #expect(try await children.counts()[.completed] == 2)
         }
