@@ -91,11 +91,11 @@ extension JobQueue {
         }
     }
 
-    /// Relays flow work as it falls due, until cancelled: waits on the queue's flow channel
-    /// (and for the next entry's due time), without polling.
-    func relayFlows() async throws {
+    /// Relays flow work as it falls due, until cancelled, claiming entries for `lease`: waits on
+    /// the queue's flow channel (and for the next entry's due time), without polling.
+    func relayFlows(claimFor lease: Duration) async throws {
         let _: Void = try await NoticeWaiter.wait(on: client, channel: keys.flowChannel, timeout: nil) { _ in
-            let (done, wait) = try await relayFlowWork(claimFor: .seconds(30))
+            let (done, wait) = try await relayFlowWork(claimFor: lease)
             if done > 0 { return .notYet(recheckAfter: .zero) }
             return .notYet(recheckAfter: wait >= 0 ? .milliseconds(wait) : nil)
         }
