@@ -83,6 +83,29 @@ struct JobFlowTests {
     }
 
     @Test(arguments: TestBackend.available)
+    func aParentsEventsTellItWaitsForChildrenThenWaits(_ backend: TestBackend) async throws {
+        try await withJobsBackend(backend) { client in
+            let parents = JobQueue("flow-events-parents", on: client)
+            let children = JobQueue("flow-events-children", on: client)
+            let seen = try await parents.events { events in
+                let added = try await FlowProducer(on: client).add(FlowJob(Total(label: "e"), in: parents.name, children: [
+                    FlowJob(Part(n: 1), in: children.name),
+                ]))
+                var kinds: [JobEvent.Kind] = []
+                try await whileRunning([flowWorker(children)]) {
+                    for try await event in events {
+                        guard case .job(let kind, let id) = event, id == added.job.id else { continue }
+                        kinds.append(kind)
+                        if kind == .waiting { break }
+                    }
+                }
+                return kinds
+            }
+            #expect(seen == [.waitingChildren, .waiting])
+        }
+    }
+
+    @Test(arguments: TestBackend.available)
     func nestedFlowsRunBottomUp(_ backend: TestBackend) async throws {
         try await withJobsBackend(backend) { client in
             let top = JobQueue("flow-nest-top", on: client)

@@ -7,6 +7,7 @@ public struct JobRef: Sendable, Hashable, Codable, CustomStringConvertible {
     /// The job's id in the queue.
     public var id: String
 
+    /// Job `id` of the queue named `queue`.
     public init(queue: String, id: String) {
         self.queue = queue
         self.id = id

@@ -32,7 +32,8 @@ public struct FlowProducer: Sendable {
     }
 
     /// Adds `flow` and returns where each of its jobs is. When the root's id (`options.id`) is
-    /// already in its queue, nothing is added.
+    /// already in its queue, nothing is added (and the children returned are not that flow's,
+    /// unless they too have ids of their own).
     /// - Throws: `JobsError.invalidID`, `.invalidOptions`, encoding errors, client errors. A
     ///   client error after the root was added leaves the rest to the relays.
     @discardableResult

@@ -16,9 +16,11 @@ public struct JobFlow: Sendable, Hashable {
 
     /// One child of a parent.
     public struct Child: Sendable, Hashable {
+        /// Where the child is.
         public var job: JobRef
         /// Its job type's name.
         public var name: String
+        /// Whether it finished, as its parent counted it.
         public var state: ChildState
         /// Its result (JSON), once completed.
         public var result: [UInt8]?
