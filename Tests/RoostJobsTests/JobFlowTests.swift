@@ -70,6 +70,8 @@ struct JobFlowTests {
             #expect(Set(flow.children.map(\.job)) == Set(added.children.map(\.job)))
             let child = try #require(added.children.first?.job)
             #expect(try await left.flow(of: child.id)?.parent == added.job)
+            #expect(try await left.info(child.id)?.flow?.parent == added.job)
+            #expect(try await parents.info(parent)?.flow?.pendingChildren == 3)
 
             let workers = [parents, left, right].map(flowWorker)
             try await whileRunning(workers) {

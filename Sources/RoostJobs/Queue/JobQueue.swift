@@ -158,11 +158,13 @@ public struct JobQueue: Sendable {
         guard let name = fields["name"], let state = fields["state"].flatMap({ JobState(rawValue: String(decoding: $0, as: UTF8.self)) })
         else { return nil }
         func int(_ field: String) -> Int64? { fields[field].flatMap { Int64(String(decoding: $0, as: UTF8.self)) } }
-        return JobInfo(id: id, name: String(decoding: name, as: UTF8.self), payload: fields["data"] ?? [], state: state,
+        var info = JobInfo(id: id, name: String(decoding: name, as: UTF8.self), payload: fields["data"] ?? [], state: state,
                        attempt: Int(int("attempt") ?? 0), maxAttempts: Int(int("maxAttempts") ?? 1),
                        priority: Int(int("priority") ?? 0), enqueuedAt: int("enqueuedAt") ?? 0,
                        startedAt: int("startedAt"), finishedAt: int("finishedAt"), result: fields["result"],
                        error: fields["error"].map { String(decoding: $0, as: UTF8.self) }, progress: fields["progress"])
+        if fields["parentQueue"] != nil || fields["pendingChildren"] != nil { info.flow = Self.flow(from: fields) } // flows
+        return info
     }
 
     /// How many jobs are in each state.

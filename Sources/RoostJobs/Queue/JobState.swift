@@ -39,4 +39,6 @@ public struct JobInfo: Sendable, Hashable {
     public var error: String?
     /// The latest progress a handler reported, as JSON.
     public var progress: [UInt8]?
+    /// Its parent and children when it is part of a flow (`FlowProducer`); nil otherwise.
+    public var flow: JobFlow? = nil
 }

@@ -88,11 +88,11 @@ extension JobsCommand {
         var id: String
 
         func run() async throws {
-            let (job, logs, flow) = try await options.withQueue { queue in
+            let (job, logs) = try await options.withQueue { queue in
                 guard let job = try await queue.info(id) else {
                     throw JobsCommandError("no job \(id) in queue \(queue.name)")
                 }
-                return (job, try await queue.logs(of: id), try await queue.flow(of: id))
+                return (job, try await queue.logs(of: id))
             }
             let json = JSONText.object([
                 ("id", .string(job.id)), ("name", .string(job.name)), ("state", .string(job.state.rawValue)),
@@ -102,17 +102,17 @@ extension JobsCommand {
                 ("payload", .embedding(job.payload)), ("result", .embedding(job.result)),
                 ("progress", .embedding(job.progress)), ("error", .optional(job.error)),
                 ("logs", .array(logs.map { .string($0) })),
-                ("parent", .optional(flow?.parent?.description)),
-                ("children", .array((flow?.children ?? []).map { child in
+                ("parent", .optional(job.flow?.parent?.description)),
+                ("children", .array((job.flow?.children ?? []).map { child in
                     .object([("job", .string(child.job.description)), ("name", .string(child.name)),
                              ("state", .string(child.state.rawValue)), ("error", .optional(child.error))])
                 })),
             ])
-            options.output(json: json, text: Self.text(job, logs: logs, flow: flow))
+            options.output(json: json, text: Self.text(job, logs: logs))
         }
 
         /// The job as aligned `field value` lines, then its log lines indented.
-        static func text(_ job: JobInfo, logs: [String], flow: JobFlow? = nil) -> String {
+        static func text(_ job: JobInfo, logs: [String]) -> String {
             let now = JobsTime.now
             func instant(_ milliseconds: Int64?) -> String {
                 guard let milliseconds else { return "-" }
@@ -125,7 +125,7 @@ extension JobsCommand {
                 ["enqueued", instant(job.enqueuedAt)], ["started", instant(job.startedAt)], ["finished", instant(job.finishedAt)],
                 ["payload", json(job.payload)], ["result", json(job.result)], ["progress", json(job.progress)],
                 ["error", job.error ?? "-"], ["logs", logs.isEmpty ? "-" : String(logs.count)],
-            ] + Self.flowRows(flow)
+            ] + Self.flowRows(job.flow)
             return ([TextTable(rows: rows).text] + logs.map { "  " + $0 }).joined(separator: "\n")
         }
 
