@@ -169,6 +169,36 @@ struct JobFlowTests {
     }
 
     @Test(arguments: TestBackend.available)
+    func aParentKeptWaitingForAFailedChildRunsWhenTheRetriedChildCompletes(_ backend: TestBackend) async throws {
+        try await withJobsBackend(backend) { client in
+            let parents = JobQueue("flow-wait-parents", on: client)
+            let children = JobQueue("flow-wait-children", on: client)
+            let added = try await FlowProducer(on: client).add(FlowJob(Total(label: "p"), in: parents.name, children: [
+                FlowJob(Part(n: 6), in: children.name, options: .init(maxAttempts: 1), onFailure: .keepParentWaiting),
+            ]))
+            let healthy = NIOLockedValueBox(false)
+            let childWorker = Worker.make(children)
+            childWorker.register(Part.self) { job, _ in
+                guard healthy.withLockedValue({ $0 }) else { throw UnrecoverableJobError("not yet") }
+                return job.n
+            }
+            try await whileRunning([flowWorker(parents), childWorker]) {
+                let child = try #require(added.children.first?.job)
+                try await eventually("the child's failure reached the parent") {
+                    try await parents.flow(of: added.job.id)?.children.first?.error == "not yet"
+                }
+                let waiting = try #require(try await parents.flow(of: added.job.id))
+                #expect(waiting.pendingChildren == 1 && waiting.children.first?.state == .pending)
+                #expect(try await parents.info(added.job.id)?.state == .waitingChildren)
+                healthy.withLockedValue { $0 = true }
+                #expect(try await children.retryFailed([child.id]) == 1)
+                let total = try await parents.result(of: added.job.id, as: Total.self, timeout: .seconds(30))
+                #expect(total == 6)
+            }
+        }
+    }
+
+    @Test(arguments: TestBackend.available)
     func aChildFinishWhoseRelayDiedIsRelayedOnceByAnother(_ backend: TestBackend) async throws {
         try await withJobsBackend(backend) { client in
             let parents = JobQueue("flow-relay-parents", on: client)
@@ -215,11 +245,11 @@ struct JobFlowTests {
             let spec = try FlowSpec(FlowJob(Total(label: "p"), in: parents.name, children: [
                 FlowJob(Part(n: 1), in: children.name), FlowJob(Part(n: 2), in: children.name),
             ]))
-            // The producer added the parent and died before adding its children.
-            #expect(try await producer.addNodes([spec], parent: nil) == [true])
-            #expect(try await children.counts()[.waiting] == 0)
             try await whileRunning([flowWorker(parents), flowWorker(children)]) {
-                // The parent queue's worker relays the pending add once it is due.
+                // The producer adds the parent and dies before adding its children; the parent
+                // queue's worker (idle until then) relays the pending add once it is due.
+                let added = try await producer.addNodes([spec], parent: nil)
+                #expect(added == [true])
                 let total = try await parents.result(of: spec.id, as: Total.self, timeout: .seconds(30))
                 #expect(total == 3)
             }

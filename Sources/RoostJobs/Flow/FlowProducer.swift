@@ -53,7 +53,12 @@ public struct FlowProducer: Sendable {
             if byQueue[child.queue] == nil { queues.append(child.queue) }
             byQueue[child.queue, default: []].append(child)
         }
-        for queue in queues { _ = try await addNodes(byQueue[queue] ?? [], parent: spec) }
+        for queue in queues {
+            let nodes = byQueue[queue] ?? []
+            for start in stride(from: 0, to: nodes.count, by: JobQueue.enqueueBatch) {
+                _ = try await addNodes(Array(nodes[start..<min(start + JobQueue.enqueueBatch, nodes.count)]), parent: spec)
+            }
+        }
         for child in spec.children where !child.children.isEmpty {
             try await addChildren(of: child, stored: try child.encoded())
         }

@@ -67,6 +67,8 @@ extension JobScripts {
               if ARGV[b + 11] ~= '' then
                 redis.call('HSET', base .. 'flow:work', 'a:' .. id, ARGV[b + 11])
                 redis.call('ZADD', base .. 'flow:due', now + lease, 'a:' .. id)
+                -- Relays learn of the entry's due time (in case this producer stops).
+                redis.call('SPUBLISH', base .. 'flow', 'a:' .. id)
               end
               event('waiting-children', id)
             end

@@ -47,7 +47,7 @@ extension JobScripts {
           for _, g in ipairs(redis.call('ZRANGEBYSCORE', parked, '-inf', now, 'LIMIT', 0, 100)) do
             local held = base .. 'group:' .. g
             local max, window = groupLimit(g)
-            local ids = redis.call('ZPOPMIN', held, max or 1000)
+            local ids = redis.call('ZPOPMIN', held, math.min(max or 1000, 1000))
             for i = 1, #ids, 2 do
               if redis.call('HGET', ARGV[1] .. ids[i], 'state') == 'waiting' then redis.call('ZADD', KEYS[1], ids[i + 1], ids[i]) end
             end

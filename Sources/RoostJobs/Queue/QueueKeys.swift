@@ -31,7 +31,7 @@ import RoostClient
 /// | `roost:jobs:{q}:waiting-children` | zset | parents waiting for children, by enqueue time |
 /// | `roost:jobs:{q}:flow:work` | hash | cross-queue steps to do: `a:<id>` (add parent id's children: its `FlowSpec`), `n:<id>` (tell child id's parent it finished: a JSON notice) |
 /// | `roost:jobs:{q}:flow:due` | zset | flow-work entries by when a relay may (re)take them, ms |
-/// | `roost:jobs:{q}:flow` | shard channel | `n:<id>`: a notice to relay |
+/// | `roost:jobs:{q}:flow` | shard channel | `n:<id>`, `a:<id>`: flow work to relay (or its due time) |
 /// | `roost:jobs:{q}:meta` fields | hash | `groupRateMax`, `groupRateWindow`: every group's default limit |
 /// | `roost:jobs:{q}:meta:group-limits` | hash | group → `<max> <window ms>` |
 /// | `roost:jobs:{q}:group:<g>` | zset | jobs of group g held over its limit, by score |
