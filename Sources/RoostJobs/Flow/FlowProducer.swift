@@ -17,6 +17,9 @@ import RoostCoordination
 /// once it is due and redoes steps 2 and 3. Adding a child whose id its queue holds adds
 /// nothing, so redoing is harmless — except that a child that already completed *and* was
 /// trimmed by retention is added again and runs again (at least once, never lost).
+///
+/// Removing a child that has not finished leaves its parent waiting; cancel it instead (a
+/// cancelled child failed, and its `ChildFailurePolicy` applies).
 public struct FlowProducer: Sendable {
     let client: any CoordinationClient
     /// Priority aging for the flow's jobs, as the queues' `JobQueue.priorityAging`.

@@ -19,8 +19,8 @@ extension JobScripts {
     static let flowPrelude = """
         local function flowDone(id)
           local key = ARGV[1] .. id
+          if redis.call('HEXISTS', key, 'parentQueue') == 0 then return end
           local f = redis.call('HMGET', key, 'parentQueue', 'parentId', 'onFailure', 'state', 'result', 'error')
-          if not f[1] then return end
           local base = string.sub(ARGV[1], 1, -5)
           local value = cjson.encode({parentQueue = f[1], parentId = f[2], policy = f[3] or 'fail', state = f[4],
             result = f[5] or '', error = f[6] or '', child = id})
