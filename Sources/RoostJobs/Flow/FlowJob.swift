@@ -53,7 +53,8 @@ public struct FlowJob: Sendable {
     public var queue: String
     /// How the job is enqueued. `id` (nil: the producer picks a unique one), `priority`,
     /// `maxAttempts`, `backoff` and `timeout` apply; `delay` only to a job without children;
-    /// deduplication and groups are refused.
+    /// deduplication and groups are refused. Give a child an id only if its queue holds no job
+    /// with it: such a child is not added, and its parent would wait for it for ever.
     public var options: EnqueueOptions
     /// What this job's failure does to its parent (unused for the root).
     public var onFailure: ChildFailurePolicy
