@@ -73,10 +73,15 @@ public struct EnqueueOptions: Sendable, Hashable {
     /// On a bounded queue, how long enqueueing waits for room: nil for as long as it takes,
     /// `.zero` not at all (`JobsError.queueFull` at once).
     public var fullQueueTimeout: Duration?
+    /// The rate-limit group the job belongs to (`JobQueue.setGroupRate`): workers start a job
+    /// only while its group is within its limit, and jobs of other groups go on meanwhile.
+    /// nil: no group.
+    public var group: String?
 
     public init(id: String? = nil, delay: Duration? = nil, priority: Int = 0, maxAttempts: Int = 3,
                 backoff: Backoff = .exponential(base: .seconds(1)), timeout: Duration? = nil,
-                deduplication: Deduplication? = nil, fullQueueTimeout: Duration? = nil) {
+                deduplication: Deduplication? = nil, fullQueueTimeout: Duration? = nil, group: String? = nil) {
+        self.group = group
         self.deduplication = deduplication
         self.fullQueueTimeout = fullQueueTimeout
         self.id = id
