@@ -51,12 +51,13 @@ struct JobsLookTests {
             let text = try await RoostCLI.jobs(["stats"], url: url)
             #expect(text.status == 0)
             #expect(text.fields == [["queue", "q"], ["paused", "yes"], ["waiting", "2"], ["delayed", "1"], ["active", "0"],
-                                    ["completed", "0"], ["failed", "0"], ["concurrency", "4"], ["rate", "100", "per", "1s"],
+                                    ["completed", "0"], ["failed", "0"], ["waiting-children", "0"], ["concurrency", "4"],
+                                    ["rate", "100", "per", "1s"],
                                     ["schedules", "1"]])
 
             let json = try await RoostCLI.jobs(["stats", "--json"], url: url).json(StatsOutput.self)
             #expect(json.queue == "q" && json.paused && json.schedules == 1)
-            #expect(json.counts == ["waiting": 2, "delayed": 1, "active": 0, "completed": 0, "failed": 0])
+            #expect(json.counts == ["waiting": 2, "delayed": 1, "active": 0, "completed": 0, "failed": 0, "waiting-children": 0])
             #expect(json.concurrency == 4 && json.rate?.count == 100 && json.rate?.perMilliseconds == 1000)
 
             try await queue.resume()

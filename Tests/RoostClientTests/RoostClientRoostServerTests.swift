@@ -2,6 +2,7 @@ import NIOCore
 import RoostClient
 import RoostRESP
 import RoostTestSupport
+import RoostTesting
 import Testing
 
 @Suite("RoostClient against Roost's server")
@@ -182,8 +183,14 @@ struct RoostClientRoostServerTests {
                 let firstID = try await client.send("CLIENT", "ID", as: Int.self)
                 #expect(try await client.send("CLIENT", "ID", as: Int.self) == firstID)
                 #expect(await client.openConnectionCount == 1)
-                // The server drops the idle pooled connection; the next command gets a new one.
-                try await Task.sleep(for: .milliseconds(2500))
+                // The server drops the idle pooled connection (idle timeout 1 s): wait until it is
+                // gone from CLIENT LIST; the next command then gets a new one.
+                try await eventually("the server closes the idle pooled connection") {
+                    let probe = try RawConnection(port: server.port)
+                    try probe.send(command: [Array("CLIENT".utf8), Array("LIST".utf8)])
+                    let list = String(decoding: try probe.readReply(), as: UTF8.self)
+                    return !list.contains("id=\(firstID) ")
+                }
                 #expect(try await client.get("k", as: String.self) == "v")
                 #expect(try await client.send("CLIENT", "ID", as: Int.self) != firstID)
                 #expect(await client.openConnectionCount == 1)

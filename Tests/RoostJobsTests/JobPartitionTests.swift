@@ -151,6 +151,25 @@ struct JobPartitionTests {
     }
 
     @Test(arguments: TestBackend.available)
+    func aGroupLivesInOnePartitionWithItsWholeRateAndFlowsAreRefused(_ backend: TestBackend) async throws {
+        try await withJobsBackend(backend) { client in
+            let queue = JobQueue("q-parts-groups", on: client, partitions: 3)
+            let ids = try await queue.enqueue((0..<6).map { Count(n: $0) }, options: EnqueueOptions(group: "tenant-7"))
+            #expect(Set(ids.map { JobQueue.partitionIndex(of: $0, count: 3) }).count == 1)
+            try await queue.setGroupRate((count: 2, per: .seconds(600)), for: "tenant-7")
+            for index in 0..<3 {
+                #expect(try await queue.partition(index).groupRate(for: "tenant-7") == .init(count: 2, per: .seconds(600)))
+            }
+            await #expect(throws: JobsError.self) {
+                try await queue.enqueue(Count(n: 9), options: EnqueueOptions(deduplication: .untilFinished(key: "k"), group: "g"))
+            }
+            await #expect(throws: JobsError.self) {
+                try await FlowProducer(on: client).add(FlowJob(Count(n: 1), in: queue.name))
+            }
+        }
+    }
+
+    @Test(arguments: TestBackend.available)
     func eachTickOfASchedulerRunsOnceOnAPartitionedQueue(_ backend: TestBackend) async throws {
         try await withJobsBackend(backend) { client in
             let queue = JobQueue("q-parts-repeat", on: client, partitions: 3)

@@ -24,6 +24,8 @@ public enum JobEvent: Sendable, Hashable {
         case removed
         /// A cancel was requested for the running job; its worker is stopping it.
         case cancelling
+        /// A flow's parent was added and waits for its children.
+        case waitingChildren = "waiting-children"
     }
 
     /// `kind` happened to the job with `id`.

@@ -73,14 +73,21 @@ public struct EnqueueOptions: Sendable, Hashable {
     /// On a bounded queue, how long enqueueing waits for room: nil for as long as it takes,
     /// `.zero` not at all (`JobsError.queueFull` at once).
     public var fullQueueTimeout: Duration?
+    /// The rate-limit group the job belongs to (`JobQueue.setGroupRate`): workers start a job
+    /// only while its group is within its limit, and jobs of other groups go on meanwhile.
+    /// nil: no group.
+    public var group: String?
     /// On a partitioned queue, jobs with the same partition key go to the same partition (and
     /// so run in the order of their priorities and enqueues, as on one queue). nil: jobs are
-    /// spread round-robin. An `id` or a deduplication key routes the job instead.
+    /// spread round-robin. An `id`, a `group` or a deduplication key routes the job instead
+    /// (so that a group's rate limit and a deduplication stay exact).
     public var partitionKey: String?
 
     public init(id: String? = nil, delay: Duration? = nil, priority: Int = 0, maxAttempts: Int = 3,
                 backoff: Backoff = .exponential(base: .seconds(1)), timeout: Duration? = nil,
-                deduplication: Deduplication? = nil, fullQueueTimeout: Duration? = nil, partitionKey: String? = nil) {
+                deduplication: Deduplication? = nil, fullQueueTimeout: Duration? = nil, group: String? = nil,
+                partitionKey: String? = nil) {
+        self.group = group
         self.partitionKey = partitionKey
         self.deduplication = deduplication
         self.fullQueueTimeout = fullQueueTimeout

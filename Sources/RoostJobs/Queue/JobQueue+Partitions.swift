@@ -140,13 +140,17 @@ extension JobQueue {
         let n = partitionCount
         if let id = options.id {
             let index = Self.partitionIndex(of: id, count: n)
-            if options.deduplication != nil || options.partitionKey != nil {
+            if options.deduplication != nil || options.partitionKey != nil || options.group != nil {
                 throw JobsError.invalidOptions("on a partitioned queue, a job with an id is routed by its id: "
-                                               + "no deduplication key or partition key with it")
+                                               + "no deduplication key, group or partition key with it")
             }
             return [index]
         }
-        if let key = options.deduplication?.key ?? options.partitionKey {
+        if options.deduplication != nil && options.group != nil {
+            throw JobsError.invalidOptions("on a partitioned queue, a job is routed by its deduplication key or by its group: "
+                                           + "not both")
+        }
+        if let key = options.group ?? options.deduplication?.key ?? options.partitionKey {
             return Array(repeating: Self.partitionIndex(hashing: key, count: n), count: count)
         }
         let start = partitioning.advance(by: count)
@@ -292,6 +296,23 @@ extension JobQueue {
                 if started == views.count { break }
             }
             return try await body(JobEvents(merged: stream))
+        }
+    }
+}
+
+extension JobQueue {
+    /// Refuses a flow with a job in a partitioned queue: flows (`FlowProducer`) address a job
+    /// by queue and id in partition 0's keys, which partitioned queues do not route to yet.
+    /// - Throws: `JobsError.invalidOptions`, client errors.
+    static func refusePartitionedQueues(of spec: FlowSpec, on client: any CoordinationClient) async throws {
+        var queues: Set<String> = []
+        var pending = [spec]
+        while let node = pending.popLast() {
+            queues.insert(node.queue)
+            pending += node.children
+        }
+        for queue in queues.sorted() where try await open(queue, on: client).partitionCount > 1 {
+            throw JobsError.invalidOptions("queue \(queue) is partitioned: flows cannot use partitioned queues yet")
         }
     }
 }

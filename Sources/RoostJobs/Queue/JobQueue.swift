@@ -129,7 +129,7 @@ public struct JobQueue: Sendable {
             let batch = indices[start..<min(start + Self.enqueueBatch, indices.count)]
             var arguments = [RedisArgument(keys.jobPrefix), RedisArgument(keys.events), RedisArgument(batch.count),
                              RedisArgument(Int(priorityAging?.milliseconds ?? 0))]
-            arguments.reserveCapacity(4 + batch.count * 11)
+            arguments.reserveCapacity(4 + batch.count * 12)
             for index in batch {
                 arguments += [RedisArgument(options.id ?? ""), RedisArgument(jobName), payloads[index]]
                 arguments += shared
@@ -150,7 +150,8 @@ public struct JobQueue: Sendable {
         return refused
     }
 
-    /// The per-job arguments after id, name and data: priority, delay, attempts, timeout, backoff.
+    /// The per-job arguments after id, name and data: priority, delay, attempts, timeout,
+    /// backoff, deduplication (mode, key, window), group.
     static func arguments(for options: EnqueueOptions) throws -> [RedisArgument] {
         if let id = options.id {
             if id.isEmpty || id.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) {
@@ -164,9 +165,10 @@ public struct JobQueue: Sendable {
         let timeout = max(options.timeout?.milliseconds ?? 0, 0)
         let (mode, key, window) = options.deduplication?.arguments ?? ("", "", 0)
         if options.deduplication != nil && key.isEmpty { throw JobsError.invalidOptions("empty deduplication key") }
+        if options.group == "" { throw JobsError.invalidOptions("empty group") }
         return [RedisArgument(options.priority), RedisArgument(Int(delay)), RedisArgument(options.maxAttempts),
                 RedisArgument(Int(timeout)), RedisArgument(options.backoff.encoded), RedisArgument(mode), RedisArgument(key),
-                RedisArgument(Int(window))]
+                RedisArgument(Int(window)), RedisArgument(options.group ?? "")]
     }
 
     // MARK: - Look
@@ -178,11 +180,13 @@ public struct JobQueue: Sendable {
         guard let name = fields["name"], let state = fields["state"].flatMap({ JobState(rawValue: String(decoding: $0, as: UTF8.self)) })
         else { return nil }
         func int(_ field: String) -> Int64? { fields[field].flatMap { Int64(String(decoding: $0, as: UTF8.self)) } }
-        return JobInfo(id: id, name: String(decoding: name, as: UTF8.self), payload: fields["data"] ?? [], state: state,
+        var info = JobInfo(id: id, name: String(decoding: name, as: UTF8.self), payload: fields["data"] ?? [], state: state,
                        attempt: Int(int("attempt") ?? 0), maxAttempts: Int(int("maxAttempts") ?? 1),
                        priority: Int(int("priority") ?? 0), enqueuedAt: int("enqueuedAt") ?? 0,
                        startedAt: int("startedAt"), finishedAt: int("finishedAt"), result: fields["result"],
                        error: fields["error"].map { String(decoding: $0, as: UTF8.self) }, progress: fields["progress"])
+        if fields["parentQueue"] != nil || fields["pendingChildren"] != nil { info.flow = Self.flow(from: fields) } // flows
+        return info
     }
 
     /// How many jobs are in each state.
@@ -193,6 +197,7 @@ public struct JobQueue: Sendable {
                                                 timeout: nil)
         var counts: [JobState: Int] = [:]
         for (state, reply) in zip(states, replies) { counts[state] = Int(try reply.get().jobInt ?? 0) }
+        counts[.waiting, default: 0] += try await heldCount() // groups: held jobs wait too
         return counts
     }
 

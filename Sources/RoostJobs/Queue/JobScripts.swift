@@ -66,12 +66,13 @@ enum JobScripts {
           if d and redis.call('GET', ARGV[1] .. 'dedup:' .. d) == id then redis.call('DEL', ARGV[1] .. 'dedup:' .. d) end
         end
 
-        """
+        """ + flowPrelude + groupPrelude  // flows: `flowDone`; groups: `popReady`, `groupWait`
 
-    /// Enqueues `ARGV[3]` jobs (priority aging `ARGV[4]` ms, 0 for none), each as 11 arguments
+    /// Enqueues `ARGV[3]` jobs (priority aging `ARGV[4]` ms, 0 for none), each as 12 arguments
     /// from `ARGV[5]`: id ('' to number it), name,
     /// data, priority, delay ms, max attempts, timeout ms, backoff, then deduplication: mode
-    /// ('' none, `u` until finished, `t` throttle, `d` debounce), key, window ms. A job whose
+    /// ('' none, `u` until finished, `t` throttle, `d` debounce), key, window ms, then the
+    /// rate-limit group ('' none; see `groupPrelude`). A job whose
     /// id the queue still holds, or whose deduplication key is taken, is not added (a debounced
     /// one replaces the pending job's data and restarts its delay). Returns `{id, outcome}` per
     /// job: 1 added, 0 deduplicated (the id is the existing job's), 2 replaced (debounce). On a
@@ -85,7 +86,7 @@ enum JobScripts {
         local held = 0
         if capacity > 0 then held = redis.call('ZCARD', KEYS[1]) + redis.call('ZCARD', KEYS[2]) end
         for i = 0, tonumber(ARGV[3]) - 1 do
-          local b = 5 + i * 11
+          local b = 5 + i * 12
           local mode, dedupKey = ARGV[b + 8], ARGV[1] .. 'dedup:' .. ARGV[b + 9]
           local window = tonumber(ARGV[b + 10])
           local existing = false
@@ -114,6 +115,7 @@ enum JobScripts {
               local delay = tonumber(ARGV[b + 4])
               if mode == 'd' then delay = window end
               add(id, b, seq, delay, tonumber(ARGV[4]))
+              if ARGV[b + 11] ~= '' then redis.call('HSET', key, 'group', ARGV[b + 11]) end -- groups
               if mode == 'u' then
                 redis.call('SET', dedupKey, id)
                 redis.call('HSET', key, 'dedup', ARGV[b + 9])
@@ -158,6 +160,7 @@ enum JobScripts {
                 'error', 'stalled: the lease of attempt ' .. f[1] .. ' ran out (its worker died or stalled)')
               redis.call('ZADD', KEYS[5], now, id)
               finished(id)
+              flowDone(id) -- flows
               event('failed', id)
             else
               redis.call('HSET', key, 'state', 'waiting')
@@ -188,7 +191,7 @@ enum JobScripts {
           end
         end
         local taken = {}
-        local popped = redis.call('ZPOPMIN', KEYS[1], want)
+        local popped = popReady(want) -- groups: ZPOPMIN that holds jobs of groups over their limit
         if meta[3] and #popped > 0 then
           if redis.call('INCRBY', limiter, #popped / 2) == #popped / 2 then redis.call('PEXPIRE', limiter, meta[4]) end
         end
@@ -211,6 +214,7 @@ enum JobScripts {
           if d[2] then wait = tonumber(d[2]) - now end
           local a = redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES')
           if a[2] and (wait < 0 or tonumber(a[2]) - now < wait) then wait = tonumber(a[2]) - now end
+          wait = groupWait(wait) -- groups
           if wait >= 0 and wait < 1 then wait = 1 end
         end
         return {taken, wait, now, redis.call('ZCARD', KEYS[1]), redis.call('ZCARD', KEYS[3])}
@@ -245,6 +249,7 @@ enum JobScripts {
             redis.call('HSET', key, 'state', 'completed', 'result', ARGV[i + 2], 'finishedAt', now)
             redis.call('ZADD', KEYS[4], now, id)
             finished(id)
+            flowDone(id) -- flows
             event('completed', id)
             out[#out + 1] = 1
           else
@@ -283,6 +288,7 @@ enum JobScripts {
         redis.call('HSET', key, 'state', 'failed', 'error', ARGV[5], 'finishedAt', now)
         redis.call('ZADD', KEYS[5], now, id)
         finished(id)
+        flowDone(id) -- flows
         trim(KEYS[5], tonumber(ARGV[7]), tonumber(ARGV[8]))
         if redis.call('HEXISTS', KEYS[9], 'concurrency') == 1 then wake(1) end
         event('failed', id)
@@ -345,6 +351,7 @@ enum JobScripts {
     static let remove = RedisScript(prelude + """
         local n = 0
         local sets = {waiting = KEYS[1], delayed = KEYS[2], completed = KEYS[4], failed = KEYS[5]}
+        sets['waiting-children'] = string.sub(ARGV[1], 1, -5) .. 'waiting-children' -- flows
         for i = 3, #ARGV do
           local id = ARGV[i]
           local key = ARGV[1] .. id
@@ -360,7 +367,7 @@ enum JobScripts {
         return n
         """)
 
-    /// Cancels job `ARGV[3]`: a waiting or delayed job fails at once (error `ARGV[4]`), a
+    /// Cancels job `ARGV[3]`: a waiting, delayed or waiting-children job fails at once (error `ARGV[4]`), a
     /// running one is marked and announced (`cancelling`) so that its worker stops the handler
     /// and fails the attempt; the mark makes it durable (heartbeats report it). Returns the
     /// state the job was in ('' when the queue does not have it).
@@ -369,12 +376,14 @@ enum JobScripts {
         local key = ARGV[1] .. id
         local state = redis.call('HGET', key, 'state')
         if not state then return '' end
-        if state == 'waiting' or state == 'delayed' then
+        if state == 'waiting' or state == 'delayed' or state == 'waiting-children' then
           redis.call('ZREM', KEYS[1], id)
           redis.call('ZREM', KEYS[2], id)
+          redis.call('ZREM', string.sub(ARGV[1], 1, -5) .. 'waiting-children', id) -- flows
           redis.call('HSET', key, 'state', 'failed', 'error', ARGV[4], 'finishedAt', now)
           redis.call('ZADD', KEYS[5], now, id)
           finished(id)
+          flowDone(id) -- flows
           event('failed', id)
         elseif state == 'active' then
           redis.call('HSET', key, 'cancel', '1')

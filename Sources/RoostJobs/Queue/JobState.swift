@@ -10,6 +10,8 @@ public enum JobState: String, Sendable, Hashable, Codable, CaseIterable {
     case completed
     /// Failed for good: its last attempt failed with no attempts left (the dead-letter set).
     case failed
+    /// A parent of a flow, waiting for its children to finish (`FlowProducer`).
+    case waitingChildren = "waiting-children"
 }
 
 /// A job as the queue holds it.
@@ -37,4 +39,6 @@ public struct JobInfo: Sendable, Hashable {
     public var error: String?
     /// The latest progress a handler reported, as JSON.
     public var progress: [UInt8]?
+    /// Its parent and children when it is part of a flow (`FlowProducer`); nil otherwise.
+    public var flow: JobFlow? = nil
 }

@@ -24,6 +24,22 @@ import RoostClient
 /// | `roost:jobs:{q}:job:dedup:<key>` | string | the job holding a deduplication key |
 /// | `roost:jobs:{q}:events` | shard channel | `<event> <id>` for every transition |
 /// | `roost:jobs:{q}:control` | shard channel | for workers: `cancel <id>`, `schedule <name>` |
+///
+/// Flows (`JobScripts+Flows.swift`) and group rate limits (`JobScripts+Groups.swift`) add:
+///
+/// | key | type | holds |
+/// |---|---|---|
+/// | `roost:jobs:{q}:job:<id>` fields | hash | a child's `parentQueue`, `parentId`, `onFailure`; a parent's `pendingChildren`, and per child ref `<queue>:<id>`: `child:<ref>` (its job name), `dep:<ref>` (not finished yet), `res:<ref>` (its result), `err:<ref>` (its error); a grouped job's `group` |
+/// | `roost:jobs:{q}:waiting-children` | zset | parents waiting for children, by enqueue time |
+/// | `roost:jobs:{q}:flow:work` | hash | cross-queue steps to do: `a:<id>` (add parent id's children: its `FlowSpec`), `n:<id>` (tell child id's parent it finished: a JSON notice) |
+/// | `roost:jobs:{q}:flow:due` | zset | flow-work entries by when a relay may (re)take them, ms |
+/// | `roost:jobs:{q}:flow` | shard channel | `n:<id>`, `a:<id>`: flow work to relay (or its due time) |
+/// | `roost:jobs:{q}:meta` fields | hash | `groupRateMax`, `groupRateWindow`: every group's default limit |
+/// | `roost:jobs:{q}:meta:group-limits` | hash | group → `<max> <window ms>` |
+/// | `roost:jobs:{q}:group:<g>` | zset | jobs of group g held over its limit, by score |
+/// | `roost:jobs:{q}:group:<g>:window` | string | group g's starts in its current window |
+/// | `roost:jobs:{q}:groups:parked` | zset | groups with held jobs, by when to release some, ms |
+/// | `roost:jobs:{q}:groups:held` | string | how many jobs are held |
 struct QueueKeys: Sendable {
     let ready, delayed, active, completed, failed, marker, fence, seq, meta: RedisKey
     /// The schedules' definitions (read by `schedules()`; the scripts derive it from `meta`).
@@ -67,6 +83,7 @@ struct QueueKeys: Sendable {
         case .active: active
         case .completed: completed
         case .failed: failed
+        case .waitingChildren: waitingChildren
         }
     }
 }

@@ -20,6 +20,8 @@ import ServiceLifecycle
 ///   timeout is cancelled and its attempt fails.
 /// - A lost lease (renewal refused, or failing until the lease ran out) cancels the handler;
 ///   nothing it does afterwards reaches the job.
+/// - It relays the queue's flow work: tells parents (in any queue) that children of this
+///   queue finished, and finishes adding flows whose producer stopped half-way (`FlowProducer`).
 /// - Graceful shutdown (ServiceLifecycle) stops taking jobs, lets running ones finish for
 ///   `shutdownGracePeriod`, then cancels the rest and hands their jobs back without counting
 ///   the attempt. Cancelling `run()` does the same at once.
@@ -103,6 +105,7 @@ public final class Worker: Service, Sendable {
             group.addTask { await self.heartbeats() }
             for lane in lanes.all { group.addTask { await self.listenForCancels(on: lane) } }
             if configuration.runsSchedules { group.addTask { await self.fireSchedules() } }
+            group.addTask { await self.relayFlows() } // flows: children's finishes to their parents
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
                 let granted: Int
                 do {

@@ -104,6 +104,11 @@ extension JobsCommand {
                 ("payload", .embedding(job.payload)), ("result", .embedding(job.result)),
                 ("progress", .embedding(job.progress)), ("error", .optional(job.error)),
                 ("logs", .array(logs.map { .string($0) })),
+                ("parent", .optional(job.flow?.parent?.description)),
+                ("children", .array((job.flow?.children ?? []).map { child in
+                    .object([("job", .string(child.job.description)), ("name", .string(child.name)),
+                             ("state", .string(child.state.rawValue)), ("error", .optional(child.error))])
+                })),
             ])
             options.output(json: json, text: Self.text(job, logs: logs))
         }
@@ -122,8 +127,24 @@ extension JobsCommand {
                 ["enqueued", instant(job.enqueuedAt)], ["started", instant(job.startedAt)], ["finished", instant(job.finishedAt)],
                 ["payload", json(job.payload)], ["result", json(job.result)], ["progress", json(job.progress)],
                 ["error", job.error ?? "-"], ["logs", logs.isEmpty ? "-" : String(logs.count)],
-            ]
+            ] + Self.flowRows(job.flow)
             return ([TextTable(rows: rows).text] + logs.map { "  " + $0 }).joined(separator: "\n")
+        }
+
+        /// A flow's rows: the parent, then one row per child with its state.
+        static func flowRows(_ flow: JobFlow?) -> [[String]] {
+            guard let flow else { return [] }
+            var rows: [[String]] = []
+            if let parent = flow.parent {
+                rows.append(["parent", "\(parent) (on failure: \(flow.onFailure?.rawValue ?? "fail"))"])
+            }
+            if !flow.children.isEmpty {
+                rows.append(["children", "\(flow.children.count), \(flow.pendingChildren) pending"])
+                for child in flow.children {
+                    rows.append(["  " + child.job.description, child.state.rawValue + (child.error.map { ": " + $0 } ?? "")])
+                }
+            }
+            return rows
         }
     }
 }

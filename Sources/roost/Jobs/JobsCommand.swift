@@ -61,6 +61,7 @@ extension JobsCommand {
     /// A job state as `list` and `delete --state` take it.
     enum State: String, CaseIterable, ExpressibleByArgument {
         case waiting, delayed, active, completed, failed
+        case waitingChildren = "waiting-children"
 
         var jobState: JobState {
             switch self {
@@ -69,6 +70,7 @@ extension JobsCommand {
             case .active: .active
             case .completed: .completed
             case .failed: .failed
+            case .waitingChildren: .waitingChildren
             }
         }
     }
