@@ -9,7 +9,8 @@ import RoostRESP
 final class QueuePartitioning: Sendable {
     private struct State {
         var checked: Bool
-        var next = 0
+        /// Starts anywhere, so that short-lived queue values enqueueing one job each spread too.
+        var next = Int.random(in: 0..<(1 << 20))
     }
 
     /// Every partition's keys, partition 0 first (one set for an unpartitioned queue).
