@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "RoostClient", targets: ["RoostClient"]),
         .library(name: "RoostCoordination", targets: ["RoostCoordination"]),
         .library(name: "RoostJobs", targets: ["RoostJobs"]),
+        .library(name: "RoostCompute", targets: ["RoostCompute"]),
         .library(name: "RoostTesting", targets: ["RoostTesting"]),
         .executable(name: "roost", targets: ["roost"]),
     ],
@@ -86,6 +87,21 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // Distributed tasks with futures and a result cache, on the job queues and the
+        // coordination primitives.
+        .target(
+            name: "RoostCompute",
+            dependencies: [
+                "RoostClient",
+                "RoostCoordination",
+                "RoostJobs",
+                "RoostRESP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
@@ -228,6 +244,19 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(
+            name: "RoostComputeTests",
+            dependencies: [
+                "RoostCompute",
+                "RoostJobs",
+                "RoostClient",
+                "RoostCoordination",
+                "RoostTestSupport",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
