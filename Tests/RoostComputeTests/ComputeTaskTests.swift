@@ -4,6 +4,10 @@ import RoostCoordination
 import RoostTestSupport
 import Testing
 
+private struct Broken: Error, CustomStringConvertible {
+    var description: String
+}
+
 @Suite("Tasks and futures on Roost, redis-server and Redis Cluster")
 struct ComputeTaskTests {
     @Test(arguments: TestBackend.available)
@@ -52,7 +56,6 @@ struct ComputeTaskTests {
             let compute = Compute("failures", on: server.client)
             let registry = TaskRegistry()
             let attempts = Counter()
-            struct Broken: Error, CustomStringConvertible { var description: String }
             let flaky = registry.register("flaky", options: TaskOptions(maxAttempts: 3, backoff: .fixed(.milliseconds(10)))) {
                 (x: Int) async throws -> Int in
                 throw Broken(description: "broken \(attempts.increment())")

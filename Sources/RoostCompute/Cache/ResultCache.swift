@@ -187,6 +187,11 @@ public struct CacheEntryState: Sendable, Hashable {
     public var isFresh: Bool
     /// Whether a caller holds the entry's computing lease.
     public var isBeingComputed: Bool
+
+    public init(isFresh: Bool, isBeingComputed: Bool) {
+        self.isFresh = isFresh
+        self.isBeingComputed = isBeingComputed
+    }
 }
 
 /// The keys and channel of one cache entry.

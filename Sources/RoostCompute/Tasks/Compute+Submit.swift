@@ -11,7 +11,8 @@ extension Compute {
         -> TaskHandle<Output> {
         let encoded = try TaskCoding.encode(arguments)
         let id = task.isDeterministic ? Self.contentAddress(task.name, task.version, encoded) : Self.randomID()
-        if !task.isDeterministic || (try await client.get(keys.result(id))) == nil {
+        let published = task.isDeterministic ? try await client.get(keys.result(id)) != nil : false
+        if !published {
             try await enqueue(id, task: task.name, version: task.version, arguments: encoded, options: task.options)
         }
         return TaskHandle(id: id, name: task.name, compute: self)

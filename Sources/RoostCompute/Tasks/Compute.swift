@@ -1,6 +1,7 @@
 import RoostClient
 import RoostCoordination
 import RoostJobs
+import RoostRESP
 
 /// A namespace of distributed tasks on a Roost, Redis/Valkey or Redis Cluster server: submit
 /// registered functions with their arguments, get typed handles, await their values.

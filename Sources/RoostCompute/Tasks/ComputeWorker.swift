@@ -51,7 +51,7 @@ public final class ComputeWorker: Service, Sendable {
         let reply = try await compute.run(ComputeScripts.publish, [RedisArgument(id), RedisArgument(bytes: output),
                                                                    RedisArgument(compute.resultMilliseconds)])
         guard case .array(.some(let ready)) = reply else { throw ComputeError.unexpectedReply("publish: \(reply)") }
-        for dependent in ready.compactMap(\.computeString) {
+        for dependent in ready.compactMap({ $0.computeString }) {
             try await compute.enqueueReady(dependent)
         }
     }
