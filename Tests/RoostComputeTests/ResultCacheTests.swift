@@ -102,10 +102,10 @@ struct ResultCacheTests {
         try await withComputeBackend(backend) { server in
             let cache = ResultCache("ttl", on: server.client)
             let computed = Counter()
-            #expect(try await cache.memoize(key: "k", ttl: .milliseconds(150)) { computed.increment() } == 1)
-            #expect(try await cache.memoize(key: "k", ttl: .milliseconds(150)) { computed.increment() } == 1)
+            #expect(try await cache.memoize(key: "k", ttl: .seconds(2)) { computed.increment() } == 1)
+            #expect(try await cache.memoize(key: "k", ttl: .seconds(2)) { computed.increment() } == 1)
             try await eventually("the value expired") { try await cache.state(of: "k") == nil }
-            #expect(try await cache.memoize(key: "k", ttl: .milliseconds(150)) { computed.increment() } == 2)
+            #expect(try await cache.memoize(key: "k", ttl: .seconds(2)) { computed.increment() } == 2)
         }
     }
 
@@ -119,6 +119,34 @@ struct ResultCacheTests {
             } catch is Failure {}
             #expect(try await cache.state(of: "k") == nil)
             #expect(try await cache.memoize(key: "k", ttl: .seconds(60)) { 5 } == 5)
+        }
+    }
+}
+
+@Suite("The result cache under maxmemory")
+struct ResultCacheMemoryTests {
+    /// Every cache key has a TTL, so a server whose `volatile-lru` policy may only evict keys
+    /// with one keeps the cache within `maxmemory` instead of refusing writes.
+    @Test(arguments: TestBackend.available.filter { $0 != .redisCluster })
+    func entriesAreEvictedUnderMaxmemoryInsteadOfFillingIt(_ backend: TestBackend) async throws {
+        try await withComputeBackend(backend) { server in
+            let client = server.client
+            let info = try await client.execute(RedisCommand("INFO", ["memory"]), as: String.self)
+            let used = try #require(info.split(whereSeparator: \.isNewline).first { $0.hasPrefix("used_memory:") }
+                .flatMap { Int($0.dropFirst("used_memory:".count)) })
+            let limit = used + 4 * 1024 * 1024
+            _ = try await client.execute(RedisCommand("CONFIG", ["SET", "maxmemory-policy", "volatile-lru"]))
+            _ = try await client.execute(RedisCommand("CONFIG", ["SET", "maxmemory", RedisArgument(limit)]))
+            let cache = ResultCache("bounded", on: client)
+            let big = String(repeating: "x", count: 64 * 1024)
+            for index in 0..<200 {  // about 13 MB of values
+                #expect(try await cache.memoize(key: "k\(index)", ttl: .seconds(3600)) { "\(index) \(big)" }.hasPrefix("\(index) "))
+            }
+            var kept = 0
+            for index in 0..<200 {
+                if try await cache.state(of: "k\(index)") != nil { kept += 1 }
+            }
+            #expect(kept > 0 && kept < 200)
         }
     }
 }

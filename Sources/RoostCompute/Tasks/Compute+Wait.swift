@@ -73,8 +73,8 @@ extension Compute {
             try Task.checkCancellation()
             try await queue.events { events in
                 try await settle(Array(pending))
+                if pending.isEmpty { return }
                 for try await event in events {
-                    if pending.isEmpty { return }
                     switch event {
                     case .gap, .job(.failed, _): try await settle(Array(pending))
                     case .job(.completed, let id) where pending.contains(id): try await settle([id])
