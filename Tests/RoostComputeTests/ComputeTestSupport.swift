@@ -28,23 +28,9 @@ struct ComputeBackend: Sendable {
 func withComputeBackend(_ backend: TestBackend, _ body: @Sendable (ComputeBackend) async throws -> Void) async throws {
     switch backend {
     case .roost:
-        try await withRoostServer { server in
-            let configuration = server.clientConfiguration
-            try await server.withClient { client in
-                try await body(ComputeBackend(client: client) { extra in
-                    try await cuttable(RedisClient(configuration: configuration, logger: ComputeBackend.logger), run: { try await $0.run() }, extra)
-                })
-            }
-        }
+        try await withRoostServer { try await withSingleServer($0, body) }
     case .redis:
-        try await withRedisServer { server in
-            let configuration = server.clientConfiguration
-            try await server.withClient { client in
-                try await body(ComputeBackend(client: client) { extra in
-                    try await cuttable(RedisClient(configuration: configuration, logger: ComputeBackend.logger), run: { try await $0.run() }, extra)
-                })
-            }
-        }
+        try await withRedisServer { try await withSingleServer($0, body) }
     case .redisCluster:
         try await withRedisCluster { cluster in
             let configuration = cluster.clientConfiguration
@@ -55,6 +41,16 @@ func withComputeBackend(_ backend: TestBackend, _ body: @Sendable (ComputeBacken
                 })
             }
         }
+    }
+}
+
+/// `withComputeBackend` on one server (Roost or redis-server).
+private func withSingleServer(_ server: some RedisTestServer, _ body: @Sendable (ComputeBackend) async throws -> Void) async throws {
+    let configuration = server.clientConfiguration
+    try await server.withClient { client in
+        try await body(ComputeBackend(client: client) { extra in
+            try await cuttable(RedisClient(configuration: configuration, logger: ComputeBackend.logger), run: { try await $0.run() }, extra)
+        })
     }
 }
 

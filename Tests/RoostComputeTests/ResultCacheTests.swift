@@ -42,7 +42,7 @@ struct ResultCacheTests {
             let cache = ResultCache("takeover", on: server.client, leaseTime: .milliseconds(600))
             let dyingStarted = Flag()
             try await server.withExtraClient { doomed, cutOff in
-                let doomedCache = ResultCache("takeover", on: doomed, leaseTime: .milliseconds(600))
+                let doomedCache = ResultCache("takeover", on: doomed, leaseTime: .milliseconds(600), logger: ComputeBackend.logger)
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask {
                         _ = try? await doomedCache.memoize(key: "k", ttl: .seconds(60)) { () async throws -> String in
