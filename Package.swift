@@ -205,6 +205,18 @@ let package = Package(
             ],
             path: "Tests/roost-jobs-probe"
         ),
+        // A RoostCompute worker or cache caller that the compute fault tests run as a child
+        // process (to kill -9 it while it computes).
+        .executableTarget(
+            name: "roost-compute-probe",
+            dependencies: [
+                "RoostCompute",
+                "RoostCoordination",
+                "RoostClient",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/roost-compute-probe"
+        ),
         .target(
             name: "RoostTestSupport",
             dependencies: [

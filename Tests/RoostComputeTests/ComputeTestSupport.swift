@@ -12,6 +12,8 @@ import Testing
 struct ComputeBackend: Sendable {
     /// The test's client.
     var client: any CoordinationClient
+    /// How a probe process reaches the server: `--port P` or `--cluster P1,P2,…`.
+    var probeArguments: [String]
     /// Runs `body` with a new client whose connection the test can end (`cutOff`) before
     /// `body` returns, as if its process had died.
     var withExtraClient: @Sendable (_ body: @Sendable (any CoordinationClient, _ cutOff: @Sendable () -> Void) async throws -> Void)
@@ -35,7 +37,8 @@ func withComputeBackend(_ backend: TestBackend, _ body: @Sendable (ComputeBacken
         try await withRedisCluster { cluster in
             let configuration = cluster.clientConfiguration
             try await cluster.withClient { client in
-                try await body(ComputeBackend(client: client) { extra in
+                let ports = cluster.ports.map(String.init).joined(separator: ",")
+                try await body(ComputeBackend(client: client, probeArguments: ["--cluster", ports]) { extra in
                     try await cuttable(RedisClusterClient(configuration: configuration, logger: ComputeBackend.logger),
                                        run: { try await $0.run() }, extra)
                 })
@@ -48,7 +51,8 @@ func withComputeBackend(_ backend: TestBackend, _ body: @Sendable (ComputeBacken
 private func withSingleServer(_ server: some RedisTestServer, _ body: @Sendable (ComputeBackend) async throws -> Void) async throws {
     let configuration = server.clientConfiguration
     try await server.withClient { client in
-        try await body(ComputeBackend(client: client) { extra in
+        let port = String(server.url.split(separator: ":").last ?? "")
+        try await body(ComputeBackend(client: client, probeArguments: ["--port", port]) { extra in
             try await cuttable(RedisClient(configuration: configuration, logger: ComputeBackend.logger), run: { try await $0.run() }, extra)
         })
     }

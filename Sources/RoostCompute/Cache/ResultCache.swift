@@ -162,6 +162,13 @@ public struct ResultCache: Sendable {
         return CacheEntryState(isFresh: freshUntil > now, isBeingComputed: parts[2] == .integer(1))
     }
 
+    /// Whether a caller holds the computing lease of `key`'s entry now (computing it, or
+    /// refreshing a stale value).
+    /// - Throws: client errors.
+    public func isBeingComputed(_ key: String) async throws -> Bool {
+        try await client.exists(CacheEntryKeys(cache: name, key: key).lease) == 1
+    }
+
     /// Removes the value for `key` (a computation under way still stores its value).
     /// - Throws: client errors.
     public func invalidate(_ key: String) async throws {
