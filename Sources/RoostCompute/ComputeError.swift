@@ -53,6 +53,7 @@ public struct ComputeError: Error, Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// A sentence saying what went wrong.
     public var description: String {
         switch code {
         case .taskFailed(let name, let message, let attempts):

@@ -195,6 +195,7 @@ public struct CacheEntryState: Sendable, Hashable {
     /// Whether a caller holds the entry's computing lease.
     public var isBeingComputed: Bool
 
+    /// A state with these properties (for comparing in tests).
     public init(isFresh: Bool, isBeingComputed: Bool) {
         self.isFresh = isFresh
         self.isBeingComputed = isBeingComputed

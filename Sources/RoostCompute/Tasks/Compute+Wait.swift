@@ -4,7 +4,8 @@ import RoostJobs
 import RoostRESP
 
 extension Compute {
-    /// Waits (without polling) for all of `handles` and returns their outputs in order.
+    /// Waits (without polling) for all of `handles` (tasks of this namespace) and returns their
+    /// outputs in order.
     /// One subscription serves the whole wait, however many handles there are.
     /// - Throws: the first failure found (`ComputeError.taskFailed`, `.dependencyFailed`),
     ///   `.undecodableResult`, `CoordinationError.timedOut` past `timeout` (nil: none), client

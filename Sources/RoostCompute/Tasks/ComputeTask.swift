@@ -57,6 +57,7 @@ public struct TaskOptions: Sendable, Hashable, Codable {
     /// How long one attempt may run before it is cancelled and fails; nil: no limit.
     public var timeout: Duration?
 
+    /// Options with at least one attempt.
     public init(maxAttempts: Int = 3, backoff: Backoff = .exponential(base: .milliseconds(500)), timeout: Duration? = nil) {
         self.maxAttempts = max(maxAttempts, 1)
         self.backoff = backoff

@@ -22,6 +22,8 @@ public struct TaskHandle<Output: Codable & Sendable>: Sendable, Hashable {
         try await compute.gather([self], timeout: timeout)[0]
     }
 
+    /// Whether both handles name the same task of the same namespace.
     public static func == (lhs: TaskHandle, rhs: TaskHandle) -> Bool { lhs.id == rhs.id && lhs.compute.name == rhs.compute.name }
+    /// Hashes the task id.
     public func hash(into hasher: inout Hasher) { hasher.combine(id) }
 }
