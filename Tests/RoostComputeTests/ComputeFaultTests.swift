@@ -28,7 +28,7 @@ struct ComputeFaultTests {
             let declared = ComputeTask("hang-first", options: options, arguments: Int.self, output: Int.self)
             let handle = try await compute.submit(declared, 4)
             let starts = RedisKey("roost:probe:{compute:fault-worker}:starts")
-            try await eventually("the probe's worker started the task") { try await client.get(starts, as: Int.self) == 1 }
+            try await eventually(timeout: .seconds(60), "the probe's worker started the task") { try await client.get(starts, as: Int.self) == 1 }
             probe.kill9()
             let registry = TaskRegistry()
             registry.register("hang-first", options: options) { (x: Int) async throws -> Int in
@@ -36,7 +36,7 @@ struct ComputeFaultTests {
                 return x * 10
             }
             try await whileRunning([.make(compute, registry)]) {
-                let value = try await handle.value(timeout: .seconds(30))
+                let value = try await handle.value(timeout: .seconds(60))
                 #expect(value == 40)
             }
             #expect(try await client.get(starts, as: Int.self) == 2)
@@ -49,9 +49,9 @@ struct ComputeFaultTests {
             let cache = ResultCache("fault-cache", on: server.client, leaseTime: .seconds(1))
             let probe = try Self.startProbe(server, ["--namespace", "fault-cache", "memoize", "k"])
             defer { probe.kill9() }
-            try await eventually("the probe computing") { try await cache.isBeingComputed("k") }
+            try await eventually(timeout: .seconds(60), "the probe computing") { try await cache.isBeingComputed("k") }
             probe.kill9()
-            let value = try await cache.memoize(key: "k", ttl: .seconds(60), timeout: .seconds(30)) { "taken over" }
+            let value = try await cache.memoize(key: "k", ttl: .seconds(60), timeout: .seconds(60)) { "taken over" }
             #expect(value == "taken over")
             #expect(try await cache.isBeingComputed("k") == false)
         }

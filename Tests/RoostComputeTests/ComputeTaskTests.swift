@@ -18,10 +18,10 @@ struct ComputeTaskTests {
             let square = registry.register("square") { (x: Int) async throws -> Int in x * x }
             try await whileRunning([.make(compute, registry), .make(compute, registry)]) {
                 let handle = try await compute.submit(square, 7)
-                #expect(try await handle.value(timeout: .seconds(20)) == 49)
+                #expect(try await handle.value(timeout: .seconds(60)) == 49)
                 let handles = try await compute.submit(square, each: Array(1...40))
                 #expect(Set(handles.map(\.id)).count == 40)
-                #expect(try await compute.gather(handles, timeout: .seconds(20)) == (1...40).map { $0 * $0 })
+                #expect(try await compute.gather(handles, timeout: .seconds(60)) == (1...40).map { $0 * $0 })
             }
         }
     }
@@ -41,11 +41,11 @@ struct ComputeTaskTests {
             let doubled = try await compute.submit(double, after: total)
             #expect(try await compute.queue.counts()[.waiting] == 4)
             try await whileRunning([worker]) {
-                #expect(try await doubled.value(timeout: .seconds(20)) == 60)
+                #expect(try await doubled.value(timeout: .seconds(60)) == 60)
                 #expect(try await total.value == 30)
                 // Inputs that are already done: the dependent is enqueued at once.
                 let again = try await compute.submit(sum, afterAll: [squares[3], squares[0]])
-                #expect(try await again.value(timeout: .seconds(20)) == 17)
+                #expect(try await again.value(timeout: .seconds(60)) == 17)
             }
         }
     }
@@ -65,14 +65,14 @@ struct ComputeTaskTests {
                 let handle = try await compute.submit(flaky, 1)
                 let dependent = try await compute.submit(double, after: handle)
                 await #expect(throws: ComputeError.taskFailed(name: "flaky", message: "broken 3", attempts: 3)) {
-                    try await handle.value(timeout: .seconds(20))
+                    try await handle.value(timeout: .seconds(60))
                 }
                 #expect(attempts.count == 3)
                 await #expect(throws: ComputeError.dependencyFailed(name: "double", dependency: handle.id, message: "broken 3")) {
-                    try await dependent.value(timeout: .seconds(20))
+                    try await dependent.value(timeout: .seconds(60))
                 }
                 let unknown = ComputeTask("nowhere", options: TaskOptions(maxAttempts: 1), arguments: Int.self, output: Int.self)
-                let error = await #expect(throws: ComputeError.self) { try await compute.submit(unknown, 1).value(timeout: .seconds(20)) }
+                let error = await #expect(throws: ComputeError.self) { try await compute.submit(unknown, 1).value(timeout: .seconds(60)) }
                 #expect(error?.message?.contains("no function registered for task nowhere") == true)
             }
         }
@@ -94,11 +94,11 @@ struct ComputeTaskTests {
             let second = try await compute.submit(cube, 3)
             #expect(first.id == second.id)
             try await whileRunning([.make(compute, registry), .make(compute, registry)]) {
-                #expect(try await compute.gather([first, second], timeout: .seconds(20)) == [27, 27])
+                #expect(try await compute.gather([first, second], timeout: .seconds(60)) == [27, 27])
                 let third = try await compute.submit(cube, 3)
-                #expect(try await third.value(timeout: .seconds(20)) == 27)
+                #expect(try await third.value(timeout: .seconds(60)) == 27)
                 #expect(try await client.get(runs, as: Int.self) == 1)
-                #expect(try await compute.submit(cube, 4).value(timeout: .seconds(20)) == 64)
+                #expect(try await compute.submit(cube, 4).value(timeout: .seconds(60)) == 64)
                 #expect(try await client.get(runs, as: Int.self) == 2)
             }
         }

@@ -89,7 +89,7 @@ func whileRunning(_ workers: [ComputeWorker], _ body: () async throws -> Void) a
 
 extension ComputeWorker {
     /// A worker with a quiet logger.
-    static func make(_ compute: Compute, _ registry: TaskRegistry, leaseTime: Duration = .seconds(30)) -> ComputeWorker {
+    static func make(_ compute: Compute, _ registry: TaskRegistry, leaseTime: Duration = .seconds(120)) -> ComputeWorker {
         ComputeWorker(compute: compute, registry: registry,
                       configuration: .init(concurrency: 8, leaseTime: leaseTime, runsSchedules: false),
                       logger: ComputeBackend.logger)
@@ -101,9 +101,10 @@ final class Flag: Sendable {
     private let raised = NIOLockedValueBox(false)
     func raise() { raised.withLockedValue { $0 = true } }
     var isRaised: Bool { raised.withLockedValue { $0 } }
-    /// Returns once the flag is raised (or throws after the deadline).
+    /// Returns once the flag is raised (or throws after a deadline generous enough for a
+    /// loaded machine).
     func wait(_ what: String) async throws {
-        try await eventually(what) { self.isRaised }
+        try await eventually(timeout: .seconds(60), what) { self.isRaised }
     }
 }
 
