@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "RoostClient", targets: ["RoostClient"]),
         .library(name: "RoostCoordination", targets: ["RoostCoordination"]),
         .library(name: "RoostJobs", targets: ["RoostJobs"]),
+        .library(name: "RoostCompute", targets: ["RoostCompute"]),
         .library(name: "RoostTesting", targets: ["RoostTesting"]),
         .executable(name: "roost", targets: ["roost"]),
     ],
@@ -86,6 +87,21 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // Distributed tasks with futures and a result cache, on the job queues and the
+        // coordination primitives.
+        .target(
+            name: "RoostCompute",
+            dependencies: [
+                "RoostClient",
+                "RoostCoordination",
+                "RoostJobs",
+                "RoostRESP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
@@ -190,6 +206,18 @@ let package = Package(
             ],
             path: "Tests/roost-jobs-probe"
         ),
+        // A RoostCompute worker or cache caller that the compute fault tests run as a child
+        // process (to kill -9 it while it computes).
+        .executableTarget(
+            name: "roost-compute-probe",
+            dependencies: [
+                "RoostCompute",
+                "RoostCoordination",
+                "RoostClient",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/roost-compute-probe"
+        ),
         .target(
             name: "RoostTestSupport",
             dependencies: [
@@ -229,6 +257,19 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(
+            name: "RoostComputeTests",
+            dependencies: [
+                "RoostCompute",
+                "RoostJobs",
+                "RoostClient",
+                "RoostCoordination",
+                "RoostTestSupport",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),

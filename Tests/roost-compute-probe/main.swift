@@ -1,0 +1,87 @@
+// A RoostCompute process for the compute fault tests (Tests/RoostComputeTests/ComputeFaultTests.swift),
+// run as a child process so that a test can kill -9 it while it computes.
+//
+//     roost-compute-probe (--port P | --cluster P1,P2,…) --namespace N worker
+//     roost-compute-probe (--port P | --cluster P1,P2,…) --namespace N memoize KEY
+//
+// `worker` runs a `ComputeWorker` (lease 1 s) for namespace N with the task `hang-first`
+// (`ComputeFaultTasks`): its first run anywhere hangs. `memoize` asks `ResultCache` N (lease
+// 1 s) for KEY with a computation that hangs. Either runs until it is killed, and exits by
+// itself (status 3) when its parent process goes away; status 1 on bad arguments.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Logging
+import RoostClient
+import RoostCompute
+import RoostCoordination
+
+/// The probe's task `hang-first` in `namespace`: counts its runs in
+/// `roost:probe:{compute:<namespace>}:starts`; the first run anywhere hangs (until its process
+/// dies), later ones return ten times the argument.
+func hangFirst(on client: any CoordinationClient, namespace: String) -> ComputeTask<Int, Int> {
+    let starts = RedisKey("roost:probe:{compute:\(namespace)}:starts")
+    return ComputeTask("hang-first", options: TaskOptions(maxAttempts: 3, backoff: .fixed(.milliseconds(10)))) { (x: Int) in
+        if try await client.incr(starts) == 1 {
+            try await Task.sleep(for: .seconds(86_400))
+        }
+        return x * 10
+    }
+}
+
+/// Runs the probe until it is killed (or orphaned).
+func probeMain(_ arguments: [String]) async -> Int32 {
+    guard arguments.count >= 5, ["--port", "--cluster"].contains(arguments[0]), arguments[2] == "--namespace",
+          arguments[4] == "worker" || (arguments[4] == "memoize" && arguments.count == 6)
+    else {
+        print("usage: roost-compute-probe (--port P | --cluster P1,P2,…) --namespace N (worker | memoize KEY)")
+        return 1
+    }
+    let ports = arguments[1].split(separator: ",").compactMap { Int($0) }
+    guard !ports.isEmpty else { return 1 }
+    let namespace = arguments[3]
+    var logger = Logger(label: "roost-compute-probe")
+    logger.logLevel = .critical
+    var node = RedisClientConfiguration(endpoint: .tcp(host: "127.0.0.1", port: ports[0]))
+    node.commandTimeout = .seconds(30)
+    let client: any CoordinationClient
+    let runClient: @Sendable () async throws -> Void
+    if arguments[0] == "--cluster" {
+        let cluster = RedisClusterClient(configuration: RedisClusterConfiguration(
+            seeds: ports.map { RedisClusterNodeAddress(host: "127.0.0.1", port: $0) }, node: node), logger: logger)
+        (client, runClient) = (cluster, { try await cluster.run() })
+    } else {
+        let single = RedisClient(configuration: node, logger: logger)
+        (client, runClient) = (single, { try await single.run() })
+    }
+    let parent = getppid()
+    await withTaskGroup(of: Void.self) { [logger] group in
+        group.addTask { try? await runClient() }
+        group.addTask {
+            if arguments[4] == "worker" {
+                let compute = Compute(namespace, on: client)
+                let registry = TaskRegistry()
+                registry.register(hangFirst(on: client, namespace: namespace))
+                let worker = ComputeWorker(compute: compute, registry: registry,
+                                           configuration: .init(concurrency: 4, leaseTime: .seconds(1), runsSchedules: false),
+                                           logger: logger)
+                try? await worker.run()
+            } else {
+                let cache = ResultCache(namespace, on: client, leaseTime: .seconds(1), logger: logger)
+                _ = try? await cache.memoize(key: arguments[5], ttl: .seconds(60)) { () async throws -> String in
+                    try await Task.sleep(for: .seconds(86_400))
+                    return "never"
+                }
+            }
+        }
+        // An orphan (the test process died) exits rather than work on.
+        while getppid() == parent { try? await Task.sleep(for: .milliseconds(500)) }
+        exit(3)
+    }
+    return 0
+}
+
+exit(await probeMain(Array(CommandLine.arguments.dropFirst())))
