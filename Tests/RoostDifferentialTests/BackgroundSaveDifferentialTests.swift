@@ -87,7 +87,7 @@ import Testing
         let dir = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let first = try Self.startRoost(binary, dir: dir)
-        let keys = 300_000
+        let keys = 200_000
         do {
             let c = try RawConnection(port: first.port, timeout: 120)
             #expect(try Self.call(c, "EVAL", "for i=1,\(keys) do redis.call('SET','key:'..i,'value:'..i) end", "0") == "$-1\r\n")
@@ -98,7 +98,7 @@ import Testing
             let info = try Self.call(c, "INFO", "persistence")
             let running = info.contains("rdb_bgsave_in_progress:1")
             ChildProcess.kill(first.pid, signal: SIGKILL)
-            // The snapshot of 300,000 keys takes far longer than one INFO round trip; when it
+            // The snapshot of 200,000 keys takes far longer than one INFO round trip; when it
             // did end first, the file is the new image, complete.
             let after = try Data(contentsOf: URL(fileURLWithPath: dir + "/dump.rdb"))
             if running { #expect(after == saved, "the previous file is untouched") }
