@@ -8,7 +8,9 @@ progress lines (instantaneous requests/s every 250 ms) are timestamped as they a
 BEFORE seconds, BGSAVE is sent and INFO persistence is polled every 20 ms until the save ends;
 meanwhile VmRSS of the server and of its children (Redis's forked child) is sampled, and the
 children's private memory (smaps_rollup Private_Clean + Private_Dirty: the copy-on-write
-pages, the memory the fork really adds). Prints one line per round and the medians.
+pages, the memory the fork really adds). One more connection sends GET after GET and records
+each round trip: the slowest one during the save, beside the slowest before it, bounds how long
+any client was held up. Prints one line per round and the medians.
 """
 import os
 import socket
@@ -104,6 +106,23 @@ def one_round(port, pid):
 
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
+    trips = []  # (time, seconds)
+    stop = threading.Event()
+
+    def probe():
+        get = b"*2\r\n$3\r\nGET\r\n$16\r\nkey:000000000001\r\n"
+        with socket.create_connection(("127.0.0.1", port)) as s:
+            while not stop.is_set():
+                start = time.perf_counter()
+                s.sendall(get)
+                data = b""
+                while not data.endswith(b"\r\n") or data.count(b"\r\n") < (1 if data.startswith(b"$-") else 2):
+                    data += s.recv(4096)
+                trips.append((time.time(), time.perf_counter() - start))
+                time.sleep(0.001)
+
+    prober = threading.Thread(target=probe, daemon=True)
+    prober.start()
     time.sleep(BEFORE)
     base_rss = status_kb(pid, "VmRSS")
     peak_total = base_rss
@@ -122,6 +141,8 @@ def one_round(port, pid):
         time.sleep(0.02)
     t1 = time.time()
     time.sleep(1)
+    stop.set()
+    prober.join(timeout=2)
     bench.terminate()
     bench.wait()
     reader.join(timeout=2)
@@ -131,7 +152,11 @@ def one_round(port, pid):
     during = [r for t, r in samples if t0 + 0.25 <= t <= t1]
     if not during:
         during = [r for t, r in samples if t0 <= t <= t1 + 0.25]
+    trips_before = [d for t, d in trips if t0 - BEFORE + 0.5 <= t < t0]
+    trips_during = [d for t, d in trips if t0 <= t <= t1]
     return {
+        "max_ms_before": max(trips_before) * 1000 if trips_before else 0,
+        "max_ms_during": max(trips_during) * 1000 if trips_during else 0,
         "seconds": t1 - t0,
         "extra_mb": (peak_total - base_rss) / 1024,
         "child_private_mb": peak_child_private / 1024,
@@ -150,15 +175,17 @@ def main():
             results[name].append(res)
             print(f"round {r + 1} {name:6} bgsave {res['seconds']:.2f} s, RSS {res['base_mb']:.0f} MB "
                   f"+{res['extra_mb']:.0f} MB peak (fork child private {res['child_private_mb']:.0f} MB), "
-                  f"GET/SET rps before {res['rps_before']:.0f} during {res['rps_during']:.0f}", flush=True)
+                  f"GET/SET rps before {res['rps_before']:.0f} during {res['rps_during']:.0f}, "
+                  f"slowest GET before {res['max_ms_before']:.1f} ms during {res['max_ms_during']:.1f} ms", flush=True)
     print()
     print(f"{'server':8} {'bgsave_s':>9} {'base_MB':>8} {'extra_MB':>9} {'child_priv_MB':>14} "
-          f"{'rps_before':>11} {'rps_during':>11} {'during/before':>14}")
+          f"{'rps_before':>11} {'rps_during':>11} {'during/before':>14} {'max_ms_before':>14} {'max_ms_during':>14}")
     for name, rows in results.items():
         m = {k: statistics.median(x[k] for x in rows) for k in rows[0]}
         ratio = m["rps_during"] / m["rps_before"] if m["rps_before"] else 0
         print(f"{name:8} {m['seconds']:9.2f} {m['base_mb']:8.0f} {m['extra_mb']:9.0f} "
-              f"{m['child_private_mb']:14.0f} {m['rps_before']:11.0f} {m['rps_during']:11.0f} {ratio:14.2f}")
+              f"{m['child_private_mb']:14.0f} {m['rps_before']:11.0f} {m['rps_during']:11.0f} {ratio:14.2f} "
+              f"{m['max_ms_before']:14.1f} {m['max_ms_during']:14.1f}")
 
 
 if __name__ == "__main__":
