@@ -296,4 +296,45 @@ import Testing
         }
         #expect(!FileManager.default.fileExists(atPath: dir + "/temp-bgsave-\(getpid()).rdb"))
     }
+
+    @Test func snapshotAPIWritesAnAppendOnlyBaseToAFileDescriptor() throws {
+        let dir = try RDBTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let engine = Engine()
+        let client = engine.withLock { engine.makeClient() }
+        engine.withLock { Self.populate(engine, client, count: 2000) }
+        let expected = engine.withLock { RDBTests.view(engine) }
+        let path = dir + "/base.rdb"
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        #expect(fd >= 0)
+        final class Outcome: @unchecked Sendable {  // @unchecked: written under the engine lock, read after
+            var summary: RDBSnapshot.Summary?
+            var done = false
+        }
+        let outcome = Outcome()
+        let started = engine.withLock {
+            engine.beginSnapshot(writingTo: fd, purpose: .appendOnlyBase) { result in
+                outcome.summary = try? result.get()
+                outcome.done = true
+            }
+        }
+        #expect(started != nil)
+        let deadline = Date().addingTimeInterval(60)
+        while !engine.withLock({ outcome.done }) && Date() < deadline { usleep(2000) }
+        close(fd)
+        let summary = try #require(engine.withLock { outcome.summary })
+        #expect(summary.keys == expected.count)
+        let bytes = try #require(try RDBFile.contents(of: path))
+        #expect(summary.bytes == bytes.count)
+        // The aux field `aof-base` is 1 in an AOF base file (an RDB integer: 0xC0 0x01).
+        let name = [8] + Array("aof-base".utf8)
+        let at = try #require(bytes.indices.first { bytes[$0...].starts(with: name) })
+        #expect(Array(bytes[(at + name.count)..<(at + name.count + 2)]) == [0xC0, 0x01])
+        let loaded = Engine()
+        try loaded.withLock {
+            try loaded.loadRDB(bytes)
+            RDBTests.expectSame(RDBTests.view(loaded), expected)
+        }
+        #expect(engine.withLock { engine.snapshots.isEmpty })
+    }
 }
