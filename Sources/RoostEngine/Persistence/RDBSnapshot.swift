@@ -24,7 +24,7 @@ import Darwin
 /// - A background thread walks each table by entry index, `cursor` from 0 to `limit`, in
 ///   slices of at most `sliceKeys` slots (or `sliceBytes` of output), each slice under the engine
 ///   lock; between slices it drops the lock, checksums and writes the slice's bytes to the
-///   file. A client waits at most one slice (about 100 µs in a release build).
+///   file. A client waits at most one slice.
 /// - Before any change to a key (an overwrite, an in-place change of a collection, a deletion
 ///   or expiry, a TTL change), the engine calls `preserve`. If the key sits at an index in
 ///   `cursor..<limit` not yet preserved, its current value (still the value at the start, since
