@@ -68,7 +68,7 @@ import Testing
         let port = try FreePort.find()
         let pid = try ChildProcess.spawn(binary, ["server", "--port", "\(port)", "--bind", "127.0.0.1", "--dir", dir] + extra)
         do {
-            try PortProbe.waitUntilAccepting(port: port, timeout: 60)
+            try PortProbe.waitUntilAccepting(port: port, timeout: 180)
         } catch {
             ChildProcess.kill(pid, signal: SIGKILL)
             throw error
