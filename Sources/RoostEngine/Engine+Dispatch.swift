@@ -43,6 +43,10 @@ extension Engine {
             // Redis's `pre_command_oom_state`, which scripts check at their first write.
             if spec.runsScripts { commandStartedOutOfMemory = outOfMemory }
         }
+        if writesDeniedByDiskError && (spec.flags.contains(.write) || resolved.fullName == "ping") {
+            reject(client, .writesDeniedByRDBError, resolved)
+            return
+        }
         if client.reply.protocolVersion == 2 && client.isSubscribed
             && !Engine.allowedWhileSubscribed(resolved) {
             reject(client, .notAllowedWhileSubscribed(resolved.fullName), resolved)

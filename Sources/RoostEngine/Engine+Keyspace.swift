@@ -98,13 +98,15 @@ extension Engine {
 
     /// Sets the absolute expiry of an existing key, in Unix milliseconds.
     public func setExpire(_ db: Database, _ key: ByteString, at when: Int64) {
+        if !snapshots.isEmpty { preserveForSnapshots(db, key) }
         db.expires.set(key, when)
     }
 
     /// Removes the expiry of `key`. Returns whether it had one.
     @discardableResult
     public func removeExpire(_ db: Database, _ key: ByteString) -> Bool {
-        db.expires.remove(key) != nil
+        if !snapshots.isEmpty { preserveForSnapshots(db, key) }
+        return db.expires.remove(key) != nil
     }
 
     /// The absolute expiry of `key` in Unix milliseconds, if it has one.
@@ -115,12 +117,16 @@ extension Engine {
     /// Tells WATCH that `key` in `db` changed.
     
     public func signalModifiedKey(_ db: Database, _ key: ByteString) {
+        saveState.dirty += 1
         if watchers.isEmpty { return }
         touchWatchedKey(db, key)
     }
 
-    /// Tells WATCH that every key of `db` is gone (FLUSHDB, FLUSHALL). Call before emptying it.
+    /// Tells WATCH that every key of `db` is gone (FLUSHDB, FLUSHALL), counts the keys as
+    /// changes, and hands the tables to running snapshots. Call before emptying it.
     public func signalFlushedDatabase(_ db: Database) {
+        saveState.dirty += Int64(db.keys.count)
+        if !snapshots.isEmpty { detachFromSnapshots(db) }
         if watchers.isEmpty { return }
         touchAllWatchedKeys(emptied: db, replacedWith: nil)
     }

@@ -34,6 +34,7 @@ extension Engine {
     /// key's `updateLFU` (Redis's SET looks the key up for writing, then keeps its LFU data).
     @inline(__always)
     func store(_ db: Database, _ key: ByteString, _ value: Value) {
+        if !snapshots.isEmpty { preserveForSnapshots(db, key) }
         keyspaceMemoryStale = true
         let old: Value?
         if configuration.evictionPolicy.isLFU {
@@ -68,6 +69,7 @@ extension Engine {
     @inline(__always)
     @discardableResult
     func removeCharged(_ db: Database, _ key: ByteString) -> Value? {
+        if !snapshots.isEmpty { preserveForSnapshots(db, key) }
         guard let old = db.keys.remove(key) else { return nil }
         keyspaceMemoryStale = true
         if !pendingCharges.isEmpty, let i = pendingIndex(db, key) {
@@ -83,6 +85,7 @@ extension Engine {
     /// Notes that the running command may change `value`, stored at `key`, in place.
     @inline(__always)
     func noteWrite(_ db: Database, _ key: ByteString, _ value: Value) {
+        if !snapshots.isEmpty { preserveForSnapshots(db, key) }
         if !pendingCharges.isEmpty && pendingIndex(db, key) != nil { return }
         appendPending(db, key, Engine.charge(key, value))
     }

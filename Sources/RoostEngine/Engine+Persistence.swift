@@ -49,6 +49,7 @@ extension Engine {
         RDBFile.syncDirectory(dir)
         lastSave = Engine.clock() / 1000
         statistics.rdbSaves += 1
+        noteForegroundSave()
     }
 
     /// Replaces the keyspace and the function libraries with an RDB file's contents (with
@@ -124,22 +125,29 @@ enum RDBFile {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { throw RDBFileError(operation: "open", path: path, code: errno) }
         defer { close(fd) }
-        var written = 0
-        while written < bytes.count {
-            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, $0.count - written) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                let error = RDBFileError(operation: "write", path: path, code: errno)
-                unlink(path)
-                throw error
-            }
-            written += n
+        if let error = writeAll(bytes, to: fd) {
+            unlink(path)
+            throw RDBFileError(operation: error.operation, path: path, code: error.code)
         }
         guard fsync(fd) == 0 else {
             let error = RDBFileError(operation: "fsync", path: path, code: errno)
             unlink(path)
             throw error
         }
+    }
+
+    /// Writes all of `bytes` to `fd`. Returns the failure, if any.
+    static func writeAll(_ bytes: [UInt8], to fd: Int32) -> RDBFileError? {
+        var written = 0
+        while written < bytes.count {
+            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, $0.count - written) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return RDBFileError(operation: "write", path: "", code: errno)
+            }
+            written += n
+        }
+        return nil
     }
 
     /// Fsyncs a directory so that a rename in it is durable; best effort.

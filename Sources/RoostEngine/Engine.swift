@@ -65,6 +65,11 @@ public final class Engine: @unchecked Sendable {
     @exclusivity(unchecked) public internal(set) var now: Int64
     /// Unix time of the last successful save (LASTSAVE).
     @exclusivity(unchecked) public var lastSave: Int64
+    /// Running point-in-time snapshots (BGSAVE, AOF rewrites), told of every change before it
+    /// happens (Engine+Snapshots.swift).
+    @exclusivity(unchecked) var snapshots: [RDBSnapshot] = []
+    /// Changes since the last save, the running BGSAVE and its last outcome.
+    @exclusivity(unchecked) var saveState = RDBSaveState()
     /// Clients that received output from another client's command, to flush after the batch.
     @exclusivity(unchecked) var clientsWithDeliveries: [Client] = []
     /// Called when SHUTDOWN is accepted; the server stops its listeners.
@@ -211,6 +216,7 @@ public final class Engine: @unchecked Sendable {
     /// the other database's keys, as in Redis.
     func swapDatabases(_ a: Int, _ b: Int) {
         let x = databases[a], y = databases[b]
+        for snapshot in snapshots { snapshot.databasesSwapped(x, y) }
         swap(&x.keys, &y.keys)
         swap(&x.expires, &y.expires)
         swap(&x.expiryCursor, &y.expiryCursor)

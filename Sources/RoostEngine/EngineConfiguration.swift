@@ -82,6 +82,14 @@ public struct EngineConfiguration: Sendable {
     public var rdbCompression = true
     /// `rdbchecksum`: end RDB files with a CRC-64 (else zero) and check it on load.
     public var rdbChecksum = true
+    /// `save`: a BGSAVE starts when one of these points is met. Empty by default (`save ""`),
+    /// unlike redis-server's built-in `3600 1 300 100 60 10000`: an engine embedded in a
+    /// process, or a `roost server` started by a test, writes no `dump.rdb` into its working
+    /// directory unless asked to (a configuration file or `--save`).
+    public var savePoints: [SavePoint] = []
+    /// `stop-writes-on-bgsave-error`: refuse writes with MISCONF after a failed BGSAVE while
+    /// save points are set.
+    public var stopWritesOnBackgroundSaveError = true
     /// `enable-debug-command`: `no`, `yes`, or `local` (loopback and Unix-socket clients, and
     /// in-process ones).
     public var enableDebugCommand = "no"
@@ -90,6 +98,44 @@ public struct EngineConfiguration: Sendable {
     public var enableProtectedConfigs = "no"
 
     public init() {}
+}
+
+/// One `save` point: BGSAVE once at least `changes` writes happened and more than `seconds`
+/// passed since the last save.
+public struct SavePoint: Sendable, Equatable {
+    public var seconds: Int64
+    public var changes: Int64
+
+    public init(seconds: Int64, changes: Int64) {
+        self.seconds = seconds
+        self.changes = changes
+    }
+
+    /// Redis's defaults, for a configuration that wants them: `3600 1 300 100 60 10000`.
+    public static let redisDefaults = [
+        SavePoint(seconds: 3600, changes: 1), SavePoint(seconds: 300, changes: 100), SavePoint(seconds: 60, changes: 10000),
+    ]
+
+    /// `save`'s words as Redis's `setConfigSaveOption` reads them: pairs of seconds (at least 1)
+    /// and changes (at least 0); a lone `""` (or nothing) means none. Nil when invalid.
+    static func parse(_ words: [String]) -> [SavePoint]? {
+        var words = words
+        if words.count == 1 && (words[0].isEmpty || words[0] == "\"\"") { words = [] }
+        guard words.count % 2 == 0 else { return nil }
+        var points: [SavePoint] = []
+        var i = 0
+        while i < words.count {
+            guard let seconds = Int64(words[i]), seconds >= 1, let changes = Int64(words[i + 1]), changes >= 0 else { return nil }
+            points.append(SavePoint(seconds: seconds, changes: changes))
+            i += 2
+        }
+        return points
+    }
+
+    /// CONFIG GET's form: `seconds changes` pairs joined by spaces.
+    static func text(_ points: [SavePoint]) -> String {
+        points.map { "\($0.seconds) \($0.changes)" }.joined(separator: " ")
+    }
 }
 
 /// A configuration parameter that could not be applied.
@@ -101,12 +147,18 @@ extension EngineConfiguration {
     /// Applies a redis.conf-style file: one `name value…` directive a line, `#` comments.
     /// - Throws: `ConfigurationError` naming the line of an unknown or invalid directive.
     public mutating func apply(configurationFile text: String) throws {
+        // The file's first `save` line replaces the points; later ones add to them, as in Redis.
+        var savePointsSoFar: [SavePoint]?
         for (number, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = rawLine.trimmingCharacters(in: " \t\r")
             if line.isEmpty || line.hasPrefix("#") { continue }
             let words = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
             do {
                 try set(words[0].lowercased(), Array(words.dropFirst()))
+                if words[0].lowercased() == "save" {
+                    savePoints = (savePointsSoFar ?? []) + savePoints
+                    savePointsSoFar = savePoints
+                }
             } catch let error as ConfigurationError {
                 throw ConfigurationError(description: "line \(number + 1): \(error.description)")
             }
@@ -156,6 +208,12 @@ extension EngineConfiguration {
         case "hll-sparse-max-bytes": hllSparseMaxBytes = try int()
         case "busy-reply-threshold", "lua-time-limit": busyReplyThreshold = try int()
         case "rdbchecksum": rdbChecksum = try bool()
+        case "save":
+            guard let points = SavePoint.parse(values.flatMap { $0.split(separator: " ").map(String.init) }.ifEmpty([""])) else {
+                throw ConfigurationError(description: "Invalid save parameters for '\(name)'")
+            }
+            savePoints = points
+        case "stop-writes-on-bgsave-error": stopWritesOnBackgroundSaveError = try bool()
         case "enable-debug-command", "enable-protected-configs":
             let v = try one().lowercased()
             guard ["no", "yes", "local"].contains(v) else {
@@ -174,6 +232,11 @@ extension EngineConfiguration {
         default: throw ConfigurationError(description: "Bad directive or wrong number of arguments: '\(name)'")
         }
     }
+}
+
+extension Array {
+    /// `replacement` when empty, else the array.
+    func ifEmpty(_ replacement: [Element]) -> [Element] { isEmpty ? replacement : self }
 }
 
 extension StringProtocol {
@@ -253,6 +316,8 @@ extension EngineConfiguration {
         Parameter(name: "dbfilename", kind: .string),
         Parameter(name: "rdbcompression", kind: .boolean),
         Parameter(name: "rdbchecksum", kind: .immutable),
+        Parameter(name: "save", kind: .string),
+        Parameter(name: "stop-writes-on-bgsave-error", kind: .boolean),
         Parameter(name: "enable-debug-command", kind: .immutable),
         Parameter(name: "enable-protected-configs", kind: .immutable),
     ]
@@ -292,6 +357,8 @@ extension EngineConfiguration {
         case "dbfilename": return dbFilename
         case "rdbcompression": return rdbCompression ? "yes" : "no"
         case "rdbchecksum": return rdbChecksum ? "yes" : "no"
+        case "save": return SavePoint.text(savePoints)
+        case "stop-writes-on-bgsave-error": return stopWritesOnBackgroundSaveError ? "yes" : "no"
         case "enable-debug-command": return enableDebugCommand
         case "enable-protected-configs": return enableProtectedConfigs
         default: return nil
@@ -416,6 +483,12 @@ extension EngineConfiguration {
             dbFilename = text
         case "rdbcompression": rdbCompression = text.lowercased() == "yes"
         case "rdbchecksum": rdbChecksum = text.lowercased() == "yes"
+        case "save":
+            guard let points = SavePoint.parse(text.split(separator: " ").map(String.init).ifEmpty([""])) else {
+                return "Invalid save parameters"
+            }
+            savePoints = points
+        case "stop-writes-on-bgsave-error": stopWritesOnBackgroundSaveError = text.lowercased() == "yes"
         default: return "can't set immutable config"
         }
         return nil

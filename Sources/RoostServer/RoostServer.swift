@@ -154,6 +154,14 @@ public final class RoostServer: Service, Sendable {
         try await withGracefulShutdownHandler {
             try await future.get()
         } onGracefulShutdown: {
+            // SIGTERM/SIGINT: save first when save points are set, as Redis does.
+            do {
+                if try self.engine.withLock({ try self.engine.saveBeforeShutdown() }) {
+                    self.logger.info("DB saved on disk")
+                }
+            } catch {
+                self.logger.error("Error trying to save the DB", metadata: ["error": "\(error)"])
+            }
             self.stopListening()
         }
         try await shutdownGroup()
@@ -199,10 +207,11 @@ public final class RoostServer: Service, Sendable {
         }
     }
 
-    /// Active expiry and idle-client reaping, `hz` times a second. Returns the current `hz`.
+    /// Active expiry, save points and idle-client reaping, `hz` times a second. Returns the current `hz`.
     private func backgroundCycle() -> Int {
         let (deliveries, idle, hz): ([ConnectionHandler.Delivery], [any ClientConnection], Int) = engine.withLock {
             engine.activeExpireCycle()
+            engine.persistenceCron()
             engine.expireBlockedClients(now: Engine.clock())
             state.setQueryBufferLimit(engine.configuration.clientQueryBufferLimit)
             // `timeout`: close clients idle longer than that, but never subscribers (Redis spares

@@ -37,6 +37,9 @@ extension Roost {
         @Option(help: "Name of the RDB file in --dir (default dump.rdb).")
         var dbfilename: String?
 
+        @Option(help: "Save points as in redis.conf, \"3600 1 300 100 60 10000\"; \"\" for none (the default).")
+        var save: String?
+
         @Option(help: "Unix socket path to listen on as well.")
         var unixsocket: String?
 
@@ -58,6 +61,7 @@ extension Roost {
             if let unixsocket { configuration.unixSocket = unixsocket }
             if let dir { try configuration.set("dir", [dir]) }
             if let dbfilename { try configuration.set("dbfilename", [dbfilename]) }
+            if let save { try configuration.set("save", [save]) }
             for value in clientOutputBufferLimit { try configuration.set("client-output-buffer-limit", [value]) }
             let server = RoostServer(configuration: configuration, logger: logger)
             try await server.start()

@@ -2,6 +2,12 @@ import NIOCore
 import RoostEngine
 import RoostRESP
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Runs fuzz inputs against an engine in this process: each input is a short sequence of
 /// generated commands on a fresh engine with two clients, or the same commands encoded as a
 /// RESP stream, mutated byte by byte and fed to the request parser in random pieces.
@@ -155,8 +161,17 @@ public final class EngineFuzzer: Sendable {
     static var configuration: EngineConfiguration {
         var configuration = EngineConfiguration()
         configuration.databases = 4
+        configuration.dir = directory
         return configuration
     }
+
+    /// Where the inputs' SAVE, BGSAVE and DEBUG RELOAD write: a folder of this process's own,
+    /// never the working directory (where another test's server would load the file).
+    static let directory: String = {
+        let path = "/tmp/roost-fuzz-\(getpid())"
+        _ = mkdir(path, 0o755)
+        return path
+    }()
 
     /// `bytes` as a double-quoted string, non-printable bytes escaped as `\xHH`.
     public static func quote(_ bytes: [UInt8]) -> String {

@@ -1424,6 +1424,12 @@ extension CommandDocExtras {
                 A("pattern", .pattern, token: "MATCH", flags: .optional),
                 A("count", .integer, token: "COUNT", flags: .optional),
             ])
+        case "bgsave":
+            return D(history: [
+                ("3.2.2", "Added the `SCHEDULE` option."),
+            ], arguments: [
+                A("schedule", .pureToken, token: "SCHEDULE", since: "3.2.2", flags: .optional),
+            ])
         case "debug":
             return D(docFlags: ["syscmd"])
         default:

@@ -71,14 +71,7 @@ enum ServerInfo {
         case "memory":
             return memoryFields(engine: engine)
         case "persistence":
-            return [
-                ("loading", "0"),
-                ("rdb_bgsave_in_progress", "0"),
-                ("rdb_last_save_time", String(engine.lastSave)),
-                ("rdb_last_bgsave_status", "ok"),
-                ("rdb_saves", String(engine.statistics.rdbSaves)),
-                ("rdb_last_load_keys_expired", String(engine.statistics.rdbLastLoadKeysExpired)),
-                ("rdb_last_load_keys_loaded", String(engine.statistics.rdbLastLoadKeysLoaded)),
+            return engine.rdbInfoFields() + [
                 ("aof_enabled", "0"),
             ]
         case "stats":

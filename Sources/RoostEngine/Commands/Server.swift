@@ -87,6 +87,7 @@ enum ServerCommands {
             c.engine.signalFlushedDatabase(db)
             db.removeAll()
         }
+        c.engine.resetRDBAfterFlushAll()
         c.reply.ok()
     }
 
@@ -122,8 +123,10 @@ enum ServerCommands {
         // A busy script blocks every shutdown but SHUTDOWN NOSAVE, which stops it.
         if !noSave, let busy = c.engine.busyReply { throw busy }
         if noSave { c.engine.abortBusyScript() }
-        // Without save points, only SHUTDOWN SAVE writes the RDB file, as in Redis.
-        if save {
+        // With save points set, SHUTDOWN saves unless NOSAVE; without, only SHUTDOWN SAVE does.
+        if save || (!noSave && !c.engine.configuration.savePoints.isEmpty) {
+            // A running BGSAVE would rename an older image over this one.
+            c.engine.abandonBackgroundSave()
             do {
                 try c.engine.saveRDB()
             } catch {

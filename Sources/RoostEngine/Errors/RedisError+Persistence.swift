@@ -7,5 +7,11 @@ extension RedisError {
     static let debugReloadOptions = RedisError("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.")
     static let debugReloadSaveFailed = RedisError("ERR Error trying to save the DB")
     static let debugReloadLoadFailed = RedisError("ERR Error trying to load the RDB dump, check server logs.")
+    static let backgroundSaveInProgress = RedisError("ERR Background save already in progress")
+    static let otherSnapshotActive = RedisError(
+        "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.")
+    /// Writes (and PING) after a failed BGSAVE under `stop-writes-on-bgsave-error`.
+    static let writesDeniedByRDBError = RedisError(
+        "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.")
     static let shutdownFailed = RedisError("ERR Errors trying to SHUTDOWN. Check logs.")
 }

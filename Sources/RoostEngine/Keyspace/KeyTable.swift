@@ -24,6 +24,10 @@ public struct KeyTable<Value> {
     var buckets: [Int32] = []
     var freeHead: Int32 = -1
     public private(set) var count = 0
+    /// Running snapshots walking this table by entry index (`RDBSnapshot`). While it is above
+    /// zero, entries keep their index: a new key is appended rather than put in a freed slot,
+    /// and a deletion does not compact the table.
+    var snapshotPins = 0
 
     public init() {}
 
@@ -73,6 +77,22 @@ public struct KeyTable<Value> {
         }
     }
 
+    /// The entry index of `key`, or nil. Stable while `snapshotPins` is above zero.
+    func entryIndex(of key: ByteString) -> Int32? {
+        let i = find(key, hash: Self.hashOf(key))
+        return i < 0 ? nil : i
+    }
+
+    /// One past the highest entry index in use.
+    var entryEnd: Int32 { Int32(entries.count) }
+
+    /// The key and value at entry index `i`, or nil for a free slot.
+    func entry(at i: Int32) -> (key: ByteString, value: Value)? {
+        let e = entries[Int(i)]
+        guard let v = e.value else { return nil }
+        return (e.key, v)
+    }
+
     /// Whether `key` is present.
 
     public func contains(_ key: ByteString) -> Bool { find(key, hash: Self.hashOf(key)) >= 0 }
@@ -120,7 +140,7 @@ public struct KeyTable<Value> {
         let index: Int32
         let bucket = Int(hash & UInt32(buckets.count - 1))
         let entry = Entry(key: key, next: buckets[bucket], value: value, accessClock: clock)
-        if freeHead >= 0 {
+        if freeHead >= 0 && snapshotPins == 0 {
             index = freeHead
             freeHead = entries[Int(index)].next
             entries[Int(index)] = entry
@@ -175,7 +195,7 @@ public struct KeyTable<Value> {
                 entries[Int(i)] = Entry(key: ByteString([]), next: freeHead, value: nil, accessClock: 0)
                 freeHead = i
                 count -= 1
-                if buckets.count > 4 && count * 10 < buckets.count { shrink() }
+                if buckets.count > 4 && count * 10 < buckets.count && snapshotPins == 0 { shrink() }
                 return old
             }
             previous = i

@@ -46,13 +46,14 @@ struct RDBWriter {
     }
 
     /// Starts the file: the magic, the version and Redis's aux fields.
-    mutating func appendHeader(creationTime: Int64, usedMemory: Int) {
+    /// `aofBase` marks the base file of an append-only file (the `aof-base` aux field).
+    mutating func appendHeader(creationTime: Int64, usedMemory: Int, aofBase: Bool = false) {
         bytes.append(contentsOf: Array("REDIS0010".utf8))
         appendAux("redis-ver", Array(Engine.redisVersion.utf8))
         appendAux("redis-bits", Array("64".utf8))
         appendAux("ctime", Array(String(creationTime).utf8))
         appendAux("used-mem", Array(String(usedMemory).utf8))
-        appendAux("aof-base", Array("0".utf8))
+        appendAux("aof-base", Array((aofBase ? "1" : "0").utf8))
     }
 
     private mutating func appendAux(_ name: String, _ value: [UInt8]) {
@@ -86,6 +87,22 @@ struct RDBWriter {
         bytes.append(0)
         appendString(key.bytes)
         bytes[typeAt] = appendValue(value)
+    }
+
+    /// Appends records another writer produced (with the same settings).
+    mutating func append(records: [UInt8]) {
+        bytes.append(contentsOf: records)
+    }
+
+    /// The bytes written since the last call, for a writer that streams its file.
+    mutating func takeBytes() -> [UInt8] {
+        defer { bytes = [] }
+        return bytes
+    }
+
+    /// The EOF opcode, for a streamed file whose writer computes the checksum itself.
+    mutating func appendEOF() {
+        bytes.append(RDBType.opEOF)
     }
 
     /// Ends the file: EOF and the CRC-64 of everything before it (zero when `checksum` is off).
