@@ -114,6 +114,7 @@ final class ConnectionHandler: ChannelInboundHandler, ClientConnection {
             keepPending(context: context, input)
             return
         }
+        var barrier: (offset: Int64, sync: Bool)?
         let (output, deliveries, blockedUntil, inScript, overLimit): (ByteBuffer, [Delivery], Int64?, Bool, Bool) =
             engine.withLock {
             engine.statistics.netInputBytes += Int64(newBytes)
@@ -155,8 +156,11 @@ final class ConnectionHandler: ChannelInboundHandler, ClientConnection {
             if !overLimit { overLimit = mustDrop(client, context: context) }
             let out = client.reply.take()
             if !overLimit { engine.statistics.netOutputBytes += Int64(out.readableBytes) }
+            barrier = engine.appendOnlyBarrier()
             return (out, Self.takeDeliveries(from: engine), client.blocked?.deadline, client.inSuspendedScript, overLimit)
         }
+        // appendfsync always: no reply leaves before the writes it acknowledges are on disk.
+        if let barrier { engine.reachAppendOnlyBarrier(barrier) }
         if let blockedUntil {
             paused = true
             if blockedUntil > 0 { scheduleBlockingTimeout(context: context, deadline: blockedUntil) }
@@ -208,10 +212,11 @@ final class ConnectionHandler: ChannelInboundHandler, ClientConnection {
         let engine = self.engine
         let delay = max(0, deadline - Engine.clock()) + 1
         context.eventLoop.scheduleTask(in: .milliseconds(delay)) {
-            let deliveries = engine.withLock {
+            let (deliveries, barrier) = engine.withLock {
                 engine.expireBlockedClients(now: Engine.clock())
-                return ConnectionHandler.takeDeliveries(from: engine)
+                return (ConnectionHandler.takeDeliveries(from: engine), engine.appendOnlyBarrier())
             }
+            if let barrier { engine.reachAppendOnlyBarrier(barrier) }
             ConnectionHandler.send(deliveries)
         }
     }
@@ -226,14 +231,17 @@ final class ConnectionHandler: ChannelInboundHandler, ClientConnection {
     private func continueScript(on eventLoop: any EventLoop) {
         guard let client = suspendedClient else { return }
         let context = handlerContext
+        var barrier: (offset: Int64, sync: Bool)?
         let (finished, output, deliveries, overLimit): (Bool, ByteBuffer, [Delivery], Bool) = engine.withLock {
             let finished = engine.continueScript(for: client)
+            barrier = engine.appendOnlyBarrier()
             var overLimit = false
             if finished, let context, !closing, self.client === client { overLimit = mustDrop(client, context: context) }
             let out = finished ? client.reply.take() : ByteBuffer()
             if !overLimit { engine.statistics.netOutputBytes += Int64(out.readableBytes) }
             return (finished, out, Self.takeDeliveries(from: engine), overLimit)
         }
+        if let barrier { engine.reachAppendOnlyBarrier(barrier) }
         Self.send(deliveries)
         guard finished else {
             scheduleScriptTurn(on: eventLoop)

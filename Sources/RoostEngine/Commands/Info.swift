@@ -79,8 +79,7 @@ enum ServerInfo {
                 ("rdb_saves", String(engine.statistics.rdbSaves)),
                 ("rdb_last_load_keys_expired", String(engine.statistics.rdbLastLoadKeysExpired)),
                 ("rdb_last_load_keys_loaded", String(engine.statistics.rdbLastLoadKeysLoaded)),
-                ("aof_enabled", "0"),
-            ]
+            ] + engine.appendOnlyInfoFields
         case "stats":
             let s = engine.statistics
             let currentExceeded = engine.evictionExceededSince.map { now - $0 } ?? 0
