@@ -20,8 +20,9 @@ struct AppendOnlyState {
     var pending: [(Int, [ByteBuffer])] = []
     /// How deep `call` is nested (EXEC and scripts call commands within a command).
     var callDepth = 0
-    /// What the running handler asked to propagate instead of its own arguments, if anything.
-    var replacement: [[ByteBuffer]]?
+    /// What the running handler asked to propagate instead of its own arguments, if anything:
+    /// (database, arguments).
+    var replacement: [(Int, [ByteBuffer])]?
     /// Set while the files are replayed at start: nothing expires and nothing is propagated.
     var loading = false
     /// Set by WAITAOF: the reply of the batch waits for an fsync whatever the policy.
@@ -51,10 +52,18 @@ extension Engine {
     // MARK: Propagation
 
     /// Replaces what the running command writes to the append-only file (Redis's
-    /// `rewriteClientCommandVector` and `alsoPropagate`). An empty list writes nothing.
-    func propagate(_ commands: [[ByteBuffer]]) {
+    /// `rewriteClientCommandVector` and `alsoPropagate`); outside any command (a blocked client
+    /// served after the command that fed it) writes the commands at once. An empty list writes
+    /// nothing. Arguments are text or bytes.
+    func propagate(_ db: Database, _ commands: [[AOFArgument]]) {
         guard aof.file != nil, !aof.loading else { return }
-        aof.replacement = (aof.replacement ?? []) + commands
+        let encoded = commands.map { command in (db.index, command.map(\.buffer)) }
+        if aof.callDepth == 0 {
+            aof.pending += encoded
+            flushPropagation()
+        } else {
+            aof.replacement = (aof.replacement ?? []) + encoded
+        }
     }
 
     /// Whether commands are being written to an append-only file.
@@ -62,11 +71,11 @@ extension Engine {
 
     /// Called by `call` after a handler ran at depth `aof.callDepth + 1`.
     func recordPropagation(_ resolved: ResolvedCommand, _ arguments: [ByteBuffer], database: Int, failed: Bool,
-                           outerReplacement: [[ByteBuffer]]?) {
+                           outerReplacement: [(Int, [ByteBuffer])]?) {
         let replacement = aof.replacement
         aof.replacement = outerReplacement
         if let replacement {
-            for command in replacement { aof.pending.append((database, command)) }
+            aof.pending += replacement
         } else if !failed && resolved.spec.flags.contains(.write) && !resolved.spec.runsScripts {
             aof.pending.append((database, arguments))
         }
@@ -538,4 +547,23 @@ extension Engine {
         flushPropagation()
         aof.file?.sync()
     }
+}
+
+/// One argument of a command written to the append-only file: text, bytes or a number.
+enum AOFArgument {
+    case text(String)
+    case bytes([UInt8])
+    case buffer(ByteBuffer)
+    case number(Int64)
+
+    var buffer: ByteBuffer {
+        switch self {
+        case .text(let s): return ByteBuffer(string: s)
+        case .bytes(let b): return ByteBuffer(bytes: b)
+        case .buffer(let b): return b
+        case .number(let n): return ByteBuffer(string: String(n))
+        }
+    }
+
+    static func key(_ key: ByteString) -> AOFArgument { .bytes(key.bytes) }
 }
