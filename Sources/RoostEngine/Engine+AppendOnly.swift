@@ -143,10 +143,8 @@ extension Engine {
     /// the lock held from the server's background cycle; it also starts an automatic rewrite
     /// when the file grew past `auto-aof-rewrite-percentage`.
     public func appendOnlyCron(now: Int64, lastFsync: Int64) -> AppendOnlyFile? {
-        guard let file = aof.file else { return nil }
         autoRewriteIfDue()
         guard let current = aof.file else { return nil }
-        _ = file
         if configuration.appendFsync == .everysec && now - lastFsync >= 1000 { return current }
         current.writeBuffered()
         return nil
@@ -336,6 +334,7 @@ extension Engine {
                 log.append("Creating AOF incr file \(name).1.incr.aof on server start")
                 try rewriteAppendOnlyFile()
                 aof.rewrites = 0
+                aof.lastRewriteSeconds = -1
                 return log
             }
             aof.loading = true
@@ -397,7 +396,9 @@ extension Engine {
             offset = reader.position
             if offset >= bytes.count { return Int64(bytes.count) }
         }
+        // Redis's fake loading client: not a connection, so not counted as one.
         let loader = makeClient()
+        statistics.connectionsReceived -= 1
         defer { removeClient(loader) }
         var transaction: [[ByteBuffer]]?
         var lastGood = offset
