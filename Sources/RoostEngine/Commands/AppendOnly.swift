@@ -9,11 +9,11 @@ enum AppendOnlyCommands {
                     group: "server", summary: "Asynchronously rewrite the append-only file", complexity: "O(1)",
                     handler: bgrewriteaof),
         CommandSpec("waitaof", arity: 4, flags: [.noscript], categories: ["slow", "connection"],
-                    tips: ["request_policy:all_shards", "response_policy:agg_min"], group: "generic",
+                    tips: ["request_policy:all_shards", "response_policy:agg_min"], group: "generic", since: "7.2.0",
                     summary: "Blocks until all of the preceding write commands sent by the connection are written to the append-only file of the primary and/or replicas.",
                     complexity: "O(1)", handler: waitaof),
         CommandSpec("wait", arity: 3, flags: [.noscript], categories: ["slow", "connection"],
-                    tips: ["request_policy:all_shards", "response_policy:agg_min"], group: "generic",
+                    tips: ["request_policy:all_shards", "response_policy:agg_min"], group: "generic", since: "3.0.0",
                     summary: "Wait for the synchronous replication of all the write commands sent in the context of the current connection",
                     complexity: "O(1)", handler: wait),
     ]
