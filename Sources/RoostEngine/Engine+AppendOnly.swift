@@ -119,23 +119,21 @@ extension Engine {
     // MARK: Durability
 
     /// What the connection must do with the append-only file before sending the replies of the
-    /// batch just run: the log offset to reach and whether it must be fsynced, or nil when there
-    /// is no file. Call with the lock held, at the end of a batch.
-    public func appendOnlyBarrier() -> (offset: Int64, sync: Bool)? {
+    /// batch just run, or nil when there is no file. Call with the lock held, at the end of a
+    /// batch.
+    public func appendOnlyBarrier() -> AppendOnlyBarrier? {
         guard let file = aof.file else {
             aof.durabilityRequested = false
             return nil
         }
         let sync = configuration.appendFsync == .always || aof.durabilityRequested
         aof.durabilityRequested = false
-        return (file.appendedOffset, sync)
+        return AppendOnlyBarrier(file: file, offset: file.appendedOffset, sync: sync)
     }
 
-    /// Writes the append-only file through `barrier.offset` (and fsyncs it when asked). Call
-    /// without the lock, before sending the batch's replies.
-    public func reachAppendOnlyBarrier(_ barrier: (offset: Int64, sync: Bool)) {
-        guard let file = withLock({ aof.file }) else { return }
-        file.flush(through: barrier.offset, sync: barrier.sync)
+    /// Reaches `barrier` (see `AppendOnlyBarrier.reach`); nothing for nil.
+    public func reachAppendOnlyBarrier(_ barrier: AppendOnlyBarrier?) {
+        barrier?.reach()
     }
 
     /// The background part of `appendfsync`: writes what is buffered and, under `everysec`,
@@ -567,4 +565,22 @@ enum AOFArgument {
     }
 
     static func key(_ key: ByteString) -> AOFArgument { .bytes(key.bytes) }
+}
+
+/// The point of the append-only log a batch's replies wait for: the log's end when the batch
+/// finished, and whether it must be fsynced (`appendfsync always`, WAITAOF) or only written.
+public struct AppendOnlyBarrier: Sendable {
+    let file: AppendOnlyFile
+    let offset: Int64
+    /// Whether the replies wait for an fsync.
+    public let sync: Bool
+
+    /// Whether the barrier is already reached: written and, if `sync`, fsynced (by this
+    /// connection or another one's group commit).
+    public var isReached: Bool { sync ? file.isDurable(through: offset) : file.isWritten(through: offset) }
+
+    /// Writes the log through the barrier and fsyncs it when `sync`: one write and one fsync
+    /// cover every batch appended so far, whichever connection asks first. Call without the
+    /// engine's lock.
+    public func reach() { file.flush(through: offset, sync: sync) }
 }

@@ -79,6 +79,9 @@ public final class AppendOnlyFile: @unchecked Sendable {
     /// Whether the last write or fsync failed (INFO `aof_last_write_status`).
     var lastWriteFailed: Bool { bufferLock.withLock { writeFailed } }
 
+    /// Whether every byte up to `offset` has been written to the file.
+    func isWritten(through offset: Int64) -> Bool { fileLock.withLock { written >= offset } }
+
     /// Whether every byte up to `offset` has been fsynced.
     func isDurable(through offset: Int64) -> Bool { syncedLock.withLock { synced >= offset } }
 
