@@ -181,11 +181,12 @@ final class ConnectionHandler: ChannelInboundHandler, ClientConnection {
             keepPending(context: context, input)
             if closing { return }
         }
-        // appendfsync always: no reply leaves before the writes it acknowledges are on disk. The
-        // fsync waits for the end of this event-loop turn, so that one fsync covers the batches
-        // of every connection read in the turn (group commit); until then this connection's
-        // further input waits, like a blocked client's.
-        if let barrier, barrier.sync, !barrier.isReached {
+        // No reply leaves before the writes it acknowledges are in the append-only file (and on
+        // disk under appendfsync always). The write and fsync wait for the end of this
+        // event-loop turn, so that one of each covers the batches of every connection read in
+        // the turn (group commit), as Redis writes in `beforeSleep`; until then this
+        // connection's further input waits, like a blocked client's.
+        if let barrier, !barrier.isReached {
             awaitingFsync = true
             let replies = NIOLoopBound((output, deliveries, client), eventLoop: context.eventLoop)
             context.eventLoop.execute {
