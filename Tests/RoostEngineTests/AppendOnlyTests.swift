@@ -119,6 +119,55 @@ import Testing
         #expect(Self.run(engine, "EXISTS", "b") == ":0\r\n")
     }
 
+    @Test func configSetTurnsTheFileOnWithARewriteAndOff() throws {
+        let dir = try Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var configuration = EngineConfiguration()
+        configuration.dir = dir
+        let engine = Engine(configuration: configuration)
+        _ = Self.run(engine, "SET", "a", "1")
+        #expect(Self.run(engine, "CONFIG", "SET", "appendonly", "yes") == "+OK\r\n")
+        #expect(Self.run(engine, "CONFIG", "GET", "appendonly") == "*2\r\n$10\r\nappendonly\r\n$3\r\nyes\r\n")
+        let manifest = try String(contentsOfFile: dir + "/appendonlydir/appendonly.aof.manifest", encoding: .utf8)
+        #expect(manifest == "file appendonly.aof.1.base.rdb seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n")
+        _ = Self.run(engine, "SET", "b", "2")
+        #expect(Self.run(engine, "WAITAOF", "1", "0", "0") == "*2\r\n:1\r\n:0\r\n")
+        #expect(Self.run(engine, "CONFIG", "SET", "appendonly", "no") == "+OK\r\n")
+        _ = Self.run(engine, "SET", "c", "3")
+        let (reloaded, _) = try Self.engine(dir)
+        #expect(Self.run(reloaded, "MGET", "a", "b", "c") == "*3\r\n$1\r\n1\r\n$1\r\n2\r\n$-1\r\n")
+        let info = Self.run(reloaded, "INFO", "persistence")
+        #expect(info.contains("aof_enabled:1\r\naof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\n"))
+        #expect(info.contains("aof_last_write_status:ok\r\naof_last_cow_size:0\r\n"))
+    }
+
+    @Test func autoRewriteStartsPastTheGrowthPercentage() throws {
+        let dir = try Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (engine, _) = try Self.engine(dir)
+        _ = Self.run(engine, "CONFIG", "SET", "auto-aof-rewrite-min-size", "1024")
+        for i in 0..<100 { _ = Self.run(engine, "SET", "key:\(i)", String(repeating: "v", count: 40)) }
+        engine.withLock { _ = engine.appendOnlyCron(now: Engine.clock(), lastFsync: Engine.clock()) }
+        let manifest = try String(contentsOfFile: dir + "/appendonlydir/appendonly.aof.manifest", encoding: .utf8)
+        #expect(manifest == "file appendonly.aof.2.base.rdb seq 2 type b\nfile appendonly.aof.2.incr.aof seq 2 type i\n")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/appendonlydir/appendonly.aof.1.incr.aof"))
+        #expect(Self.run(engine, "INFO", "persistence").contains("aof_rewrites:1\r\n"))
+        let (reloaded, _) = try Self.engine(dir)
+        #expect(Self.run(reloaded, "DBSIZE") == ":100\r\n")
+    }
+
+    @Test func anOldSingleFileIsMovedIntoTheDirectoryAsItsBase() throws {
+        let dir = try Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try Data("*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$3\r\nold\r\n$1\r\n1\r\n".utf8)
+            .write(to: URL(fileURLWithPath: dir + "/appendonly.aof"))
+        let (engine, _) = try Self.engine(dir)
+        #expect(Self.run(engine, "GET", "old") == "$1\r\n1\r\n")
+        let manifest = try String(contentsOfFile: dir + "/appendonlydir/appendonly.aof.manifest", encoding: .utf8)
+        #expect(manifest == "file appendonly.aof seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/appendonly.aof"))
+    }
+
     @Test func waitaofAndWaitOnAStandaloneServer() throws {
         let engine = Engine()
         #expect(Self.run(engine, "WAITAOF", "1", "0", "0") == "-ERR WAITAOF cannot be used when numlocal is set but appendonly is disabled.\r\n")
