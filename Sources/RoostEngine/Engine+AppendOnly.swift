@@ -217,6 +217,10 @@ extension Engine {
             }
             aof.selectedDatabase = -1
             incremental = next
+            // Listed at once, as Redis's `openNewIncrAofForAppend` does: a crash before the new
+            // base is in place must still replay what the new file receives meanwhile.
+            manifest.incrementals.append(next)
+            try persistManifest(manifest)
         }
         let baseSequence = (manifest.base?.sequence ?? 0) + 1
         let base = AOFManifest.File(name: "\(name).\(baseSequence).base.rdb", sequence: baseSequence, type: .base)

@@ -55,7 +55,9 @@ public final class AppendOnlyRedisServer: @unchecked Sendable {
             _ = FileManager.default.createFile(atPath: configuration, contents: Data("appendonly yes\nappendfsync \(appendfsync)\n".utf8))
             arguments = ["server", "--port", "\(port)", "--bind", "127.0.0.1", "--dir", directory, "--config", configuration]
         }
-        let started = try ChildProcess.spawn(executable, arguments, killAtExit: true)
+        // roost logs to its standard streams: kept in the same log file.
+        let started = try ChildProcess.spawn(executable, arguments, outputPath: isRoost ? directory + "/redis-server.log" : nil,
+                                             killAtExit: true)
         lock.withLock { pid = started }
         let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
@@ -68,7 +70,7 @@ public final class AppendOnlyRedisServer: @unchecked Sendable {
         }
         kill9()
         let tail = log.split(separator: "\n").suffix(10).joined(separator: "\n")
-        throw RoostTestingError(.startFailed, "redis-server did not start on port \(port); its log ends:\n\(tail)")
+        throw RoostTestingError(.startFailed, "\(isRoost ? "roost server" : "redis-server") did not start on port \(port); its log ends:\n\(tail)")
     }
 
     /// kill -9s the server and reaps it; its data folder stays for the next `launch()`.
