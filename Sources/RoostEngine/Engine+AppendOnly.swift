@@ -144,7 +144,9 @@ extension Engine {
         autoRewriteIfDue()
         guard let current = aof.file else { return nil }
         if configuration.appendFsync == .everysec && now - lastFsync >= 1000 { return current }
-        current.writeBuffered()
+        // Under `always` the connections write and fsync; waiting here for their fsync would
+        // hold the engine's lock through it.
+        if configuration.appendFsync != .always { current.writeBuffered() }
         return nil
     }
 
