@@ -94,11 +94,25 @@ extension Engine {
         }
         let outerWrite = runningWriteCommand
         runningWriteCommand = resolved.spec.flags.contains(.write)
+        // The append-only file's one propagation point (Engine+AppendOnly.swift).
+        let propagating = aof.file != nil && !aof.loading
+        let outerReplacement = aof.replacement
+        let database = client.database.index
+        var failed = false
+        if propagating {
+            aof.replacement = nil
+            aof.callDepth += 1
+        }
         do {
             try resolved.spec.handler?(context)
         } catch {
             statistics.errorReplies += 1
             client.reply.error(error)
+            failed = true
+        }
+        if propagating {
+            aof.callDepth -= 1
+            recordPropagation(resolved, arguments, database: database, failed: failed, outerReplacement: outerReplacement)
         }
         // FLUSHDB, SWAPDB and expiry changes reach the tables without a store or a deletion.
         if runningWriteCommand { keyspaceMemoryStale = true }

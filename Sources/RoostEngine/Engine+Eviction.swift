@@ -110,6 +110,7 @@ extension Engine {
         var freed = before - db.chargedBytes + db.keys.entryStride
         if !db.expires.isEmpty && db.expires.remove(key) != nil { freed += db.expires.entryStride }
         statistics.evictedKeys += 1
+        propagateDeletion(db, key)
         signalModifiedKey(db, key)
         return freed
     }

@@ -6,7 +6,8 @@ extension Engine {
     func isExpired(_ db: Database, _ key: ByteString) -> Bool {
         if db.expires.isEmpty { return false }
         guard let when = db.expires[key] else { return false }
-        return now > when
+        // Nothing expires while the append-only file is replayed: its DELs say when keys went.
+        return now > when && !aof.loading
     }
 
     /// Deletes `key` if its time has passed. Returns whether it did.
@@ -17,6 +18,7 @@ extension Engine {
         db.expires.remove(key)
         statistics.expiredKeys += 1
         signalModifiedKey(db, key)
+        propagateDeletion(db, key)
         return true
     }
 

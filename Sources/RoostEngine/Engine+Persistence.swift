@@ -59,7 +59,11 @@ extension Engine {
     ///   that does not load.
     public func loadRDB(_ bytes: [UInt8], flush: Bool = true) throws(RDBLoadError) {
         var reader = RDBReader(bytes, configuration: configuration)
-        let contents = try reader.read(now: Engine.clock())
+        try loadRDBContents(reader.read(now: Engine.clock()), flush: flush)
+    }
+
+    /// Stores what an RDB file decoded to: `loadRDB`'s second half, shared with the AOF base.
+    func loadRDBContents(_ contents: RDBContents, flush: Bool) throws(RDBLoadError) {
         var functions: LuaScripting? = flush ? nil : functionScripting
         if !contents.functionLibraries.isEmpty {
             guard let fresh = LuaScripting(engine: self, functions: true) else {

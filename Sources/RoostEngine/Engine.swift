@@ -132,6 +132,9 @@ public final class Engine: @unchecked Sendable {
     @exclusivity(unchecked) var lfuRandom = SplitMix64(seed: UInt64.random(in: .min ... .max))
     // MARK: End of memory state
 
+    /// The append-only file's state (owned by Engine+AppendOnly.swift).
+    @exclusivity(unchecked) var aof = AppendOnlyState()
+
     @exclusivity(unchecked) private var nextClientID: Int64 = 1
     @exclusivity(unchecked) var random = SystemRandomNumberGenerator()
 

@@ -96,6 +96,28 @@ public struct EngineConfiguration: Sendable {
     /// `enable-protected-configs`: whether CONFIG SET may change `dir` and `dbfilename` (`no`,
     /// `yes`, or `local`).
     public var enableProtectedConfigs = "no"
+    /// `appendonly`: log every write to the append-only file (Engine+AppendOnly.swift).
+    public var appendOnly = false
+    /// `appenddirname`: the folder in `dir` holding the manifest, base and incremental files.
+    public var appendDirName = "appendonlydir"
+    /// `appendfilename`: the stem of the append-only files' names.
+    public var appendFilename = "appendonly.aof"
+    /// `appendfsync`
+    public var appendFsync = AppendFsyncPolicy.everysec
+    /// `aof-use-rdb-preamble`: rewrites write the base as an RDB image (Roost always does).
+    public var aofUseRDBPreamble = true
+    /// `aof-load-truncated`: load a log whose last command is torn, cutting it off.
+    public var aofLoadTruncated = true
+    /// `auto-aof-rewrite-percentage`: growth over the size after the last rewrite that starts
+    /// one; 0 disables.
+    public var autoAOFRewritePercentage: Int64 = 100
+    /// `auto-aof-rewrite-min-size`
+    public var autoAOFRewriteMinSize: Int64 = 64 * 1024 * 1024
+    /// `aof-rewrite-incremental-fsync`, `no-appendfsync-on-rewrite`, `aof-timestamp-enabled`:
+    /// accepted and reported; they do not change what Roost does.
+    public var aofRewriteIncrementalFsync = true
+    public var noAppendfsyncOnRewrite = false
+    public var aofTimestampEnabled = false
 
     public init() {}
 }
@@ -220,7 +242,13 @@ extension EngineConfiguration {
                 throw ConfigurationError(description: "argument(s) must be one of the following: no, yes, local for '\(name)'")
             }
             if name == "enable-debug-command" { enableDebugCommand = v } else { enableProtectedConfigs = v }
-        case "dir", "dbfilename", "rdbcompression":
+        case "appenddirname", "appendfilename":
+            let v = try one()
+            if v.contains("/") { throw ConfigurationError(description: "\(name) can't be a path, just a filename for '\(name)'") }
+            if name == "appenddirname" { appendDirName = v } else { appendFilename = v }
+        case "dir", "dbfilename", "rdbcompression", "appendonly", "appendfsync", "aof-use-rdb-preamble",
+             "aof-load-truncated", "auto-aof-rewrite-percentage", "auto-aof-rewrite-min-size",
+             "aof-rewrite-incremental-fsync", "no-appendfsync-on-rewrite", "aof-timestamp-enabled":
             if let reason = setParameter(name, try one()) {
                 throw ConfigurationError(description: "\(reason) for '\(name)'")
             }
@@ -320,6 +348,17 @@ extension EngineConfiguration {
         Parameter(name: "stop-writes-on-bgsave-error", kind: .boolean),
         Parameter(name: "enable-debug-command", kind: .immutable),
         Parameter(name: "enable-protected-configs", kind: .immutable),
+        Parameter(name: "appendonly", kind: .boolean),
+        Parameter(name: "appendfsync", kind: .enumeration(["always", "everysec", "no"])),
+        Parameter(name: "appenddirname", kind: .immutable),
+        Parameter(name: "appendfilename", kind: .immutable),
+        Parameter(name: "aof-use-rdb-preamble", kind: .boolean),
+        Parameter(name: "aof-load-truncated", kind: .boolean),
+        Parameter(name: "auto-aof-rewrite-percentage", kind: .integer(min: 0, max: intMax)),
+        Parameter(name: "auto-aof-rewrite-min-size", kind: .memory(min: 0, max: Int64.max)),
+        Parameter(name: "aof-rewrite-incremental-fsync", kind: .boolean),
+        Parameter(name: "no-appendfsync-on-rewrite", kind: .boolean),
+        Parameter(name: "aof-timestamp-enabled", kind: .boolean),
     ]
 
     /// The value CONFIG GET reports for `name`, or nil for an unknown name.
@@ -361,6 +400,17 @@ extension EngineConfiguration {
         case "stop-writes-on-bgsave-error": return stopWritesOnBackgroundSaveError ? "yes" : "no"
         case "enable-debug-command": return enableDebugCommand
         case "enable-protected-configs": return enableProtectedConfigs
+        case "appendonly": return appendOnly ? "yes" : "no"
+        case "appendfsync": return appendFsync.rawValue
+        case "appenddirname": return appendDirName
+        case "appendfilename": return appendFilename
+        case "aof-use-rdb-preamble": return aofUseRDBPreamble ? "yes" : "no"
+        case "aof-load-truncated": return aofLoadTruncated ? "yes" : "no"
+        case "auto-aof-rewrite-percentage": return String(autoAOFRewritePercentage)
+        case "auto-aof-rewrite-min-size": return String(autoAOFRewriteMinSize)
+        case "aof-rewrite-incremental-fsync": return aofRewriteIncrementalFsync ? "yes" : "no"
+        case "no-appendfsync-on-rewrite": return noAppendfsyncOnRewrite ? "yes" : "no"
+        case "aof-timestamp-enabled": return aofTimestampEnabled ? "yes" : "no"
         default: return nil
         }
     }
@@ -489,6 +539,15 @@ extension EngineConfiguration {
             }
             savePoints = points
         case "stop-writes-on-bgsave-error": stopWritesOnBackgroundSaveError = text.lowercased() == "yes"
+        case "appendonly": appendOnly = text.lowercased() == "yes"
+        case "appendfsync": appendFsync = AppendFsyncPolicy(rawValue: text.lowercased()) ?? .everysec
+        case "aof-use-rdb-preamble": aofUseRDBPreamble = text.lowercased() == "yes"
+        case "aof-load-truncated": aofLoadTruncated = text.lowercased() == "yes"
+        case "auto-aof-rewrite-percentage": autoAOFRewritePercentage = number
+        case "auto-aof-rewrite-min-size": autoAOFRewriteMinSize = number
+        case "aof-rewrite-incremental-fsync": aofRewriteIncrementalFsync = text.lowercased() == "yes"
+        case "no-appendfsync-on-rewrite": noAppendfsyncOnRewrite = text.lowercased() == "yes"
+        case "aof-timestamp-enabled": aofTimestampEnabled = text.lowercased() == "yes"
         default: return "can't set immutable config"
         }
         return nil

@@ -21,6 +21,9 @@ final class ConnectionHandler: ChannelInboundHandler, ClientConnection {
     /// Set while the client waits in a blocking command: input is buffered, not run, until the
     /// served (or timed-out) reply has been delivered and `resume` runs.
     @exclusivity(unchecked) private var paused = false
+    /// Set while this connection's replies wait for the append-only file's fsync at the end of
+    /// the event-loop turn: input is buffered meanwhile.
+    @exclusivity(unchecked) private var awaitingFsync = false
     /// The client whose command a busy script suspended; kept past a disconnect, because the
     /// script must still be driven to its end.
     @exclusivity(unchecked) private var suspendedClient: Client?
@@ -109,11 +112,12 @@ final class ConnectionHandler: ChannelInboundHandler, ClientConnection {
     private func process(context: ChannelHandlerContext, input inputBuffer: ByteBuffer, newBytes: Int) {
         guard let client else { return }
         var input = inputBuffer
-        if paused {
+        if paused || awaitingFsync {
             engine.withLock { engine.statistics.netInputBytes += Int64(newBytes) }
             keepPending(context: context, input)
             return
         }
+        var barrier: AppendOnlyBarrier?
         let (output, deliveries, blockedUntil, inScript, overLimit): (ByteBuffer, [Delivery], Int64?, Bool, Bool) =
             engine.withLock {
             engine.statistics.netInputBytes += Int64(newBytes)
@@ -155,6 +159,7 @@ final class ConnectionHandler: ChannelInboundHandler, ClientConnection {
             if !overLimit { overLimit = mustDrop(client, context: context) }
             let out = client.reply.take()
             if !overLimit { engine.statistics.netOutputBytes += Int64(out.readableBytes) }
+            barrier = engine.appendOnlyBarrier()
             return (out, Self.takeDeliveries(from: engine), client.blocked?.deadline, client.inSuspendedScript, overLimit)
         }
         if let blockedUntil {
@@ -175,6 +180,40 @@ final class ConnectionHandler: ChannelInboundHandler, ClientConnection {
         if input.readableBytes > 0 && !client.closeAfterReply {
             keepPending(context: context, input)
             if closing { return }
+        }
+        // No reply leaves before the writes it acknowledges are in the append-only file (and on
+        // disk under appendfsync always). The write and fsync wait for the end of this
+        // event-loop turn, so that one of each covers the batches of every connection read in
+        // the turn (group commit), as Redis writes in `beforeSleep`; until then this
+        // connection's further input waits, like a blocked client's.
+        if let barrier, !barrier.isReached {
+            awaitingFsync = true
+            let replies = NIOLoopBound((output, deliveries, client), eventLoop: context.eventLoop)
+            context.eventLoop.execute {
+                barrier.reach()
+                self.awaitingFsync = false
+                let (output, deliveries, client) = replies.value
+                guard let context = self.handlerContext else {
+                    Self.send(deliveries)
+                    return
+                }
+                self.sendReplies(context: context, output, deliveries, client)
+                if !self.paused && !self.closing, let input = self.pending {
+                    self.pending = nil
+                    self.process(context: context, input: input, newBytes: 0)
+                }
+            }
+            return
+        }
+        barrier?.reach()
+        sendReplies(context: context, output, deliveries, client)
+    }
+
+    /// Writes a batch's replies and hands other clients theirs.
+    private func sendReplies(context: ChannelHandlerContext, _ output: ByteBuffer, _ deliveries: [Delivery], _ client: Client) {
+        if closing {
+            Self.send(deliveries)
+            return
         }
         if output.readableBytes > 0 {
             context.write(wrapOutboundOut(output), promise: nil)
@@ -208,10 +247,11 @@ final class ConnectionHandler: ChannelInboundHandler, ClientConnection {
         let engine = self.engine
         let delay = max(0, deadline - Engine.clock()) + 1
         context.eventLoop.scheduleTask(in: .milliseconds(delay)) {
-            let deliveries = engine.withLock {
+            let (deliveries, barrier) = engine.withLock {
                 engine.expireBlockedClients(now: Engine.clock())
-                return ConnectionHandler.takeDeliveries(from: engine)
+                return (ConnectionHandler.takeDeliveries(from: engine), engine.appendOnlyBarrier())
             }
+            if let barrier { engine.reachAppendOnlyBarrier(barrier) }
             ConnectionHandler.send(deliveries)
         }
     }
@@ -226,14 +266,17 @@ final class ConnectionHandler: ChannelInboundHandler, ClientConnection {
     private func continueScript(on eventLoop: any EventLoop) {
         guard let client = suspendedClient else { return }
         let context = handlerContext
+        var barrier: AppendOnlyBarrier?
         let (finished, output, deliveries, overLimit): (Bool, ByteBuffer, [Delivery], Bool) = engine.withLock {
             let finished = engine.continueScript(for: client)
+            barrier = engine.appendOnlyBarrier()
             var overLimit = false
             if finished, let context, !closing, self.client === client { overLimit = mustDrop(client, context: context) }
             let out = finished ? client.reply.take() : ByteBuffer()
             if !overLimit { engine.statistics.netOutputBytes += Int64(out.readableBytes) }
             return (finished, out, Self.takeDeliveries(from: engine), overLimit)
         }
+        if let barrier { engine.reachAppendOnlyBarrier(barrier) }
         Self.send(deliveries)
         guard finished else {
             scheduleScriptTurn(on: eventLoop)
@@ -400,6 +443,11 @@ final class ConnectionHandler: ChannelInboundHandler, ClientConnection {
 
     private func deliverOnLoop(_ bytes: ByteBuffer, within limit: ClientOutputBufferLimits.Limit) {
         guard !closing, let context = handlerContext else { return }
+        // Behind replies that wait for the append-only file's fsync, which are sent first.
+        if awaitingFsync {
+            context.eventLoop.execute { self.deliverOnLoop(bytes, within: limit) }
+            return
+        }
         if limit.isActive
             && outputLimitReached(pending: backlog(context.channel) + bytes.readableBytes, limit: limit, unauthenticated: false) {
             engine.withLock { engine.statistics.clientOutputBufferLimitDisconnections += 1 }

@@ -53,6 +53,8 @@ public final class RoostServer: Service, Sendable {
     private let stopped: EventLoopPromise<Void>
     private let boundPort = NIOLockedValueBox(0)
     private let stopping = NIOLockedValueBox(false)
+    /// When the background cycle last started an `everysec` fsync, Unix milliseconds.
+    private let lastFsync = NIOLockedValueBox<Int64>(0)
 
     /// Creates a server. It listens once `start()` or `run()` is called.
     /// - Parameters:
@@ -78,7 +80,9 @@ public final class RoostServer: Service, Sendable {
     ///   when no TCP address could be bound, or the unix socket could not be.
     public func start() async throws {
         do {
-            if try engine.loadRDBFileIfPresent() {
+            if engine.withLock({ engine.configuration.appendOnly }) {
+                for line in try engine.openAppendOnlyFileAtStart() { logger.notice("\(line)") }
+            } else if try engine.loadRDBFileIfPresent() {
                 logger.info("DB loaded from disk", metadata: ["path": "\(engine.withLock { engine.rdbPath })"])
             }
         } catch {
@@ -183,7 +187,10 @@ public final class RoostServer: Service, Sendable {
         guard first else { return }
         timer.withLockedValue { $0.next?.cancel(); $0 = (nil, true) }
         // A busy script stops at its next turn, so its fiber is not left suspended.
-        engine.withLock { engine.abortBusyScript() }
+        engine.withLock {
+            engine.abortBusyScript()
+            engine.syncAppendOnlyFile()
+        }
         let listeners = channels.withLockedValue { c in defer { c = [] }; return c }
         let closes = listeners.map { $0.close() }
         state.closeAll()
@@ -209,9 +216,12 @@ public final class RoostServer: Service, Sendable {
 
     /// Active expiry, save points and idle-client reaping, `hz` times a second. Returns the current `hz`.
     private func backgroundCycle() -> Int {
-        let (deliveries, idle, hz): ([ConnectionHandler.Delivery], [any ClientConnection], Int) = engine.withLock {
+        let now = Engine.clock()
+        let lastFsync = self.lastFsync.withLockedValue { $0 }
+        let (deliveries, idle, hz, fsyncDue): ([ConnectionHandler.Delivery], [any ClientConnection], Int, AppendOnlyFile?) = engine.withLock {
             engine.activeExpireCycle()
             engine.persistenceCron()
+            let fsyncDue = engine.appendOnlyCron(now: now, lastFsync: lastFsync)
             engine.expireBlockedClients(now: Engine.clock())
             state.setQueryBufferLimit(engine.configuration.clientQueryBufferLimit)
             // `timeout`: close clients idle longer than that, but never subscribers (Redis spares
@@ -224,7 +234,12 @@ public final class RoostServer: Service, Sendable {
                     if let connection = client.connection { idle.append(connection) }
                 }
             }
-            return (ConnectionHandler.takeDeliveries(from: engine), idle, engine.configuration.hz)
+            return (ConnectionHandler.takeDeliveries(from: engine), idle, engine.configuration.hz, fsyncDue)
+        }
+        if let fsyncDue {
+            // appendfsync everysec: the fsync runs off the event loop, one at a time.
+            self.lastFsync.withLockedValue { $0 = now }
+            NIOThreadPool.singleton.submit { _ in fsyncDue.backgroundSync() }
         }
         ConnectionHandler.send(deliveries)
         for connection in idle { connection.close() }

@@ -13,7 +13,7 @@ import Testing
             let (redis, roost) = try pair.clients(1)
             let names = try Self.bulkStrings(Self.call(roost, ["COMMAND", "LIST"]))
             #expect(names.count > 150)
-            for name in names {
+            for name in names where !Self.newerThanRedis70.contains(name) {
                 let mine = try Self.call(roost, ["COMMAND", "DOCS", name])
                 let theirs = try Self.call(redis, ["COMMAND", "DOCS", name])
                 if mine == theirs { continue }
@@ -45,7 +45,10 @@ import Testing
             if protocolVersion == 3 { try pair.step("?HELLO 3") }
             let (redis, roost) = try pair.clients(1)
             let names = try Self.bulkStrings(Self.call(roost, ["COMMAND", "LIST"]))
-            let mine = try #require(try Self.mapEntries(Self.call(roost, ["COMMAND", "DOCS"]), at: 0))
+                .filter { !Self.newerThanRedis70.contains($0) }
+            let mine = try #require(try Self.mapEntries(Self.call(roost, ["COMMAND", "DOCS"]), at: 0)).filter { entry in
+                !Self.newerThanRedis70.contains { entry.starts(with: Array("$\($0.utf8.count)\r\n\($0)\r\n".utf8)) }
+            }
             let theirs = Set(try #require(try Self.mapEntries(Self.call(redis, ["COMMAND", "DOCS"]), at: 0)))
             let topLevel = names.filter { !$0.contains("|") }
             #expect(mine.count == topLevel.count)
@@ -95,6 +98,10 @@ import Testing
     struct NotAnArray: Error { let reply: String }
 
     /// Sends one command and reads its raw reply.
+    /// Commands Roost has from later Redis versions (WAITAOF is Redis 7.2's), which
+    /// redis-server 7.0.15 cannot document.
+    static let newerThanRedis70: Set<String> = ["waitaof"]
+
     static func call(_ connection: RawConnection, _ arguments: [String]) throws -> [UInt8] {
         try connection.send(command: arguments.map { Array($0.utf8) })
         return try connection.readReply()

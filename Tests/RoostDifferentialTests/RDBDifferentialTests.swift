@@ -111,9 +111,9 @@ import Testing
         return lines
     }
 
-    static func populate(port: Int) throws {
+    static func populate(port: Int, _ stream: [[[UInt8]]] = commands()) throws {
         let c = try RawConnection(port: port)
-        for command in commands() {
+        for command in stream {
             try c.send(command: command)
             let reply = try c.readReply()
             #expect(reply.first != UInt8(ascii: "-"), "\(RawConnection.escape(command.first ?? [])) \(RawConnection.escape(command.dropFirst().first ?? [])): \(RawConnection.escape(reply))")

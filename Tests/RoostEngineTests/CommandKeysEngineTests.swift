@@ -8,8 +8,9 @@ import Testing
 /// the keys the shared extraction finds, on generated argument lists.
 @Suite struct CommandKeysEngineTests {
     /// Every command and subcommand of the engine, by full name.
+    /// WAITAOF is Redis 7.2's, so not in Redis 7.0's key table.
     static var fullNames: [String] {
-        CommandTable.standard.commands.flatMap { spec in
+        CommandTable.standard.commands.filter { $0.name != "waitaof" }.flatMap { spec in
             [spec.name] + spec.subcommands.map { "\(spec.name)|\($0.name)" }
         }
     }

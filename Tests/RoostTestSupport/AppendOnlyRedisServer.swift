@@ -5,8 +5,8 @@ import RoostTesting
 @preconcurrency import Glibc
 #endif
 
-/// A `redis-server` child process with the append-only file on and fsynced before every reply
-/// (`appendfsync always`), which a test can kill -9 and start again on the same port and data
+/// A `redis-server` (or `roost server`) child process with the append-only file on and fsynced before every reply
+/// (`appendfsync always` unless told otherwise), which a test can kill -9 and start again on the same port and data
 /// folder: what it acknowledged must be there after the restart.
 // @unchecked: `port`, `directory` and `executable` are immutable; `pid` is guarded by `lock`.
 public final class AppendOnlyRedisServer: @unchecked Sendable {
@@ -15,17 +15,22 @@ public final class AppendOnlyRedisServer: @unchecked Sendable {
     /// Its data folder (the append-only files and the log).
     public let directory: String
     private let executable: String
+    /// Whether it runs `roost server` rather than redis-server, and its `appendfsync`.
+    private let isRoost: Bool
+    private let appendfsync: String
     private var pid: pid_t?
     private let lock = NSLock()
 
     /// Chooses a port and a fresh data folder; nothing runs until `launch()`.
     /// - Throws: `RoostTestingError` `.toolNotFound` without redis-server, `.startFailed` when no
     ///   port is free.
-    public init() throws {
-        guard let executable = RedisServerProcess.executablePath else {
-            throw RoostTestingError(.toolNotFound, "redis-server is not installed")
+    public init(roost: Bool = false, appendfsync: String = "always") throws {
+        guard let executable = roost ? PackagePaths.roostExecutable : RedisServerProcess.executablePath else {
+            throw RoostTestingError(.toolNotFound, roost ? "roost is not built" : "redis-server is not installed")
         }
         self.executable = executable
+        self.isRoost = roost
+        self.appendfsync = appendfsync
         port = try FreePort.find()
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("roost-aof-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -42,10 +47,17 @@ public final class AppendOnlyRedisServer: @unchecked Sendable {
     /// thread, until it answers PING.
     /// - Throws: `RoostTestingError` `.startFailed` when it exits or does not answer in 30 s.
     public func launch() async throws {
-        let arguments = ["--port", "\(port)", "--bind", "127.0.0.1", "--daemonize", "no", "--dir", directory,
-                         "--appendonly", "yes", "--appendfsync", "always", "--save", "",
+        var arguments = ["--port", "\(port)", "--bind", "127.0.0.1", "--daemonize", "no", "--dir", directory,
+                         "--appendonly", "yes", "--appendfsync", appendfsync, "--save", "",
                          "--logfile", directory + "/redis-server.log"]
-        let started = try ChildProcess.spawn(executable, arguments, killAtExit: true)
+        if isRoost {
+            let configuration = directory + "/roost.conf"
+            _ = FileManager.default.createFile(atPath: configuration, contents: Data("appendonly yes\nappendfsync \(appendfsync)\n".utf8))
+            arguments = ["server", "--port", "\(port)", "--bind", "127.0.0.1", "--dir", directory, "--config", configuration]
+        }
+        // roost logs to its standard streams: kept in the same log file.
+        let started = try ChildProcess.spawn(executable, arguments, outputPath: isRoost ? directory + "/redis-server.log" : nil,
+                                             killAtExit: true)
         lock.withLock { pid = started }
         let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
@@ -58,7 +70,7 @@ public final class AppendOnlyRedisServer: @unchecked Sendable {
         }
         kill9()
         let tail = log.split(separator: "\n").suffix(10).joined(separator: "\n")
-        throw RoostTestingError(.startFailed, "redis-server did not start on port \(port); its log ends:\n\(tail)")
+        throw RoostTestingError(.startFailed, "\(isRoost ? "roost server" : "redis-server") did not start on port \(port); its log ends:\n\(tail)")
     }
 
     /// kill -9s the server and reaps it; its data folder stays for the next `launch()`.

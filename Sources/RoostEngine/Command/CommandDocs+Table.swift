@@ -15,6 +15,17 @@ extension CommandDocExtras {
             return D(arguments: [
                 A("message", .string, flags: .optional),
             ])
+        case "wait":
+            return D(arguments: [
+                A("numreplicas", .integer),
+                A("timeout", .integer),
+            ])
+        case "waitaof":
+            return D(arguments: [
+                A("numlocal", .integer),
+                A("numreplicas", .integer),
+                A("timeout", .integer),
+            ])
         case "echo":
             return D(arguments: [
                 A("message", .string),

@@ -26,6 +26,7 @@ public struct CommandTable: Sendable {
             + ScriptingCommands.specs
             + HashCommands.specs
             + PersistenceCommands.specs
+            + AppendOnlyCommands.specs
     )
 
     public init(_ commands: [CommandSpec]) {

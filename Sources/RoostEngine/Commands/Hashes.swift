@@ -267,6 +267,7 @@ enum HashCommands {
         let config = c.engine.configuration
         h.set(field, text, maxEntries: config.hashMaxListpackEntries, maxValue: config.hashMaxListpackValue)
         commit(c, key, h, isNew: existing == nil, before: existing?.identity)
+        c.engine.propagate(c.database, [[.text("HSET"), .key(key), .bytes(Array(field)), .bytes(text)]])
         c.reply.bulk(text)
     }
 

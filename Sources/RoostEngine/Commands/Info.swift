@@ -71,9 +71,7 @@ enum ServerInfo {
         case "memory":
             return memoryFields(engine: engine)
         case "persistence":
-            return engine.rdbInfoFields() + [
-                ("aof_enabled", "0"),
-            ]
+            return engine.rdbInfoFields() + engine.appendOnlyInfoFields
         case "stats":
             let s = engine.statistics
             let currentExceeded = engine.evictionExceededSince.map { now - $0 } ?? 0

@@ -270,11 +270,15 @@ enum KeyCommands {
             c.reply.integer(0)
             return
         }
-        if when <= c.engine.now {
+        // While the append-only file loads, a time already past is kept: its DEL follows.
+        if when <= c.engine.now && !c.engine.aof.loading {
             c.engine.deleteKey(db, key)
+            c.engine.propagate(db, [[.text("DEL"), .key(key)]])
         } else {
             c.engine.setExpire(db, key, at: when)
             c.engine.signalModifiedKey(db, key)
+            // Propagated as PEXPIREAT with an absolute time, as Redis 7.0 does.
+            c.engine.propagate(db, [[.text("PEXPIREAT"), .key(key), .number(when)] + c.arguments.dropFirst(3).map { .buffer($0) }])
         }
         c.reply.integer(1)
     }

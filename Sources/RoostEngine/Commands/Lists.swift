@@ -360,6 +360,9 @@ enum ListCommands {
         engine.signalModifiedKey(db, destination)
         if l !== d || l.isEmpty { finishWrite(engine, db, source, l) }
         client.reply.bulk(element)
+        // BLMOVE and BRPOPLPUSH, served now or later, are written as LMOVE.
+        engine.propagate(db, [[.text("LMOVE"), .key(source), .key(destination), .text(fromFront ? "LEFT" : "RIGHT"),
+                               .text(toFront ? "LEFT" : "RIGHT")]])
     }
 
     static func lmove(_ c: CommandContext) throws(RedisError) {
@@ -420,6 +423,7 @@ enum ListCommands {
         client.reply.bulk(key)
         client.reply.bulk(element)
         finishWrite(engine, db, key, l)
+        engine.propagate(db, [[.text(front ? "LPOP" : "RPOP"), .key(key)]])
     }
 
     /// Pops up to `count` elements from `l` into a `[key, [elements]]` reply.
@@ -433,6 +437,7 @@ enum ListCommands {
             if let element = l.pop(front: front) { client.reply.bulk(element) }
         }
         finishWrite(engine, db, key, l)
+        engine.propagate(db, [[.text(front ? "LPOP" : "RPOP"), .key(key), .number(Int64(n))]])
     }
 
     static func blockingPop(_ c: CommandContext, front: Bool) throws(RedisError) {

@@ -204,7 +204,16 @@ enum ServerCommands {
             let value = String(decoding: c.arguments[3 + 2 * k].readableBytesView, as: UTF8.self)
             if let reason = updated.setParameter(name, value) { throw .configSetFailed(name.utf8, reason) }
         }
+        let appendOnly = updated.appendOnly
+        updated.appendOnly = c.engine.configuration.appendOnly
         c.engine.configuration = updated
+        if appendOnly != c.engine.configuration.appendOnly {
+            do {
+                try c.engine.setAppendOnly(appendOnly)
+            } catch {
+                throw .configSetFailed("appendonly".utf8, "Unable to turn on AOF. Check server logs.")
+            }
+        }
         c.reply.ok()
     }
 

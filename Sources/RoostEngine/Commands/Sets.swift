@@ -195,6 +195,8 @@ enum SetCommands {
         guard let member = set.randomMember(using: &c.engine.random) else { c.reply.nullBulk(); return }
         set.remove(member)
         c.reply.bulk(member)
+        // Random: propagated as the SREM of what was popped.
+        c.engine.propagate(c.database, [[.text("SREM"), .key(key), .key(member)]])
         if set.isEmpty {
             c.engine.deleteKey(c.database, key)
         } else {
@@ -213,14 +215,19 @@ enum SetCommands {
             c.reply.setHeader(size)
             set.writeMembers(to: c.reply)
             c.engine.deleteKey(db, key)
+            c.engine.propagate(db, [[.text("DEL"), .key(key)]])
             return
         }
         let count = Int(requested)
         c.reply.setHeader(count)
         let reply = c.reply
+        var popped: [AOFArgument] = [.text("SREM"), .key(key)]
+        let propagating = c.engine.isPropagating
         let result = set.popRandomMembers(count, maxIntsetEntries: maxIntset(c), using: &c.engine.random) {
             reply.bulk($0)
+            if propagating { popped.append(.key($0)) }
         }
+        c.engine.propagate(db, [popped])
         if result === set {
             c.engine.signalModifiedKey(db, key)
         } else {

@@ -44,6 +44,7 @@ extension SortedSetCommands {
         if let (key, z) = try firstZset(c, keys) {
             let popped = pop(c.engine, c.database, key, z, fromMax: fromMax, count: count)
             writePopReply(c.reply, key: key, popped, emitKey: true, nested: nested)
+            c.engine.propagate(c.database, [[.text(fromMax ? "ZPOPMAX" : "ZPOPMIN"), .key(key), .number(Int64(count))]])
             return
         }
         if c.client.denyBlocking {
@@ -54,6 +55,7 @@ extension SortedSetCommands {
             guard case .zset(let z)? = db.keys[key], z.count > 0 else { return false }
             let popped = pop(engine, db, key, z, fromMax: fromMax, count: count)
             writePopReply(client.reply, key: key, popped, emitKey: true, nested: nested)
+            engine.propagate(db, [[.text(fromMax ? "ZPOPMAX" : "ZPOPMIN"), .key(key), .number(Int64(count))]])
             return true
         }
     }

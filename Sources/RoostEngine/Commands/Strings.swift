@@ -191,7 +191,11 @@ enum StringCommands {
             c.engine.expireIfNeeded(c.database, key)
         }
         c.engine.setKey(c.database, key, .string(StringValue(encoding: c.bytes(valueIndex))), keepTTL: o.keepTTL)
-        if let when { c.engine.setExpire(c.database, key, at: when) }
+        if let when {
+            c.engine.setExpire(c.database, key, at: when)
+            // Propagated as SET key value PXAT when, as Redis 7.0 does.
+            c.engine.propagate(c.database, [[.text("SET"), .key(key), .buffer(c.arguments[valueIndex]), .text("PXAT"), .number(when)]])
+        }
         if !o.get { okReply(c.reply) }
     }
 
@@ -248,14 +252,19 @@ enum StringCommands {
         if let kind = o.expiry { when = try expireMilliseconds(c, o.expireIndex, kind) }
         c.reply.bulk(s)
         if let when {
-            if (o.expiry == .exat || o.expiry == .pxat) && when <= c.engine.now {
+            if (o.expiry == .exat || o.expiry == .pxat) && when <= c.engine.now && !c.engine.aof.loading {
                 c.engine.deleteKey(c.database, key)
+                c.engine.propagate(c.database, [[.text("DEL"), .key(key)]])
             } else {
                 c.engine.setExpire(c.database, key, at: when)
                 c.engine.signalModifiedKey(c.database, key)
+                c.engine.propagate(c.database, [[.text("PEXPIREAT"), .key(key), .number(when)]])
             }
         } else if o.persist {
             if c.engine.removeExpire(c.database, key) { c.engine.signalModifiedKey(c.database, key) }
+            c.engine.propagate(c.database, [[.text("PERSIST"), .key(key)]])
+        } else {
+            c.engine.propagate(c.database, [])
         }
     }
 
@@ -341,6 +350,8 @@ enum StringCommands {
         let text = LongDouble.humanString(sum)
         let value = StringValue(embedding: text)
         c.engine.setKey(c.database, key, .string(value), keepTTL: existing != nil)
+        // Propagated as the result, so a replay does not depend on float formatting.
+        c.engine.propagate(c.database, [[.text("SET"), .key(key), .bytes(text), .text("KEEPTTL")]])
         c.reply.bulk(text)
     }
 

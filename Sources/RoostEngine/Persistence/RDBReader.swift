@@ -39,6 +39,9 @@ struct RDBReader {
         self.configuration = configuration
     }
 
+    /// How far the last `read` got: after the checksum, where an AOF preamble's commands start.
+    var position: Int { reader.position }
+
     private func fail(_ message: String) -> RDBLoadError {
         RDBLoadError(message: message, offset: reader.position)
     }

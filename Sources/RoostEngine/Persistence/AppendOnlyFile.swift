@@ -1,0 +1,200 @@
+import NIOConcurrencyHelpers
+import NIOCore
+
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `appendfsync`: when the append-only file is fsynced.
+public enum AppendFsyncPolicy: String, Sendable {
+    /// After every write, before the replies it covers are sent.
+    case always
+    /// In the background, once a second.
+    case everysec
+    /// Never by Roost; the OS flushes when it likes.
+    case no
+}
+
+/// The open incremental file of the append-only file and the bytes waiting for it.
+///
+/// Commands append under the engine's lock (`append`); connections then write the buffer out,
+/// and under `appendfsync always` fsync it, outside the engine's lock (`flush(through:sync:)`),
+/// so that while one thread waits for the disk the others go on running commands and the next
+/// fsync covers all of their writes at once (group commit).
+// @unchecked: `pending`, `appended` and `writeFailed` are guarded by `bufferLock`; `descriptor`,
+// `written` and `path` by `fileLock`; `synced` by `syncedLock`. The locks are taken in the
+// order fileLock, bufferLock or fileLock, syncedLock, never the other way.
+public final class AppendOnlyFile: @unchecked Sendable {
+    private let bufferLock = NIOLock()
+    private let fileLock = NIOLock()
+    private let syncedLock = NIOLock()
+    private var pending: [UInt8] = []
+    private var appended: Int64 = 0
+    private var written: Int64 = 0
+    private var synced: Int64 = 0
+    private var descriptor: Int32
+    private var writeFailed = false
+    /// The open file's path.
+    public private(set) var path: String
+    /// Bytes in the current incremental file, including those not yet written.
+    private var incrementalSize: Int64
+
+    /// Opens (creating it if needed) the incremental file at `path` for appending.
+    /// - Throws: `RDBFileError` when it cannot be opened.
+    init(path: String) throws(RDBFileError) {
+        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0o644)
+        guard fd >= 0 else { throw RDBFileError(operation: "open", path: path, code: errno) }
+        self.descriptor = fd
+        self.path = path
+        var info = stat()
+        incrementalSize = fstat(fd, &info) == 0 ? Int64(info.st_size) : 0
+    }
+
+    deinit { close(descriptor) }
+
+    /// Adds bytes at the end of the log. Returns the log offset after them.
+    @discardableResult
+    func append(_ bytes: [UInt8]) -> Int64 {
+        bufferLock.withLock {
+            pending.append(contentsOf: bytes)
+            appended += Int64(bytes.count)
+            incrementalSize += Int64(bytes.count)
+            return appended
+        }
+    }
+
+    /// The offset after the last appended byte.
+    var appendedOffset: Int64 { bufferLock.withLock { appended } }
+
+    /// Bytes appended and not yet written to the file (INFO `aof_buffer_length`).
+    var bufferedBytes: Int { bufferLock.withLock { pending.count } }
+
+    /// The current incremental file's size, counting buffered bytes.
+    var currentIncrementalSize: Int64 { bufferLock.withLock { incrementalSize } }
+
+    /// Whether the last write or fsync failed (INFO `aof_last_write_status`).
+    var lastWriteFailed: Bool { bufferLock.withLock { writeFailed } }
+
+    /// Whether every byte up to `offset` has been written to the file.
+    func isWritten(through offset: Int64) -> Bool { fileLock.withLock { written >= offset } }
+
+    /// Whether every byte up to `offset` has been fsynced.
+    func isDurable(through offset: Int64) -> Bool { syncedLock.withLock { synced >= offset } }
+
+    /// Writes every buffered byte to the file and, with `sync`, fsyncs it, unless another caller
+    /// already got `offset` there. Returns false when a write or fsync failed.
+    @discardableResult
+    func flush(through offset: Int64, sync: Bool) -> Bool {
+        if sync ? isDurable(through: offset) : fileLock.withLock({ written >= offset }) { return true }
+        return fileLock.withLock {
+            if sync && isDurable(through: offset) { return true }
+            let (bytes, end) = bufferLock.withLock { () -> ([UInt8], Int64) in
+                defer { pending.removeAll(keepingCapacity: true) }
+                return (pending, appended)
+            }
+            var ok = Self.writeAll(descriptor, bytes)
+            if ok { written = end }
+            if ok && sync {
+                ok = fdatasync(descriptor) == 0
+                if ok { syncedLock.withLock { synced = max(synced, end) } }
+            }
+            bufferLock.withLock { writeFailed = !ok }
+            return ok
+        }
+    }
+
+    /// Writes what is buffered and fsyncs the file (everysec's background fsync, BGREWRITEAOF).
+    @discardableResult
+    func sync() -> Bool { flush(through: appendedOffset, sync: true) }
+
+    /// Writes what is buffered, then fsyncs without holding the file's lock, so that writes go
+    /// on meanwhile (`everysec`'s background fsync). Returns false when a write or fsync failed.
+    @discardableResult
+    public func backgroundSync() -> Bool {
+        let started: (Int32, Int64)? = fileLock.withLock {
+            let (bytes, end) = bufferLock.withLock { () -> ([UInt8], Int64) in
+                defer { pending.removeAll(keepingCapacity: true) }
+                return (pending, appended)
+            }
+            guard Self.writeAll(descriptor, bytes) else {
+                bufferLock.withLock { writeFailed = true }
+                return nil
+            }
+            written = end
+            return (dup(descriptor), end)
+        }
+        guard let (fd, end) = started, fd >= 0 else { return false }
+        defer { close(fd) }
+        let ok = fdatasync(fd) == 0
+        if ok { syncedLock.withLock { synced = max(synced, end) } }
+        bufferLock.withLock { writeFailed = !ok }
+        return ok
+    }
+
+    /// Writes what is buffered without fsyncing (`everysec` and `no` after each batch).
+    func writeBuffered() { _ = flush(through: appendedOffset, sync: false) }
+
+    /// Switches to a new incremental file at `path`, after writing and fsyncing the old one.
+    /// - Throws: `RDBFileError` when the new file cannot be opened.
+    func switchFile(to path: String) throws(RDBFileError) {
+        sync()
+        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0o644)
+        guard fd >= 0 else { throw RDBFileError(operation: "open", path: path, code: errno) }
+        fileLock.withLock {
+            close(descriptor)
+            descriptor = fd
+            self.path = path
+        }
+        bufferLock.withLock { incrementalSize = 0 }
+    }
+
+    private static let systemWrite: @Sendable (Int32, UnsafeRawPointer?, Int) -> Int = { write($0, $1, $2) }
+
+    private static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes { systemWrite(fd, $0.baseAddress! + done, $0.count - done) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return false
+            }
+            done += n
+        }
+        return true
+    }
+
+    // MARK: RESP encoding
+
+    /// A command in the RESP form the append-only file stores: `*N`, then `$len` and each
+    /// argument.
+    static func encode(_ arguments: [ByteBuffer], into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "*"))
+        appendDecimal(arguments.count, to: &out)
+        out.append(13); out.append(10)
+        for argument in arguments {
+            out.append(UInt8(ascii: "$"))
+            appendDecimal(argument.readableBytes, to: &out)
+            out.append(13); out.append(10)
+            argument.withUnsafeReadableBytes { out.append(contentsOf: $0) }
+            out.append(13); out.append(10)
+        }
+    }
+
+    private static func appendDecimal(_ value: Int, to out: inout [UInt8]) {
+        if value < 10 {
+            out.append(UInt8(48 + value))
+            return
+        }
+        var digits: [UInt8] = []
+        var v = value
+        while v > 0 {
+            digits.append(UInt8(48 + v % 10))
+            v /= 10
+        }
+        out.append(contentsOf: digits.reversed())
+    }
+}
