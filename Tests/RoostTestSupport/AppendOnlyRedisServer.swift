@@ -45,7 +45,7 @@ public final class AppendOnlyRedisServer: @unchecked Sendable {
 
     /// Starts the server (replaying its append-only file, if any) and waits, without blocking a
     /// thread, until it answers PING.
-    /// - Throws: `RoostTestingError` `.startFailed` when it exits or does not answer in 30 s.
+    /// - Throws: `RoostTestingError` `.startFailed` when it exits or does not answer in 120 s.
     public func launch() async throws {
         var arguments = ["--port", "\(port)", "--bind", "127.0.0.1", "--daemonize", "no", "--dir", directory,
                          "--appendonly", "yes", "--appendfsync", appendfsync, "--save", "",
@@ -59,7 +59,7 @@ public final class AppendOnlyRedisServer: @unchecked Sendable {
         let started = try ChildProcess.spawn(executable, arguments, outputPath: isRoost ? directory + "/redis-server.log" : nil,
                                              killAtExit: true)
         lock.withLock { pid = started }
-        let deadline = ContinuousClock.now + .seconds(30)
+        let deadline = ContinuousClock.now + .seconds(120)
         while ContinuousClock.now < deadline {
             if ChildProcess.exitStatus(started) != nil {
                 lock.withLock { pid = nil }
