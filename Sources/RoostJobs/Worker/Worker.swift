@@ -65,6 +65,9 @@ public final class Worker: Service, Sendable {
     /// The queue's partitions, each with its completion batcher (one for an unpartitioned queue).
     let lanes: WorkerLanes
     let metrics: WorkerMetrics
+    /// The waiting and active counts each partition last reported to a take; the gauges show
+    /// their sums, so a partitioned queue reports all of its partitions.
+    private let partitionCounts = NIOLockedValueBox<[Int: (waiting: Int, active: Int)]>([:])
 
     /// - Parameter metricsFactory: where the worker's metrics go (see `WorkerMetrics`); nil
     ///   uses `MetricsSystem`'s.
@@ -205,8 +208,12 @@ public final class Worker: Service, Sendable {
         else { throw JobsError.unexpectedReply("take: \(reply)") }
         let now = parts.count > 2 ? parts[2].jobInt ?? 0 : 0
         if parts.count == 5 {
-            metrics.waiting.record(parts[3].jobInt ?? 0)
-            metrics.active.record(parts[4].jobInt ?? 0)
+            let totals = partitionCounts.withLockedValue { counts in
+                counts[lane.index] = (Int(parts[3].jobInt ?? 0), Int(parts[4].jobInt ?? 0))
+                return counts.values.reduce((waiting: 0, active: 0)) { ($0.waiting + $1.waiting, $0.active + $1.active) }
+            }
+            metrics.waiting.record(totals.waiting)
+            metrics.active.record(totals.active)
         }
         let jobs = try items.map { item -> TakenJob in
             guard let f = item.jobArray, f.count == 9, let id = f[0].jobString, let name = f[1].jobString,
