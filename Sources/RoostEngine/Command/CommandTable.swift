@@ -21,6 +21,7 @@ public struct CommandTable: Sendable {
             + HyperLogLogCommands.specs
             + SetCommands.specs
             + SortedSetCommands.specs
+            + GeoCommands.specs
             + SortCommands.specs
             + ListCommands.specs
             + ScriptingCommands.specs
