@@ -1,3 +1,5 @@
+import NIOCore
+
 #if canImport(Glibc)
 @preconcurrency import Glibc
 #elseif canImport(Musl)
@@ -49,8 +51,15 @@ extension Engine {
         statistics.commands[ObjectIdentifier(resolved.spec), default: CommandCounters(name: resolved.fullName)].rejected += 1
     }
 
-    /// Records a command that ran, `startErrors` being the error count when it started.
-    func countCall(_ resolved: ResolvedCommand, microseconds: Int64) {
+    /// Records a command that ran: its figures, and the slow log unless it is loading from the
+    /// append-only file, blocked (logged when served, as Redis does), or one Redis keeps out of
+    /// the log (`skip_slowlog`: EXEC, AUTH, HELLO…).
+    func countCall(_ resolved: ResolvedCommand, _ arguments: [ByteBuffer], client: Client, microseconds: Int64) {
+        if aof.loading { return }
+        if client.blocked == nil && !resolved.spec.flags.contains(.skipSlowlog) {
+            slowLog.record(arguments, client: client, microseconds: microseconds,
+                           slowerThan: configuration.slowlogLogSlowerThan, maxLength: configuration.slowlogMaxLength)
+        }
         let id = ObjectIdentifier(resolved.spec)
         var counters = statistics.commands[id] ?? CommandCounters(name: resolved.fullName)
         counters.calls += 1

@@ -113,7 +113,7 @@ extension Engine {
             client.reply.error(error)
             failed = true
         }
-        countCall(resolved, microseconds: Engine.monotonicMicroseconds() - started)
+        countCall(resolved, arguments, client: client, microseconds: Engine.monotonicMicroseconds() - started)
         if propagating {
             aof.callDepth -= 1
             recordPropagation(resolved, arguments, database: database, failed: failed, outerReplacement: outerReplacement)

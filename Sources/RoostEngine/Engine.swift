@@ -60,6 +60,8 @@ public final class Engine: @unchecked Sendable {
     public let commandTable: CommandTable
     /// Statistics for INFO.
     @exclusivity(unchecked) public var statistics = EngineStatistics()
+    /// SLOWLOG's entries.
+    @exclusivity(unchecked) var slowLog = SlowLog()
     /// The error count when the last command finished (Redis's `prev_err_count`).
     @exclusivity(unchecked) var errorsBeforeLastCall: Int64 = 0
     /// Connected clients by id.

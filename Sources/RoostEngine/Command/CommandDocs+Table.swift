@@ -1270,6 +1270,12 @@ extension CommandDocExtras {
                 ]),
                 A("storedist", .pureToken, token: "STOREDIST", flags: .optional),
             ])
+        case "slowlog|get":
+            return D(history: [
+                ("4.0.0", "Added client IP address, port and name to the reply."),
+            ], arguments: [
+                A("count", .integer, flags: .optional),
+            ])
         case "sort":
             return D(complexity: "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).", arguments: [
                 A("key", .key, keySpec: 0),

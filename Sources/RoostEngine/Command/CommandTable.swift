@@ -22,6 +22,7 @@ public struct CommandTable: Sendable {
             + SetCommands.specs
             + SortedSetCommands.specs
             + GeoCommands.specs
+            + SlowLogCommands.specs
             + SortCommands.specs
             + ListCommands.specs
             + ScriptingCommands.specs
