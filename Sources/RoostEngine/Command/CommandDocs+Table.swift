@@ -1276,6 +1276,24 @@ extension CommandDocExtras {
             ], arguments: [
                 A("count", .integer, flags: .optional),
             ])
+        case "dump":
+            return D(complexity: "O(1) to access the key and additional O(N*M) to serialize it, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1).", arguments: [
+                A("key", .key, keySpec: 0),
+            ])
+        case "restore":
+            return D(complexity: "O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1). However for sorted set values the complexity is O(N*M*log(N)) because inserting values into sorted sets is O(log(N)).", history: [
+                ("3.0.0", "Added the `REPLACE` modifier."),
+                ("5.0.0", "Added the `ABSTTL` modifier."),
+                ("5.0.0", "Added the `IDLETIME` and `FREQ` options."),
+            ], arguments: [
+                A("key", .key, keySpec: 0),
+                A("ttl", .integer),
+                A("serialized-value", .string),
+                A("replace", .pureToken, token: "REPLACE", since: "3.0.0", flags: .optional),
+                A("absttl", .pureToken, token: "ABSTTL", since: "5.0.0", flags: .optional),
+                A("seconds", .integer, token: "IDLETIME", since: "5.0.0", flags: .optional),
+                A("frequency", .integer, token: "FREQ", since: "5.0.0", flags: .optional),
+            ])
         case "sort":
             return D(complexity: "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).", arguments: [
                 A("key", .key, keySpec: 0),

@@ -23,6 +23,7 @@ public struct CommandTable: Sendable {
             + SortedSetCommands.specs
             + GeoCommands.specs
             + SlowLogCommands.specs
+            + DumpRestoreCommands.specs
             + SortCommands.specs
             + ListCommands.specs
             + ScriptingCommands.specs

@@ -156,7 +156,7 @@ struct RDBReader {
     private var zsetLimits: (Int, Int) { (configuration.zsetMaxListpackEntries, configuration.zsetMaxListpackValue) }
 
     /// A value of `type`; nil for an empty collection, which Redis skips.
-    private mutating func readValue(_ type: UInt8) throws(RDBLoadError) -> Value? {
+    mutating func readValue(_ type: UInt8) throws(RDBLoadError) -> Value? {
         switch type {
         case RDBType.string:
             return .string(StringValue(encoding: try string()))

@@ -118,7 +118,7 @@ struct RDBWriter {
     }
 
     /// Appends `value`'s payload and returns its RDB type.
-    private mutating func appendValue(_ value: Value) -> UInt8 {
+    mutating func appendValue(_ value: Value) -> UInt8 {
         switch value {
         case .string(let s):
             appendString(s.bytes)
