@@ -34,14 +34,17 @@ public final class MapReduceWorker: Service, Sendable {
         /// The lease of an attempt (and of a coordinator): a dead worker's attempts run again
         /// elsewhere about this long after it died.
         public var leaseTime: Duration
+        /// Whether this worker runs map and reduce attempts.
+        public var runsTasks: Bool
         /// Whether this worker also coordinates jobs.
         public var coordinates: Bool
         /// The lease of a coordinator's leadership of a job.
         public var coordinatorLease: Duration
 
-        public init(concurrency: Int = 4, leaseTime: Duration = .seconds(10), coordinates: Bool = true,
+        public init(concurrency: Int = 4, leaseTime: Duration = .seconds(10), runsTasks: Bool = true, coordinates: Bool = true,
                     coordinatorLease: Duration = .seconds(5)) {
             self.concurrency = max(concurrency, 1)
+            self.runsTasks = runsTasks
             self.leaseTime = leaseTime
             self.coordinates = coordinates
             self.coordinatorLease = coordinatorLease
@@ -93,13 +96,16 @@ public final class MapReduceWorker: Service, Sendable {
     /// Works until graceful shutdown or cancellation.
     public func run() async throws {
         try await withThrowingDiscardingTaskGroup { group in
-            group.addTask { try await self.taskWorker.run() }
+            if configuration.runsTasks {
+                group.addTask { try await self.taskWorker.run() }
+                group.addTask { try await self.heartbeats() }
+            }
             if configuration.coordinates { group.addTask { try await self.coordinatorWorker.run() } }
-            group.addTask { try await self.heartbeats() }
         }
     }
 
-    /// Records this worker as live every second, until cancelled or shut down.
+    /// Records this worker as live every second (a liveness heartbeat, not a poll for work),
+    /// until cancelled or shut down.
     private func heartbeats() async throws {
         let key = MapReduceKeys.workers(mapReduce.name)
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
