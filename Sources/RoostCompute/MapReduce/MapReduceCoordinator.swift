@@ -25,8 +25,8 @@ import RoostRESP
 ///   backups.
 /// - **Persist, then act.** The instance is saved before its directives are carried out, so a
 ///   crash in between leaves a state whose directives the next leader repeats.
-/// - **The end.** `finish` (or `fail`) marks the job done (or failed), then deletes the
-///   intermediate data and the output of attempts that lost.
+/// - **The end.** `finish` (or `fail`) deletes the
+///   intermediate data and the output of attempts that lost, then marks the job done (or failed).
 public struct MapReduceCoordinator: Sendable {
     /// The namespace.
     public let mapReduce: MapReduce
@@ -69,7 +69,8 @@ public struct MapReduceCoordinator: Sendable {
         }
         let tick = Duration.milliseconds(max(50, min(1000, settings.backupAfterMilliseconds / 4)))
         try await mapReduce.tasks.events { events in
-            if try await driver.step(driver.instance.takeOver(now: driver.now)) { return }
+            let resumed = driver.instance.takeOver(now: driver.now)
+            if try await driver.step(resumed) { return }
             if try await driver.reconcile() { return }
             let (inputs, input) = AsyncThrowingStream.makeStream(of: JobEvent?.self)
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -113,7 +114,11 @@ private struct Driver {
 
     /// Handles an event of the task queue (nil: the timer). Returns whether the job ended.
     mutating func handle(_ event: JobEvent?) async throws -> Bool {
-        guard let event else { return try await step(instance.timePassed(now: now)) }
+        // Each step's directives are computed before `step` reads the instance it persists.
+        guard let event else {
+            let directives = instance.timePassed(now: now)
+            return try await step(directives)
+        }
         switch event {
         case .gap:
             return try await reconcile()
@@ -124,10 +129,12 @@ private struct Driver {
                 instance.attemptStarted(task, attempt: number, now: now)
                 return false
             case .completed:
-                return try await step(try await completed(task, number))
+                let directives = try await completed(task, number)
+                return try await step(directives)
             case .failed:
                 let message = try await mapReduce.tasks.info(id)?.error ?? "failed"
-                return try await step(instance.attemptFailed(task, attempt: number, message: message, now: now))
+                let directives = instance.attemptFailed(task, attempt: number, message: message, now: now)
+                return try await step(directives)
             default:
                 return false
             }
@@ -195,11 +202,10 @@ private struct Driver {
         return false
     }
 
-    /// Marks the job ended (fenced), then deletes its intermediate data, and the output of
-    /// reduce attempts that lost (all of it when the job failed).
+    /// Deletes the job's intermediate data and the output of reduce attempts that lost (all of
+    /// it when the job failed), then marks the job ended (fenced): a job seen done is clean. A
+    /// crash in between leaves a state whose next leader does it again (`takeOver` repeats the end).
     func end(status: String, error: String) async throws {
-        _ = try await MapReduceScripts.finish.run(on: client, fence: keys.state, token: epoch, keys: [keys.spec],
-                                                  arguments: [RedisArgument(status), RedisArgument(error), RedisArgument(keys.notices)])
         let committed = try await client.hgetall(keys.committed)
         for partition in 0..<instance.partitionCount {
             _ = try await client.del([keys.shuffle(partition)])
@@ -210,5 +216,7 @@ private struct Driver {
             let losers = try await client.hkeys(keys.output(partition)).filter { $0 != String(record.token) }
             if !losers.isEmpty { _ = try await client.hdel(keys.output(partition), losers) }
         }
+        _ = try await MapReduceScripts.finish.run(on: client, fence: keys.state, token: epoch, keys: [keys.spec],
+                                                  arguments: [RedisArgument(status), RedisArgument(error), RedisArgument(keys.notices)])
     }
 }

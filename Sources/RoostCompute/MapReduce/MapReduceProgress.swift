@@ -45,8 +45,9 @@ public struct MapReduceProgress: Sendable, Hashable {
     /// Why the job failed, when `phase` is `.failed`.
     public var error: String?
 
-    /// Whether the job ended (done or failed).
-    public var isFinished: Bool { phase == .done || phase == .failed }
+    /// Whether the job ended (done or failed) and cleaned up: its output can be read. The
+    /// `phase` may say `.done` a moment before, while the coordinator cleans up.
+    public var isFinished: Bool
 }
 
 /// A job's progress as an `AsyncSequence`: the current progress first, then each change
@@ -124,7 +125,7 @@ extension MapReduceRun {
             bytesIn: number(5), bytesOut: number(6), records: number(7),
             bytesPerSecond: elapsed > 0 ? Double(number(5)) * 1000 / Double(elapsed) : 0,
             liveWorkers: try await mapReduce.liveWorkers(), elapsed: .milliseconds(elapsed),
-            error: status == "failed" ? fields[1].computeString : nil)
+            error: status == "failed" ? fields[1].computeString : nil, isFinished: status != "running")
     }
 }
 

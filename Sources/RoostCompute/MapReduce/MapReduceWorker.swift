@@ -172,6 +172,9 @@ public final class MapReduceWorker: Service, Sendable {
             written.append(RedisCommand("HSET", [keys.output(job.index), RedisArgument(String(token)), RedisArgument(bytes: blob)]))
             written.append(RedisCommand("PEXPIRE", [keys.output(job.index), ttl]))
         }
+        // A job that ended meanwhile (another attempt won and the job finished) gets no late
+        // writes; one that ends between here and the commit is cleaned by the key's expiry.
+        guard try await client.hget(keys.spec, "status").map({ String(buffer: $0) }) == "running" else { return }
         for result in try await client.pipeline(written, timeout: nil) { _ = try result.get() }
         try Task.checkCancellation()
         let reply = try await client.evaluate(MapReduceScripts.commit, keys: [keys.spec], arguments: [
