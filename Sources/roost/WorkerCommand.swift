@@ -51,7 +51,9 @@ struct WorkerCommand: AsyncParsableCommand {
         BuiltinJobs.register(in: registry)
         let worker = MapReduceWorker(mapReduce: MapReduce(namespace, on: client), registry: registry,
                                      configuration: .init(concurrency: concurrency, coordinates: !noCoordinator), logger: logger)
-        print("roost worker: namespace \(namespace) on \(connection.endpoint), jobs \(registry.registered.joined(separator: ", "))")
+        // Written at once (not through print's buffer), so a supervisor sees the worker start.
+        let banner = "roost worker: namespace \(namespace) on \(connection.endpoint), jobs \(registry.registered.joined(separator: ", "))\n"
+        FileHandle.standardOutput.write(Data(banner.utf8))
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: [.init(service: client), .init(service: worker, successTerminationBehavior: .gracefullyShutdownGroup)],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

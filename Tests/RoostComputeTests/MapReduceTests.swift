@@ -1,3 +1,4 @@
+import Foundation
 import RoostClient
 import RoostCompute
 import RoostCoordination
@@ -120,6 +121,56 @@ struct MapReduceTests {
             #expect(progress.map.failedAttempts == 2)
             #expect(progress.error?.contains("three is not allowed") == true)
             await #expect(throws: MapReduceError.self) { _ = try await failed.collect() }
+        }
+    }
+}
+
+extension MapReduceTests {
+    @Test(arguments: TestBackend.available)
+    func aStragglerGetsABackupAttemptAndTheFirstCommitWins(_ backend: TestBackend) async throws {
+        try await withComputeBackend(backend) { server in
+            let mapReduce = MapReduce("straggler", on: server.client)
+            let release = Flag()
+            let firstSplitRuns = Counter()
+            let straggling = MapReduceJob<NumberRange, String, Int, Int>("test.straggler", map: { split, context, output in
+                // The first run of split 0 straggles until the job is done.
+                if split.lower == 0 && firstSplitRuns.increment() == 1 { try await release.wait("the job is done") }
+                try await split.read(context) { output.emit("n", $0) }
+            }, combine: { $0 + $1 }, reduce: { _, values in values.reduce(0, +) })
+            let registry = MapReduceRegistry()
+            registry.register(straggling)
+            let splits = stride(from: 0, to: 400, by: 100).map { NumberRange(lower: $0, upper: $0 + 100) }
+            let run = try await mapReduce.submit(straggling, input: splits, partitions: 2,
+                                                 settings: .init(backupFraction: 0.5, backupAfter: .milliseconds(200)))
+            try await whileWorking([.make(mapReduce, registry)]) {
+                try await run.wait(timeout: .seconds(120))
+                release.raise()
+            }
+            #expect(try await run.collect().map(\.value) == [(0..<400).reduce(0, +)])
+            let progress = try await run.currentProgress()
+            #expect(progress.map.backups == 1)
+            #expect(firstSplitRuns.count == 2)
+        }
+    }
+
+    @Test(arguments: TestBackend.available)
+    func roostWorkerRunsTheBuiltInJobs(_ backend: TestBackend) async throws {
+        try await withComputeBackend(backend) { server in
+            let executable = try #require(ProbeProcess.executable(named: "roost"), "roost is not built")
+            let url = "redis://127.0.0.1:" + (server.probeArguments[1].split(separator: ",").first.map(String.init) ?? "")
+            let arguments = ["worker", "--url", url, "--namespace", "cli", "--concurrency", "2"]
+                + (server.probeArguments[0] == "--cluster" ? ["--cluster"] : [])
+            let output = FileManager.default.temporaryDirectory.appendingPathComponent("roost-worker-\(UUID().uuidString).log").path
+            let worker = try ProbeProcess(executable: executable, arguments: arguments, outputPath: output)
+            defer { worker.kill9() }
+            let lines = WordCorpus.lines(1000, seed: 3)
+            try await pushLines(lines, to: "cli:lines", on: server.client)
+            let run = try await MapReduce("cli", on: server.client).submit(
+                BuiltinJobs.wordCountList, input: RedisListInput(key: "cli:lines", elementsPerSplit: 250), partitions: 2)
+            try await run.wait(timeout: .seconds(120))
+            #expect(WordCorpus.report(try await run.collect().map { ($0.key, $0.value) })
+                    == WordCorpus.report(WordCorpus.reference(lines).map { ($0.key, $0.value) }))
+            #expect(worker.output.contains("roost worker: namespace cli"))
         }
     }
 }
