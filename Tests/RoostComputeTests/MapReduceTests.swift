@@ -148,7 +148,8 @@ extension MapReduceTests {
             }
             #expect(try await run.collect().map(\.value) == [(0..<400).reduce(0, +)])
             let progress = try await run.currentProgress()
-            #expect(progress.map.backups == 1)
+            // Under load another map task may straggle too; split 0 surely did.
+            #expect(progress.map.backups >= 1)
             #expect(firstSplitRuns.count == 2)
         }
     }

@@ -24,14 +24,19 @@
 public struct CoordinatorInstance: Sendable, Codable, Hashable {
     /// The two kinds of task.
     public enum Stage: String, Sendable, Codable, Hashable {
+        /// A map task (`m<i>`).
         case map = "m"
+        /// A reduce task (`r<p>`).
         case reduce = "r"
     }
 
     /// A task: map task `index` (of split `index`) or reduce task `index` (of partition `index`).
     public struct TaskID: Sendable, Codable, Hashable, CustomStringConvertible {
+        /// Map or reduce.
         public var stage: Stage
+        /// The split (map) or partition (reduce).
         public var index: Int
+        /// Task `index` of `stage`.
         public init(_ stage: Stage, _ index: Int) {
             self.stage = stage
             self.index = index
@@ -42,11 +47,13 @@ public struct CoordinatorInstance: Sendable, Codable, Hashable {
 
     /// One attempt of a task.
     public struct Attempt: Sendable, Codable, Hashable, CustomStringConvertible {
+        /// The task it is an attempt of.
         public var task: TaskID
         /// 1 for the first attempt.
         public var number: Int
         /// Whether it was started as a backup of a straggler.
         public var isBackup: Bool
+        /// Attempt `number` of `task`.
         public init(task: TaskID, number: Int, isBackup: Bool = false) {
             self.task = task
             self.number = number
@@ -58,7 +65,14 @@ public struct CoordinatorInstance: Sendable, Codable, Hashable {
 
     /// Where the job is.
     public enum Phase: String, Sendable, Codable, Hashable {
-        case map, reduce, done, failed
+        /// Map tasks run.
+        case map
+        /// Every map task is committed; reduce tasks run.
+        case reduce
+        /// Every reduce task is committed.
+        case done
+        /// A task failed `maxAttempts` times.
+        case failed
     }
 
     /// What the instance asks its shell to do.
@@ -86,6 +100,7 @@ public struct CoordinatorInstance: Sendable, Codable, Hashable {
         /// Whether backups start at all.
         public var backups: Bool
 
+        /// Settings, clamped to their ranges.
         public init(maxAttempts: Int = 4, backupFraction: Double = 0.1, backupAfter: Duration = .seconds(10),
                     backupFactor: Double = 2, backups: Bool = true) {
             self.maxAttempts = max(maxAttempts, 1)
@@ -134,8 +149,9 @@ public struct CoordinatorInstance: Sendable, Codable, Hashable {
         self.reduces = Array(repeating: TaskState(), count: partitions)
     }
 
-    /// How many map tasks and reduce tasks.
+    /// How many map tasks (splits).
     public var mapCount: Int { maps.count }
+    /// How many reduce tasks (partitions).
     public var partitionCount: Int { reduces.count }
 
     // MARK: - Events

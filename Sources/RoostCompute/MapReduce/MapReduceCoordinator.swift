@@ -117,7 +117,7 @@ private struct Driver {
         // Each step's directives are computed before `step` reads the instance it persists.
         guard let event else {
             let directives = instance.timePassed(now: now)
-            return try await step(directives)
+            return directives.isEmpty ? false : try await step(directives)
         }
         switch event {
         case .gap:
@@ -157,6 +157,7 @@ private struct Driver {
     /// Catches up with the server: commits recorded and attempts finished while no event was
     /// heard, and live attempts whose queue job is gone (enqueued again). Returns whether the job ended.
     mutating func reconcile() async throws -> Bool {
+        instance.workersChanged(try await mapReduce.liveWorkers())
         var directives: [CoordinatorInstance.Directive] = []
         for (task, value) in try await client.hgetall(keys.committed) {
             guard let first = task.first, let stage = CoordinatorInstance.Stage(rawValue: String(first)),

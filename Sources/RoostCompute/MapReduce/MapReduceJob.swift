@@ -20,6 +20,8 @@
 ///
 /// Map output is combined in memory per task (with `combine`, one value per key; without,
 /// the list of values) and written once per partition as one compact blob, sorted by key.
+/// `combine` must be associative and commutative; with it, `reduce` gets each key's values
+/// already folded into one.
 public struct MapReduceJob<Split: MapReduceSplit, Key: MapReduceCodable & Hashable, Value: MapReduceCodable,
                            Output: MapReduceCodable>: Sendable {
     /// The job's name, unique in a registry together with `version`.

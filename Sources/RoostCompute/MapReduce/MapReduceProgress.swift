@@ -19,6 +19,7 @@ public struct MapReduceProgress: Sendable, Hashable {
         public var failedAttempts = 0
         /// Backup attempts started for stragglers.
         public var backups = 0
+        /// No tasks.
         public init() {}
         /// All tasks of the phase.
         public var total: Int { pending + running + committed }
@@ -26,7 +27,9 @@ public struct MapReduceProgress: Sendable, Hashable {
 
     /// The coordinator's phase (`.map` before the coordinator first ran).
     public var phase: CoordinatorInstance.Phase
+    /// The map tasks by state.
     public var map: TaskCounts
+    /// The reduce tasks by state.
     public var reduce: TaskCounts
     /// The input bytes of committed map attempts (as far as their splits know their size) and
     /// the intermediate bytes of committed reduce attempts.
@@ -54,6 +57,7 @@ public struct MapReduceProgress: Sendable, Hashable {
 /// (after every commit and coordinator step, which the job announces on its notice channel,
 /// and once a second for the rate and the workers). It ends after the job ends.
 public struct MapReduceProgressUpdates: AsyncSequence, Sendable {
+    /// A progress report.
     public typealias Element = MapReduceProgress
     let stream: AsyncThrowingStream<MapReduceProgress, any Error>
 
@@ -64,6 +68,7 @@ public struct MapReduceProgressUpdates: AsyncSequence, Sendable {
         public mutating func next() async throws -> MapReduceProgress? { try await base.next() }
     }
 
+    /// The iterator (iterate once).
     public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(base: stream.makeAsyncIterator()) }
 }
 

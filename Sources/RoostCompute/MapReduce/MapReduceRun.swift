@@ -63,6 +63,7 @@ public struct MapReduceRun<Key: MapReduceCodable & Hashable, Output: MapReduceCo
 
 /// A job's output as an `AsyncSequence` of key/output pairs (see `MapReduceRun.output()`).
 public struct MapReduceOutput<Key: MapReduceCodable & Hashable, Output: MapReduceCodable>: AsyncSequence, Sendable {
+    /// A key and its output.
     public typealias Element = (key: Key, value: Output)
     let keys: MapReduceKeys
     let client: any CoordinationClient

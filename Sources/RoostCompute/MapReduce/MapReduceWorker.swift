@@ -41,6 +41,7 @@ public final class MapReduceWorker: Service, Sendable {
         /// The lease of a coordinator's leadership of a job.
         public var coordinatorLease: Duration
 
+        /// A configuration; `concurrency` is at least 1.
         public init(concurrency: Int = 4, leaseTime: Duration = .seconds(10), runsTasks: Bool = true, coordinates: Bool = true,
                     coordinatorLease: Duration = .seconds(5)) {
             self.concurrency = max(concurrency, 1)
@@ -55,6 +56,7 @@ public final class MapReduceWorker: Service, Sendable {
     public let mapReduce: MapReduce
     /// The jobs it can run.
     public let registry: MapReduceRegistry
+    /// How it runs.
     public let configuration: Configuration
     /// This worker's identity in the worker set.
     public let identity: String
