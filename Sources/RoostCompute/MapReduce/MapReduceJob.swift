@@ -132,18 +132,32 @@ extension MapReduceJob {
     /// Merges the intermediate blobs of one partition, reduces each key (in key-byte order) and
     /// returns the output blob.
     func runReduce(blobs: [[UInt8]]) throws -> [UInt8] {
-        var groups: [[UInt8]: [[UInt8]]] = [:]
+        // With a combiner each key's values are folded as they are read; without, kept in order.
+        var folded: [[UInt8]: Value] = [:]
+        var lists: [[UInt8]: [Value]] = [:]
         for blob in blobs {
-            try ShuffleBlob.forEachGroup(in: blob) { key, values in
-                groups[Array(key), default: []].append(contentsOf: values.map { Array($0) })
+            try ShuffleBlob.forEachGroup(in: blob) { keyBytes, encodedValues in
+                let values = try encodedValues.map { try Value(mapReduceBytes: $0) }
+                let key = Array(keyBytes)
+                if let combine {
+                    for value in values {
+                        if let index = folded.index(forKey: key) {
+                            folded.values[index] = combine(folded.values[index], value)
+                        } else {
+                            folded[key] = value
+                        }
+                    }
+                } else {
+                    lists[key, default: []].append(contentsOf: values)
+                }
             }
         }
         var out: [UInt8] = []
         var scratch: [UInt8] = []
-        for keyBytes in groups.keys.sorted(by: [UInt8].bytesPrecede) {
+        let keys = combine == nil ? Array(lists.keys) : Array(folded.keys)
+        for keyBytes in keys.sorted(by: [UInt8].bytesPrecede) {
             let key = try keyBytes.withUnsafeBytes { try Key(mapReduceBytes: $0) }
-            var values = try groups[keyBytes, default: []].map { bytes in try bytes.withUnsafeBytes { try Value(mapReduceBytes: $0) } }
-            if let combine, values.count > 1 { values = [values.dropFirst().reduce(values[0], combine)] }
+            let values = combine == nil ? lists[keyBytes, default: []] : folded[keyBytes].map { [$0] } ?? []
             scratch.removeAll(keepingCapacity: true)
             try reduce(key, values).mapReduceEncode(into: &scratch)
             ShuffleBlob.appendFramed(keyBytes, to: &out)

@@ -126,10 +126,10 @@ public final class MapReduceWorker: Service, Sendable {
     static func attempt(_ job: AttemptJob, context: JobContext, mapReduce: MapReduce, registry: MapReduceRegistry) async throws {
         let keys = mapReduce.keys(job.job)
         let client = mapReduce.client
-        let fields = try await client.hmget(keys.spec, ["status", "name", "version", "partitions"])
+        let fields = try await client.hmget(keys.spec, ["status", "name", "version", "partitions", "maps"])
         guard fields[0].map({ String(buffer: $0) }) == "running" else { return }
         guard let name = fields[1].map({ String(buffer: $0) }), let version = fields[2].flatMap({ Int(String(buffer: $0)) }),
-              let partitions = fields[3].flatMap({ Int(String(buffer: $0)) })
+              let partitions = fields[3].flatMap({ Int(String(buffer: $0)) }), let maps = fields[4].flatMap({ Int(String(buffer: $0)) })
         else { throw UnrecoverableJobError("job \(job.job) has an incomplete description") }
         guard let runner = registry.runner(name, version: version) else {
             throw MapReduceError.unknownJob(name: name, version: version)
@@ -162,6 +162,9 @@ public final class MapReduceWorker: Service, Sendable {
             for (task, value) in committed where task.hasPrefix("m") {
                 guard let index = Int(task.dropFirst()), let record = CommitRecord(Array(buffer: value)) else { continue }
                 fields.append("\(index):\(record.token)")
+            }
+            guard fields.count == maps else {
+                throw MapReduceError.invalid("partition \(job.index) of job \(job.job) started before every map task committed")
             }
             let blobs = try await fields.isEmpty ? [] : client.hmget(keys.shuffle(job.index), fields)
             guard blobs.allSatisfy({ $0 != nil }) else {
