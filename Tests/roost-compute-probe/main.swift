@@ -3,10 +3,14 @@
 //
 //     roost-compute-probe (--port P | --cluster P1,P2,…) --namespace N worker
 //     roost-compute-probe (--port P | --cluster P1,P2,…) --namespace N memoize KEY
+//     roost-compute-probe (--port P | --cluster P1,P2,…) --namespace N mapreduce (coordinator | hang-map | hang-reduce)
 //
 // `worker` runs a `ComputeWorker` (lease 1 s) for namespace N with the task `hang-first`
 // (`ComputeFaultTasks`): its first run anywhere hangs. `memoize` asks `ResultCache` N (lease
-// 1 s) for KEY with a computation that hangs. Either runs until it is killed, and exits by
+// 1 s) for KEY with a computation that hangs. `mapreduce` runs a `MapReduceWorker` (leases
+// 1 s) of MapReduce namespace N: `coordinator` only coordinates jobs; `hang-map` and
+// `hang-reduce` only run tasks, of the job `probe.word-count` (`probeWordCount`), whose map
+// (or reduce) hangs in this process. Each runs until it is killed, and exits by
 // itself (status 3) when its parent process goes away; status 1 on bad arguments.
 
 #if canImport(Glibc)
@@ -32,12 +36,26 @@ func hangFirst(on client: any CoordinationClient, namespace: String) -> ComputeT
     }
 }
 
+/// The MapReduce job `probe.word-count`: the built-in word count over a Redis list, whose map
+/// or reduce (`stage`) never returns in this process (a reduce blocks its thread, as a
+/// stuck computation does). nil: it runs normally.
+func probeWordCount(hangingIn stage: CoordinatorInstance.Stage?) -> MapReduceJob<RedisListSplit, [UInt8], Int, Int> {
+    MapReduceJob("probe.word-count", map: { split, context, output in
+        if stage == .map { try await Task.sleep(for: .seconds(86_400)) }
+        try await split.read(context) { BuiltinJobs.countWords($0, into: &output) }
+    }, combine: { $0 + $1 }, reduce: { _, counts in
+        if stage == .reduce { while true { sleep(3600) } }
+        return counts.reduce(0, +)
+    })
+}
+
 /// Runs the probe until it is killed (or orphaned).
 func probeMain(_ arguments: [String]) async -> Int32 {
     guard arguments.count >= 5, ["--port", "--cluster"].contains(arguments[0]), arguments[2] == "--namespace",
           arguments[4] == "worker" || (arguments[4] == "memoize" && arguments.count == 6)
+            || (arguments[4] == "mapreduce" && arguments.count == 6 && ["coordinator", "hang-map", "hang-reduce"].contains(arguments[5]))
     else {
-        print("usage: roost-compute-probe (--port P | --cluster P1,P2,…) --namespace N (worker | memoize KEY)")
+        print("usage: roost-compute-probe (--port P | --cluster P1,P2,…) --namespace N (worker | memoize KEY | mapreduce MODE)")
         return 1
     }
     let ports = arguments[1].split(separator: ",").compactMap { Int($0) }
@@ -68,6 +86,16 @@ func probeMain(_ arguments: [String]) async -> Int32 {
                 let worker = ComputeWorker(compute: compute, registry: registry,
                                            configuration: .init(concurrency: 4, leaseTime: .seconds(1), runsSchedules: false),
                                            logger: logger)
+                try? await worker.run()
+            } else if arguments[4] == "mapreduce" {
+                let mode = arguments[5]
+                let registry = MapReduceRegistry()
+                registry.register(probeWordCount(hangingIn: mode == "hang-map" ? .map : mode == "hang-reduce" ? .reduce : nil))
+                let worker = MapReduceWorker(
+                    mapReduce: MapReduce(namespace, on: client), registry: registry,
+                    configuration: .init(concurrency: 1, leaseTime: .seconds(1), runsTasks: mode != "coordinator",
+                                         coordinates: mode == "coordinator", coordinatorLease: .seconds(1)),
+                    logger: logger)
                 try? await worker.run()
             } else {
                 let cache = ResultCache(namespace, on: client, leaseTime: .seconds(1), logger: logger)
