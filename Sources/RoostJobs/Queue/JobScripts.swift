@@ -153,6 +153,7 @@ enum JobScripts {
         for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, 100)) do
           local key = ARGV[1] .. id
           redis.call('ZREM', KEYS[3], id)
+          groupRelease(id) -- groups: the lease ran out, the slot comes back
           local f = redis.call('HMGET', key, 'attempt', 'maxAttempts', 'score')
           if f[1] then
             if tonumber(f[1]) >= tonumber(f[2]) then
@@ -169,7 +170,7 @@ enum JobScripts {
             end
           end
         end
-        local meta = redis.call('HMGET', KEYS[9], 'paused', 'concurrency', 'rateMax', 'rateWindow')
+        local meta = redis.call('HMGET', KEYS[9], 'paused', 'concurrency', 'rateMax', 'rateWindow', 'groupRateMax', 'groupConcurrency')
         if meta[1] == '1' then return {{}, -1} end
         local want = tonumber(ARGV[4])
         if meta[2] then
@@ -191,7 +192,7 @@ enum JobScripts {
           end
         end
         local taken = {}
-        local popped = popReady(want) -- groups: ZPOPMIN that holds jobs of groups over their limit
+        local popped = popReady(want, meta[5] or meta[6]) -- groups: ZPOPMIN that holds jobs of groups over their limit
         if meta[3] and #popped > 0 then
           if redis.call('INCRBY', limiter, #popped / 2) == #popped / 2 then redis.call('PEXPIRE', limiter, meta[4]) end
         end
@@ -246,6 +247,7 @@ enum JobScripts {
           local key = ARGV[1] .. id
           if owns(key, ARGV[i + 1]) then
             redis.call('ZREM', KEYS[3], id)
+            groupRelease(id) -- groups
             redis.call('HSET', key, 'state', 'completed', 'result', ARGV[i + 2], 'finishedAt', now)
             redis.call('ZADD', KEYS[4], now, id)
             finished(id)
@@ -271,6 +273,7 @@ enum JobScripts {
         local key = ARGV[1] .. id
         if not owns(key, ARGV[4]) then return 0 end
         redis.call('ZREM', KEYS[3], id)
+        groupRelease(id) -- groups
         local f = redis.call('HMGET', key, 'attempt', 'maxAttempts', 'score')
         local delay = tonumber(ARGV[6])
         if delay >= 0 and tonumber(f[1]) < tonumber(f[2]) then
@@ -302,6 +305,7 @@ enum JobScripts {
         local key = ARGV[1] .. id
         if not owns(key, ARGV[4]) then return 0 end
         redis.call('ZREM', KEYS[3], id)
+        groupRelease(id) -- groups
         redis.call('HINCRBY', key, 'attempt', -1)
         redis.call('HSET', key, 'state', 'waiting')
         redis.call('ZADD', KEYS[1], redis.call('HGET', key, 'score'), id)
