@@ -45,8 +45,9 @@ public enum ChildFailurePolicy: String, Sendable, Hashable, Codable {
 ///     ])
 ///     let added = try await FlowProducer(on: client).add(flow)
 ///
-/// Children may be in any queue, including queues in other cluster slots, and may have
-/// children of their own. A parent's handler reads its children's results with
+/// Children may be in any queue, including queues in other cluster slots and partitioned
+/// queues (each job goes to the partition its id routes to), and may have children of their
+/// own. A parent's handler reads its children's results with
 /// `JobContext.childrenResults(of:)`.
 public struct FlowJob: Sendable {
     /// The name of the queue the job goes to.

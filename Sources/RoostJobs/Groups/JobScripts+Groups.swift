@@ -29,8 +29,8 @@ import RoostClient
 extension JobScripts {
     /// Appended to `prelude`: `popReady(want, defaults)`, which returns up to `want` jobs to start as
     /// ZPOPMIN would (`{id, score, …}`), and `groupWait(wait)`, the take's idle wait shortened to
-    /// the earliest parked group's end; and `groupRelease(id)`, which gives back the group slot
-    /// of job `id` leaving `active`.
+    /// the earliest parked group's end; and `groupRelease(id, slot)`, which gives back the group
+    /// slot of job `id` leaving `active`.
     static let groupPrelude = """
         local function groupConcurrency(g)
           local o = redis.call('HGET', KEYS[9] .. ':group-concurrency', g)
@@ -57,14 +57,19 @@ extension JobScripts {
           if redis.call('EXISTS', held) == 0 then redis.call('SREM', base .. 'groups:full', g) end
           return moved
         end
-        local function groupRelease(id)
-          local f = redis.call('HMGET', ARGV[1] .. id, 'gslot', 'group')
-          if not f[1] or not f[2] then return end
+        -- `slot`: the group whose slot the job holds, as `owns` read it (false: none); nil to read it here.
+        local function groupRelease(id, slot)
+          local g = slot
+          if g == nil then
+            local f = redis.call('HMGET', ARGV[1] .. id, 'gslot', 'group')
+            g = f[1] and f[2]
+          end
+          if not g then return end
           redis.call('HDEL', ARGV[1] .. id, 'gslot')
           local base = string.sub(ARGV[1], 1, -5)
-          local count = base .. 'groups:active:' .. f[2]
+          local count = base .. 'groups:active:' .. g
           if redis.call('DECR', count) <= 0 then redis.call('DEL', count) end
-          if redis.call('SISMEMBER', base .. 'groups:full', f[2]) == 1 then wake(groupUnhold(f[2], 1)) end
+          if redis.call('SISMEMBER', base .. 'groups:full', g) == 1 then wake(groupUnhold(g, 1)) end
         end
         local function groupLimit(g)
           local o = redis.call('HGET', KEYS[9] .. ':group-limits', g)
