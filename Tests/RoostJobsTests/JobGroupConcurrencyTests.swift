@@ -116,6 +116,40 @@ struct JobGroupConcurrencyTests {
     }
 
     @Test(arguments: TestBackend.available)
+    func aTimeoutACancelAndAHandBackGiveTheSlotBack(_ backend: TestBackend) async throws {
+        try await withJobsBackend(backend) { client in
+            let queue = JobQueue("q-group-slots-stops", on: client)
+            try await queue.setGroupConcurrency("g", max: 1)
+            let worker = Worker.make(queue)
+            // n = 1 runs until stopped; the others return at once.
+            worker.register(GroupTask.self) { job, _ in
+                if job.n == 1 { try await Task.sleep(for: .seconds(120)) }
+                return Empty()
+            }
+            let slow = EnqueueOptions(maxAttempts: 1, timeout: .milliseconds(300), group: "g")
+            let timedOut = try await queue.enqueue(GroupTask(group: "g", n: 1), options: slow)
+            let cancelled = try await queue.enqueue(GroupTask(group: "g", n: 1), options: .init(group: "g"))
+            let quick = try await queue.enqueue(GroupTask(group: "g", n: 2), options: .init(group: "g"))
+            var handedBack = ""
+            try await whileRunning([worker]) {
+                let first = try await queue.finished(timedOut, timeout: .seconds(30))
+                #expect(first.state == .failed && first.error?.hasPrefix("timed out") == true)
+                try await eventually("the second runs") { try await queue.info(cancelled)?.state == .active }
+                let second = try await queue.cancel(cancelled, timeout: .seconds(30))
+                #expect(second.state == .failed)
+                let third = try await queue.finished(quick, timeout: .seconds(30))
+                #expect(third.state == .completed)
+                // A job running when the worker stops is handed back, and so is its slot.
+                handedBack = try await queue.enqueue(GroupTask(group: "g", n: 1), options: .init(group: "g"))
+                try await eventually("the fourth runs") { try await queue.info(handedBack)?.state == .active }
+                #expect(try await queue.runningCount(of: "g") == 1)
+            }
+            #expect(try await queue.info(handedBack)?.state == .waiting)
+            #expect(try await queue.runningCount(of: "g") == 0)
+        }
+    }
+
+    @Test(arguments: TestBackend.available)
     func raisingOrLiftingALimitReleasesHeldJobs(_ backend: TestBackend) async throws {
         try await withJobsBackend(backend) { client in
             let queue = JobQueue("q-group-slots-raise", on: client)
