@@ -94,7 +94,7 @@ struct JobGroupConcurrencyTests {
                                               options: .init(maxAttempts: 3, group: "g"))
             _ = try await queue.enqueue(GroupTask(group: "other", n: 3), options: .init(group: "other"))
             // A worker takes g's first job and dies: its slot is taken until the lease runs out.
-            #expect(try await takeAndDie(queue, count: 1, lease: 2000) == [ids[0]])
+            #expect(try await takeAndDie(queue, count: 1, lease: 5000) == [ids[0]])
             #expect(try await queue.runningCount(of: "g") == 1)
             // g's second job is held; the other group's job is taken.
             let taken = try await takeAndDie(queue, count: 5, lease: 60_000)
