@@ -26,4 +26,24 @@ struct JobsFlowTests {
             #expect(childShown.fields.contains(["parent", "q:\(parent)", "(on", "failure:", "ignore)"]))
         }
     }
+
+    @Test(arguments: CLIBackend.available)
+    func showFindsAFlowsJobsInTheirPartitions(_ backend: CLIBackend) async throws {
+        try await withCLIBackend(backend) { url, client in
+            let added = try await FlowProducer(on: client, partitions: ["q": 3, "kids": 4]).add(
+                FlowJob(Greet(who: "parent"), in: "q", children: [
+                    FlowJob(Greet(who: "one"), in: "kids"), FlowJob(Greet(who: "two"), in: "kids"),
+                ]))
+            let parent = added.job.id
+            let shown = try await RoostCLI.jobs(["show", parent], url: url)
+            #expect(shown.status == 0)
+            #expect(shown.fields.contains(["state", "waiting-children"]) && shown.fields.contains(["children", "2,", "2", "pending"]))
+            for child in added.children.map(\.job) {
+                #expect(shown.fields.contains([child.description, "pending"]))
+                let childShown = try await RoostCLI.jobs(["show", child.id], url: url, queue: "kids")
+                #expect(childShown.fields.contains(["state", "waiting"]))
+                #expect(childShown.fields.contains(["parent", "q:\(parent)", "(on", "failure:", "fail)"]))
+            }
+        }
+    }
 }

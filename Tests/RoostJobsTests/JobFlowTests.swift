@@ -19,7 +19,7 @@ struct Total: Job {
 
 /// A worker for `queue` whose `Part` handler returns n (failing for n < 0) and whose `Total`
 /// handler sums its children's results of both types.
-private func flowWorker(_ queue: JobQueue) -> Worker {
+func flowWorker(_ queue: JobQueue) -> Worker {
     let worker = Worker.make(queue)
     worker.register(Part.self) { job, _ in
         if job.n < 0 { throw UnrecoverableJobError("negative \(job.n)") }
@@ -35,7 +35,7 @@ private func flowWorker(_ queue: JobQueue) -> Worker {
 /// Takes one job of `queue` and completes it with `result` through the queue's scripts, as a
 /// worker would, but without the relay that tells its parent: the state a crash leaves between
 /// a child's completion and its parent's step.
-private func completeWithoutRelay(_ queue: JobQueue, result: Int) async throws -> String {
+func completeWithoutRelay(_ queue: JobQueue, result: Int) async throws -> String {
     let taken = try await queue.client.evaluate(JobScripts.take, keys: queue.keys.all, arguments: [
         RedisArgument(queue.keys.jobPrefix), RedisArgument(queue.keys.events), "30000", "1",
     ])
@@ -48,6 +48,44 @@ private func completeWithoutRelay(_ queue: JobQueue, result: Int) async throws -
     ])
     #expect(done.jobArray?.first?.jobInt == 1)
     return id
+}
+
+/// Completes the last child of `parent` (the one job `holder`, a view of `children`, has
+/// waiting) with `result` without its relay, relays it by hand, and runs the parent, which
+/// must then total `total`.
+func relayLastChildThenRunParent(_ parent: String, of parents: JobQueue, from children: JobQueue, completing holder: JobQueue,
+                                 result: Int, total: Int) async throws {
+    _ = try await completeWithoutRelay(holder, result: result)
+    #expect(try await children.reconcileFlows() == 1)
+    #expect(try await parents.info(parent)?.state == .waiting)
+    try await whileRunning([flowWorker(parents)]) {
+        let sum = try await parents.result(of: parent, as: Total.self, timeout: .seconds(30))
+        #expect(sum == total)
+    }
+}
+
+/// Runs the flows `strict` and `lenient` of `parents`, each with two children of `children`
+/// whose second fails (`negative -1`, `negative -2`); `strict`'s fails its parent, `lenient`'s
+/// is ignored: its parent runs, reads the failure and totals its first child's 4.
+func expectStrictFailsAndLenientRuns(_ strict: AddedFlow, _ lenient: AddedFlow, parents: JobQueue, children: JobQueue) async throws {
+    let failures = NIOLockedValueBox<[JobRef: String]>([:])
+    let parentWorker = Worker.make(parents)
+    parentWorker.register(Total.self) { _, context in
+        failures.withLockedValue { $0 = [:] }
+        let seen = try await context.childrenFailures()
+        failures.withLockedValue { $0 = seen }
+        return try await context.childrenResults(of: Part.self).values.reduce(0, +)
+    }
+    try await whileRunning([parentWorker, flowWorker(children)]) {
+        let failed = try await parents.finished(strict.job.id, timeout: .seconds(30))
+        #expect(failed.state == .failed)
+        #expect(failed.error?.contains("child \(strict.children[1].job) failed: negative -1") == true)
+        let total = try await parents.result(of: lenient.job.id, as: Total.self, timeout: .seconds(30))
+        #expect(total == 4)
+    }
+    #expect(failures.withLockedValue { $0 } == [lenient.children[1].job: "negative -2"])
+    let states = try #require(try await parents.flow(of: lenient.job.id)).children.map(\.state)
+    #expect(Set(states) == [.completed, .failed])
 }
 
 @Suite("Parent/child flows across queues on Roost, redis-server and Redis Cluster")
@@ -147,24 +185,7 @@ struct JobFlowTests {
             let lenient = try await producer.add(FlowJob(Total(label: "lenient"), in: parents.name, children: [
                 FlowJob(Part(n: 4), in: children.name), FlowJob(Part(n: -2), in: children.name, onFailure: .ignore),
             ]))
-            let failures = NIOLockedValueBox<[JobRef: String]>([:])
-            let parentWorker = Worker.make(parents)
-            parentWorker.register(Total.self) { _, context in
-                failures.withLockedValue { $0 = [:] }
-                let seen = try await context.childrenFailures()
-                failures.withLockedValue { $0 = seen }
-                return try await context.childrenResults(of: Part.self).values.reduce(0, +)
-            }
-            try await whileRunning([parentWorker, flowWorker(children)]) {
-                let failed = try await parents.finished(strict.job.id, timeout: .seconds(30))
-                #expect(failed.state == .failed)
-                #expect(failed.error?.contains("child \(strict.children[1].job) failed: negative -1") == true)
-                let total = try await parents.result(of: lenient.job.id, as: Total.self, timeout: .seconds(30))
-                #expect(total == 4)
-            }
-            #expect(failures.withLockedValue { $0 } == [lenient.children[1].job: "negative -2"])
-            let states = try #require(try await parents.flow(of: lenient.job.id)).children.map(\.state)
-            #expect(Set(states) == [.completed, .failed])
+            try await expectStrictFailsAndLenientRuns(strict, lenient, parents: parents, children: children)
         }
     }
 
@@ -226,13 +247,8 @@ struct JobFlowTests {
             #expect(flow.pendingChildren == 1 && flow.children.filter { $0.state == .completed }.count == 1)
             #expect(try await parents.info(added.job.id)?.state == .waitingChildren)
             // The second child completes the same way; the parent then waits and runs.
-            _ = try await completeWithoutRelay(children, result: 8)
-            #expect(try await children.reconcileFlows() == 1)
-            #expect(try await parents.info(added.job.id)?.state == .waiting)
-            try await whileRunning([flowWorker(parents)]) {
-                let total = try await parents.result(of: added.job.id, as: Total.self, timeout: .seconds(30))
-                #expect(total == 15)
-            }
+            try await relayLastChildThenRunParent(added.job.id, of: parents, from: children, completing: children,
+                                                  result: 8, total: 15)
         }
     }
 

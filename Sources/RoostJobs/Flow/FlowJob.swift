@@ -45,8 +45,9 @@ public enum ChildFailurePolicy: String, Sendable, Hashable, Codable {
 ///     ])
 ///     let added = try await FlowProducer(on: client).add(flow)
 ///
-/// Children may be in any queue, including queues in other cluster slots, and may have
-/// children of their own. A parent's handler reads its children's results with
+/// Children may be in any queue, including queues in other cluster slots and partitioned
+/// queues (each job goes to the partition its id routes to), and may have children of their
+/// own. A parent's handler reads its children's results with
 /// `JobContext.childrenResults(of:)`.
 public struct FlowJob: Sendable {
     /// The name of the queue the job goes to.
@@ -97,6 +98,9 @@ struct FlowSpec: Codable, Sendable, Hashable {
     var backoff: String
     var onFailure: ChildFailurePolicy
     var children: [FlowSpec]
+    /// How many partitions its queue has (nil: 1), filled in by `FlowProducer.add`: the job
+    /// lives in the partition its id routes to.
+    var partitions: Int?
 
     /// The spec of `job` and its descendants, with ids picked for those without one.
     /// - Throws: `JobsError.invalidID`, `.invalidOptions`, encoding errors.
@@ -127,6 +131,20 @@ struct FlowSpec: Codable, Sendable, Hashable {
     }
 
     var ref: JobRef { JobRef(queue: queue, id: id) }
+
+    /// Every queue of the tree, each once.
+    var queues: Set<String> { children.reduce(into: [queue]) { $0.formUnion($1.queues) } }
+
+    /// The tree with each node's partition count from `counts` (1 for a queue not in it).
+    func withPartitions(_ counts: [String: Int]) -> FlowSpec {
+        var spec = self
+        spec.partitions = counts[queue] ?? 1
+        spec.children = children.map { $0.withPartitions(counts) }
+        return spec
+    }
+
+    /// The partition index the job routes to.
+    var partition: Int { JobQueue.partitionIndex(of: id, count: partitions ?? 1) }
 
     /// The stored form (flow work `a:<id>`).
     func encoded() throws -> String {

@@ -47,12 +47,15 @@ struct FlowNotice: Decodable {
     var result: String
     var error: String
     var child: String
+    /// How many partitions the parent's queue has (nil: 1, from before partitioned flows).
+    var parentPartitions: Int?
 }
 
 extension JobQueue {
     /// Job `id`'s parent and children, or nil if the queue does not have the job.
     /// - Throws: client errors.
     public func flow(of id: String) async throws -> JobFlow? {
+        if spansPartitions { return try await partition(holding: id).flow(of: id) }
         let fields = try await client.execute(RedisCommand("HGETALL", [RedisArgument(keys.job(id).bytes)]), timeout: nil).jobFields
         guard fields["state"] != nil else { return nil }
         return Self.flow(from: fields)
@@ -85,6 +88,7 @@ extension JobQueue {
     /// - Throws: client errors (what was not done stays due).
     @discardableResult
     public func reconcileFlows() async throws -> Int {
+        if spansPartitions { return try await eachPartition { try await $0.reconcileFlows() }.reduce(0, +) }
         var total = 0
         while true {
             let (done, _) = try await relayFlowWork(claimFor: .seconds(30))
@@ -140,7 +144,9 @@ extension JobQueue {
     func carryOut(_ entry: String, _ value: String) async throws {
         if entry.hasPrefix("n:") {
             if let notice = try? JSONDecoder().decode(FlowNotice.self, from: Data(value.utf8)) {
-                let parent = JobQueue(notice.parentQueue, on: client)
+                let partitions = notice.parentPartitions ?? 1
+                let parentQueue = JobQueue(notice.parentQueue, on: client, partitions: partitions)
+                let parent = partitions > 1 ? parentQueue.partition(holding: notice.parentId) : parentQueue
                 let completed = notice.state == JobState.completed.rawValue
                 _ = try await parent.run(JobScripts.flowChildDone, [
                     RedisArgument(notice.parentId), RedisArgument(JobRef(queue: name, id: notice.child).description),

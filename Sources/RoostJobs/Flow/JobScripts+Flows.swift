@@ -20,10 +20,11 @@ extension JobScripts {
         local function flowDone(id)
           local key = ARGV[1] .. id
           if redis.call('HEXISTS', key, 'parentQueue') == 0 then return end
-          local f = redis.call('HMGET', key, 'parentQueue', 'parentId', 'onFailure', 'state', 'result', 'error')
+          local f = redis.call('HMGET', key, 'parentQueue', 'parentId', 'onFailure', 'state', 'result', 'error',
+            'parentPartitions')
           local base = string.sub(ARGV[1], 1, -5)
           local value = cjson.encode({parentQueue = f[1], parentId = f[2], policy = f[3] or 'fail', state = f[4],
-            result = f[5] or '', error = f[6] or '', child = id})
+            result = f[5] or '', error = f[6] or '', child = id, parentPartitions = tonumber(f[7] or '1')})
           redis.call('HSET', base .. 'flow:work', 'n:' .. id, value)
           redis.call('ZADD', base .. 'flow:due', now, 'n:' .. id)
           redis.call('SPUBLISH', base .. 'flow', 'n:' .. id)
@@ -34,8 +35,9 @@ extension JobScripts {
     /// Adds `ARGV[3]` flow nodes (priority aging `ARGV[4]` ms; a parent's own pending-add entry
     /// due after `ARGV[5]` ms) from `ARGV[6]`, each as: id, name, data, priority, delay ms (a leaf's),
     /// max attempts, timeout ms, backoff, parent queue ('' for a root), parent id, failure
-    /// policy (`fail`, `ignore`, `wait`), spec ('' for a leaf), child count n, then n pairs of
-    /// child ref (`<queue>:<id>`) and child job name. A leaf waits like an enqueued job; a parent
+    /// policy (`fail`, `ignore`, `wait`), spec ('' for a leaf), child count n, the parent
+    /// queue's partition count (the parent lives in the partition its id routes to), then n
+    /// pairs of child ref (`<queue>:<id>`) and child job name. A leaf waits like an enqueued job; a parent
     /// waits in `waiting-children` with a `dep:<ref>` field per child. A node whose id the queue
     /// holds is not added. Returns 1 (added) or 0 per node.
     static let flowAdd = RedisScript(prelude + """
@@ -44,6 +46,7 @@ extension JobScripts {
         local out, woken, b = {}, 0, 6
         for _ = 1, tonumber(ARGV[3]) do
           local id, n = ARGV[b], tonumber(ARGV[b + 12])
+          local children = b + 14
           local key = ARGV[1] .. id
           if redis.call('EXISTS', key) == 1 then
             out[#out + 1] = 0
@@ -60,8 +63,8 @@ extension JobScripts {
                 'priority', priority, 'score', score, 'attempt', 0, 'maxAttempts', ARGV[b + 5], 'timeout', ARGV[b + 6],
                 'backoff', ARGV[b + 7], 'enqueuedAt', now, 'pendingChildren', n)
               for c = 0, n - 1 do
-                local ref = ARGV[b + 13 + c * 2]
-                redis.call('HSET', key, 'dep:' .. ref, '1', 'child:' .. ref, ARGV[b + 14 + c * 2])
+                local ref = ARGV[children + c * 2]
+                redis.call('HSET', key, 'dep:' .. ref, '1', 'child:' .. ref, ARGV[children + 1 + c * 2])
               end
               redis.call('ZADD', base .. 'waiting-children', now, id)
               if ARGV[b + 11] ~= '' then
@@ -74,10 +77,11 @@ extension JobScripts {
             end
             if ARGV[b + 8] ~= '' then
               redis.call('HSET', key, 'parentQueue', ARGV[b + 8], 'parentId', ARGV[b + 9], 'onFailure', ARGV[b + 10])
+              if ARGV[b + 13] ~= '1' then redis.call('HSET', key, 'parentPartitions', ARGV[b + 13]) end
             end
             out[#out + 1] = 1
           end
-          b = b + 13 + n * 2
+          b = children + n * 2
         end
         wake(woken)
         return out

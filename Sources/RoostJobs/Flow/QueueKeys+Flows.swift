@@ -11,4 +11,8 @@ extension QueueKeys {
     var heldCount: RedisKey { RedisKey(base + "groups:held") }
     /// Per-group rate limits that differ from the queue's default.
     var groupLimits: RedisKey { RedisKey(base + "meta:group-limits") }
+    /// Per-group concurrency limits that differ from the queue's default.
+    var groupConcurrency: RedisKey { RedisKey(base + "meta:group-concurrency") }
+    /// How many jobs of group `group` run under its concurrency limit.
+    func groupActive(_ group: String) -> RedisKey { RedisKey(base + "groups:active:" + group) }
 }

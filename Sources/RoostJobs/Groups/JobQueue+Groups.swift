@@ -37,6 +37,55 @@ extension JobQueue {
         return Settings.Rate(count: Int(count), per: .milliseconds(window))
     }
 
+    /// Lets at most `max` jobs of `group` (`EnqueueOptions.group`) run at once across every
+    /// worker and process (BullMQ Pro's group concurrency), overriding the default
+    /// (`setGroupConcurrency(max:)`); nil removes the group's own limit. A job of a group at its
+    /// limit is held aside while other groups' jobs keep starting, and waits again as soon as
+    /// one of the group's running jobs completes, fails, times out, is cancelled, is handed
+    /// back, or has its lease run out (a worker killed mid-job gives its slot back when the
+    /// reaper finds its lease expired). Workers obey from their next take.
+    ///
+    /// On a partitioned queue all of a group's jobs live in one partition, so each partition
+    /// gets the whole limit and counts its own groups' running jobs: the limit holds for the
+    /// whole queue.
+    /// - Throws: `JobsError.invalidOptions` for a limit under 1 or an empty group; client errors.
+    public func setGroupConcurrency(_ group: String, max: Int?) async throws {
+        if group.isEmpty { throw JobsError.invalidOptions("empty group") }
+        try await setGroupConcurrency(max, for: group)
+    }
+
+    /// Lets at most `max` jobs of each group run at once (every group without a limit of its
+    /// own, `setGroupConcurrency(_:max:)`); nil removes the default.
+    /// - Throws: `JobsError.invalidOptions` for a limit under 1; client errors.
+    public func setGroupConcurrency(max: Int?) async throws {
+        try await setGroupConcurrency(max, for: nil)
+    }
+
+    private func setGroupConcurrency(_ max: Int?, for group: String?) async throws {
+        if let max, max < 1 { throw JobsError.invalidOptions("group concurrency must be at least 1") }
+        if spansPartitions { return _ = try await eachPartition { try await $0.setGroupConcurrency(max, for: group) } }
+        _ = try await run(JobScripts.groupConcurrencyLimits, [RedisArgument(group ?? ""), RedisArgument(max.map(String.init) ?? "")])
+    }
+
+    /// The concurrency limit that applies to `group` (its own, else the default for every
+    /// group), or with `group` nil the default; nil when none.
+    /// - Throws: client errors.
+    public func groupConcurrency(for group: String? = nil) async throws -> Int? {
+        if let group, let own = try await client.execute(RedisCommand("HGET", [keys.groupConcurrency, RedisArgument(group)]),
+                                                          timeout: nil).jobInt {
+            return Int(own)
+        }
+        return try await client.execute(RedisCommand("HGET", [keys.meta, "groupConcurrency"]), timeout: nil).jobInt.map { Int($0) }
+    }
+
+    /// How many jobs of `group` run now, as the group's concurrency limit counts them (only
+    /// jobs started while a limit applied to the group count).
+    /// - Throws: client errors.
+    public func runningCount(of group: String) async throws -> Int {
+        if spansPartitions { return try await partition(Self.partitionIndex(hashing: group, count: partitionCount)).runningCount(of: group) }
+        return Int(try await client.execute(RedisCommand("GET", [keys.groupActive(group)]), timeout: nil).jobInt ?? 0)
+    }
+
     /// How many waiting jobs are held aside because their group is over its limit.
     func heldCount() async throws -> Int {
         Int(try await client.execute(RedisCommand("GET", [keys.heldCount]), timeout: nil).jobInt ?? 0)

@@ -56,6 +56,8 @@ final class QueuePartitioning: Sendable {
 /// - Queue-wide operations visit every partition; limits are split into per-partition shares
 ///   (see `setLimits`).
 /// - Schedules live in partition 0, and their jobs run there.
+/// - Flow jobs (`FlowProducer`) go to the partition their id routes to; each partition relays
+///   its own flow work.
 extension JobQueue {
     /// How many partitions the queue has.
     public var partitionCount: Int { partitioning.keys.count }
@@ -297,23 +299,6 @@ extension JobQueue {
                 if started == views.count { break }
             }
             return try await body(JobEvents(merged: stream))
-        }
-    }
-}
-
-extension JobQueue {
-    /// Refuses a flow with a job in a partitioned queue: flows (`FlowProducer`) address a job
-    /// by queue and id in partition 0's keys, which partitioned queues do not route to yet.
-    /// - Throws: `JobsError.invalidOptions`, client errors.
-    static func refusePartitionedQueues(of spec: FlowSpec, on client: any CoordinationClient) async throws {
-        var queues: Set<String> = []
-        var pending = [spec]
-        while let node = pending.popLast() {
-            queues.insert(node.queue)
-            pending += node.children
-        }
-        for queue in queues.sorted() where try await open(queue, on: client).partitionCount > 1 {
-            throw JobsError.invalidOptions("queue \(queue) is partitioned: flows cannot use partitioned queues yet")
         }
     }
 }

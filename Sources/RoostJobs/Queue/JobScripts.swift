@@ -34,9 +34,11 @@ enum JobScripts {
             for i = 1, #ids, 2 do redis.call('DEL', ARGV[1] .. ids[i], ARGV[1] .. ids[i] .. ':logs') end
           end
         end
+        -- Whether the attempt with `token` owns job `key`; second, the group whose concurrency
+        -- slot the job holds (false: none), for `groupRelease`.
         local function owns(key, token)
-          local f = redis.call('HMGET', key, 'state', 'token')
-          return f[1] == 'active' and f[2] == token
+          local f = redis.call('HMGET', key, 'state', 'token', 'gslot', 'group')
+          return f[1] == 'active' and f[2] == token, f[3] and f[4]
         end
         -- Adds job `id` (its key must be free) from the 8 arguments at ARGV[b]: id, name, data,
         -- priority, delay ms, max attempts, timeout ms, backoff; `seq` orders it. With `aging`
@@ -153,6 +155,7 @@ enum JobScripts {
         for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, 100)) do
           local key = ARGV[1] .. id
           redis.call('ZREM', KEYS[3], id)
+          groupRelease(id) -- groups: the lease ran out, the slot comes back
           local f = redis.call('HMGET', key, 'attempt', 'maxAttempts', 'score')
           if f[1] then
             if tonumber(f[1]) >= tonumber(f[2]) then
@@ -169,7 +172,7 @@ enum JobScripts {
             end
           end
         end
-        local meta = redis.call('HMGET', KEYS[9], 'paused', 'concurrency', 'rateMax', 'rateWindow')
+        local meta = redis.call('HMGET', KEYS[9], 'paused', 'concurrency', 'rateMax', 'rateWindow', 'groupRateMax', 'groupConcurrency')
         if meta[1] == '1' then return {{}, -1} end
         local want = tonumber(ARGV[4])
         if meta[2] then
@@ -191,7 +194,7 @@ enum JobScripts {
           end
         end
         local taken = {}
-        local popped = popReady(want) -- groups: ZPOPMIN that holds jobs of groups over their limit
+        local popped = popReady(want, meta[5] or meta[6]) -- groups: ZPOPMIN that holds jobs of groups over their limit
         if meta[3] and #popped > 0 then
           if redis.call('INCRBY', limiter, #popped / 2) == #popped / 2 then redis.call('PEXPIRE', limiter, meta[4]) end
         end
@@ -244,8 +247,10 @@ enum JobScripts {
         for i = 5, #ARGV, 3 do
           local id = ARGV[i]
           local key = ARGV[1] .. id
-          if owns(key, ARGV[i + 1]) then
+          local owned, slot = owns(key, ARGV[i + 1])
+          if owned then
             redis.call('ZREM', KEYS[3], id)
+            groupRelease(id, slot) -- groups
             redis.call('HSET', key, 'state', 'completed', 'result', ARGV[i + 2], 'finishedAt', now)
             redis.call('ZADD', KEYS[4], now, id)
             finished(id)
@@ -269,8 +274,10 @@ enum JobScripts {
     static let fail = RedisScript(prelude + """
         local id = ARGV[3]
         local key = ARGV[1] .. id
-        if not owns(key, ARGV[4]) then return 0 end
+        local owned, slot = owns(key, ARGV[4])
+        if not owned then return 0 end
         redis.call('ZREM', KEYS[3], id)
+        groupRelease(id, slot) -- groups
         local f = redis.call('HMGET', key, 'attempt', 'maxAttempts', 'score')
         local delay = tonumber(ARGV[6])
         if delay >= 0 and tonumber(f[1]) < tonumber(f[2]) then
@@ -300,8 +307,10 @@ enum JobScripts {
     static let handBack = RedisScript(prelude + """
         local id = ARGV[3]
         local key = ARGV[1] .. id
-        if not owns(key, ARGV[4]) then return 0 end
+        local owned, slot = owns(key, ARGV[4])
+        if not owned then return 0 end
         redis.call('ZREM', KEYS[3], id)
+        groupRelease(id, slot) -- groups
         redis.call('HINCRBY', key, 'attempt', -1)
         redis.call('HSET', key, 'state', 'waiting')
         redis.call('ZADD', KEYS[1], redis.call('HGET', key, 'score'), id)

@@ -25,11 +25,11 @@ import RoostClient
 /// | `roost:jobs:{q}:events` | shard channel | `<event> <id>` for every transition |
 /// | `roost:jobs:{q}:control` | shard channel | for workers: `cancel <id>`, `schedule <name>` |
 ///
-/// Flows (`JobScripts+Flows.swift`) and group rate limits (`JobScripts+Groups.swift`) add:
+/// Flows (`JobScripts+Flows.swift`) and group rate and concurrency limits (`JobScripts+Groups.swift`) add:
 ///
 /// | key | type | holds |
 /// |---|---|---|
-/// | `roost:jobs:{q}:job:<id>` fields | hash | a child's `parentQueue`, `parentId`, `onFailure`; a parent's `pendingChildren`, and per child ref `<queue>:<id>`: `child:<ref>` (its job name), `dep:<ref>` (not finished yet), `res:<ref>` (its result), `err:<ref>` (its error); a grouped job's `group` |
+/// | `roost:jobs:{q}:job:<id>` fields | hash | a child's `parentQueue`, `parentId`, `onFailure`, `parentPartitions` (when the parent's queue is partitioned); a parent's `pendingChildren`, and per child ref `<queue>:<id>`: `child:<ref>` (its job name), `dep:<ref>` (not finished yet), `res:<ref>` (its result), `err:<ref>` (its error); a grouped job's `group`, and `gslot` while it holds one of its group's concurrency slots |
 /// | `roost:jobs:{q}:waiting-children` | zset | parents waiting for children, by enqueue time |
 /// | `roost:jobs:{q}:flow:work` | hash | cross-queue steps to do: `a:<id>` (add parent id's children: its `FlowSpec`), `n:<id>` (tell child id's parent it finished: a JSON notice) |
 /// | `roost:jobs:{q}:flow:due` | zset | flow-work entries by when a relay may (re)take them, ms |
@@ -40,6 +40,10 @@ import RoostClient
 /// | `roost:jobs:{q}:group:<g>:window` | string | group g's starts in its current window |
 /// | `roost:jobs:{q}:groups:parked` | zset | groups with held jobs, by when to release some, ms |
 /// | `roost:jobs:{q}:groups:held` | string | how many jobs are held |
+/// | `roost:jobs:{q}:meta` field | hash | `groupConcurrency`: every group's default concurrency limit |
+/// | `roost:jobs:{q}:meta:group-concurrency` | hash | group → its own concurrency limit |
+/// | `roost:jobs:{q}:groups:active:<g>` | string | how many jobs of group g hold a concurrency slot |
+/// | `roost:jobs:{q}:groups:full` | set | groups with jobs held at their concurrency limit |
 struct QueueKeys: Sendable {
     let ready, delayed, active, completed, failed, marker, fence, seq, meta: RedisKey
     /// The schedules' definitions (read by `schedules()`; the scripts derive it from `meta`).

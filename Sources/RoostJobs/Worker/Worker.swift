@@ -108,7 +108,7 @@ public final class Worker: Service, Sendable {
             group.addTask { await self.heartbeats() }
             for lane in lanes.all { group.addTask { await self.listenForCancels(on: lane) } }
             if configuration.runsSchedules { group.addTask { await self.fireSchedules() } }
-            group.addTask { await self.relayFlows() } // flows: children's finishes to their parents
+            for lane in lanes.all { group.addTask { await self.relayFlows(on: lane) } } // flows: children's finishes to their parents
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
                 let granted: Int
                 do {
