@@ -158,7 +158,7 @@ struct WordTallyTests {
     @Test func partitionsSplitByTheStableHash() {
         for item in 0..<100 {
             var random = SplitMix64.forItem(item, of: 0x7A11_0004)
-            let (text, tally) = randomTally(&random)
+            let (_, tally) = randomTally(&random)
             let count = 1 + random.below(7)
             let parts = tally.partitioned(into: count)
             #expect(parts.count == count)
