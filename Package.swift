@@ -126,6 +126,7 @@ let package = Package(
             dependencies: [
                 "RoostServer",
                 "RoostJobs",
+                "RoostCompute",
                 "RoostClient",
                 "RoostCoordination",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -1,0 +1,162 @@
+/// A MapReduce job's description: how one split is mapped to key/value pairs, how the values
+/// of one key are combined on the map side (optional), which reduce partition a key goes to,
+/// and how the values of one key are reduced to its output.
+///
+///     let wordCount = MapReduceJob<RedisListSplit, [UInt8], Int, Int>(
+///         "word-count",
+///         mapRecord: { line, output in
+///             for word in line.split(whereSeparator: isSpace) { output.emit(Array(word), 1) }
+///         },
+///         combine: +,
+///         reduce: { _, counts in counts.reduce(0, +) })
+///     registry.register(wordCount)                                   // in worker processes
+///     let run = try await mapReduce.submit(wordCount, input: RedisListInput(key: "lines"))
+///     for try await (word, count) in run.output() { … }             // sorted by key bytes
+///
+/// Workers find the job by `name` and `version` in their `MapReduceRegistry`; submitter and
+/// workers must agree on the types. `map` and `reduce` must be deterministic: a task may run
+/// more than once (a lost worker, a backup of a straggler) and exactly one run's output is
+/// committed.
+///
+/// Map output is combined in memory per task (with `combine`, one value per key; without,
+/// the list of values) and written once per partition as one compact blob, sorted by key.
+public struct MapReduceJob<Split: MapReduceSplit, Key: MapReduceCodable & Hashable, Value: MapReduceCodable,
+                           Output: MapReduceCodable>: Sendable {
+    /// The job's name, unique in a registry together with `version`.
+    public let name: String
+    /// The functions' version: bump it when they change.
+    public let version: Int
+    /// The partitioner (default: `.stableHash`).
+    public let partitioner: MapReducePartitioner
+    let map: @Sendable (Split, MapReduceInputContext, inout MapOutput<Key, Value>) async throws -> Void
+    let combine: (@Sendable (Value, Value) -> Value)?
+    let reduce: @Sendable (Key, [Value]) throws -> Output
+
+    /// A job whose `map` reads its whole split itself (the fastest form: it can keep its own
+    /// tables and emit once per distinct key).
+    public init(_ name: String, version: Int = 1, partitioner: MapReducePartitioner = .stableHash,
+                map: @escaping @Sendable (Split, MapReduceInputContext, inout MapOutput<Key, Value>) async throws -> Void,
+                combine: (@Sendable (Value, Value) -> Value)? = nil,
+                reduce: @escaping @Sendable (Key, [Value]) throws -> Output) {
+        self.name = name
+        self.version = version
+        self.partitioner = partitioner
+        self.map = map
+        self.combine = combine
+        self.reduce = reduce
+    }
+
+    /// A job whose `mapRecord` is called with each record of the split in turn.
+    public init(_ name: String, version: Int = 1, partitioner: MapReducePartitioner = .stableHash,
+                mapRecord: @escaping @Sendable (Split.Record, inout MapOutput<Key, Value>) throws -> Void,
+                combine: (@Sendable (Value, Value) -> Value)? = nil,
+                reduce: @escaping @Sendable (Key, [Value]) throws -> Output) {
+        self.init(name, version: version, partitioner: partitioner, map: { split, context, output in
+            try await split.read(context) { record in try mapRecord(record, &output) }
+        }, combine: combine, reduce: reduce)
+    }
+}
+
+/// Where `map` emits its pairs. With a combiner each key keeps one value (folded as pairs
+/// arrive); without, the list of its values.
+public struct MapOutput<Key: MapReduceCodable & Hashable, Value: MapReduceCodable> {
+    let combine: (@Sendable (Value, Value) -> Value)?
+    var combined: [Key: Value] = [:]
+    var lists: [Key: [Value]] = [:]
+    /// How many pairs were emitted.
+    public private(set) var emitted = 0
+
+    init(combine: (@Sendable (Value, Value) -> Value)?) {
+        self.combine = combine
+    }
+
+    /// Emits `value` for `key`.
+    public mutating func emit(_ key: Key, _ value: Value) {
+        emitted += 1
+        if let combine {
+            if let index = combined.index(forKey: key) {
+                combined.values[index] = combine(combined.values[index], value)
+            } else {
+                combined[key] = value
+            }
+        } else {
+            lists[key, default: []].append(value)
+        }
+    }
+
+    /// The intermediate blobs, one per partition (sorted by key bytes).
+    func blobs(partitions: Int, partitioner: MapReducePartitioner) -> [[UInt8]] {
+        var groups = [[(key: [UInt8], values: [Value])]](repeating: [], count: partitions)
+        func add(_ key: Key, _ values: [Value]) {
+            var bytes: [UInt8] = []
+            key.mapReduceEncode(into: &bytes)
+            let partition = bytes.withUnsafeBytes { partitioner.partition(of: $0, among: partitions) }
+            groups[partition].append((bytes, values))
+        }
+        for (key, value) in combined { add(key, [value]) }
+        for (key, values) in lists { add(key, values) }
+        return groups.map { group in
+            var blob: [UInt8] = []
+            var scratch: [UInt8] = []
+            for (key, values) in group.sorted(by: { [UInt8].bytesPrecede($0.key, $1.key) }) {
+                ShuffleBlob.appendFramed(key, to: &blob)
+                Varint.append(unsigned: UInt64(values.count), to: &blob)
+                for value in values {
+                    scratch.removeAll(keepingCapacity: true)
+                    value.mapReduceEncode(into: &scratch)
+                    ShuffleBlob.appendFramed(scratch, to: &blob)
+                }
+            }
+            return blob
+        }
+    }
+}
+
+extension MapReduceJob {
+    /// Runs `map` over `split` (its JSON) and returns one intermediate blob per partition.
+    func runMap(split encoded: [UInt8], partitions: Int, context: MapReduceInputContext) async throws -> MapTaskOutput {
+        let split: Split
+        do {
+            split = try TaskCoding.decode(Split.self, from: encoded)
+        } catch {
+            throw MapReduceError.undecodable("the split of job \(name) as \(Split.self): \(error)")
+        }
+        var output = MapOutput<Key, Value>(combine: combine)
+        try await map(split, context, &output)
+        return MapTaskOutput(blobs: output.blobs(partitions: partitions, partitioner: partitioner), bytesIn: split.byteCount,
+                             records: output.emitted)
+    }
+
+    /// Merges the intermediate blobs of one partition, reduces each key (in key-byte order) and
+    /// returns the output blob.
+    func runReduce(blobs: [[UInt8]]) throws -> [UInt8] {
+        var groups: [[UInt8]: [[UInt8]]] = [:]
+        for blob in blobs {
+            try ShuffleBlob.forEachGroup(in: blob) { key, values in
+                groups[Array(key), default: []].append(contentsOf: values.map { Array($0) })
+            }
+        }
+        var out: [UInt8] = []
+        var scratch: [UInt8] = []
+        for keyBytes in groups.keys.sorted(by: [UInt8].bytesPrecede) {
+            let key = try keyBytes.withUnsafeBytes { try Key(mapReduceBytes: $0) }
+            var values = try groups[keyBytes, default: []].map { bytes in try bytes.withUnsafeBytes { try Value(mapReduceBytes: $0) } }
+            if let combine, values.count > 1 { values = [values.dropFirst().reduce(values[0], combine)] }
+            scratch.removeAll(keepingCapacity: true)
+            try reduce(key, values).mapReduceEncode(into: &scratch)
+            ShuffleBlob.appendFramed(keyBytes, to: &out)
+            ShuffleBlob.appendFramed(scratch, to: &out)
+        }
+        return out
+    }
+}
+
+/// What one map attempt produced.
+struct MapTaskOutput: Sendable {
+    /// One intermediate blob per partition.
+    var blobs: [[UInt8]]
+    /// The split's size, as far as it is known.
+    var bytesIn: Int64
+    /// How many pairs map emitted.
+    var records: Int
+}
