@@ -289,6 +289,7 @@ let package = Package(
             name: "RoostCLITests",
             dependencies: [
                 "RoostJobs",
+                "RoostCompute",
                 "RoostClient",
                 "RoostTestSupport",
                 .product(name: "NIOPosix", package: "swift-nio"),

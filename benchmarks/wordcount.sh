@@ -8,6 +8,7 @@
 #   ROOST_WORKERS=1,2,4 ...          # the worker counts of `roost wordcount`
 #   WORK=/tmp/wc ...                 # where the corpus, the outputs and the PySpark venv go
 #                                    # (default .build/wordcount-bench)
+#   WORDCOUNT_BENCH=/path ROOST_BIN=/path   # other builds (then nothing is built here)
 #
 # The corpus: `roost-wordcount-bench corpus` writes SIZE bytes (a power of 1024: 256M is
 # 268,435,456 bytes) of whole lines of 10 to 15 words separated by single spaces, drawn from
@@ -53,11 +54,14 @@ WORK=$(cd "$WORK" && pwd)
 
 echo "machine: $(nproc) cores; $(uptime)"
 
-swift build -c release --product roost-wordcount-bench >/dev/null
-BENCH=.build/release/roost-wordcount-bench
+CORPUS=$WORK/zipf-$SIZE-seed$SEED-vocab$VOCABULARY.txt
+BENCH=${WORDCOUNT_BENCH:-.build/release/roost-wordcount-bench}
+if [ -z "${WORDCOUNT_BENCH:-}" ] && { [ ! -s "$CORPUS" ] || [[ ,$IMPLS, == *,swift,* ]]; }; then
+    swift build -c release --product roost-wordcount-bench >/dev/null
+fi
 have_roost=0
 if [[ ,$IMPLS, == *,roost,* ]]; then
-    swift build -c release --product roost >/dev/null
+    [ -n "${ROOST_BIN:-}" ] || swift build -c release --product roost >/dev/null
     ROOST=${ROOST_BIN:-.build/release/roost}
     if "$ROOST" wordcount --help >/dev/null 2>&1; then
         have_roost=1
@@ -66,7 +70,6 @@ if [[ ,$IMPLS, == *,roost,* ]]; then
     fi
 fi
 
-CORPUS=$WORK/zipf-$SIZE-seed$SEED-vocab$VOCABULARY.txt
 if [ ! -s "$CORPUS" ]; then
     echo "writing $CORPUS"
     "$BENCH" corpus --output "$CORPUS.tmp" --size "$SIZE" --seed "$SEED" --vocabulary "$VOCABULARY"
