@@ -118,6 +118,8 @@ struct WordCountCommand: AsyncParsableCommand {
                     try await run.progress { updates in
                         for try await progress in updates { bar.draw(progress) }
                     }
+                    try await run.wait()
+                    bar.draw(try await run.currentProgress())
                     bar.finish()
                 }
                 try await run.wait()
@@ -175,9 +177,10 @@ private struct ProgressBar {
     func draw(_ progress: MapReduceProgress) {
         let mapShare = progress.map.total > 0 ? Double(progress.map.committed) / Double(progress.map.total) : 0
         let reduceShare = progress.reduce.total > 0 ? Double(progress.reduce.committed) / Double(progress.reduce.total) : 0
-        let done = min(Int((mapShare * 0.9 + reduceShare * 0.1) * Double(width)), width)
+        let done = progress.phase == .done ? width : min(Int((mapShare * 0.9 + reduceShare * 0.1) * Double(width)), width)
         let bar = String(repeating: "#", count: done) + String(repeating: ".", count: width - done)
-        let megabytes = Double(progress.bytesIn) / 1e6
+        // bytesIn counts the reduce side's intermediate bytes too: show the input's share.
+        let megabytes = Double(min(progress.bytesIn, totalBytes)) / 1e6
         let line = "\r[\(bar)] map \(progress.map.committed)/\(progress.map.total)"
             + " reduce \(progress.reduce.committed)/\(progress.reduce.total)"
             + " \(Self.format(megabytes))/\(Self.format(Double(totalBytes) / 1e6)) MB"
