@@ -169,6 +169,16 @@ let package = Package(
             ],
             path: "benchmarks/JobsBenchmark"
         ),
+        // The Zipf corpus and the single-threaded WordTally baseline, for benchmarks/wordcount.sh.
+        .executableTarget(
+            name: "roost-wordcount-bench",
+            dependencies: [
+                "RoostCompute",
+                "RoostEngine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "benchmarks/WordCountBenchmark"
+        ),
         // Seeded, structure-aware fuzz inputs for the engine and the parser (and the seeded
         // generator every randomised test uses); `roost-fuzz` runs them in bulk.
         .target(
@@ -279,6 +289,7 @@ let package = Package(
             name: "RoostCLITests",
             dependencies: [
                 "RoostJobs",
+                "RoostCompute",
                 "RoostClient",
                 "RoostTestSupport",
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -19,6 +19,7 @@ public enum BuiltinJobs {
     public static func register(in registry: MapReduceRegistry) {
         registry.register(wordCountList)
         registry.register(wordCountHash)
+        registry.register(wordCountFiles)
     }
 
     /// Whether `byte` is ASCII whitespace as word counting sees it.
