@@ -133,6 +133,8 @@ final class RDBSnapshot: @unchecked Sendable {
     let checksum: Bool
     private let compress: Bool
     private let listMaxListpackSize: Int
+    /// `rdb-key-save-delay` when the snapshot started.
+    private let keySaveDelay: Int64
     private var writer: RDBWriter
     private var walks: [DatabaseWalk]
     private var current = 0
@@ -156,6 +158,7 @@ final class RDBSnapshot: @unchecked Sendable {
         self.checksum = configuration.rdbChecksum
         self.compress = configuration.rdbCompression
         self.listMaxListpackSize = configuration.listMaxListpackSize
+        self.keySaveDelay = configuration.rdbKeySaveDelay
         self.completion = completion
         self.startedAt = Engine.clock()
         writer = RDBWriter(compress: compress, listMaxListpackSize: listMaxListpackSize)
@@ -278,12 +281,22 @@ final class RDBSnapshot: @unchecked Sendable {
         var total = 0
         while true {
             var held: Int64 = 0
+            var keys = 0
             let (bytes, done, stopped) = engine.withLock { () -> ([UInt8], Bool, Bool) in
                 if abandoned { return ([], true, true) }
                 let begin = Engine.clockMicroseconds()
+                let before = keysWritten
                 let slice = step()
+                keys = keysWritten - before
                 held = Engine.clockMicroseconds() - begin
                 return (slice.bytes, slice.done, false)
+            }
+            if keySaveDelay != 0 && keys > 0 {
+                // Redis's `debugDelay` after each key, here once for the slice's keys.
+                let nanoseconds = keySaveDelay > 0 ? keySaveDelay * 1000 : -keySaveDelay
+                var pause = timespec(tv_sec: Int(nanoseconds * Int64(keys) / 1_000_000_000),
+                                     tv_nsec: Int(nanoseconds * Int64(keys) % 1_000_000_000))
+                nanosleep(&pause, nil)
             }
             if stopped { return .failure(RDBFileError(operation: "snapshot", path: "", code: ECANCELED)) }
             if checksum { crc = CRC64.checksum(bytes, continuing: crc) }
