@@ -27,6 +27,8 @@ struct AppendOnlyState {
     var loading = false
     /// Set by WAITAOF: the reply of the batch waits for an fsync whatever the policy.
     var durabilityRequested = false
+    /// The log's end at the last barrier: a batch whose barrier is past it wrote.
+    var offsetAtLastBarrier: Int64 = -1
     /// Set while `appendonly` was turned on and its first rewrite has not finished (Redis's
     /// `AOF_WAIT_REWRITE`): commands go to a temporary incremental file, if the rewrite runs.
     var waitingForRewrite = false
@@ -141,8 +143,13 @@ extension Engine {
             return nil
         }
         let sync = configuration.appendFsync == .always || aof.durabilityRequested
+        let end = file.appendedOffset
+        // Batches run one at a time under the lock: the log grew since the last barrier only
+        // through this batch (or background expiry, counted with it).
+        let carriesWrites = end != aof.offsetAtLastBarrier || aof.durabilityRequested
+        aof.offsetAtLastBarrier = end
         aof.durabilityRequested = false
-        return AppendOnlyBarrier(file: file, offset: file.appendedOffset, sync: sync)
+        return AppendOnlyBarrier(file: file, offset: end, sync: sync, carriesWrites: carriesWrites)
     }
 
     /// Reaches `barrier` (see `AppendOnlyBarrier.reach`); true for nil.
@@ -497,6 +504,9 @@ public struct AppendOnlyBarrier: Sendable {
     let offset: Int64
     /// Whether the replies wait for an fsync.
     public let sync: Bool
+    /// Whether the batch appended to the log (or asked WAITAOF): its replies acknowledge
+    /// writes, and must not go out when the log cannot be made durable.
+    public let carriesWrites: Bool
 
     /// Whether the barrier is already reached: written and, if `sync`, fsynced (by this
     /// connection or another one's group commit).

@@ -197,7 +197,7 @@ final class ConnectionHandler: ChannelInboundHandler, ClientConnection {
                     Self.send(deliveries)
                     return
                 }
-                if !durable && barrier.sync {
+                if !durable && barrier.sync && barrier.carriesWrites {
                     self.refuseUndurableReplies(context, deliveries)
                     return
                 }
@@ -209,7 +209,7 @@ final class ConnectionHandler: ChannelInboundHandler, ClientConnection {
             }
             return
         }
-        if let barrier, !barrier.reach() && barrier.sync {
+        if let barrier, !barrier.reach() && barrier.sync && barrier.carriesWrites {
             refuseUndurableReplies(context, deliveries)
             return
         }

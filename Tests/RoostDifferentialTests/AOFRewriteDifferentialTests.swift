@@ -50,6 +50,13 @@ import Testing
         }
     }
 
+    /// The two keyspaces are equal (a full dump of each, as the RDB suite compares them).
+    static func expectSameKeyspace(redisPort: Int, roostPort: Int, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let redis = try RDBDifferentialTests.keyspace(port: redisPort)
+        #expect(!redis.isEmpty, sourceLocation: sourceLocation)
+        #expect(try RDBDifferentialTests.keyspace(port: roostPort) == redis, sourceLocation: sourceLocation)
+    }
+
     static let rewriteFields = ["aof_enabled", "aof_rewrite_in_progress", "aof_rewrite_scheduled", "aof_last_bgrewrite_status",
                                 "aof_rewrites", "aof_rewrites_consecutive_failures", "aof_last_write_status", "rdb_bgsave_in_progress"]
 
@@ -100,7 +107,7 @@ import Testing
             let manifest = "appendonlydir/appendonly.aof.manifest"
             let redisManifest = try String(contentsOfFile: redisDir + "/" + manifest, encoding: .utf8)
             #expect(try String(contentsOfFile: roostDir + "/" + manifest, encoding: .utf8) == redisManifest)
-            try RDBDifferentialTests.expectSameKeyspace(redisPort: pair.redis.port, roostPort: pair.roost.port)
+            try Self.expectSameKeyspace(redisPort: pair.redis.port, roostPort: pair.roost.port)
         } catch {
             await pair.stop()
             throw error
@@ -150,13 +157,13 @@ import Testing
             }
             let redis = try await RedisServerProcess.start(extraArguments: ["--dir", redisCopy, "--appendonly", "yes"])
             defer { redis.stop() }
-            try RDBDifferentialTests.expectSameKeyspace(redisPort: redis.port, roostPort: pair.roost.port)
+            try Self.expectSameKeyspace(redisPort: redis.port, roostPort: pair.roost.port)
             let roost = try await RoostTestServer.start {
                 $0.dir = roostCopy
                 $0.appendOnly = true
             }
             do {
-                try RDBDifferentialTests.expectSameKeyspace(redisPort: pair.redis.port, roostPort: roost.port)
+                try Self.expectSameKeyspace(redisPort: pair.redis.port, roostPort: roost.port)
                 #expect(try RawConnection.text(port: roost.port, ["DBSIZE"]) == "8")
             } catch {
                 try? await roost.stop()

@@ -35,10 +35,10 @@ import Testing
         SADD s a b c
         SADD s a d
         SREM s a b z
-        SPOP s
+        ?SPOP s
         SADD s2 1 2 3 4 5
-        SPOP s2 2
-        SPOP s2 10
+        ?SPOP s2 2
+        ?SPOP s2 10
         SADD s3 a b
         SADD s4 b
         SMOVE s3 s4 a

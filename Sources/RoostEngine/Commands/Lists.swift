@@ -385,6 +385,7 @@ enum ListCommands {
             return
         }
         try move(c.engine, c.client, c.database, c.key(1), l, c.key(2), fromFront: from, toFront: to)
+        c.engine.countChanges(1)
     }
 
     static func blmove(_ c: CommandContext) throws(RedisError) {
@@ -402,6 +403,7 @@ enum ListCommands {
         let source = c.key(1), destination = c.key(2)
         if let l = try list(c, source, write: true) {
             try move(c.engine, c.client, c.database, source, l, destination, fromFront: from, toFront: to)
+            c.engine.countChanges(1)
             return
         }
         if c.client.denyBlocking {
