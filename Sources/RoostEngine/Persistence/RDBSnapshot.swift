@@ -220,10 +220,21 @@ final class RDBSnapshot: @unchecked Sendable {
 
     // MARK: The walk
 
-    /// Serialises the next slice. Returns the bytes to write and whether they end the image
-    /// (EOF included; the checksum is the caller's). Call with the engine's lock held.
-    func step() -> (bytes: [UInt8], done: Bool) {
+    /// A string key the walk reached: its value is a value type, so a copy taken under the lock
+    /// stays the value at the start of the snapshot, and is encoded after the lock is let go.
+    struct DeferredKey {
+        let key: ByteString
+        let value: Value
+        let expiresAt: Int64?
+    }
+
+    /// Serialises the next slice. Returns the bytes to write, the string keys to encode after
+    /// them (outside the lock), and whether they end the image (EOF included; the checksum is
+    /// the caller's). A slice ends where a database's walk does when keys were deferred, so
+    /// that they land in their database's section. Call with the engine's lock held.
+    func step() -> (bytes: [UInt8], deferred: [DeferredKey], done: Bool) {
         var visited = 0
+        var deferred: [DeferredKey] = []
         while current < walks.count {
             let w = walks[current]
             if w.finished && !w.started {
@@ -242,18 +253,30 @@ final class RDBSnapshot: @unchecked Sendable {
                 visited += 1
                 if !w.early.isEmpty && w.early.remove(i) != nil { continue }
                 if let entry = w.entry(at: i) {
-                    writer.appendKey(entry.key, entry.value, expiresAt: w.expiry(of: entry.key))
+                    if case .string = entry.value {
+                        deferred.append(DeferredKey(key: entry.key, value: entry.value, expiresAt: w.expiry(of: entry.key)))
+                    } else {
+                        writer.appendKey(entry.key, entry.value, expiresAt: w.expiry(of: entry.key))
+                    }
                     keysWritten += 1
                 }
                 if visited >= Self.sliceKeys || writer.bytes.count >= Self.sliceBytes {
-                    return (writer.takeBytes(), false)
+                    return (writer.takeBytes(), deferred, false)
                 }
             }
             w.finish()
             current += 1
+            if !deferred.isEmpty { return (writer.takeBytes(), deferred, false) }
         }
         writer.appendEOF()
-        return (writer.takeBytes(), true)
+        return (writer.takeBytes(), [], true)
+    }
+
+    /// Encodes deferred string keys; called without the engine's lock.
+    func encode(_ deferred: [DeferredKey]) -> [UInt8] {
+        var side = RDBWriter(compress: compress, listMaxListpackSize: listMaxListpackSize)
+        for item in deferred { side.appendKey(item.key, item.value, expiresAt: item.expiresAt) }
+        return side.takeBytes()
     }
 
     /// Lets go of every table; called by the engine when the snapshot ends.
@@ -282,15 +305,17 @@ final class RDBSnapshot: @unchecked Sendable {
         while true {
             var held: Int64 = 0
             var keys = 0
-            let (bytes, done, stopped) = engine.withLock { () -> ([UInt8], Bool, Bool) in
-                if abandoned { return ([], true, true) }
+            let (sliceBytes, deferred, done, stopped) = engine.withLock { () -> ([UInt8], [DeferredKey], Bool, Bool) in
+                if abandoned { return ([], [], true, true) }
                 let begin = Engine.clockMicroseconds()
                 let before = keysWritten
                 let slice = step()
                 keys = keysWritten - before
                 held = Engine.clockMicroseconds() - begin
-                return (slice.bytes, slice.done, false)
+                return (slice.bytes, slice.deferred, slice.done, false)
             }
+            var bytes = sliceBytes
+            if !deferred.isEmpty { bytes += encode(deferred) }
             if keySaveDelay != 0 && keys > 0 {
                 // Redis's `debugDelay` after each key, here once for the slice's keys.
                 let nanoseconds = keySaveDelay > 0 ? keySaveDelay * 1000 : -keySaveDelay
