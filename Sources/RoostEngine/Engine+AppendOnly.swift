@@ -111,25 +111,31 @@ extension Engine {
             aof.pending.removeAll()
             return
         }
-        var out: [UInt8] = []
-        let wrap = aof.pending.count > 1
-        if wrap {
-            selectForPropagation(aof.pending[0].0, into: &out)
-            AppendOnlyFile.encode([ByteBuffer(string: "MULTI")], into: &out)
-        }
-        for (database, arguments) in aof.pending {
-            selectForPropagation(database, into: &out)
-            AppendOnlyFile.encode(arguments, into: &out)
-        }
-        if wrap { AppendOnlyFile.encode([ByteBuffer(string: "EXEC")], into: &out) }
+        // Encoded straight into the file's buffer; the SELECTs needed are decided first.
+        let pending = aof.pending
         aof.pending.removeAll(keepingCapacity: true)
-        file.append(out)
-    }
-
-    private func selectForPropagation(_ database: Int, into out: inout [UInt8]) {
-        if database == aof.selectedDatabase { return }
-        AppendOnlyFile.encode([ByteBuffer(string: "SELECT"), ByteBuffer(string: String(database))], into: &out)
-        aof.selectedDatabase = database
+        var selected = aof.selectedDatabase
+        let first = selected
+        for (database, _) in pending { selected = database }
+        aof.selectedDatabase = selected
+        file.append { out in
+            var current = first
+            func select(_ database: Int) {
+                if database == current { return }
+                AppendOnlyFile.encode([ByteBuffer(string: "SELECT"), ByteBuffer(string: String(database))], into: &out)
+                current = database
+            }
+            let wrap = pending.count > 1
+            if wrap {
+                select(pending[0].0)
+                AppendOnlyFile.encode([ByteBuffer(string: "MULTI")], into: &out)
+            }
+            for (database, arguments) in pending {
+                select(database)
+                AppendOnlyFile.encode(arguments, into: &out)
+            }
+            if wrap { AppendOnlyFile.encode([ByteBuffer(string: "EXEC")], into: &out) }
+        }
     }
 
     // MARK: Durability

@@ -76,6 +76,20 @@ public final class AppendOnlyFile: @unchecked Sendable {
         }
     }
 
+    /// Adds the bytes `encode` writes at the end of the buffer (no intermediate array).
+    /// Returns the log offset after them.
+    @discardableResult
+    func append(encoding encode: (inout [UInt8]) -> Void) -> Int64 {
+        bufferLock.withLock {
+            let before = pending.count
+            encode(&pending)
+            let added = Int64(pending.count - before)
+            appended += added
+            incrementalSize += added
+            return appended
+        }
+    }
+
     /// The offset after the last appended byte.
     var appendedOffset: Int64 { bufferLock.withLock { appended } }
 
@@ -240,12 +254,18 @@ public final class AppendOnlyFile: @unchecked Sendable {
             out.append(UInt8(48 + value))
             return
         }
-        var digits: [UInt8] = []
+        var width = 1
+        var limit = 10
+        while value >= limit && width < 19 {
+            width += 1
+            limit = limit &* 10
+        }
+        let start = out.count
+        out.append(contentsOf: repeatElement(0, count: width))
         var v = value
-        while v > 0 {
-            digits.append(UInt8(48 + v % 10))
+        for i in stride(from: start + width - 1, through: start, by: -1) {
+            out[i] = UInt8(48 + v % 10)
             v /= 10
         }
-        out.append(contentsOf: digits.reversed())
     }
 }

@@ -39,6 +39,11 @@ import Darwin
 ///   from them, and the emptied database needs no more hooks. SWAPDB swaps which database each
 ///   walk follows (`databasesSwapped`).
 ///
+/// - Under the lock, a slice only copies string values (value types: the copy stays the value
+///   at the start whatever is written to the key afterwards) and serialises collections (classes
+///   changed in place, which `preserve` must copy before any change); the strings are encoded
+///   after the lock is let go, so a slice of small keys holds the lock for the walk alone.
+///
 /// Extra memory is the serialised bytes of one slice plus the old values of keys changed
 /// before the walk reached them; a key is copied (as bytes) at most once per snapshot. The
 /// write path costs one extra table probe per changed key while a snapshot runs, and nothing
