@@ -86,7 +86,8 @@ extension Engine {
         if commandStartedOutOfMemory && configuration.maxMemory > 0 {
             if resolved.spec.runsScripts { scriptHasWritten = false }
             if scriptCallDeniedForMemory(resolved.spec, client: client) {
-                statistics.errorReplies += 1
+                countError(.outOfMemory)
+                countRejection(resolved)
                 client.reply.error(.outOfMemory)
                 return
             }
@@ -108,13 +109,16 @@ extension Engine {
         let dirtyBefore = saveState.dirty
         let outerChanges = saveState.commandChanges
         saveState.commandChanges = nil
+        errorsBeforeLastCall = statistics.errorReplies
+        let started = Engine.monotonicMicroseconds()
         do {
             try resolved.spec.handler?(context)
         } catch {
-            statistics.errorReplies += 1
+            countError(error)
             client.reply.error(error)
             failed = true
         }
+        countCall(resolved, arguments, client: client, microseconds: Engine.monotonicMicroseconds() - started)
         if let changes = saveState.commandChanges { saveState.dirty = dirtyBefore + changes }
         saveState.commandChanges = outerChanges
         if propagating {
@@ -144,12 +148,14 @@ extension Engine {
     /// MULTI or not, ends any transaction with an EXECABORT that carries the reason, as Redis's
     /// `execCommandAbort` does.
     func reject(_ client: Client, _ error: RedisError, _ resolved: ResolvedCommand? = nil) {
-        statistics.errorReplies += 1
+        if let resolved { countRejection(resolved) }
         if resolved?.fullName == "exec" {
             TransactionCommands.discardTransaction(engine: self, client: client)
+            countError(.execAbort(because: error))
             client.reply.error(.execAbort(because: error))
             return
         }
+        countError(error)
         if client.transaction != nil { client.transaction!.failed = true }
         client.reply.error(error)
     }

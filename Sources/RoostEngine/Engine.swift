@@ -34,6 +34,10 @@ public struct EngineStatistics: Sendable {
     /// Keys the last RDB load stored, and those it dropped as already expired.
     public var rdbLastLoadKeysLoaded: Int64 = 0
     public var rdbLastLoadKeysExpired: Int64 = 0
+    /// Per-command figures (INFO commandstats), by command spec.
+    public var commands: [ObjectIdentifier: CommandCounters] = [:]
+    /// Error replies by kind (INFO errorstats): `ERR`, `WRONGTYPE`…
+    public var errorsByKind: [String: Int64] = [:]
 }
 
 /// The Redis-compatible engine: databases, clients and command execution. It opens no sockets.
@@ -56,10 +60,16 @@ public final class Engine: @unchecked Sendable {
     public let commandTable: CommandTable
     /// Statistics for INFO.
     @exclusivity(unchecked) public var statistics = EngineStatistics()
+    /// SLOWLOG's entries.
+    @exclusivity(unchecked) var slowLog = SlowLog()
+    /// The error count when the last command finished (Redis's `prev_err_count`).
+    @exclusivity(unchecked) var errorsBeforeLastCall: Int64 = 0
     /// Connected clients by id.
     @exclusivity(unchecked) public private(set) var clients: [Int64: Client] = [:]
     /// Start time, Unix milliseconds.
     public let startTime: Int64
+    /// The replication ID INFO reports: 40 random hex digits, new at every start, as Redis's.
+    public let replicationID: String
     /// The time of the command being run, Unix milliseconds. Fixed for the length of a command
     /// (EXEC included), as Redis fixes it.
     @exclusivity(unchecked) public internal(set) var now: Int64
@@ -144,6 +154,8 @@ public final class Engine: @unchecked Sendable {
         self.databases = (0..<configuration.databases).map { Database(index: $0) }
         let t = Engine.clock()
         self.startTime = t
+        var random = SystemRandomNumberGenerator()
+        self.replicationID = String((0..<40).map { _ in Array("0123456789abcdef")[Int.random(in: 0..<16, using: &random)] })
         self.now = t
         self.lastSave = t / 1000
     }

@@ -15,6 +15,10 @@ public struct EngineConfiguration: Sendable {
     public var databases = 16
     /// `requirepass`; empty means no password.
     public var requirePass: String = ""
+    /// `slowlog-log-slower-than`: microseconds from which a command is logged; negative: never.
+    public var slowlogLogSlowerThan = 10000
+    /// `slowlog-max-len`: entries kept.
+    public var slowlogMaxLength = 128
     /// `maxclients`
     public var maxClients = 10000
     /// `timeout`: seconds of idleness before a client is closed; 0 disables.
@@ -212,6 +216,8 @@ extension EngineConfiguration {
         case "bind": bind = values
         case "requirepass": requirePass = try one()
         case "maxclients": maxClients = try int()
+        case "slowlog-log-slower-than": slowlogLogSlowerThan = try int()
+        case "slowlog-max-len": slowlogMaxLength = try int()
         case "timeout": idleTimeout = try int()
         case "databases": databases = try int()
         case "hz": hz = try int()
@@ -306,6 +312,8 @@ extension EngineConfiguration {
         Parameter(name: "databases", kind: .immutable),
         Parameter(name: "requirepass", kind: .string),
         Parameter(name: "maxclients", kind: .integer(min: 1, max: Int64(UInt32.max))),
+        Parameter(name: "slowlog-log-slower-than", kind: .integer(min: -1, max: Int64.max)),
+        Parameter(name: "slowlog-max-len", kind: .integer(min: 0, max: Int64.max)),
         Parameter(name: "timeout", kind: .integer(min: 0, max: intMax)),
         Parameter(name: "proto-max-bulk-len", kind: .memory(min: 1024 * 1024, max: Int64.max)),
         Parameter(name: "client-query-buffer-limit", kind: .memory(min: 1024 * 1024, max: Int64.max)),
@@ -371,6 +379,8 @@ extension EngineConfiguration {
         case "databases": return String(databases)
         case "requirepass": return requirePass
         case "maxclients": return String(maxClients)
+        case "slowlog-log-slower-than": return String(slowlogLogSlowerThan)
+        case "slowlog-max-len": return String(slowlogMaxLength)
         case "timeout": return String(idleTimeout)
         case "proto-max-bulk-len": return String(protoMaxBulkLength)
         case "client-query-buffer-limit": return String(clientQueryBufferLimit)
@@ -508,6 +518,8 @@ extension EngineConfiguration {
         switch name {
         case "requirepass": requirePass = text
         case "maxclients": maxClients = Int(number)
+        case "slowlog-log-slower-than": slowlogLogSlowerThan = Int(number)
+        case "slowlog-max-len": slowlogMaxLength = Int(number)
         case "timeout": idleTimeout = Int(number)
         case "proto-max-bulk-len": protoMaxBulkLength = Int(number)
         case "client-query-buffer-limit": clientQueryBufferLimit = Int(number)

@@ -317,8 +317,11 @@ final class ConnectionHandler: ChannelInboundHandler, ClientConnection {
 
     /// Flushes what was written and closes the connection once it is out (QUIT, SHUTDOWN, a
     /// protocol error, a refused connection).
+    /// The client leaves the engine before the socket closes, as Redis frees a client before
+    /// closing its connection: a peer that sees the close finds its subscriptions gone.
     private func flushAndClose(_ context: ChannelHandlerContext) {
         closing = true
+        if let client { engine.withLock { engine.removeClient(client) } }
         let channel = context.channel
         context.writeAndFlush(wrapOutboundOut(channel.allocator.buffer(capacity: 0)))
             .whenComplete { _ in channel.close(promise: nil) }

@@ -35,6 +35,18 @@ public final class RedisServerProcess: RedisTestServer, @unchecked Sendable {
     /// `@Test(.enabled(if: RedisServerProcess.isAvailable))`.
     public static var isAvailable: Bool { executablePath != nil }
 
+    /// Whether the server on `port` answers `PING` (with PONG or an error such as NOAUTH: either
+    /// way it serves). The probe then QUITs and waits for the close,
+    /// so the server has freed its client before a test starts: CLIENT KILL or CLIENT LIST in a
+    /// test never sees it.
+    private static func answersPing(port: Int) -> Bool {
+        guard let connection = try? RawConnection(port: port, timeout: 2),
+              (try? connection.text(["PING"])) != nil else { return false }
+        _ = try? connection.text(["QUIT"])
+        _ = try? connection.readUntilClosed()
+        return true
+    }
+
     /// Starts `redis-server` on a free loopback port and waits until it answers `PING`.
     ///
     /// The port, bind address, log file, log level and `daemonize` are set after
@@ -183,8 +195,7 @@ extension RedisServerProcess {
                     break
                 }
                 logged = String(decoding: (FileManager.default.contents(atPath: logPath) ?? Data()).dropFirst(logStart), as: UTF8.self)
-                if logged.contains("Ready to accept connections"),
-                   (try? RawConnection.text(port: port, timeout: 2, ["PING"])) != nil {
+                if logged.contains("Ready to accept connections"), Self.answersPing(port: port) {
                     return (port, pid)
                 }
                 usleep(10_000)

@@ -25,6 +25,9 @@ import Testing
             ["LPUSH", "bl", "x", "y"], ["BLPOP", "bl", "0"], ["ZADD", "bz", "1", "a", "2", "b"], ["BZPOPMIN", "bz", "0"],
             ["RPUSH", "src", "1", "2"], ["BLMOVE", "src", "dst", "LEFT", "RIGHT", "0"],
             ["SELECT", "5"], ["SET", "in5", "v"], ["SELECT", "0"],
+            ["GEOADD", "geo", "13.361389", "38.115556", "Palermo", "15.087269", "37.502669", "Catania"],
+            ["GEORADIUS", "geo", "15", "37", "200", "km"],
+            ["GEOSEARCHSTORE", "geo2", "geo", "FROMLONLAT", "15", "37", "BYRADIUS", "100", "km", "STOREDIST"],
         ]
         return RDBDifferentialTests.commands() + effects.map(words)
             + [words(["MULTI"]), words(["INCR", "m1"]), words(["INCR", "m2"]), words(["EXEC"])]

@@ -209,7 +209,6 @@ import Testing
             @2 PING
             @3 PING
             CLIENT KILL TYPE normal
-            !sleep 100
             CLIENT KILL TYPE normal SKIPME yes
             PING
             !rawclose *6\r\n$6\r\nCLIENT\r\n$4\r\nKILL\r\n$4\r\nTYPE\r\n$6\r\nnormal\r\n$6\r\nSKIPME\r\n$2\r\nno\r\n

@@ -191,8 +191,7 @@ import Testing
             @2 !replies 1 PSUBSCRIBE g*
             PUBSUB NUMSUB gone
             PUBSUB NUMPAT
-            @2 QUIT
-            !sleep 100
+            @2 !rawclose *1\r\n$4\r\nQUIT\r\n
             PUBSUB NUMSUB gone
             PUBSUB NUMPAT
             PUBLISH gone x

@@ -15,17 +15,6 @@ extension CommandDocExtras {
             return D(arguments: [
                 A("message", .string, flags: .optional),
             ])
-        case "wait":
-            return D(arguments: [
-                A("numreplicas", .integer),
-                A("timeout", .integer),
-            ])
-        case "waitaof":
-            return D(arguments: [
-                A("numlocal", .integer),
-                A("numreplicas", .integer),
-                A("timeout", .integer),
-            ])
         case "echo":
             return D(arguments: [
                 A("message", .string),
@@ -1049,6 +1038,244 @@ extension CommandDocExtras {
                 A("pattern", .pattern, token: "MATCH", flags: .optional),
                 A("count", .integer, token: "COUNT", flags: .optional),
             ])
+        case "geoadd":
+            return D(complexity: "O(log(N)) for each item added, where N is the number of elements in the sorted set.", history: [
+                ("6.2.0", "Added the `CH`, `NX` and `XX` options."),
+            ], arguments: [
+                A("key", .key, keySpec: 0),
+                A("condition", .oneof, since: "6.2.0", flags: .optional, [
+                    A("nx", .pureToken, token: "NX"),
+                    A("xx", .pureToken, token: "XX"),
+                ]),
+                A("change", .pureToken, token: "CH", since: "6.2.0", flags: .optional),
+                A("longitude_latitude_member", .block, flags: .multiple, [
+                    A("longitude", .double),
+                    A("latitude", .double),
+                    A("member", .string),
+                ]),
+            ])
+        case "geodist":
+            return D(complexity: "O(log(N))", arguments: [
+                A("key", .key, keySpec: 0),
+                A("member1", .string),
+                A("member2", .string),
+                A("unit", .oneof, flags: .optional, [
+                    A("m", .pureToken, token: "M"),
+                    A("km", .pureToken, token: "KM"),
+                    A("ft", .pureToken, token: "FT"),
+                    A("mi", .pureToken, token: "MI"),
+                ]),
+            ])
+        case "geohash":
+            return D(complexity: "O(log(N)) for each member requested, where N is the number of elements in the sorted set.", arguments: [
+                A("key", .key, keySpec: 0),
+                A("member", .string, flags: .multiple),
+            ])
+        case "geopos":
+            return D(complexity: "O(N) where N is the number of members requested.", arguments: [
+                A("key", .key, keySpec: 0),
+                A("member", .string, flags: .multiple),
+            ])
+        case "georadius":
+            return D(complexity: "O(N+log(M)) where N is the number of elements inside the bounding box of the circular area delimited by center and radius and M is the number of items inside the index.", docFlags: ["deprecated"], deprecatedSince: "6.2.0", replacedBy: "`GEOSEARCH` and `GEOSEARCHSTORE` with the `BYRADIUS` argument", history: [
+                ("6.2.0", "Added the `ANY` option for `COUNT`."),
+                ("7.0.0", "Added support for uppercase unit names."),
+            ], arguments: [
+                A("key", .key, keySpec: 0),
+                A("longitude", .double),
+                A("latitude", .double),
+                A("radius", .double),
+                A("unit", .oneof, [
+                    A("m", .pureToken, token: "M"),
+                    A("km", .pureToken, token: "KM"),
+                    A("ft", .pureToken, token: "FT"),
+                    A("mi", .pureToken, token: "MI"),
+                ]),
+                A("withcoord", .pureToken, token: "WITHCOORD", flags: .optional),
+                A("withdist", .pureToken, token: "WITHDIST", flags: .optional),
+                A("withhash", .pureToken, token: "WITHHASH", flags: .optional),
+                A("count", .block, flags: .optional, [
+                    A("count", .integer, token: "COUNT"),
+                    A("any", .pureToken, token: "ANY", since: "6.2.0", flags: .optional),
+                ]),
+                A("order", .oneof, flags: .optional, [
+                    A("asc", .pureToken, token: "ASC"),
+                    A("desc", .pureToken, token: "DESC"),
+                ]),
+                A("key", .key, keySpec: 1, token: "STORE", flags: .optional),
+                A("key", .key, keySpec: 2, token: "STOREDIST", flags: .optional),
+            ])
+        case "georadius_ro":
+            return D(complexity: "O(N+log(M)) where N is the number of elements inside the bounding box of the circular area delimited by center and radius and M is the number of items inside the index.", docFlags: ["deprecated"], deprecatedSince: "6.2.0", replacedBy: "`GEOSEARCH` with the `BYRADIUS` argument", history: [
+                ("6.2.0", "Added the `ANY` option for `COUNT`."),
+            ], arguments: [
+                A("key", .key, keySpec: 0),
+                A("longitude", .double),
+                A("latitude", .double),
+                A("radius", .double),
+                A("unit", .oneof, [
+                    A("m", .pureToken, token: "M"),
+                    A("km", .pureToken, token: "KM"),
+                    A("ft", .pureToken, token: "FT"),
+                    A("mi", .pureToken, token: "MI"),
+                ]),
+                A("withcoord", .pureToken, token: "WITHCOORD", flags: .optional),
+                A("withdist", .pureToken, token: "WITHDIST", flags: .optional),
+                A("withhash", .pureToken, token: "WITHHASH", flags: .optional),
+                A("count", .block, flags: .optional, [
+                    A("count", .integer, token: "COUNT"),
+                    A("any", .pureToken, token: "ANY", since: "6.2.0", flags: .optional),
+                ]),
+                A("order", .oneof, flags: .optional, [
+                    A("asc", .pureToken, token: "ASC"),
+                    A("desc", .pureToken, token: "DESC"),
+                ]),
+            ])
+        case "georadiusbymember":
+            return D(complexity: "O(N+log(M)) where N is the number of elements inside the bounding box of the circular area delimited by center and radius and M is the number of items inside the index.", docFlags: ["deprecated"], deprecatedSince: "6.2.0", replacedBy: "`GEOSEARCH` and `GEOSEARCHSTORE` with the `BYRADIUS` and `FROMMEMBER` arguments", history: [
+                ("7.0.0", "Added support for uppercase unit names."),
+            ], arguments: [
+                A("key", .key, keySpec: 0),
+                A("member", .string),
+                A("radius", .double),
+                A("unit", .oneof, [
+                    A("m", .pureToken, token: "M"),
+                    A("km", .pureToken, token: "KM"),
+                    A("ft", .pureToken, token: "FT"),
+                    A("mi", .pureToken, token: "MI"),
+                ]),
+                A("withcoord", .pureToken, token: "WITHCOORD", flags: .optional),
+                A("withdist", .pureToken, token: "WITHDIST", flags: .optional),
+                A("withhash", .pureToken, token: "WITHHASH", flags: .optional),
+                A("count", .block, flags: .optional, [
+                    A("count", .integer, token: "COUNT"),
+                    A("any", .pureToken, token: "ANY", flags: .optional),
+                ]),
+                A("order", .oneof, flags: .optional, [
+                    A("asc", .pureToken, token: "ASC"),
+                    A("desc", .pureToken, token: "DESC"),
+                ]),
+                A("key", .key, keySpec: 1, token: "STORE", flags: .optional),
+                A("key", .key, keySpec: 2, token: "STOREDIST", flags: .optional),
+            ])
+        case "georadiusbymember_ro":
+            return D(complexity: "O(N+log(M)) where N is the number of elements inside the bounding box of the circular area delimited by center and radius and M is the number of items inside the index.", docFlags: ["deprecated"], deprecatedSince: "6.2.0", replacedBy: "`GEOSEARCH` with the `BYRADIUS` and `FROMMEMBER` arguments", arguments: [
+                A("key", .key, keySpec: 0),
+                A("member", .string),
+                A("radius", .double),
+                A("unit", .oneof, [
+                    A("m", .pureToken, token: "M"),
+                    A("km", .pureToken, token: "KM"),
+                    A("ft", .pureToken, token: "FT"),
+                    A("mi", .pureToken, token: "MI"),
+                ]),
+                A("withcoord", .pureToken, token: "WITHCOORD", flags: .optional),
+                A("withdist", .pureToken, token: "WITHDIST", flags: .optional),
+                A("withhash", .pureToken, token: "WITHHASH", flags: .optional),
+                A("count", .block, flags: .optional, [
+                    A("count", .integer, token: "COUNT"),
+                    A("any", .pureToken, token: "ANY", flags: .optional),
+                ]),
+                A("order", .oneof, flags: .optional, [
+                    A("asc", .pureToken, token: "ASC"),
+                    A("desc", .pureToken, token: "DESC"),
+                ]),
+            ])
+        case "geosearch":
+            return D(complexity: "O(N+log(M)) where N is the number of elements in the grid-aligned bounding box area around the shape provided as the filter and M is the number of items inside the shape", history: [
+                ("7.0.0", "Added support for uppercase unit names."),
+            ], arguments: [
+                A("key", .key, keySpec: 0),
+                A("from", .oneof, [
+                    A("member", .string, token: "FROMMEMBER"),
+                    A("longitude_latitude", .block, token: "FROMLONLAT", [
+                        A("longitude", .double),
+                        A("latitude", .double),
+                    ]),
+                ]),
+                A("by", .oneof, [
+                    A("circle", .block, [
+                        A("radius", .double, token: "BYRADIUS"),
+                        A("unit", .oneof, [
+                            A("m", .pureToken, token: "M"),
+                            A("km", .pureToken, token: "KM"),
+                            A("ft", .pureToken, token: "FT"),
+                            A("mi", .pureToken, token: "MI"),
+                        ]),
+                    ]),
+                    A("box", .block, [
+                        A("width", .double, token: "BYBOX"),
+                        A("height", .double),
+                        A("unit", .oneof, [
+                            A("m", .pureToken, token: "M"),
+                            A("km", .pureToken, token: "KM"),
+                            A("ft", .pureToken, token: "FT"),
+                            A("mi", .pureToken, token: "MI"),
+                        ]),
+                    ]),
+                ]),
+                A("order", .oneof, flags: .optional, [
+                    A("asc", .pureToken, token: "ASC"),
+                    A("desc", .pureToken, token: "DESC"),
+                ]),
+                A("count", .block, flags: .optional, [
+                    A("count", .integer, token: "COUNT"),
+                    A("any", .pureToken, token: "ANY", flags: .optional),
+                ]),
+                A("withcoord", .pureToken, token: "WITHCOORD", flags: .optional),
+                A("withdist", .pureToken, token: "WITHDIST", flags: .optional),
+                A("withhash", .pureToken, token: "WITHHASH", flags: .optional),
+            ])
+        case "geosearchstore":
+            return D(complexity: "O(N+log(M)) where N is the number of elements in the grid-aligned bounding box area around the shape provided as the filter and M is the number of items inside the shape", history: [
+                ("7.0.0", "Added support for uppercase unit names."),
+            ], arguments: [
+                A("destination", .key, keySpec: 0),
+                A("source", .key, keySpec: 1),
+                A("from", .oneof, [
+                    A("member", .string, token: "FROMMEMBER"),
+                    A("longitude_latitude", .block, token: "FROMLONLAT", [
+                        A("longitude", .double),
+                        A("latitude", .double),
+                    ]),
+                ]),
+                A("by", .oneof, [
+                    A("circle", .block, [
+                        A("radius", .double, token: "BYRADIUS"),
+                        A("unit", .oneof, [
+                            A("m", .pureToken, token: "M"),
+                            A("km", .pureToken, token: "KM"),
+                            A("ft", .pureToken, token: "FT"),
+                            A("mi", .pureToken, token: "MI"),
+                        ]),
+                    ]),
+                    A("box", .block, [
+                        A("width", .double, token: "BYBOX"),
+                        A("height", .double),
+                        A("unit", .oneof, [
+                            A("m", .pureToken, token: "M"),
+                            A("km", .pureToken, token: "KM"),
+                            A("ft", .pureToken, token: "FT"),
+                            A("mi", .pureToken, token: "MI"),
+                        ]),
+                    ]),
+                ]),
+                A("order", .oneof, flags: .optional, [
+                    A("asc", .pureToken, token: "ASC"),
+                    A("desc", .pureToken, token: "DESC"),
+                ]),
+                A("count", .block, flags: .optional, [
+                    A("count", .integer, token: "COUNT"),
+                    A("any", .pureToken, token: "ANY", flags: .optional),
+                ]),
+                A("storedist", .pureToken, token: "STOREDIST", flags: .optional),
+            ])
+        case "slowlog|get":
+            return D(history: [
+                ("4.0.0", "Added client IP address, port and name to the reply."),
+            ], arguments: [
+                A("count", .integer, flags: .optional),
+            ])
         case "sort":
             return D(complexity: "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).", arguments: [
                 A("key", .key, keySpec: 0),
@@ -1443,6 +1670,17 @@ extension CommandDocExtras {
             ])
         case "debug":
             return D(docFlags: ["syscmd"])
+        case "waitaof":
+            return D(arguments: [
+                A("numlocal", .integer),
+                A("numreplicas", .integer),
+                A("timeout", .integer),
+            ])
+        case "wait":
+            return D(arguments: [
+                A("numreplicas", .integer),
+                A("timeout", .integer),
+            ])
         default:
             return nil
         }

@@ -21,6 +21,8 @@ public struct CommandTable: Sendable {
             + HyperLogLogCommands.specs
             + SetCommands.specs
             + SortedSetCommands.specs
+            + GeoCommands.specs
+            + SlowLogCommands.specs
             + SortCommands.specs
             + ListCommands.specs
             + ScriptingCommands.specs

@@ -411,11 +411,15 @@ enum ConnectionCommands {
         c.reply.integer(killed)
     }
 
-    /// Marks `target` to be closed. Another client's connection is closed by the delivery step
-    /// after this batch; the caller's own connection closes after this reply.
+    /// Marks `target` to be closed. The caller's own connection closes after this reply. Another
+    /// client leaves the engine at once, as Redis frees it inside CLIENT KILL (a second KILL or a
+    /// CLIENT LIST no longer sees it); its connection is closed by the delivery step after this
+    /// batch.
     static func kill(_ target: Client, by c: CommandContext) {
         target.closeAfterReply = true
-        if target !== c.client { c.engine.scheduleDelivery(to: target) }
+        guard target !== c.client else { return }
+        c.engine.removeClient(target)
+        c.engine.scheduleDelivery(to: target)
     }
 
     static let clientHelpLines: [String] = [

@@ -10,32 +10,54 @@ import Darwin
 /// The text INFO replies with. Every figure is one Roost really measures; fields Redis reports
 /// but Roost has no honest value for are left out rather than invented.
 enum ServerInfo {
+    /// Every section, in the order Redis 7.0 prints them.
+    static let allSections = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu",
+                              "modules", "commandstats", "errorstats", "latencystats", "cluster", "keyspace"]
     /// The sections INFO prints by default (and for `default`), in Redis's order.
-    static let defaultSections = ["server", "clients", "memory", "persistence", "stats", "keyspace"]
+    static let defaultSections = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu",
+                                  "module_list", "errorstats", "cluster", "keyspace"]
 
     /// The INFO text for the requested section names (already lowercased).
     static func text(engine: Engine, sections requested: [String]) -> String {
-        var wanted: [String] = []
+        var wanted: Set<String> = []
         if requested.isEmpty {
-            wanted = defaultSections
+            wanted = Set(defaultSections)
         } else {
             for name in requested {
                 switch name {
-                case "default", "all", "everything":
-                    wanted += defaultSections
-                default:
-                    wanted.append(name)
+                case "default": wanted.formUnion(defaultSections)
+                case "all", "everything": wanted.formUnion(allSections)
+                default: wanted.insert(name)
                 }
             }
         }
+        // `module_list` (in the defaults) and `modules` name the same section.
+        if wanted.contains("module_list") { wanted.insert("modules") }
         var out = ""
-        for section in defaultSections where wanted.contains(section) {
+        for section in allSections where wanted.contains(section) {
             let lines = fields(section, engine: engine)
             if !out.isEmpty { out += "\r\n" }
-            out += "# " + section.prefix(1).uppercased() + section.dropFirst() + "\r\n"
+            let title = section == "cpu" ? "CPU" : section.prefix(1).uppercased() + section.dropFirst()
+            out += "# " + title + "\r\n"
             for (name, value) in lines { out += "\(name):\(value)\r\n" }
         }
         return out
+    }
+
+    /// A name made safe for an INFO line, as Redis's `getSafeInfoString` does.
+    static func safe(_ name: String) -> String {
+        String(name.map { "#:\r\n".contains($0) ? "_" : $0 })
+    }
+
+    /// The CPU time of the process (`who`: RUSAGE_SELF, RUSAGE_CHILDREN or RUSAGE_THREAD) as
+    /// system and user `seconds.micros`.
+    static func cpuTimes(_ who: Int32) -> (String, String) {
+        var usage = rusage()
+        getrusage(__rusage_who_t(who), &usage)
+        func text(_ t: timeval) -> String {
+            "\(t.tv_sec)." + String(String(t.tv_usec + 1_000_000).dropFirst())
+        }
+        return (text(usage.ru_stime), text(usage.ru_utime))
     }
 
     static func fields(_ section: String, engine: Engine) -> [(String, String)] {
@@ -94,6 +116,35 @@ enum ServerInfo {
                 ("client_query_buffer_limit_disconnections", String(s.clientQueryBufferLimitDisconnections)),
                 ("client_output_buffer_limit_disconnections", String(s.clientOutputBufferLimitDisconnections)),
             ]
+        case "replication":
+            // A standalone master without replicas: the figures Redis reports for one.
+            return [
+                ("role", "master"),
+                ("connected_slaves", "0"),
+                ("master_failover_state", "no-failover"),
+                ("master_replid", engine.replicationID),
+                ("master_replid2", String(repeating: "0", count: 40)),
+                ("master_repl_offset", "0"),
+                ("second_repl_offset", "-1"),
+                ("repl_backlog_active", "0"),
+                ("repl_backlog_size", "1048576"),
+                ("repl_backlog_first_byte_offset", "0"),
+                ("repl_backlog_histlen", "0"),
+            ]
+        case "cpu":
+            let own = cpuTimes(RUSAGE_SELF.rawValue), children = cpuTimes(RUSAGE_CHILDREN.rawValue)
+            let thread = cpuTimes(1)  // RUSAGE_THREAD: the thread answering INFO
+            return [
+                ("used_cpu_sys", own.0), ("used_cpu_user", own.1),
+                ("used_cpu_sys_children", children.0), ("used_cpu_user_children", children.1),
+                ("used_cpu_sys_main_thread", thread.0), ("used_cpu_user_main_thread", thread.1),
+            ]
+        case "commandstats":
+            return engine.commandStatsFields
+        case "errorstats":
+            return engine.errorStatsFields
+        case "cluster":
+            return [("cluster_enabled", "0")]
         case "keyspace":
             var result: [(String, String)] = []
             for db in engine.databases where db.keys.count > 0 {

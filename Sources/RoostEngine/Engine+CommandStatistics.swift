@@ -1,0 +1,87 @@
+import NIOCore
+
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One command's figures for INFO commandstats (Redis's `calls`, `microseconds`,
+/// `rejected_calls`, `failed_calls`).
+public struct CommandCounters: Sendable {
+    /// The full name (`get`, `config|get`).
+    public let name: String
+    public var calls: Int64 = 0
+    public var microseconds: Int64 = 0
+    /// Refused before running (arity, NOAUTH, OOM, MISCONF, BUSY…).
+    public var rejected: Int64 = 0
+    /// Ran and replied with an error.
+    public var failed: Int64 = 0
+}
+
+/// INFO commandstats and errorstats: what `call` and `reject` record, counted as Redis counts
+/// them. A command failed when an error reply was written since the last command that ran
+/// (Redis's `incrCommandStatsOnError`), so a transaction or script counts each inner command's
+/// error on that command.
+extension Engine {
+    /// Monotonic microseconds, for command durations.
+    static func monotonicMicroseconds() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Int64(ts.tv_sec) * 1_000_000 + Int64(ts.tv_nsec) / 1000
+    }
+
+    /// Counts an error reply: the total and its kind, the first word of its text when that word
+    /// ends within Redis's 32-byte window, otherwise `ERR`.
+    func countError(_ error: RedisError) {
+        statistics.errorReplies += 1
+        let bytes = error.bytes
+        var prefix = "ERR"
+        // Redis looks for the space in the first 32 bytes of "-TEXT", the dash included.
+        if let space = bytes.prefix(31).firstIndex(of: UInt8(ascii: " ")), space > 0 {
+            prefix = String(decoding: bytes[..<space], as: UTF8.self)
+        }
+        statistics.errorsByKind[prefix, default: 0] += 1
+    }
+
+    /// Records a command refused before it ran.
+    func countRejection(_ resolved: ResolvedCommand) {
+        statistics.commands[ObjectIdentifier(resolved.spec), default: CommandCounters(name: resolved.fullName)].rejected += 1
+    }
+
+    /// Records a command that ran: its figures, and the slow log unless it is loading from the
+    /// append-only file, blocked (logged when served, as Redis does), or one Redis keeps out of
+    /// the log (`skip_slowlog`: EXEC, AUTH, HELLO…).
+    func countCall(_ resolved: ResolvedCommand, _ arguments: [ByteBuffer], client: Client, microseconds: Int64) {
+        if aof.loading { return }
+        if client.blocked == nil && !resolved.spec.flags.contains(.skipSlowlog) {
+            slowLog.record(arguments, client: client, microseconds: microseconds,
+                           slowerThan: configuration.slowlogLogSlowerThan, maxLength: configuration.slowlogMaxLength)
+        }
+        let id = ObjectIdentifier(resolved.spec)
+        var counters = statistics.commands[id] ?? CommandCounters(name: resolved.fullName)
+        counters.calls += 1
+        counters.microseconds += microseconds
+        if statistics.errorReplies > errorsBeforeLastCall { counters.failed += 1 }
+        errorsBeforeLastCall = statistics.errorReplies
+        statistics.commands[id] = counters
+    }
+
+    /// INFO commandstats lines, by command name.
+    var commandStatsFields: [(String, String)] {
+        statistics.commands.values.sorted { $0.name < $1.name }.map { c in
+            let perCall = c.calls == 0 ? 0 : Double(Float(c.microseconds) / Float(c.calls))
+            return ("cmdstat_" + ServerInfo.safe(c.name),
+                    "calls=\(c.calls),usec=\(c.microseconds),usec_per_call=\(GeoCommands.cFormat("%.2f", perCall))"
+                        + ",rejected_calls=\(c.rejected),failed_calls=\(c.failed)")
+        }
+    }
+
+    /// INFO errorstats lines, by kind in byte order.
+    var errorStatsFields: [(String, String)] {
+        statistics.errorsByKind.sorted { Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8)) }
+            .map { ("errorstat_" + ServerInfo.safe($0.key), "count=\($0.value)") }
+    }
+}
