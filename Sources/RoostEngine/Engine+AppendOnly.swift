@@ -27,10 +27,26 @@ struct AppendOnlyState {
     var loading = false
     /// Set by WAITAOF: the reply of the batch waits for an fsync whatever the policy.
     var durabilityRequested = false
-    /// INFO figures.
+    /// The log's end at the last barrier: a batch whose barrier is past it wrote.
+    var offsetAtLastBarrier: Int64 = -1
+    /// Set while `appendonly` was turned on and its first rewrite has not finished (Redis's
+    /// `AOF_WAIT_REWRITE`): commands go to a temporary incremental file, if the rewrite runs.
+    var waitingForRewrite = false
+    /// The running rewrite (`aof_rewrite_in_progress`).
+    var rewrite: AppendOnlyRewrite?
+    /// Numbers the rewrites, so that a killed one's late completion is told apart.
+    var rewriteSerial = 0
+    /// A rewrite to start once no snapshot runs (`aof_rewrite_scheduled`).
+    var rewriteScheduled = false
+    /// INFO figures: rewrites started (`aof_rewrites`), the last one's seconds and status.
     var rewrites = 0
     var lastRewriteSeconds = -1
     var lastRewriteFailed = false
+    var consecutiveRewriteFailures = 0
+    /// Redis's `aofRewriteLimited` state: after 3 failures in a row, automatic and scheduled
+    /// rewrites wait 1, 2, 4… up to 60 minutes.
+    var rewriteLimitDelayMinutes = 0
+    var nextLimitedRewrite: Int64 = 0
     /// Bytes of the base and of the incremental files before the open one.
     var baseFileSize: Int64 = 0
     var closedIncrementalsSize: Int64 = 0
@@ -95,25 +111,31 @@ extension Engine {
             aof.pending.removeAll()
             return
         }
-        var out: [UInt8] = []
-        let wrap = aof.pending.count > 1
-        if wrap {
-            selectForPropagation(aof.pending[0].0, into: &out)
-            AppendOnlyFile.encode([ByteBuffer(string: "MULTI")], into: &out)
-        }
-        for (database, arguments) in aof.pending {
-            selectForPropagation(database, into: &out)
-            AppendOnlyFile.encode(arguments, into: &out)
-        }
-        if wrap { AppendOnlyFile.encode([ByteBuffer(string: "EXEC")], into: &out) }
+        // Encoded straight into the file's buffer; the SELECTs needed are decided first.
+        let pending = aof.pending
         aof.pending.removeAll(keepingCapacity: true)
-        file.append(out)
-    }
-
-    private func selectForPropagation(_ database: Int, into out: inout [UInt8]) {
-        if database == aof.selectedDatabase { return }
-        AppendOnlyFile.encode([ByteBuffer(string: "SELECT"), ByteBuffer(string: String(database))], into: &out)
-        aof.selectedDatabase = database
+        var selected = aof.selectedDatabase
+        let first = selected
+        for (database, _) in pending { selected = database }
+        aof.selectedDatabase = selected
+        file.append { out in
+            var current = first
+            func select(_ database: Int) {
+                if database == current { return }
+                AppendOnlyFile.encode([ByteBuffer(string: "SELECT"), ByteBuffer(string: String(database))], into: &out)
+                current = database
+            }
+            let wrap = pending.count > 1
+            if wrap {
+                select(pending[0].0)
+                AppendOnlyFile.encode([ByteBuffer(string: "MULTI")], into: &out)
+            }
+            for (database, arguments) in pending {
+                select(database)
+                AppendOnlyFile.encode(arguments, into: &out)
+            }
+            if wrap { AppendOnlyFile.encode([ByteBuffer(string: "EXEC")], into: &out) }
+        }
     }
 
     // MARK: Durability
@@ -127,13 +149,19 @@ extension Engine {
             return nil
         }
         let sync = configuration.appendFsync == .always || aof.durabilityRequested
+        let end = file.appendedOffset
+        // Batches run one at a time under the lock: the log grew since the last barrier only
+        // through this batch (or background expiry, counted with it).
+        let carriesWrites = end != aof.offsetAtLastBarrier || aof.durabilityRequested
+        aof.offsetAtLastBarrier = end
         aof.durabilityRequested = false
-        return AppendOnlyBarrier(file: file, offset: file.appendedOffset, sync: sync)
+        return AppendOnlyBarrier(file: file, offset: end, sync: sync, carriesWrites: carriesWrites)
     }
 
-    /// Reaches `barrier` (see `AppendOnlyBarrier.reach`); nothing for nil.
-    public func reachAppendOnlyBarrier(_ barrier: AppendOnlyBarrier?) {
-        barrier?.reach()
+    /// Reaches `barrier` (see `AppendOnlyBarrier.reach`); true for nil.
+    @discardableResult
+    public func reachAppendOnlyBarrier(_ barrier: AppendOnlyBarrier?) -> Bool {
+        barrier?.reach() ?? true
     }
 
     /// The background part of `appendfsync`: writes what is buffered and, under `everysec`,
@@ -143,6 +171,11 @@ extension Engine {
     public func appendOnlyCron(now: Int64, lastFsync: Int64) -> AppendOnlyFile? {
         autoRewriteIfDue()
         guard let current = aof.file else { return nil }
+        if current.lastWriteFailed {
+            // Redis retries a failed write every cycle; a success lifts the MISCONF refusal.
+            current.flush(through: current.appendedOffset, sync: configuration.appendFsync == .always)
+            return nil
+        }
         if configuration.appendFsync == .everysec && now - lastFsync >= 1000 { return current }
         // Under `always` the connections write and fsync; waiting here for their fsync would
         // hold the engine's lock through it.
@@ -158,11 +191,11 @@ extension Engine {
         return (dir.hasSuffix("/") ? dir : dir + "/") + configuration.appendDirName
     }
 
-    private func appendOnlyPath(_ name: String) -> String { appendOnlyDirectory + "/" + name }
+    func appendOnlyPath(_ name: String) -> String { appendOnlyDirectory + "/" + name }
 
     /// Writes `manifest` through a temporary file renamed over the manifest, then fsyncs the
     /// directory.
-    private func persistManifest(_ manifest: AOFManifest) throws(RDBFileError) {
+    func persistManifest(_ manifest: AOFManifest) throws(RDBFileError) {
         let name = configuration.appendFilename + ".manifest"
         let temporary = appendOnlyPath("temp-" + name)
         try RDBFile.writeDurably(Array(manifest.text.utf8), to: temporary)
@@ -173,130 +206,12 @@ extension Engine {
         aof.manifest = manifest
     }
 
-    /// Writes a new base file at `path`: the image a rewrite starts the log from. Returns its
-    /// size. This is the one place the rewrite takes its snapshot; today it is the synchronous
-    /// `rdbSnapshot()` under the lock, to be replaced by a point-in-time snapshot that does not
-    /// stop the world.
-    /// - Throws: `RDBFileError` when the file cannot be written.
-    func writeAOFBase(to path: String) throws(RDBFileError) -> Int64 {
-        let bytes = rdbSnapshot()
-        try RDBFile.writeDurably(bytes, to: path)
-        return Int64(bytes.count)
-    }
-
-    /// BGREWRITEAOF, done in place: opens a new incremental file, writes a new base from the
-    /// keyspace, swaps the manifest atomically, then deletes the files it no longer lists.
-    /// - Throws: `RDBFileError` when a file cannot be written; the previous files stay valid.
-    public func rewriteAppendOnlyFile() throws(RDBFileError) {
-        let start = Engine.clock()
-        do {
-            try performRewrite()
-            aof.lastRewriteFailed = false
-            aof.rewrites += 1
-            aof.lastRewriteSeconds = Int((Engine.clock() - start) / 1000)
-        } catch {
-            aof.lastRewriteFailed = true
-            throw error
-        }
-    }
-
-    private func performRewrite() throws(RDBFileError) {
-        let directory = appendOnlyDirectory
-        if mkdir(directory, 0o755) != 0 && errno != EEXIST {
-            throw RDBFileError(operation: "mkdir", path: directory, code: errno)
-        }
-        let name = configuration.appendFilename
-        var manifest = aof.manifest
-        var incremental: AOFManifest.File?
-        if isAppendOnlyOn {
-            let next = AOFManifest.File(name: "\(name).\(manifest.lastIncrementalSequence + 1).incr.aof",
-                                        sequence: manifest.lastIncrementalSequence + 1, type: .incremental)
-            flushPropagation()
-            if let file = aof.file {
-                try file.switchFile(to: appendOnlyPath(next.name))
-            } else {
-                aof.file = try AppendOnlyFile(path: appendOnlyPath(next.name))
-            }
-            aof.selectedDatabase = -1
-            incremental = next
-            // Listed at once, as Redis's `openNewIncrAofForAppend` does: a crash before the new
-            // base is in place must still replay what the new file receives meanwhile.
-            manifest.incrementals.append(next)
-            try persistManifest(manifest)
-        }
-        let baseSequence = (manifest.base?.sequence ?? 0) + 1
-        let base = AOFManifest.File(name: "\(name).\(baseSequence).base.rdb", sequence: baseSequence, type: .base)
-        let temporary = appendOnlyPath("temp-rewriteaof-bg-\(getpid()).aof")
-        let size = try writeAOFBase(to: temporary)
-        guard rename(temporary, appendOnlyPath(base.name)) == 0 else {
-            let error = RDBFileError(operation: "rename", path: appendOnlyPath(base.name), code: errno)
-            unlink(temporary)
-            throw error
-        }
-        var retired = manifest.history
-        if var old = manifest.base { old.type = .history; retired.append(old) }
-        for var old in manifest.incrementals where old.name != incremental?.name {
-            old.type = .history
-            retired.append(old)
-        }
-        manifest.base = base
-        manifest.incrementals = incremental.map { [$0] } ?? []
-        manifest.history = retired
-        try persistManifest(manifest)
-        for file in retired { unlink(appendOnlyPath(file.name)) }
-        manifest.history = []
-        try persistManifest(manifest)
-        aof.baseFileSize = size
-        aof.closedIncrementalsSize = 0
-        aof.sizeAtLastRewrite = size
-    }
-
     /// Whether `appendonly` is on and its file open.
     public var isAppendOnlyOn: Bool { configuration.appendOnly }
-
-    /// Starts an automatic rewrite when the log grew past `auto-aof-rewrite-percentage` of its
-    /// size after the last rewrite and past `auto-aof-rewrite-min-size`, as Redis's serverCron.
-    func autoRewriteIfDue() {
-        let percentage = configuration.autoAOFRewritePercentage
-        guard percentage > 0, aof.file != nil else { return }
-        let current = appendOnlyCurrentSize
-        guard current > configuration.autoAOFRewriteMinSize else { return }
-        let base = max(aof.sizeAtLastRewrite, 1)
-        if (current - base) * 100 / base >= percentage { try? rewriteAppendOnlyFile() }
-    }
 
     /// `aof_current_size`: the base and incremental files' bytes.
     var appendOnlyCurrentSize: Int64 {
         aof.baseFileSize + aof.closedIncrementalsSize + (aof.file?.currentIncrementalSize ?? 0)
-    }
-
-    /// CONFIG SET appendonly: on, the log starts with a rewrite of the keyspace (as Redis's
-    /// `startAppendOnly`); off, the file is written, fsynced and closed.
-    /// - Throws: `RDBFileError` when the first rewrite fails; `appendonly` stays off.
-    public func setAppendOnly(_ on: Bool) throws(RDBFileError) {
-        if on == (aof.file != nil) {
-            configuration.appendOnly = on
-            return
-        }
-        if on {
-            configuration.appendOnly = true
-            do {
-                if aof.manifest.base == nil, let text = try? RDBFile.contents(of: appendOnlyPath(configuration.appendFilename + ".manifest")),
-                   let manifest = try? AOFManifest.parse(String(decoding: text, as: UTF8.self)) {
-                    aof.manifest = manifest
-                }
-                try rewriteAppendOnlyFile()
-            } catch {
-                configuration.appendOnly = false
-                aof.file = nil
-                throw error
-            }
-        } else {
-            flushPropagation()
-            aof.file?.sync()
-            aof.file = nil
-            configuration.appendOnly = false
-        }
     }
 
     // MARK: Loading
@@ -334,11 +249,26 @@ extension Engine {
             }
             aof.manifest = manifest
             if manifest.base == nil && manifest.incrementals.isEmpty {
-                log.append("Creating AOF base file \(name).1.base.rdb on server start")
-                log.append("Creating AOF incr file \(name).1.incr.aof on server start")
-                try rewriteAppendOnlyFile()
-                aof.rewrites = 0
-                aof.lastRewriteSeconds = -1
+                // An empty dataset: a first base, written at once as Redis does at start.
+                let base = AOFManifest.File(name: "\(name).1.base.rdb", sequence: 1, type: .base)
+                let temporary = appendOnlyPath("temp-rewriteaof-\(getpid()).aof")
+                let bytes = rdbSnapshot(appendOnlyBase: true)
+                try RDBFile.writeDurably(bytes, to: temporary)
+                guard rename(temporary, appendOnlyPath(base.name)) == 0 else {
+                    throw RDBFileError(operation: "rename", path: appendOnlyPath(base.name), code: errno)
+                }
+                manifest.base = base
+                aof.manifest = manifest
+                log.append("Creating AOF base file \(base.name) on server start")
+                let first = AOFManifest.File(name: "\(name).1.incr.aof", sequence: 1, type: .incremental)
+                manifest.incrementals = [first]
+                aof.file = try AppendOnlyFile(path: appendOnlyPath(first.name))
+                try persistManifest(manifest)
+                log.append("Creating AOF incr file \(first.name) on server start")
+                aof.baseFileSize = Int64(bytes.count)
+                aof.closedIncrementalsSize = 0
+                aof.sizeAtLastRewrite = appendOnlyCurrentSize
+                aof.selectedDatabase = -1
                 return log
             }
             aof.loading = true
@@ -519,24 +449,24 @@ extension Engine {
     var appendOnlyInfoFields: [(String, String)] {
         var fields: [(String, String)] = [
             ("aof_enabled", isAppendOnlyOn ? "1" : "0"),
-            ("aof_rewrite_in_progress", "0"),
-            ("aof_rewrite_scheduled", "0"),
+            ("aof_rewrite_in_progress", aof.rewrite == nil ? "0" : "1"),
+            ("aof_rewrite_scheduled", aof.rewriteScheduled ? "1" : "0"),
             ("aof_last_rewrite_time_sec", String(aof.lastRewriteSeconds)),
-            ("aof_current_rewrite_time_sec", "-1"),
+            ("aof_current_rewrite_time_sec", aof.rewrite.map { String((Engine.clock() - $0.startedAt) / 1000) } ?? "-1"),
             ("aof_last_bgrewrite_status", aof.lastRewriteFailed ? "err" : "ok"),
             ("aof_rewrites", String(aof.rewrites)),
-            ("aof_rewrites_consecutive_failures", aof.lastRewriteFailed ? "1" : "0"),
+            ("aof_rewrites_consecutive_failures", String(aof.consecutiveRewriteFailures)),
             ("aof_last_write_status", aof.file?.lastWriteFailed == true ? "err" : "ok"),
             ("aof_last_cow_size", "0"),
             ("module_fork_in_progress", "0"),
             ("module_fork_last_cow_size", "0"),
         ]
-        if let file = aof.file {
+        if isAppendOnlyOn {
             fields += [
                 ("aof_current_size", String(appendOnlyCurrentSize)),
                 ("aof_base_size", String(aof.sizeAtLastRewrite)),
-                ("aof_pending_rewrite", "0"),
-                ("aof_buffer_length", String(file.bufferedBytes)),
+                ("aof_pending_rewrite", aof.rewriteScheduled ? "1" : "0"),
+                ("aof_buffer_length", String(aof.file?.bufferedBytes ?? 0)),
                 ("aof_pending_bio_fsync", "0"),
                 ("aof_delayed_fsync", "0"),
             ]
@@ -580,6 +510,9 @@ public struct AppendOnlyBarrier: Sendable {
     let offset: Int64
     /// Whether the replies wait for an fsync.
     public let sync: Bool
+    /// Whether the batch appended to the log (or asked WAITAOF): its replies acknowledge
+    /// writes, and must not go out when the log cannot be made durable.
+    public let carriesWrites: Bool
 
     /// Whether the barrier is already reached: written and, if `sync`, fsynced (by this
     /// connection or another one's group commit).
@@ -587,6 +520,8 @@ public struct AppendOnlyBarrier: Sendable {
 
     /// Writes the log through the barrier and fsyncs it when `sync`: one write and one fsync
     /// cover every batch appended so far, whichever connection asks first. Call without the
-    /// engine's lock.
-    public func reach() { file.flush(through: offset, sync: sync) }
+    /// engine's lock. Returns false when the write or fsync failed: under `appendfsync always`
+    /// the replies must then not be sent (Redis exits; see `ConnectionHandler`).
+    @discardableResult
+    public func reach() -> Bool { file.flush(through: offset, sync: sync) }
 }

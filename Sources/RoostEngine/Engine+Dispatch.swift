@@ -43,8 +43,8 @@ extension Engine {
             // Redis's `pre_command_oom_state`, which scripts check at their first write.
             if spec.runsScripts { commandStartedOutOfMemory = outOfMemory }
         }
-        if writesDeniedByDiskError && (spec.flags.contains(.write) || resolved.fullName == "ping") {
-            reject(client, .writesDeniedByRDBError, resolved)
+        if spec.flags.contains(.write) || resolved.fullName == "ping", let refusal = diskErrorRefusal {
+            reject(client, refusal, resolved)
             return
         }
         if client.reply.protocolVersion == 2 && client.isSubscribed
@@ -104,6 +104,11 @@ extension Engine {
             aof.replacement = nil
             aof.callDepth += 1
         }
+        // Redis's `server.dirty`: one change per key a command changed, unless it counts its
+        // elements (`countChanges`).
+        let dirtyBefore = saveState.dirty
+        let outerChanges = saveState.commandChanges
+        saveState.commandChanges = nil
         errorsBeforeLastCall = statistics.errorReplies
         let started = Engine.monotonicMicroseconds()
         do {
@@ -114,6 +119,8 @@ extension Engine {
             failed = true
         }
         countCall(resolved, arguments, client: client, microseconds: Engine.monotonicMicroseconds() - started)
+        if let changes = saveState.commandChanges { saveState.dirty = dirtyBefore + changes }
+        saveState.commandChanges = outerChanges
         if propagating {
             aof.callDepth -= 1
             recordPropagation(resolved, arguments, database: database, failed: failed, outerReplacement: outerReplacement)

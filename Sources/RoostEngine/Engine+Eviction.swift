@@ -111,7 +111,7 @@ extension Engine {
         if !db.expires.isEmpty && db.expires.remove(key) != nil { freed += db.expires.entryStride }
         statistics.evictedKeys += 1
         propagateDeletion(db, key)
-        signalModifiedKey(db, key)
+        signalModifiedKey(db, key, countsChange: false)
         return freed
     }
 

@@ -17,7 +17,8 @@ extension Engine {
         removeCharged(db, key)
         db.expires.remove(key)
         statistics.expiredKeys += 1
-        signalModifiedKey(db, key)
+        // An expiry is no change for the save points, as in Redis.
+        signalModifiedKey(db, key, countsChange: false)
         propagateDeletion(db, key)
         return true
     }
@@ -118,8 +119,8 @@ extension Engine {
 
     /// Tells WATCH that `key` in `db` changed.
     
-    public func signalModifiedKey(_ db: Database, _ key: ByteString) {
-        saveState.dirty += 1
+    public func signalModifiedKey(_ db: Database, _ key: ByteString, countsChange: Bool = true) {
+        if countsChange { saveState.dirty += 1 }
         if watchers.isEmpty { return }
         touchWatchedKey(db, key)
     }

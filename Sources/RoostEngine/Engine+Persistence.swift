@@ -9,10 +9,11 @@ import Darwin
 /// RDB snapshots of the whole keyspace: SAVE, DEBUG RELOAD, and loading `dir/dbfilename` at
 /// start. Call these with the engine's lock held.
 extension Engine {
-    /// The keyspace and function libraries as an RDB version 10 file.
-    public func rdbSnapshot() -> [UInt8] {
+    /// The keyspace and function libraries as an RDB version 10 file; with `appendOnlyBase`,
+    /// the base file of an append-only file (`aof-base` 1).
+    public func rdbSnapshot(appendOnlyBase: Bool = false) -> [UInt8] {
         var writer = RDBWriter(compress: configuration.rdbCompression, listMaxListpackSize: configuration.listMaxListpackSize)
-        writer.appendHeader(creationTime: Engine.clock() / 1000, usedMemory: usedMemory)
+        writer.appendHeader(creationTime: Engine.clock() / 1000, usedMemory: usedMemory, aofBase: appendOnlyBase)
         for library in functionScripting?.libraries.values.sorted(by: { $0.name < $1.name }) ?? [] {
             writer.appendFunctionLibrary(code: library.code)
         }

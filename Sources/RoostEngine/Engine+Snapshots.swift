@@ -23,6 +23,9 @@ struct RDBSaveState {
     var lastBackgroundSaveTry: Int64 = 0
     /// BGSAVE SCHEDULE while another snapshot ran.
     var backgroundSaveScheduled = false
+    /// What the running command counts as its changes, when it counts elements rather than one
+    /// per key it touched (see `Engine.countChanges`).
+    var commandChanges: Int64?
 }
 
 /// Point-in-time snapshots without fork (`RDBSnapshot`), BGSAVE, save points and the MISCONF
@@ -80,6 +83,13 @@ extension Engine {
     }
 
     // MARK: BGSAVE
+
+    /// Makes the running command count `changes` toward `rdb_changes_since_last_save` (and
+    /// the save points) in place of one per key it changed: Redis counts elements, e.g. RPUSH
+    /// of 3 values is 3 changes, HSET of 2 fields 2, SADD the members added.
+    func countChanges(_ changes: Int) {
+        saveState.commandChanges = Int64(changes)
+    }
 
     /// Whether a BGSAVE is running (`rdb_bgsave_in_progress`).
     public var backgroundSaveInProgress: Bool { saveState.backgroundSave != nil }
@@ -173,6 +183,7 @@ extension Engine {
     /// scheduled BGSAVE once nothing else runs, else a BGSAVE when a point is met (`changes`
     /// since the last save and more than `seconds` since it), waiting 5 s after a failure.
     public func persistenceCron() {
+        startScheduledAppendOnlyRewrite()
         if !snapshots.isEmpty { return }
         let now = Engine.clock() / 1000
         let mayRetry = now - saveState.lastBackgroundSaveTry > Engine.backgroundSaveRetryDelay || saveState.lastBackgroundSaveOK
@@ -195,6 +206,18 @@ extension Engine {
     var writesDeniedByDiskError: Bool {
         configuration.stopWritesOnBackgroundSaveError && !configuration.savePoints.isEmpty
             && !saveState.lastBackgroundSaveOK
+    }
+
+    /// Redis's `writeCommandsDeniedByDiskError`: the MISCONF refusal of writes (and PING)
+    /// after a failed BGSAVE (see `writesDeniedByDiskError`), or while the append-only file's
+    /// last write or fsync failed, naming the error.
+    var diskErrorRefusal: RedisError? {
+        if writesDeniedByDiskError { return .writesDeniedByRDBError }
+        if isAppendOnlyOn, let file = aof.file {
+            let code = file.lastWriteError
+            if code != 0 { return .writesDeniedByAOFError(code) }
+        }
+        return nil
     }
 
     // MARK: INFO

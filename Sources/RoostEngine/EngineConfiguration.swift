@@ -115,6 +115,9 @@ public struct EngineConfiguration: Sendable {
     /// `auto-aof-rewrite-percentage`: growth over the size after the last rewrite that starts
     /// one; 0 disables.
     public var autoAOFRewritePercentage: Int64 = 100
+    /// `rdb-key-save-delay`: microseconds a snapshot waits per key written (nanoseconds when
+    /// negative), Redis's testing knob for slow BGSAVEs and rewrites.
+    public var rdbKeySaveDelay: Int64 = 0
     /// `auto-aof-rewrite-min-size`
     public var autoAOFRewriteMinSize: Int64 = 64 * 1024 * 1024
     /// `aof-rewrite-incremental-fsync`, `no-appendfsync-on-rewrite`, `aof-timestamp-enabled`:
@@ -254,7 +257,7 @@ extension EngineConfiguration {
             if name == "appenddirname" { appendDirName = v } else { appendFilename = v }
         case "dir", "dbfilename", "rdbcompression", "appendonly", "appendfsync", "aof-use-rdb-preamble",
              "aof-load-truncated", "auto-aof-rewrite-percentage", "auto-aof-rewrite-min-size",
-             "aof-rewrite-incremental-fsync", "no-appendfsync-on-rewrite", "aof-timestamp-enabled":
+             "aof-rewrite-incremental-fsync", "no-appendfsync-on-rewrite", "aof-timestamp-enabled", "rdb-key-save-delay":
             if let reason = setParameter(name, try one()) {
                 throw ConfigurationError(description: "\(reason) for '\(name)'")
             }
@@ -367,6 +370,7 @@ extension EngineConfiguration {
         Parameter(name: "aof-rewrite-incremental-fsync", kind: .boolean),
         Parameter(name: "no-appendfsync-on-rewrite", kind: .boolean),
         Parameter(name: "aof-timestamp-enabled", kind: .boolean),
+        Parameter(name: "rdb-key-save-delay", kind: .integer(min: Int64(Int32.min), max: intMax)),
     ]
 
     /// The value CONFIG GET reports for `name`, or nil for an unknown name.
@@ -421,6 +425,7 @@ extension EngineConfiguration {
         case "aof-rewrite-incremental-fsync": return aofRewriteIncrementalFsync ? "yes" : "no"
         case "no-appendfsync-on-rewrite": return noAppendfsyncOnRewrite ? "yes" : "no"
         case "aof-timestamp-enabled": return aofTimestampEnabled ? "yes" : "no"
+        case "rdb-key-save-delay": return String(rdbKeySaveDelay)
         default: return nil
         }
     }
@@ -560,6 +565,7 @@ extension EngineConfiguration {
         case "aof-rewrite-incremental-fsync": aofRewriteIncrementalFsync = text.lowercased() == "yes"
         case "no-appendfsync-on-rewrite": noAppendfsyncOnRewrite = text.lowercased() == "yes"
         case "aof-timestamp-enabled": aofTimestampEnabled = text.lowercased() == "yes"
+        case "rdb-key-save-delay": rdbKeySaveDelay = number
         default: return "can't set immutable config"
         }
         return nil

@@ -190,11 +190,15 @@ final class ConnectionHandler: ChannelInboundHandler, ClientConnection {
             awaitingFsync = true
             let replies = NIOLoopBound((output, deliveries, client), eventLoop: context.eventLoop)
             context.eventLoop.execute {
-                barrier.reach()
+                let durable = barrier.reach()
                 self.awaitingFsync = false
                 let (output, deliveries, client) = replies.value
                 guard let context = self.handlerContext else {
                     Self.send(deliveries)
+                    return
+                }
+                if !durable && barrier.sync && barrier.carriesWrites {
+                    self.refuseUndurableReplies(context, deliveries)
                     return
                 }
                 self.sendReplies(context: context, output, deliveries, client)
@@ -205,8 +209,22 @@ final class ConnectionHandler: ChannelInboundHandler, ClientConnection {
             }
             return
         }
-        barrier?.reach()
+        if let barrier, !barrier.reach() && barrier.sync && barrier.carriesWrites {
+            refuseUndurableReplies(context, deliveries)
+            return
+        }
         sendReplies(context: context, output, deliveries, client)
+    }
+
+    /// The append-only file could not be written or fsynced under `appendfsync always` (or
+    /// WAITAOF): the batch's replies would acknowledge writes that are not on disk, so the
+    /// connection closes without them. Redis exits the whole process there; Roost, which may
+    /// be embedded, keeps serving, and refuses writes with MISCONF until a write succeeds.
+    private func refuseUndurableReplies(_ context: ChannelHandlerContext, _ deliveries: [Delivery]) {
+        closing = true
+        server.logger.warning("Can't persist AOF for an fsync or write error when the AOF fsync policy is 'always'; closing the client without its replies")
+        Self.send(deliveries)
+        context.close(promise: nil)
     }
 
     /// Writes a batch's replies and hands other clients theirs.

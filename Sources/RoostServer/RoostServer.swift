@@ -189,6 +189,8 @@ public final class RoostServer: Service, Sendable {
         // A busy script stops at its next turn, so its fiber is not left suspended.
         engine.withLock {
             engine.abortBusyScript()
+            // As Redis at shutdown: a running rewrite is killed, the log as it is stays valid.
+            engine.killAppendOnlyRewrite()
             engine.syncAppendOnlyFile()
         }
         let listeners = channels.withLockedValue { c in defer { c = [] }; return c }

@@ -54,10 +54,19 @@ struct AOFCrashTests {
         return out
     }
 
-    func run(appendfsync: String, kills: Int, allowedLoss: Duration) async throws {
+    /// Keys loaded before a rewrite test, so that each rewrite runs long enough to be killed.
+    static let rewriteKeys = 100_000
+
+    /// With `rewrite`, each round starts a BGREWRITEAOF and kills the server while it runs.
+    func run(appendfsync: String, kills: Int, allowedLoss: Duration, rewrite: Bool = false) async throws {
         let server = try AppendOnlyRedisServer(roost: true, appendfsync: appendfsync)
         defer { server.stop() }
         try await server.launch()
+        if rewrite {
+            let c = try RawConnection(port: server.port, timeout: 120)
+            #expect(try c.text(["EVAL", "for i=1,\(Self.rewriteKeys) do redis.call('SET','key:'..i,'value:'..i) end", "0"]) == "$-1\r\n")
+        }
+        var killedDuringRewrite = 0
         var previous = try Self.lists(port: server.port)
         for round in 0..<kills {
             let acknowledged = Acknowledged()
@@ -70,6 +79,13 @@ struct AOFCrashTests {
                 return thread
             }
             try await eventually(timeout: .seconds(60), "writes to be acknowledged") { acknowledged.total >= target }
+            if rewrite {
+                let c = try RawConnection(port: server.port, timeout: 30)
+                #expect(try c.text(["BGREWRITEAOF"]) == "Background append only file rewriting started")
+                let more = acknowledged.total + Int.random(in: 0...100)
+                try await eventually(timeout: .seconds(60), "writes during the rewrite") { acknowledged.total >= more }
+                if try c.text(["INFO", "persistence"]).contains("aof_rewrite_in_progress:1") { killedDuringRewrite += 1 }
+            }
             server.kill9()
             let killedAt = ContinuousClock.now
             acknowledged.running.withLockedValue { $0 = false }
@@ -86,13 +102,24 @@ struct AOFCrashTests {
                         "round \(round), writer \(writer): \(mustHave) acknowledged, \(list.count) after the restart")
             }
             previous = lists
+            if rewrite {
+                #expect(Int(try RawConnection.text(port: server.port, ["DBSIZE"])) ?? 0 >= Self.rewriteKeys)
+                #expect(try RawConnection.text(port: server.port, ["GET", "key:\(Self.rewriteKeys)"]) == "value:\(Self.rewriteKeys)")
+            }
         }
+        if rewrite { #expect(killedDuringRewrite > 0, "no kill landed while a rewrite ran") }
         let info = try RawConnection.text(port: server.port, ["INFO", "persistence"])
         #expect(info.contains("aof_enabled:1"))
     }
 
     @Test func alwaysLosesNoAcknowledgedWrite() async throws {
         try await run(appendfsync: "always", kills: Self.kills, allowedLoss: .zero)
+    }
+
+    /// kill -9 while BGREWRITEAOF writes the new base: the previous manifest and files (with
+    /// the new incremental file, listed when the rewrite started) still hold every write.
+    @Test func killDuringRewriteLosesNoAcknowledgedWrite() async throws {
+        try await run(appendfsync: "always", kills: Self.kills, allowedLoss: .zero, rewrite: true)
     }
 
     @Test func everysecLosesAtMostAboutASecond() async throws {

@@ -85,6 +85,7 @@ import Testing
         }
         do {
             try RDBDifferentialTests.populate(port: roost.port, Self.commands())
+            try await Self.waitForRewrite(port: roost.port)
             try await Task.sleep(for: .milliseconds(400))  // `soon` has expired
             try await Self.expectBothLoadTheSame(dir)
         } catch {

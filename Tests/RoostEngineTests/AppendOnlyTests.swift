@@ -49,6 +49,15 @@ import Testing
         return (engine, log)
     }
 
+    /// Waits (with a deadline) for the running rewrite to end.
+    static func waitForRewrite(_ engine: Engine) throws {
+        let deadline = Date().addingTimeInterval(120)
+        while engine.withLock({ engine.appendOnlyRewriteInProgress }) {
+            guard Date() < deadline else { throw CancellationError() }
+            usleep(2000)
+        }
+    }
+
     static func run(_ engine: Engine, _ words: String...) -> String {
         engine.withLock {
             let client = engine.makeClient()
@@ -65,13 +74,14 @@ import Testing
             let (engine, log) = try Self.engine(dir)
             #expect(log.contains("Creating AOF base file appendonly.aof.1.base.rdb on server start"))
             _ = Self.run(engine, "SET", "before", "1")
-            _ = Self.run(engine, "BGREWRITEAOF")
+            #expect(Self.run(engine, "BGREWRITEAOF") == "+Background append only file rewriting started\r\n")
             _ = Self.run(engine, "SET", "k", "v", "EX", "1000")
             _ = Self.run(engine, "RPUSH", "l", "a", "b")
             _ = Self.run(engine, "SADD", "s", "x", "y", "z")
             _ = Self.run(engine, "SPOP", "s")
             _ = Self.run(engine, "INCRBYFLOAT", "f", "1.25")
             _ = Self.run(engine, "EVAL", "redis.call('incr','n'); redis.call('incr','n'); return 1", "0")
+            try Self.waitForRewrite(engine)
             engine.withLock { engine.syncAppendOnlyFile() }
         }
         let manifest = try String(contentsOfFile: dir + "/appendonlydir/appendonly.aof.manifest", encoding: .utf8)
@@ -98,6 +108,92 @@ import Testing
         #expect(Self.run(engine, "GET", "n") == "$1\r\n2\r\n")
         #expect(Self.run(engine, "EXISTS", "torn") == ":0\r\n")
         #expect(try Data(contentsOf: URL(fileURLWithPath: incr)).count == text.utf8.count)
+    }
+
+    /// Runs several commands under one hold of the engine's lock: nothing in the background
+    /// moves between them.
+    static func runTogether(_ engine: Engine, _ commands: [[String]]) -> [String] {
+        engine.withLock {
+            let client = engine.makeClient()
+            defer { engine.removeClient(client) }
+            return commands.map { words in
+                engine.execute(words.map { ByteBuffer(string: $0) }, for: client)
+                return String(buffer: client.reply.take())
+            }
+        }
+    }
+
+    /// Stores `key:1`…`key:count` = their number, straight into database 0 (a script that long
+    /// would turn busy on a loaded machine).
+    static func fill(_ engine: Engine, _ count: Int) {
+        engine.withLock {
+            let db = engine.databases[0]
+            for i in 1...count { engine.setKey(db, ByteString("key:\(i)"), .string(StringValue(encoding: Array(String(i).utf8)))) }
+        }
+    }
+
+    @Test func aRewriteRunsInTheBackgroundAndKeepsItsPointInTime() throws {
+        let dir = try Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let keys = 30_000
+        do {
+            let (engine, _) = try Self.engine(dir)
+            Self.fill(engine, keys)
+            let replies = Self.runTogether(engine, [
+                ["BGREWRITEAOF"], ["BGREWRITEAOF"], ["BGSAVE"], ["INFO", "persistence"],
+                // Changes the snapshot must not see, logged to the new incremental file.
+                ["SET", "key:1", "changed"], ["DEL", "key:2"], ["SET", "new", "1"], ["RPUSH", "list", "a", "b"],
+            ])
+            #expect(replies[0] == "+Background append only file rewriting started\r\n")
+            #expect(replies[1] == "-ERR Background append only file rewriting already in progress\r\n")
+            #expect(replies[2] == "-ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.\r\n")
+            #expect(replies[3].contains("aof_rewrite_in_progress:1\r\naof_rewrite_scheduled:0\r\n"))
+            #expect(replies[3].contains("aof_rewrites:1\r\n"))
+            // While it runs, the manifest already lists the new incremental file.
+            let during = try String(contentsOfFile: dir + "/appendonlydir/appendonly.aof.manifest", encoding: .utf8)
+            #expect(during == "file appendonly.aof.1.base.rdb seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\nfile appendonly.aof.2.incr.aof seq 2 type i\n")
+            for i in 3...100 { _ = Self.run(engine, "INCR", "key:\(i)") }
+            try Self.waitForRewrite(engine)
+            let info = Self.run(engine, "INFO", "persistence")
+            #expect(info.contains("aof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\n"))
+            #expect(info.contains("aof_last_bgrewrite_status:ok\r\naof_rewrites:1\r\naof_rewrites_consecutive_failures:0\r\n"))
+            #expect(info.contains("aof_current_rewrite_time_sec:-1\r\n"))
+            let after = try String(contentsOfFile: dir + "/appendonlydir/appendonly.aof.manifest", encoding: .utf8)
+            #expect(after == "file appendonly.aof.2.base.rdb seq 2 type b\nfile appendonly.aof.2.incr.aof seq 2 type i\n")
+            #expect(!FileManager.default.fileExists(atPath: dir + "/appendonlydir/appendonly.aof.1.incr.aof"))
+            #expect(!FileManager.default.fileExists(atPath: dir + "/appendonlydir/appendonly.aof.1.base.rdb"))
+            _ = Self.run(engine, "SET", "last", "1")
+            engine.withLock { engine.syncAppendOnlyFile() }
+        }
+        // The new base holds the keyspace as it was when the rewrite started; the incremental
+        // file replays what came after.
+        let base = try [UInt8](Data(contentsOf: URL(fileURLWithPath: dir + "/appendonlydir/appendonly.aof.2.base.rdb")))
+        var reader = RDBReader(base, configuration: EngineConfiguration())
+        let image = try reader.read(now: Engine.clock())
+        #expect(image.entries.count == keys)
+        let (reloaded, _) = try Self.engine(dir)
+        #expect(Self.run(reloaded, "DBSIZE") == ":\(keys + 2)\r\n")
+        #expect(Self.run(reloaded, "MGET", "key:1", "key:2", "key:3", "key:100", "key:101", "new", "last")
+            == "*7\r\n$7\r\nchanged\r\n$-1\r\n$1\r\n4\r\n$3\r\n101\r\n$3\r\n101\r\n$1\r\n1\r\n$1\r\n1\r\n")
+        #expect(Self.run(reloaded, "LRANGE", "list", "0", "-1") == "*2\r\n$1\r\na\r\n$1\r\nb\r\n")
+    }
+
+    @Test func aRewriteWaitsBehindABackgroundSave() throws {
+        let dir = try Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (engine, _) = try Self.engine(dir)
+        Self.fill(engine, 20_000)
+        let replies = Self.runTogether(engine, [["BGSAVE"], ["BGREWRITEAOF"], ["INFO", "persistence"]])
+        #expect(replies[0] == "+Background saving started\r\n")
+        #expect(replies[1] == "+Background append only file rewriting scheduled\r\n")
+        #expect(replies[2].contains("aof_rewrite_in_progress:0\r\naof_rewrite_scheduled:1\r\n"))
+        #expect(replies[2].contains("aof_pending_rewrite:1\r\n"))
+        let deadline = Date().addingTimeInterval(120)
+        while engine.withLock({ engine.backgroundSaveInProgress }) && Date() < deadline { usleep(2000) }
+        engine.withLock { engine.persistenceCron() }
+        #expect(Self.run(engine, "INFO", "persistence").contains("aof_rewrite_scheduled:0\r\n"))
+        try Self.waitForRewrite(engine)
+        #expect(Self.run(engine, "INFO", "persistence").contains("aof_rewrites:1\r\n"))
     }
 
     @Test func aMultiWithoutExecIsNotApplied() throws {
@@ -128,6 +224,7 @@ import Testing
         _ = Self.run(engine, "SET", "a", "1")
         #expect(Self.run(engine, "CONFIG", "SET", "appendonly", "yes") == "+OK\r\n")
         #expect(Self.run(engine, "CONFIG", "GET", "appendonly") == "*2\r\n$10\r\nappendonly\r\n$3\r\nyes\r\n")
+        try Self.waitForRewrite(engine)
         let manifest = try String(contentsOfFile: dir + "/appendonlydir/appendonly.aof.manifest", encoding: .utf8)
         #expect(manifest == "file appendonly.aof.1.base.rdb seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n")
         _ = Self.run(engine, "SET", "b", "2")
@@ -148,6 +245,7 @@ import Testing
         _ = Self.run(engine, "CONFIG", "SET", "auto-aof-rewrite-min-size", "1024")
         for i in 0..<100 { _ = Self.run(engine, "SET", "key:\(i)", String(repeating: "v", count: 40)) }
         engine.withLock { _ = engine.appendOnlyCron(now: Engine.clock(), lastFsync: Engine.clock()) }
+        try Self.waitForRewrite(engine)
         let manifest = try String(contentsOfFile: dir + "/appendonlydir/appendonly.aof.manifest", encoding: .utf8)
         #expect(manifest == "file appendonly.aof.2.base.rdb seq 2 type b\nfile appendonly.aof.2.incr.aof seq 2 type i\n")
         #expect(!FileManager.default.fileExists(atPath: dir + "/appendonlydir/appendonly.aof.1.incr.aof"))

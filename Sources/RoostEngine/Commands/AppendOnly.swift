@@ -18,15 +18,10 @@ enum AppendOnlyCommands {
                     complexity: "O(1)", handler: wait),
     ]
 
-    /// Rewrites now (in place, see `Engine.rewriteAppendOnlyFile`) and answers as Redis does
-    /// when its background rewrite starts.
+    /// Starts a rewrite in the background (see Engine+AppendOnlyRewrite.swift), or schedules it
+    /// behind a running BGSAVE or inside EXEC, with Redis's replies.
     static func bgrewriteaof(_ c: CommandContext) throws(RedisError) {
-        do {
-            try c.engine.rewriteAppendOnlyFile()
-        } catch {
-            throw RedisError("ERR Background append only file rewriting error")
-        }
-        c.reply.status("Background append only file rewriting started")
+        c.reply.status(try c.engine.requestAppendOnlyRewrite(inTransaction: c.client.denyBlocking))
     }
 
     /// A timeout in milliseconds, as Redis's `getTimeoutFromObjectOrReply`.

@@ -151,6 +151,7 @@ enum ConnectionCommands {
             // Keys the swap brought in may serve blocked clients (Redis's scanDatabaseForReadyKeys).
             c.engine.signalWaitedKeysThatExist()
         }
+        c.engine.countChanges(1)
         c.reply.ok()
     }
 

@@ -130,6 +130,7 @@ enum HashCommands {
         }
         h.shrinkToFit()
         commit(c, key, h, isNew: existing == nil, before: existing?.identity)
+        c.engine.countChanges((c.count - 2) / 2)
         if c.argument(0, is: "hset") { c.reply.integer(created) } else { c.reply.ok() }
     }
 
@@ -224,6 +225,7 @@ enum HashCommands {
             h.shrinkToFit()
             commit(c, key, h, isNew: false, before: before)
         }
+        c.engine.countChanges(deleted)
         c.reply.integer(deleted)
     }
 

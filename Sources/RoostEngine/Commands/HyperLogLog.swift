@@ -53,6 +53,7 @@ enum HyperLogLogCommands {
             if result < 0 { throw .corruptHyperLogLog }
             updated += result
         }
+        c.engine.countChanges(updated)
         if updated > 0 {
             HyperLogLogSketch.invalidateCache(&bytes)
             if created {

@@ -157,6 +157,7 @@ enum KeyCommands {
         c.engine.setKey(db, target, value)
         if let when { c.engine.setExpire(db, target, at: when) }
         c.engine.deleteKey(db, source)
+        c.engine.countChanges(1)
         if onlyIfAbsent { c.reply.integer(1) } else { c.reply.ok() }
     }
 
@@ -199,6 +200,7 @@ enum KeyCommands {
             c.engine.deleteKey(dst, target)
         }
         c.engine.setKey(dst, target, value.duplicate())
+        c.engine.countChanges(1)
         if let when { c.engine.setExpire(dst, target, at: when) }
         c.reply.integer(1)
     }
@@ -219,6 +221,7 @@ enum KeyCommands {
         c.engine.setKey(dst, key, value)
         if let when { c.engine.setExpire(dst, key, at: when) }
         c.engine.deleteKey(src, key)
+        c.engine.countChanges(1)
         c.reply.integer(1)
     }
 

@@ -134,6 +134,7 @@ enum ListCommands {
         guard let l else { return }
         for i in 2..<c.count { l.push(ByteString(c.arguments[i]), front: front) }
         engine.signalModifiedKey(db, key)
+        engine.countChanges(c.count - 2)
         c.reply.integer(l.count)
     }
 
@@ -150,6 +151,7 @@ enum ListCommands {
         if !hasCount {
             if let element = l.pop(front: front) { c.reply.bulk(element) }
             finishWrite(c.engine, db, key, l)
+            c.engine.countChanges(1)
             return
         }
         if count == 0 {
@@ -162,6 +164,7 @@ enum ListCommands {
             if let element = l.pop(front: front) { c.reply.bulk(element) }
         }
         finishWrite(c.engine, db, key, l)
+        c.engine.countChanges(n)
     }
 
     static func llen(_ c: CommandContext) throws(RedisError) {
@@ -268,6 +271,7 @@ enum ListCommands {
             if !doomed.isEmpty { removed = l.retain { index, _ in !doomed.contains(index) } }
         }
         if removed > 0 { finishWrite(c.engine, c.database, key, l) }
+        c.engine.countChanges(removed)
         c.reply.integer(removed)
     }
 
@@ -294,6 +298,7 @@ enum ListCommands {
         l.removeFirst(Int(fromHead))
         l.removeLast(Int(fromTail))
         finishWrite(c.engine, c.database, key, l)
+        c.engine.countChanges(Int(fromHead + fromTail))
         c.reply.ok()
     }
 
@@ -380,6 +385,7 @@ enum ListCommands {
             return
         }
         try move(c.engine, c.client, c.database, c.key(1), l, c.key(2), fromFront: from, toFront: to)
+        c.engine.countChanges(1)
     }
 
     static func blmove(_ c: CommandContext) throws(RedisError) {
@@ -397,6 +403,7 @@ enum ListCommands {
         let source = c.key(1), destination = c.key(2)
         if let l = try list(c, source, write: true) {
             try move(c.engine, c.client, c.database, source, l, destination, fromFront: from, toFront: to)
+            c.engine.countChanges(1)
             return
         }
         if c.client.denyBlocking {

@@ -209,7 +209,7 @@ enum ServerCommands {
         c.engine.configuration = updated
         if appendOnly != c.engine.configuration.appendOnly {
             do {
-                try c.engine.setAppendOnly(appendOnly)
+                try c.engine.setAppendOnly(appendOnly, inTransaction: c.client.denyBlocking)
             } catch {
                 throw .configSetFailed("appendonly".utf8, "Unable to turn on AOF. Check server logs.")
             }

@@ -109,6 +109,7 @@ enum SetCommands {
         } else if added > 0 {
             c.engine.signalModifiedKey(c.database, key)
         }
+        c.engine.countChanges(added)
         c.reply.integer(added)
     }
 
@@ -125,6 +126,7 @@ enum SetCommands {
         } else if removed > 0 {
             c.engine.signalModifiedKey(c.database, key)
         }
+        c.engine.countChanges(removed)
         c.reply.integer(removed)
     }
 
@@ -215,6 +217,7 @@ enum SetCommands {
             c.reply.setHeader(size)
             set.writeMembers(to: c.reply)
             c.engine.deleteKey(db, key)
+            c.engine.countChanges(size)
             c.engine.propagate(db, [[.text("DEL"), .key(key)]])
             return
         }
@@ -233,6 +236,7 @@ enum SetCommands {
         } else {
             c.engine.updateKey(db, key, .set(result))
         }
+        c.engine.countChanges(count)
     }
 
     static func srandmember(_ c: CommandContext) throws(RedisError) {

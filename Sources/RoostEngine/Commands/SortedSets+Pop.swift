@@ -90,6 +90,7 @@ extension SortedSetCommands {
         }
         let n = count == -1 ? 1 : Int(Swift.min(count, Int64(Int.max)))
         let popped = pop(c.engine, c.database, key, z, fromMax: fromMax, count: n)
+        c.engine.countChanges(popped.count)
         writePopReply(c.reply, key: key, popped, emitKey: false, nested: nested)
     }
 

@@ -233,6 +233,7 @@ extension SortedSetCommands {
             z.removeRanks(ranks)
             afterRemoval(c.engine, c.database, key, z)
         }
+        c.engine.countChanges(ranks.count)
         c.reply.integer(ranks.count)
     }
 }

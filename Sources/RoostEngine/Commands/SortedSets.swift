@@ -196,6 +196,7 @@ enum SortedSetCommands {
             lastScore = newScore
         }
         if added + updated > 0 { c.engine.signalModifiedKey(db, key) }
+        c.engine.countChanges(added + updated)
         if incr {
             if processed > 0 { c.reply.double(lastScore) } else { c.reply.nullBulk() }
         } else {
@@ -219,6 +220,7 @@ enum SortedSetCommands {
             }
         }
         if deleted > 0 { afterRemoval(c.engine, c.database, key, z) }
+        c.engine.countChanges(deleted)
         c.reply.integer(deleted)
     }
 

@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Fixed error texts of SAVE, DEBUG and SHUTDOWN's saving, byte-identical to Redis 7.0's.
 extension RedisError {
     /// SAVE when the file could not be written (Redis's `shared.err`).
@@ -13,5 +21,9 @@ extension RedisError {
     /// Writes (and PING) after a failed BGSAVE under `stop-writes-on-bgsave-error`.
     static let writesDeniedByRDBError = RedisError(
         "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.")
+    /// Writes (and PING) while the append-only file cannot be written or fsynced.
+    static func writesDeniedByAOFError(_ code: Int32) -> RedisError {
+        RedisError("MISCONF Errors writing to the AOF file: \(String(cString: strerror(code)))")
+    }
     static let shutdownFailed = RedisError("ERR Errors trying to SHUTDOWN. Check logs.")
 }

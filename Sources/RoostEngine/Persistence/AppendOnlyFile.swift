@@ -25,7 +25,7 @@ public enum AppendFsyncPolicy: String, Sendable {
 /// and under `appendfsync always` fsync it, outside the engine's lock (`flush(through:sync:)`),
 /// so that while one thread waits for the disk the others go on running commands and the next
 /// fsync covers all of their writes at once (group commit).
-// @unchecked: `pending`, `appended` and `writeFailed` are guarded by `bufferLock`; `descriptor`,
+// @unchecked: `pending`, `appended` and `writeError` are guarded by `bufferLock`; `descriptor`,
 // `written` and `path` by `fileLock`; `synced` by `syncedLock`. The locks are taken in the
 // order fileLock, bufferLock or fileLock, syncedLock, never the other way.
 public final class AppendOnlyFile: @unchecked Sendable {
@@ -37,17 +37,26 @@ public final class AppendOnlyFile: @unchecked Sendable {
     private var written: Int64 = 0
     private var synced: Int64 = 0
     private var descriptor: Int32
-    private var writeFailed = false
+    /// `errno` of the last failed write or fsync, 0 after a success.
+    private var writeError: Int32 = 0
     /// The open file's path.
     public private(set) var path: String
     /// Bytes in the current incremental file, including those not yet written.
     private var incrementalSize: Int64
 
-    /// Opens (creating it if needed) the incremental file at `path` for appending.
+    /// Opens (creating it if needed) the incremental file at `path` for appending; with
+    /// `truncate`, empties it first.
     /// - Throws: `RDBFileError` when it cannot be opened.
-    init(path: String) throws(RDBFileError) {
-        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0o644)
-        guard fd >= 0 else { throw RDBFileError(operation: "open", path: path, code: errno) }
+    init(path: String, truncate: Bool = false) throws(RDBFileError) {
+        let fd = try Self.openForAppending(path, truncate: truncate)
+        self.descriptor = fd
+        self.path = path
+        var info = stat()
+        incrementalSize = fstat(fd, &info) == 0 ? Int64(info.st_size) : 0
+    }
+
+    /// Takes over `fd`, open for appending on `path` (see `openForAppending`).
+    init(descriptor fd: Int32, path: String) {
         self.descriptor = fd
         self.path = path
         var info = stat()
@@ -67,6 +76,20 @@ public final class AppendOnlyFile: @unchecked Sendable {
         }
     }
 
+    /// Adds the bytes `encode` writes at the end of the buffer (no intermediate array).
+    /// Returns the log offset after them.
+    @discardableResult
+    func append(encoding encode: (inout [UInt8]) -> Void) -> Int64 {
+        bufferLock.withLock {
+            let before = pending.count
+            encode(&pending)
+            let added = Int64(pending.count - before)
+            appended += added
+            incrementalSize += added
+            return appended
+        }
+    }
+
     /// The offset after the last appended byte.
     var appendedOffset: Int64 { bufferLock.withLock { appended } }
 
@@ -77,7 +100,36 @@ public final class AppendOnlyFile: @unchecked Sendable {
     var currentIncrementalSize: Int64 { bufferLock.withLock { incrementalSize } }
 
     /// Whether the last write or fsync failed (INFO `aof_last_write_status`).
-    var lastWriteFailed: Bool { bufferLock.withLock { writeFailed } }
+    var lastWriteFailed: Bool { bufferLock.withLock { writeError != 0 } }
+
+    /// `errno` of the last write or fsync if it failed, else 0: what MISCONF reports.
+    var lastWriteError: Int32 { bufferLock.withLock { writeError } }
+
+    /// Writes the buffer to the file; call with `fileLock` held. On a failure the bytes stay
+    /// buffered for the next try (a partial write is cut off the file first, as Redis does) and
+    /// the error is kept. Returns the log offset written through, or nil on a failure.
+    private func writePending() -> Int64? {
+        let (bytes, end) = bufferLock.withLock { () -> ([UInt8], Int64) in
+            defer { pending.removeAll(keepingCapacity: true) }
+            return (pending, appended)
+        }
+        let (done, error) = Self.writeAll(descriptor, bytes)
+        if error == 0 {
+            written = end
+            return end
+        }
+        var kept = done
+        if done > 0 {
+            var info = stat()
+            if fstat(descriptor, &info) == 0 && ftruncate(descriptor, info.st_size - off_t(done)) == 0 { kept = 0 }
+        }
+        if kept > 0 { written += Int64(kept) }
+        bufferLock.withLock {
+            pending.insert(contentsOf: bytes[kept...], at: 0)
+            writeError = error
+        }
+        return nil
+    }
 
     /// Whether every byte up to `offset` has been written to the file.
     func isWritten(through offset: Int64) -> Bool { fileLock.withLock { written >= offset } }
@@ -92,18 +144,17 @@ public final class AppendOnlyFile: @unchecked Sendable {
         if sync ? isDurable(through: offset) : fileLock.withLock({ written >= offset }) { return true }
         return fileLock.withLock {
             if sync && isDurable(through: offset) { return true }
-            let (bytes, end) = bufferLock.withLock { () -> ([UInt8], Int64) in
-                defer { pending.removeAll(keepingCapacity: true) }
-                return (pending, appended)
+            guard let end = writePending() else { return false }
+            var error: Int32 = 0
+            if sync {
+                if fdatasync(descriptor) == 0 {
+                    syncedLock.withLock { synced = max(synced, end) }
+                } else {
+                    error = errno
+                }
             }
-            var ok = Self.writeAll(descriptor, bytes)
-            if ok { written = end }
-            if ok && sync {
-                ok = fdatasync(descriptor) == 0
-                if ok { syncedLock.withLock { synced = max(synced, end) } }
-            }
-            bufferLock.withLock { writeFailed = !ok }
-            return ok
+            bufferLock.withLock { writeError = error }
+            return error == 0
         }
     }
 
@@ -116,34 +167,39 @@ public final class AppendOnlyFile: @unchecked Sendable {
     @discardableResult
     public func backgroundSync() -> Bool {
         let started: (Int32, Int64)? = fileLock.withLock {
-            let (bytes, end) = bufferLock.withLock { () -> ([UInt8], Int64) in
-                defer { pending.removeAll(keepingCapacity: true) }
-                return (pending, appended)
-            }
-            guard Self.writeAll(descriptor, bytes) else {
-                bufferLock.withLock { writeFailed = true }
-                return nil
-            }
-            written = end
+            guard let end = writePending() else { return nil }
+            // Nothing written since the last fsync: nothing to do, as Redis skips it.
+            if isDurable(through: end) { return (-2, end) }
             return (dup(descriptor), end)
         }
-        guard let (fd, end) = started, fd >= 0 else { return false }
+        guard let (fd, end) = started else { return false }
+        if fd == -2 { return true }
+        guard fd >= 0 else { return false }
         defer { close(fd) }
         let ok = fdatasync(fd) == 0
+        let error = ok ? 0 : errno
         if ok { syncedLock.withLock { synced = max(synced, end) } }
-        bufferLock.withLock { writeFailed = !ok }
+        bufferLock.withLock { writeError = error }
         return ok
     }
 
     /// Writes what is buffered without fsyncing (`everysec` and `no` after each batch).
-    func writeBuffered() { _ = flush(through: appendedOffset, sync: false) }
+    @discardableResult
+    func writeBuffered() -> Bool { flush(through: appendedOffset, sync: false) }
 
-    /// Switches to a new incremental file at `path`, after writing and fsyncing the old one.
-    /// - Throws: `RDBFileError` when the new file cannot be opened.
-    func switchFile(to path: String) throws(RDBFileError) {
-        sync()
-        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0o644)
+    /// Opens `path` for appending, created if needed and emptied with `truncate`.
+    /// - Throws: `RDBFileError` when it cannot be opened.
+    static func openForAppending(_ path: String, truncate: Bool) throws(RDBFileError) -> Int32 {
+        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | (truncate ? O_TRUNC : 0), 0o644)
         guard fd >= 0 else { throw RDBFileError(operation: "open", path: path, code: errno) }
+        return fd
+    }
+
+    /// Switches to the new incremental file `fd` (opened by `openForAppending`) at `path`,
+    /// after writing and fsyncing the old one: a barrier's offset in the old file is durable
+    /// before any fsync of the new one counts for it.
+    func switchFile(to path: String, descriptor fd: Int32) {
+        sync()
         fileLock.withLock {
             close(descriptor)
             descriptor = fd
@@ -152,19 +208,28 @@ public final class AppendOnlyFile: @unchecked Sendable {
         bufferLock.withLock { incrementalSize = 0 }
     }
 
+    /// Notes that the open file was renamed to `path` (the temporary incremental file of a
+    /// rewrite that turns `appendonly` on).
+    func renamed(to path: String) {
+        fileLock.withLock { self.path = path }
+    }
+
     private static let systemWrite: @Sendable (Int32, UnsafeRawPointer?, Int) -> Int = { write($0, $1, $2) }
 
-    private static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+    /// Writes all of `bytes`; returns how many were written and the failing call's `errno`
+    /// (0 when all were written).
+    private static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> (Int, Int32) {
         var done = 0
         while done < bytes.count {
             let n = bytes.withUnsafeBytes { systemWrite(fd, $0.baseAddress! + done, $0.count - done) }
             if n < 0 {
                 if errno == EINTR { continue }
-                return false
+                return (done, errno)
             }
+            if n == 0 { return (done, ENOSPC) }
             done += n
         }
-        return true
+        return (done, 0)
     }
 
     // MARK: RESP encoding
@@ -189,12 +254,18 @@ public final class AppendOnlyFile: @unchecked Sendable {
             out.append(UInt8(48 + value))
             return
         }
-        var digits: [UInt8] = []
+        var width = 1
+        var limit = 10
+        while value >= limit && width < 19 {
+            width += 1
+            limit = limit &* 10
+        }
+        let start = out.count
+        out.append(contentsOf: repeatElement(0, count: width))
         var v = value
-        while v > 0 {
-            digits.append(UInt8(48 + v % 10))
+        for i in stride(from: start + width - 1, through: start, by: -1) {
+            out[i] = UInt8(48 + v % 10)
             v /= 10
         }
-        out.append(contentsOf: digits.reversed())
     }
 }

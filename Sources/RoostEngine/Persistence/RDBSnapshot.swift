@@ -39,6 +39,11 @@ import Darwin
 ///   from them, and the emptied database needs no more hooks. SWAPDB swaps which database each
 ///   walk follows (`databasesSwapped`).
 ///
+/// - Under the lock, a slice only copies string values (value types: the copy stays the value
+///   at the start whatever is written to the key afterwards) and serialises collections (classes
+///   changed in place, which `preserve` must copy before any change); the strings are encoded
+///   after the lock is let go, so a slice of small keys holds the lock for the walk alone.
+///
 /// Extra memory is the serialised bytes of one slice plus the old values of keys changed
 /// before the walk reached them; a key is copied (as bytes) at most once per snapshot. The
 /// write path costs one extra table probe per changed key while a snapshot runs, and nothing
@@ -133,6 +138,8 @@ final class RDBSnapshot: @unchecked Sendable {
     let checksum: Bool
     private let compress: Bool
     private let listMaxListpackSize: Int
+    /// `rdb-key-save-delay` when the snapshot started.
+    private let keySaveDelay: Int64
     private var writer: RDBWriter
     private var walks: [DatabaseWalk]
     private var current = 0
@@ -156,6 +163,7 @@ final class RDBSnapshot: @unchecked Sendable {
         self.checksum = configuration.rdbChecksum
         self.compress = configuration.rdbCompression
         self.listMaxListpackSize = configuration.listMaxListpackSize
+        self.keySaveDelay = configuration.rdbKeySaveDelay
         self.completion = completion
         self.startedAt = Engine.clock()
         writer = RDBWriter(compress: compress, listMaxListpackSize: listMaxListpackSize)
@@ -217,10 +225,21 @@ final class RDBSnapshot: @unchecked Sendable {
 
     // MARK: The walk
 
-    /// Serialises the next slice. Returns the bytes to write and whether they end the image
-    /// (EOF included; the checksum is the caller's). Call with the engine's lock held.
-    func step() -> (bytes: [UInt8], done: Bool) {
+    /// A string key the walk reached: its value is a value type, so a copy taken under the lock
+    /// stays the value at the start of the snapshot, and is encoded after the lock is let go.
+    struct DeferredKey {
+        let key: ByteString
+        let value: Value
+        let expiresAt: Int64?
+    }
+
+    /// Serialises the next slice. Returns the bytes to write, the string keys to encode after
+    /// them (outside the lock), and whether they end the image (EOF included; the checksum is
+    /// the caller's). A slice ends where a database's walk does when keys were deferred, so
+    /// that they land in their database's section. Call with the engine's lock held.
+    func step() -> (bytes: [UInt8], deferred: [DeferredKey], done: Bool) {
         var visited = 0
+        var deferred: [DeferredKey] = []
         while current < walks.count {
             let w = walks[current]
             if w.finished && !w.started {
@@ -239,18 +258,30 @@ final class RDBSnapshot: @unchecked Sendable {
                 visited += 1
                 if !w.early.isEmpty && w.early.remove(i) != nil { continue }
                 if let entry = w.entry(at: i) {
-                    writer.appendKey(entry.key, entry.value, expiresAt: w.expiry(of: entry.key))
+                    if case .string = entry.value {
+                        deferred.append(DeferredKey(key: entry.key, value: entry.value, expiresAt: w.expiry(of: entry.key)))
+                    } else {
+                        writer.appendKey(entry.key, entry.value, expiresAt: w.expiry(of: entry.key))
+                    }
                     keysWritten += 1
                 }
                 if visited >= Self.sliceKeys || writer.bytes.count >= Self.sliceBytes {
-                    return (writer.takeBytes(), false)
+                    return (writer.takeBytes(), deferred, false)
                 }
             }
             w.finish()
             current += 1
+            if !deferred.isEmpty { return (writer.takeBytes(), deferred, false) }
         }
         writer.appendEOF()
-        return (writer.takeBytes(), true)
+        return (writer.takeBytes(), [], true)
+    }
+
+    /// Encodes deferred string keys; called without the engine's lock.
+    func encode(_ deferred: [DeferredKey]) -> [UInt8] {
+        var side = RDBWriter(compress: compress, listMaxListpackSize: listMaxListpackSize)
+        for item in deferred { side.appendKey(item.key, item.value, expiresAt: item.expiresAt) }
+        return side.takeBytes()
     }
 
     /// Lets go of every table; called by the engine when the snapshot ends.
@@ -278,12 +309,24 @@ final class RDBSnapshot: @unchecked Sendable {
         var total = 0
         while true {
             var held: Int64 = 0
-            let (bytes, done, stopped) = engine.withLock { () -> ([UInt8], Bool, Bool) in
-                if abandoned { return ([], true, true) }
+            var keys = 0
+            let (sliceBytes, deferred, done, stopped) = engine.withLock { () -> ([UInt8], [DeferredKey], Bool, Bool) in
+                if abandoned { return ([], [], true, true) }
                 let begin = Engine.clockMicroseconds()
+                let before = keysWritten
                 let slice = step()
+                keys = keysWritten - before
                 held = Engine.clockMicroseconds() - begin
-                return (slice.bytes, slice.done, false)
+                return (slice.bytes, slice.deferred, slice.done, false)
+            }
+            var bytes = sliceBytes
+            if !deferred.isEmpty { bytes += encode(deferred) }
+            if keySaveDelay != 0 && keys > 0 {
+                // Redis's `debugDelay` after each key, here once for the slice's keys.
+                let nanoseconds = keySaveDelay > 0 ? keySaveDelay * 1000 : -keySaveDelay
+                var pause = timespec(tv_sec: Int(nanoseconds * Int64(keys) / 1_000_000_000),
+                                     tv_nsec: Int(nanoseconds * Int64(keys) % 1_000_000_000))
+                nanosleep(&pause, nil)
             }
             if stopped { return .failure(RDBFileError(operation: "snapshot", path: "", code: ECANCELED)) }
             if checksum { crc = CRC64.checksum(bytes, continuing: crc) }
