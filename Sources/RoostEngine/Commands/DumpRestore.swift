@@ -94,6 +94,7 @@ enum DumpRestoreCommands {
             return
         }
         c.engine.setKey(db, key, value)
+        c.engine.countChanges(1)
         if ttl != 0 {
             c.engine.setExpire(db, key, at: ttl)
             if !absoluteTTL {

@@ -357,6 +357,7 @@ enum GeoCommands {
                 SortedSetEntry(member: point.member, score: storeDistance ? point.distance / shape.conversion : point.score)
             }
             SortedSetCommands.storeResult(c, store, Array(entries), sizeHint: returned)
+            c.engine.countChanges(returned)
             return
         }
         let options = (withDistance ? 1 : 0) + (withCoordinates ? 1 : 0) + (withHash ? 1 : 0)
