@@ -81,6 +81,10 @@ import Testing
                     var entries: [String] = []
                     z.forEach { entries.append("\($0.member.bytes):\($0.score)") }
                     text += "\(entries)"
+                case .stream(let s):
+                    var entries: [String] = []
+                    s.forEach(from: .zero, to: .max) { entries.append("\($0.id.text):\($0.fieldValues)"); return true }
+                    text += "\(entries) \(s.lastID.text) \(s.entriesAdded)"
                 }
                 text += " \(db.expires[key].map(String.init) ?? "-")"
                 out.append(text)
