@@ -48,8 +48,8 @@ extension StreamCommands {
                 guard let ms = RedisInteger.parse(c.arguments[i]) else { throw .timeoutNotInteger }
                 if ms < 0 { throw .timeoutNegative }
                 if ms > 0 {
-                    if ms > Int64.max - c.engine.now { throw .timeoutOutOfRange }
-                    timeout = ms + c.engine.now
+                    let (sum, overflow) = ms.addingReportingOverflow(c.engine.now)
+                    timeout = overflow ? Int64.max : sum
                 } else {
                     timeout = 0
                 }
@@ -168,7 +168,8 @@ extension StreamCommands {
             keys.append(key)
         }
         let servedCount = count > 0 ? Int(count) : blockedDefaultCount
-        c.engine.block(c.client, keys: keys, deadline: timeout) { engine, client, db, key in
+        c.engine.block(c.client, keys: keys, deadline: timeout, servesMissingKey: groupName != nil) {
+            engine, client, db, key in
             serveBlocked(engine, client, db, key, after: waited[key] ?? .zero, count: servedCount,
                          groupName: groupName, consumerName: consumerName, noAck: noAck)
         }
@@ -195,7 +196,11 @@ extension StreamCommands {
     static func serveBlocked(_ engine: Engine, _ client: Client, _ db: Database, _ key: ByteString,
                              after waitedID: StreamID, count: Int, groupName: [UInt8]?, consumerName: [UInt8],
                              noAck: Bool) -> Bool {
-        guard case .stream(let s)? = db.keys[key] else { return false }
+        guard case .stream(let s)? = db.keys[key] else {
+            if groupName == nil { return false }
+            client.reply.error(.streamKeyGone)
+            return true
+        }
         var after = waitedID
         var group: StreamGroup?
         if let groupName {

@@ -357,7 +357,6 @@ enum StreamCommands {
         }
         let key = c.key(1)
         guard let s = try writeStream(c, key) else { throw .noSuchKey }
-        if id < s.maxDeletedID { throw .xsetidBelowMaxDeleted }
         if s.length > 0 {
             if id < (s.edgeID(first: false) ?? .zero) { throw .xsetidTooSmall }
             if entriesAdded != -1 && Int64(s.length) > entriesAdded { throw .xsetidEntriesAddedTooSmall }
