@@ -5,13 +5,13 @@ extension StreamCommands {
     static let infoSpecs: [CommandSpec] = [
         spec("xinfo", -2, [], ["slow"], since: "5.0.0", summary: "A container for stream introspection commands",
              complexity: "Depends on subcommand.", subcommands: [
-                spec("consumers", 4, [.readonly], ["read", "stream", "slow"], tips: ["nondeterministic_output"],
-                     since: "5.0.0", summary: "List the consumers in a consumer group", complexity: "O(1)",
-                     xinfoConsumers),
                 spec("groups", 3, [.readonly], ["read", "stream", "slow"], since: "5.0.0",
                      summary: "List the consumer groups of a stream", complexity: "O(1)", xinfoGroups),
                 spec("help", 2, [.loading, .stale], ["stream", "slow"], since: "5.0.0",
                      summary: "Show helpful text about the different subcommands", complexity: "O(1)", xinfoHelp),
+                spec("consumers", 4, [.readonly], ["read", "stream", "slow"], tips: ["nondeterministic_output"],
+                     since: "5.0.0", summary: "List the consumers in a consumer group", complexity: "O(1)",
+                     xinfoConsumers),
                 spec("stream", -3, [.readonly], ["read", "stream", "slow"], since: "5.0.0",
                      summary: "Get information about a stream", complexity: "O(1)", xinfoStream),
              ], nil),
