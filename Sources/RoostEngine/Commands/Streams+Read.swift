@@ -26,6 +26,8 @@ extension StreamCommands {
         let history: Bool
         let group: StreamGroup?
         let consumer: StreamConsumer?
+        /// Whether this read created the consumer.
+        let createdConsumer: Bool
     }
 
     /// XREAD [COUNT n] [BLOCK ms] STREAMS key… id… and
@@ -116,6 +118,7 @@ extension StreamCommands {
             var serve = false
             var history = false
             var consumer: StreamConsumer?
+            var created = false
             if let group = groups[k] {
                 if after != .max {
                     serve = true
@@ -124,6 +127,7 @@ extension StreamCommands {
                     serve = true
                     after = group.lastID
                 }
+                created = group.consumers[consumerName] == nil
                 consumer = lookupOrCreateConsumer(group, consumerName, now: now)
                 s.refreshGroupBytes()
             } else if s.length > 0, let top = s.edgeID(first: false), top > after {
@@ -131,7 +135,7 @@ extension StreamCommands {
             }
             if serve {
                 plans.append(ReadPlan(key: key, stream: s, after: after, history: history, group: groups[k],
-                                      consumer: consumer))
+                                      consumer: consumer, createdConsumer: created))
             }
         }
         var propagated: [[AOFArgument]] = []
@@ -146,8 +150,8 @@ extension StreamCommands {
                                  count: Int(count), now: now)
                 } else {
                     writeNewEntries(reply, plan.stream, key: plan.key, after: plan.after, count: Int(count),
-                                    group: plan.group, consumer: plan.consumer, noAck: noAck, now: now,
-                                    propagated: &propagated)
+                                    group: plan.group, consumer: plan.consumer, createdConsumer: plan.createdConsumer,
+                                    noAck: noAck, now: now, propagated: &propagated)
                 }
                 if plan.group != nil { plan.stream.refreshGroupBytes() }
             }
@@ -214,7 +218,11 @@ extension StreamCommands {
         guard s.lastID > after else { return false }
         let now = engine.now
         var consumer: StreamConsumer?
-        if let group { consumer = lookupOrCreateConsumer(group, consumerName, now: now) }
+        var created = false
+        if let group {
+            created = group.consumers[consumerName] == nil
+            consumer = lookupOrCreateConsumer(group, consumerName, now: now)
+        }
         let reply = client.reply
         if reply.isResp3 {
             reply.mapHeader(1)
@@ -225,7 +233,7 @@ extension StreamCommands {
         reply.bulk(key)
         var propagated: [[AOFArgument]] = []
         writeNewEntries(reply, s, key: key, after: after, count: count, group: group, consumer: consumer,
-                        noAck: noAck, now: now, propagated: &propagated)
+                        createdConsumer: created, noAck: noAck, now: now, propagated: &propagated)
         if group != nil {
             s.refreshGroupBytes()
             engine.signalModifiedKey(db, key)
@@ -236,10 +244,12 @@ extension StreamCommands {
 
     /// Writes the entries after `after` (at most `count`, 0 for all); with a group, moves its
     /// last id and records the entries as pending for `consumer` unless `noAck` (Redis's
-    /// `streamReplyWithRange` with a group), collecting what to propagate.
+    /// `streamReplyWithRange` with a group), collecting what to propagate as 7.0.15 does: an
+    /// XCLAIM per delivered entry (carrying the group's last id); with NOACK, the consumer's
+    /// creation and the group's last id and read counter.
     static func writeNewEntries(_ reply: ReplyWriter, _ s: StreamValue, key: ByteString, after: StreamID, count: Int,
-                                group: StreamGroup?, consumer: StreamConsumer?, noAck: Bool, now: Int64,
-                                propagated: inout [[AOFArgument]]) {
+                                group: StreamGroup?, consumer: StreamConsumer?, createdConsumer: Bool = false,
+                                noAck: Bool, now: Int64, propagated: inout [[AOFArgument]]) {
         var entries: [StreamEntry] = []
         if after != .max {
             s.forEach(from: after.incremented, to: .max) { entry in
@@ -266,7 +276,13 @@ extension StreamCommands {
                 propagated.append(claimPropagation(key, group, id, pending))
             }
         }
-        if let group, propagateLastID { propagated.append(groupIDPropagation(key, group)) }
+        if let group, let consumer, noAck, propagateLastID {
+            if createdConsumer {
+                propagated.append([.text("XGROUP"), .text("CREATECONSUMER"), .key(key), .bytes(group.name),
+                                   .bytes(consumer.name)])
+            }
+            propagated.append(groupIDPropagation(key, group))
+        }
     }
 
     /// Writes `consumer`'s pending entries from `start` (Redis's
