@@ -316,3 +316,41 @@ import Testing
         }
     }
 }
+
+/// Streams as keys: COPY, RENAME, DEL, EXPIRE, SCAN TYPE, TYPE and OBJECT ENCODING.
+@Suite struct StreamKeyspaceDifferentialTests {
+    @Test func streamsAsKeys() async throws {
+        try await Differential.check(#"""
+            XADD s 1-1 a 1
+            XADD s 2-1 b 2
+            XGROUP CREATE s g 0
+            XREADGROUP GROUP g c STREAMS s >
+            COPY s t
+            XRANGE t - +
+            XPENDING t g
+            XADD t 3-1 c 3
+            XLEN s
+            XLEN t
+            RENAME t u
+            TYPE u
+            OBJECT ENCODING u
+            DEL s
+            SCAN 0 TYPE stream COUNT 100
+            ~KEYS *
+            EXPIRE u 100
+            TTL u
+            PERSIST u
+            DEL u
+            EXISTS u
+            SET plain x
+            SCAN 0 TYPE stream COUNT 100
+            XGROUP CREATE empty g $ MKSTREAM
+            XLEN empty
+            TYPE empty
+            COPY empty empty2
+            XINFO GROUPS empty2
+            FLUSHALL
+            SCAN 0 TYPE stream
+            """#)
+    }
+}
