@@ -40,6 +40,8 @@ public struct BlockedWait {
     public let keys: [ByteString]
     /// Absolute Unix milliseconds at which the wait times out; 0 waits forever.
     public let deadline: Int64
+    /// Whether `serve` is also offered a key that was deleted (XREADGROUP answers UNBLOCKED).
+    let servesMissingKey: Bool
     /// Tries to serve the client from a ready key; see the file's documentation.
     let serve: (Engine, Client, Database, ByteString) -> Bool
 }
@@ -103,13 +105,14 @@ extension Engine {
 
     /// Blocks `client` on `keys` of its selected database until one can serve it, the deadline
     /// passes, or CLIENT UNBLOCK. Writes no reply. Repeated keys are waited on once.
-    func block(_ client: Client, keys: [ByteString], deadline: Int64,
+    func block(_ client: Client, keys: [ByteString], deadline: Int64, servesMissingKey: Bool = false,
                serve: @escaping (Engine, Client, Database, ByteString) -> Bool) {
         var unique: [ByteString] = []
         var seen = Set<ByteString>()
         for key in keys where seen.insert(key).inserted { unique.append(key) }
         let database = client.database.index
-        client.blocked = BlockedWait(database: database, keys: unique, deadline: deadline, serve: serve)
+        client.blocked = BlockedWait(database: database, keys: unique, deadline: deadline,
+                                     servesMissingKey: servesMissingKey, serve: serve)
         for key in unique {
             blocking.waiters[WatchedKey(database: database, key: key), default: []].append(client)
         }
@@ -161,6 +164,14 @@ extension Engine {
             for watched in ready {
                 let db = databases[watched.database]
                 guard var remaining = blocking.waiters[watched]?.count else { continue }
+                expireIfNeeded(db, watched.key)
+                if !db.keys.contains(watched.key) {
+                    // A deleted key is offered only to the waits that answer it; the rest stay put.
+                    for client in blocking.waiters[watched] ?? [] where client.blocked?.servesMissingKey == true {
+                        if let wait = client.blocked, wait.serve(self, client, db, watched.key) { unblock(client) }
+                    }
+                    continue
+                }
                 while remaining > 0 {
                     remaining -= 1
                     expireIfNeeded(db, watched.key)

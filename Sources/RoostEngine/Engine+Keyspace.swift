@@ -96,6 +96,8 @@ extension Engine {
         guard removeCharged(db, key) != nil else { return false }
         if !db.expires.isEmpty { db.expires.remove(key) }
         signalModifiedKey(db, key)
+        // Blocked XREADGROUP clients learn that their stream is gone (`signalDeletedKeyAsReady`).
+        signalKeyAsReady(db, key)
         return true
     }
 

@@ -70,6 +70,9 @@ public struct EngineConfiguration: Sendable {
     public var setMaxIntsetEntries = 512
     /// `zset-max-listpack-entries` (alias `zset-max-ziplist-entries`)
     public var zsetMaxListpackEntries = 128
+    /// `stream-node-max-bytes` and `stream-node-max-entries`: when a stream starts a new node.
+    public var streamNodeMaxBytes = 4096
+    public var streamNodeMaxEntries = 100
     /// `zset-max-listpack-value` (alias `zset-max-ziplist-value`)
     public var zsetMaxListpackValue = 64
     /// `hll-sparse-max-bytes`
@@ -235,6 +238,8 @@ extension EngineConfiguration {
         case "hash-max-listpack-value", "hash-max-ziplist-value": hashMaxListpackValue = try int()
         case "set-max-intset-entries": setMaxIntsetEntries = try int()
         case "zset-max-listpack-entries", "zset-max-ziplist-entries": zsetMaxListpackEntries = try int()
+        case "stream-node-max-bytes": streamNodeMaxBytes = try int()
+        case "stream-node-max-entries": streamNodeMaxEntries = try int()
         case "zset-max-listpack-value", "zset-max-ziplist-value": zsetMaxListpackValue = try int()
         case "hll-sparse-max-bytes": hllSparseMaxBytes = try int()
         case "busy-reply-threshold", "lua-time-limit": busyReplyThreshold = try int()
@@ -349,6 +354,8 @@ extension EngineConfiguration {
         Parameter(name: "zset-max-listpack-value", kind: .memory(min: 0, max: Int64.max)),
         Parameter(name: "zset-max-ziplist-value", kind: .memory(min: 0, max: Int64.max)),
         Parameter(name: "hll-sparse-max-bytes", kind: .memory(min: 0, max: Int64.max)),
+        Parameter(name: "stream-node-max-bytes", kind: .memory(min: 0, max: Int64.max)),
+        Parameter(name: "stream-node-max-entries", kind: .integer(min: 0, max: Int64.max)),
         Parameter(name: "busy-reply-threshold", kind: .integer(min: 0, max: Int64.max)),
         Parameter(name: "lua-time-limit", kind: .integer(min: 0, max: Int64.max)),
         Parameter(name: "dir", kind: .string),
@@ -403,6 +410,8 @@ extension EngineConfiguration {
         case "hash-max-listpack-value", "hash-max-ziplist-value": return String(hashMaxListpackValue)
         case "set-max-intset-entries": return String(setMaxIntsetEntries)
         case "zset-max-listpack-entries", "zset-max-ziplist-entries": return String(zsetMaxListpackEntries)
+        case "stream-node-max-bytes": return String(streamNodeMaxBytes)
+        case "stream-node-max-entries": return String(streamNodeMaxEntries)
         case "zset-max-listpack-value", "zset-max-ziplist-value": return String(zsetMaxListpackValue)
         case "hll-sparse-max-bytes": return String(hllSparseMaxBytes)
         case "busy-reply-threshold", "lua-time-limit": return String(busyReplyThreshold)
@@ -539,6 +548,8 @@ extension EngineConfiguration {
         case "hash-max-listpack-value", "hash-max-ziplist-value": hashMaxListpackValue = Int(number)
         case "set-max-intset-entries": setMaxIntsetEntries = Int(number)
         case "zset-max-listpack-entries", "zset-max-ziplist-entries": zsetMaxListpackEntries = Int(number)
+        case "stream-node-max-bytes": streamNodeMaxBytes = Int(number)
+        case "stream-node-max-entries": streamNodeMaxEntries = Int(number)
         case "zset-max-listpack-value", "zset-max-ziplist-value": zsetMaxListpackValue = Int(number)
         case "hll-sparse-max-bytes": hllSparseMaxBytes = Int(number)
         case "busy-reply-threshold", "lua-time-limit": busyReplyThreshold = Int(number)

@@ -81,6 +81,10 @@ import Testing
                     var entries: [String] = []
                     z.forEach { entries.append("\($0.member.bytes):\($0.score)") }
                     text += "\(entries)"
+                case .stream(let s):
+                    var entries: [String] = []
+                    s.forEach(from: .zero, to: .max) { entries.append("\($0.id.text):\($0.fieldValues)"); return true }
+                    text += "\(entries) \(s.lastID.text) \(s.entriesAdded)"
                 }
                 text += " \(db.expires[key].map(String.init) ?? "-")"
                 out.append(text)
@@ -320,7 +324,8 @@ import Testing
             for (bytes, reason) in [
                 (Array("RUBBISH00".utf8), "Wrong signature"),
                 (Array("REDIS0011".utf8) + [0xFF], "Can't handle RDB format version 0011"),
-                (Array("REDIS0010".utf8) + [15, 1, 0x61], "Streams are not supported yet"),
+                (Array("REDIS0010".utf8) + [15, 1, 0x61], "Stream integrity check failed"),
+                (Array("REDIS0010".utf8) + [21, 1, 0x61, 0], "Streams of Redis 7.2 (RDB type 21) are not supported"),
             ] {
                 do {
                     try engine.loadRDB(bytes)

@@ -1699,6 +1699,220 @@ extension CommandDocExtras {
                 A("numreplicas", .integer),
                 A("timeout", .integer),
             ])
+        case "xadd":
+            return D(history: [
+                ("6.2.0", "Added the `NOMKSTREAM` option, `MINID` trimming strategy and the `LIMIT` option."),
+                ("7.0.0", "Added support for the `<ms>-*` explicit ID form."),
+            ], arguments: [
+                A("key", .key, keySpec: 0),
+                A("nomkstream", .pureToken, token: "NOMKSTREAM", since: "6.2.0", flags: .optional),
+                A("trim", .block, flags: .optional, [
+                    A("strategy", .oneof, [
+                        A("maxlen", .pureToken, token: "MAXLEN"),
+                        A("minid", .pureToken, token: "MINID", since: "6.2.0"),
+                    ]),
+                    A("operator", .oneof, flags: .optional, [
+                        A("equal", .pureToken, token: "="),
+                        A("approximately", .pureToken, token: "~"),
+                    ]),
+                    A("threshold", .string),
+                    A("count", .integer, token: "LIMIT", since: "6.2.0", flags: .optional),
+                ]),
+                A("id_or_auto", .oneof, [
+                    A("auto_id", .pureToken, token: "*"),
+                    A("id", .string),
+                ]),
+                A("field_value", .block, flags: .multiple, [
+                    A("field", .string),
+                    A("value", .string),
+                ]),
+            ])
+        case "xlen":
+            return D(arguments: [
+                A("key", .key, keySpec: 0),
+            ])
+        case "xrange":
+            return D(history: [
+                ("6.2.0", "Added exclusive ranges."),
+            ], arguments: [
+                A("key", .key, keySpec: 0),
+                A("start", .string),
+                A("end", .string),
+                A("count", .integer, token: "COUNT", flags: .optional),
+            ])
+        case "xrevrange":
+            return D(history: [
+                ("6.2.0", "Added exclusive ranges."),
+            ], arguments: [
+                A("key", .key, keySpec: 0),
+                A("end", .string),
+                A("start", .string),
+                A("count", .integer, token: "COUNT", flags: .optional),
+            ])
+        case "xdel":
+            return D(arguments: [
+                A("key", .key, keySpec: 0),
+                A("id", .string, flags: .multiple),
+            ])
+        case "xtrim":
+            return D(history: [
+                ("6.2.0", "Added the `MINID` trimming strategy and the `LIMIT` option."),
+            ], arguments: [
+                A("key", .key, keySpec: 0),
+                A("trim", .block, [
+                    A("strategy", .oneof, [
+                        A("maxlen", .pureToken, token: "MAXLEN"),
+                        A("minid", .pureToken, token: "MINID", since: "6.2.0"),
+                    ]),
+                    A("operator", .oneof, flags: .optional, [
+                        A("equal", .pureToken, token: "="),
+                        A("approximately", .pureToken, token: "~"),
+                    ]),
+                    A("threshold", .string),
+                    A("count", .integer, token: "LIMIT", since: "6.2.0", flags: .optional),
+                ]),
+            ])
+        case "xsetid":
+            return D(history: [
+                ("7.0.0", "Added the `entries_added` and `max_deleted_entry_id` arguments."),
+            ], arguments: [
+                A("key", .key, keySpec: 0),
+                A("last-id", .string),
+                A("entries_added", .integer, token: "ENTRIESADDED", since: "7.0.0", flags: .optional),
+                A("max_deleted_entry_id", .string, token: "MAXDELETEDID", since: "7.0.0", flags: .optional),
+            ])
+        case "xgroup|createconsumer":
+            return D(arguments: [
+                A("key", .key, keySpec: 0),
+                A("groupname", .string),
+                A("consumername", .string),
+            ])
+        case "xgroup|destroy":
+            return D(arguments: [
+                A("key", .key, keySpec: 0),
+                A("groupname", .string),
+            ])
+        case "xgroup|delconsumer":
+            return D(arguments: [
+                A("key", .key, keySpec: 0),
+                A("groupname", .string),
+                A("consumername", .string),
+            ])
+        case "xgroup|create":
+            return D(history: [
+                ("7.0.0", "Added the `entries_read` named argument."),
+            ], arguments: [
+                A("key", .key, keySpec: 0),
+                A("groupname", .string),
+                A("id", .oneof, [
+                    A("id", .string),
+                    A("new_id", .pureToken, token: "$"),
+                ]),
+                A("mkstream", .pureToken, token: "MKSTREAM", flags: .optional),
+                A("entries_read", .integer, token: "ENTRIESREAD", flags: .optional),
+            ])
+        case "xgroup|setid":
+            return D(history: [
+                ("7.0.0", "Added the optional `entries_read` argument."),
+            ], arguments: [
+                A("key", .key, keySpec: 0),
+                A("groupname", .string),
+                A("id", .oneof, [
+                    A("id", .string),
+                    A("new_id", .pureToken, token: "$"),
+                ]),
+                A("entries_read", .integer, token: "ENTRIESREAD", flags: .optional),
+            ])
+        case "xack":
+            return D(arguments: [
+                A("key", .key, keySpec: 0),
+                A("group", .string),
+                A("id", .string, flags: .multiple),
+            ])
+        case "xpending":
+            return D(history: [
+                ("6.2.0", "Added the `IDLE` option and exclusive range intervals."),
+            ], arguments: [
+                A("key", .key, keySpec: 0),
+                A("group", .string),
+                A("filters", .block, flags: .optional, [
+                    A("min-idle-time", .integer, token: "IDLE", since: "6.2.0", flags: .optional),
+                    A("start", .string),
+                    A("end", .string),
+                    A("count", .integer),
+                    A("consumer", .string, flags: .optional),
+                ]),
+            ])
+        case "xclaim":
+            return D(arguments: [
+                A("key", .key, keySpec: 0),
+                A("group", .string),
+                A("consumer", .string),
+                A("min-idle-time", .string),
+                A("id", .string, flags: .multiple),
+                A("ms", .integer, token: "IDLE", flags: .optional),
+                A("unix-time-milliseconds", .unixTime, token: "TIME", flags: .optional),
+                A("count", .integer, token: "RETRYCOUNT", flags: .optional),
+                A("force", .pureToken, token: "FORCE", flags: .optional),
+                A("justid", .pureToken, token: "JUSTID", flags: .optional),
+                A("id", .string, token: "LASTID", flags: .optional),
+            ])
+        case "xautoclaim":
+            return D(history: [
+                ("7.0.0", "Added an element to the reply array, containing deleted entries the command cleared from the PEL"),
+            ], arguments: [
+                A("key", .key, keySpec: 0),
+                A("group", .string),
+                A("consumer", .string),
+                A("min-idle-time", .string),
+                A("start", .string),
+                A("count", .integer, token: "COUNT", flags: .optional),
+                A("justid", .pureToken, token: "JUSTID", flags: .optional),
+            ])
+        case "xread":
+            return D(arguments: [
+                A("count", .integer, token: "COUNT", flags: .optional),
+                A("milliseconds", .integer, token: "BLOCK", flags: .optional),
+                A("streams", .block, token: "STREAMS", [
+                    A("key", .key, keySpec: 0, flags: .multiple),
+                    A("id", .string, flags: .multiple),
+                ]),
+            ])
+        case "xreadgroup":
+            return D(arguments: [
+                A("group_consumer", .block, token: "GROUP", [
+                    A("group", .string),
+                    A("consumer", .string),
+                ]),
+                A("count", .integer, token: "COUNT", flags: .optional),
+                A("milliseconds", .integer, token: "BLOCK", flags: .optional),
+                A("noack", .pureToken, token: "NOACK", flags: .optional),
+                A("streams", .block, token: "STREAMS", [
+                    A("key", .key, keySpec: 0, flags: .multiple),
+                    A("id", .string, flags: .multiple),
+                ]),
+            ])
+        case "xinfo|groups":
+            return D(history: [
+                ("7.0.0", "Added the `entries-read` and `lag` fields"),
+            ], arguments: [
+                A("key", .key, keySpec: 0),
+            ])
+        case "xinfo|consumers":
+            return D(arguments: [
+                A("key", .key, keySpec: 0),
+                A("groupname", .string),
+            ])
+        case "xinfo|stream":
+            return D(history: [
+                ("6.0.0", "Added the `FULL` modifier."),
+                ("7.0.0", "Added the `max-deleted-entry-id`, `entries-added`, `recorded-first-entry-id`, `entries-read` and `lag` fields"),
+            ], arguments: [
+                A("key", .key, keySpec: 0),
+                A("full", .block, token: "FULL", flags: .optional, [
+                    A("count", .integer, token: "COUNT", flags: .optional),
+                ]),
+            ])
         default:
             return nil
         }

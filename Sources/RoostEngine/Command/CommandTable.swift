@@ -30,6 +30,7 @@ public struct CommandTable: Sendable {
             + HashCommands.specs
             + PersistenceCommands.specs
             + AppendOnlyCommands.specs
+            + StreamCommands.specs
     )
 
     public init(_ commands: [CommandSpec]) {

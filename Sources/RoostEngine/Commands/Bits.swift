@@ -65,7 +65,7 @@ enum BitCommands {
         switch consume taken {
         case .string(.raw(let b)), .string(.embstr(let b)): return b
         case .string(let s): return s.bytes
-        case .list, .hash, .set, .zset: preconditionFailure("takeBytes needs a string value")
+        case .list, .hash, .set, .zset, .stream: preconditionFailure("takeBytes needs a string value")
         }
     }
 

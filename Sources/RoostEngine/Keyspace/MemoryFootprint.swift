@@ -88,6 +88,7 @@ extension Value {
         case .hash(let h): return h.memoryFootprint
         case .set(let s): return s.memoryFootprint
         case .zset(let z): return z.memoryFootprint
+        case .stream(let s): return s.memoryFootprint
         }
     }
 }

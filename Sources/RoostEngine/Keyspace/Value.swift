@@ -10,6 +10,7 @@ public enum Value {
     case hash(HashValue)
     case set(SetValue)
     case zset(SortedSetValue)
+    case stream(StreamValue)
 
     /// The name TYPE reports.
     public var typeName: StaticString {
@@ -19,6 +20,7 @@ public enum Value {
         case .hash: return "hash"
         case .set: return "set"
         case .zset: return "zset"
+        case .stream: return "stream"
         }
     }
 
@@ -30,6 +32,7 @@ public enum Value {
         case .hash(let h): return h.encodingName
         case .set(let s): return s.encodingName
         case .zset(let z): return z.encodingName
+        case .stream(let s): return s.encodingName
         }
     }
 
@@ -41,6 +44,7 @@ public enum Value {
         case .hash(let h): return .hash(h.duplicate())
         case .set(let s): return .set(s.duplicate())
         case .zset(let z): return .zset(z.duplicate())
+        case .stream(let s): return .stream(s.duplicate())
         }
     }
 }

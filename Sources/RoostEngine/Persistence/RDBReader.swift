@@ -224,8 +224,11 @@ struct RDBReader {
             return try makeSortedSet(entries)
         case 6, 7:
             throw fail("Module values are not supported")
-        case 15, 19, 21:
-            throw fail("Streams are not supported yet")
+        case RDBStreams.streamListpacks, RDBStreams.streamListpacks2:
+            guard let stream = RDBStreams.read(type, from: &reader) else { throw fail("Stream integrity check failed") }
+            return .stream(stream)
+        case 21:
+            throw fail("Streams of Redis 7.2 (RDB type 21) are not supported")
         default:
             throw fail("Unknown RDB value type \(type)")
         }

@@ -171,6 +171,9 @@ struct RDBWriter {
                 RDBBlobs.appendLittleEndian(entry.score.bitPattern, bytes: 8, to: &bytes)
             }
             return RDBType.zset2
+        case .stream(let stream):
+            RDBStreams.append(stream, to: &bytes, compress: compress)
+            return RDBStreams.streamListpacks2
         }
     }
 

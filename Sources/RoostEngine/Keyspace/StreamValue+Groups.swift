@@ -1,0 +1,225 @@
+/// Ids kept sorted, for pending-entry lists: appends at the end are O(1), the common case.
+struct SortedStreamIDs {
+    private(set) var ids: [StreamID] = []
+
+    var count: Int { ids.count }
+    var isEmpty: Bool { ids.isEmpty }
+
+    /// The index of the first id not below `id`.
+    func lowerBound(_ id: StreamID) -> Int {
+        var low = 0
+        var high = ids.count
+        while low < high {
+            let mid = (low + high) / 2
+            if ids[mid] < id { low = mid + 1 } else { high = mid }
+        }
+        return low
+    }
+
+    func contains(_ id: StreamID) -> Bool {
+        let i = lowerBound(id)
+        return i < ids.count && ids[i] == id
+    }
+
+    /// Inserts `id`; returns false when it was there.
+    @discardableResult
+    mutating func insert(_ id: StreamID) -> Bool {
+        if let last = ids.last, last < id {
+            ids.append(id)
+            return true
+        }
+        let i = lowerBound(id)
+        if i < ids.count && ids[i] == id { return false }
+        ids.insert(id, at: i)
+        return true
+    }
+
+    /// Removes `id`; returns whether it was there.
+    @discardableResult
+    mutating func remove(_ id: StreamID) -> Bool {
+        let i = lowerBound(id)
+        guard i < ids.count && ids[i] == id else { return false }
+        ids.remove(at: i)
+        return true
+    }
+
+    /// The ids from `start` to `end` inclusive, at most `limit` (0 for all).
+    func range(from start: StreamID, to end: StreamID, limit: Int = 0) -> ArraySlice<StreamID> {
+        let low = lowerBound(start)
+        var high = low
+        while high < ids.count && ids[high] <= end && (limit == 0 || high - low < limit) { high += 1 }
+        return ids[low..<high]
+    }
+}
+
+/// A pending entry: delivered to a consumer and not yet acknowledged (Redis's `streamNACK`).
+final class StreamPendingEntry {
+    /// Unix milliseconds of the last delivery.
+    var deliveryTime: Int64
+    var deliveryCount: Int64
+    var consumer: StreamConsumer
+
+    init(deliveryTime: Int64, deliveryCount: Int64, consumer: StreamConsumer) {
+        self.deliveryTime = deliveryTime
+        self.deliveryCount = deliveryCount
+        self.consumer = consumer
+    }
+}
+
+/// A consumer of a group.
+final class StreamConsumer {
+    let name: [UInt8]
+    /// Unix milliseconds of the consumer's last read or claim attempt.
+    var seenTime: Int64
+    /// The ids pending for this consumer.
+    var pending = SortedStreamIDs()
+
+    init(name: [UInt8], seenTime: Int64) {
+        self.name = name
+        self.seenTime = seenTime
+    }
+}
+
+/// A consumer group.
+final class StreamGroup {
+    /// The value of `entries_read` Redis uses when it is not known.
+    static let invalidEntriesRead: Int64 = -1
+
+    let name: [UInt8]
+    /// The last id delivered to the group with `>`.
+    var lastID: StreamID
+    /// The logical read counter (7.0's `entries_read`), `invalidEntriesRead` if unknown.
+    var entriesRead: Int64
+    /// The group's pending entries, ordered.
+    var pending = SortedStreamIDs()
+    var pendingEntries: [StreamID: StreamPendingEntry] = [:]
+    var consumers: [[UInt8]: StreamConsumer] = [:]
+
+    init(name: [UInt8], lastID: StreamID, entriesRead: Int64) {
+        self.name = name
+        self.lastID = lastID
+        self.entriesRead = entriesRead
+    }
+
+    /// The consumers ordered by name, as Redis's radix tree lists them.
+    var sortedConsumers: [StreamConsumer] {
+        consumers.values.sorted { $0.name.lexicographicallyPrecedes($1.name) }
+    }
+
+    /// A deep copy, consumers and pending entries included.
+    func duplicate() -> StreamGroup {
+        let copy = StreamGroup(name: name, lastID: lastID, entriesRead: entriesRead)
+        for (name, consumer) in consumers {
+            let c = StreamConsumer(name: name, seenTime: consumer.seenTime)
+            c.pending = consumer.pending
+            copy.consumers[name] = c
+        }
+        copy.pending = pending
+        for (id, entry) in pendingEntries {
+            copy.pendingEntries[id] = StreamPendingEntry(deliveryTime: entry.deliveryTime,
+                                                         deliveryCount: entry.deliveryCount,
+                                                         consumer: copy.consumers[entry.consumer.name]!)
+        }
+        return copy
+    }
+
+    /// Adds a consumer; nil when one with that name exists.
+    func createConsumer(_ name: [UInt8], now: Int64) -> StreamConsumer? {
+        if consumers[name] != nil { return nil }
+        let consumer = StreamConsumer(name: name, seenTime: now)
+        consumers[name] = consumer
+        return consumer
+    }
+
+    /// Removes a consumer and its pending entries; returns how many were pending.
+    func deleteConsumer(_ consumer: StreamConsumer) -> Int {
+        let count = consumer.pending.count
+        for id in consumer.pending.ids {
+            pending.remove(id)
+            pendingEntries.removeValue(forKey: id)
+        }
+        consumers.removeValue(forKey: consumer.name)
+        return count
+    }
+
+    /// Records `id` as delivered to `consumer` now (a new pending entry, or one moved to it with
+    /// its count reset, as Redis's `streamReplyWithRange`).
+    func deliver(_ id: StreamID, to consumer: StreamConsumer, now: Int64) -> StreamPendingEntry {
+        if let existing = pendingEntries[id] {
+            existing.consumer.pending.remove(id)
+            existing.consumer = consumer
+            existing.deliveryTime = now
+            existing.deliveryCount = 1
+            consumer.pending.insert(id)
+            return existing
+        }
+        let entry = StreamPendingEntry(deliveryTime: now, deliveryCount: 1, consumer: consumer)
+        pending.insert(id)
+        pendingEntries[id] = entry
+        consumer.pending.insert(id)
+        return entry
+    }
+
+    /// Acknowledges `id`; returns whether it was pending.
+    func acknowledge(_ id: StreamID) -> Bool {
+        guard let entry = pendingEntries.removeValue(forKey: id) else { return false }
+        pending.remove(id)
+        entry.consumer.pending.remove(id)
+        return true
+    }
+
+    /// An estimate of the heap the group holds, for memory accounting.
+    var memoryFootprint: Int {
+        MemoryFootprint.objectBytes(fields: 64) + name.count
+            + pending.count * (MemoryFootprint.objectBytes(fields: 24) + 48)
+            + consumers.count * (MemoryFootprint.objectBytes(fields: 48) + 64)
+    }
+}
+
+extension StreamValue {
+    /// The group named `name`.
+    func group(_ name: [UInt8]) -> StreamGroup? { groups[name] }
+
+    /// The groups ordered by name.
+    var sortedGroups: [StreamGroup] {
+        groups.values.sorted { $0.name.lexicographicallyPrecedes($1.name) }
+    }
+
+    /// Recomputes the groups' share of the memory footprint; call after changing a group.
+    func refreshGroupBytes() {
+        var total = 0
+        for group in groups.values { total += group.memoryFootprint }
+        groupBytes = total
+    }
+
+    /// Redis's `streamEstimateDistanceFromFirstEverEntry`: the logical counter of `id`, or
+    /// `invalidEntriesRead` when it cannot be known.
+    func estimatedEntriesRead(at id: StreamID) -> Int64 {
+        if entriesAdded == 0 { return 0 }
+        if length == 0 && id <= lastID { return entriesAdded }
+        if id == lastID { return entriesAdded }
+        if id > lastID { return StreamGroup.invalidEntriesRead }
+        if maxDeletedID == .zero || maxDeletedID < firstID {
+            if id < firstID { return entriesAdded - Int64(length) }
+            if id == firstID { return entriesAdded - Int64(length) + 1 }
+        }
+        return StreamGroup.invalidEntriesRead
+    }
+
+    /// Redis's `streamRangeHasTombstones`.
+    func rangeHasTombstones(from start: StreamID?, to end: StreamID? = nil) -> Bool {
+        if length == 0 || maxDeletedID == .zero { return false }
+        if firstID > maxDeletedID { return false }
+        return (start ?? .zero) <= maxDeletedID && maxDeletedID <= (end ?? .max)
+    }
+
+    /// The lag of `group` (XINFO GROUPS), nil when it cannot be known.
+    func lag(of group: StreamGroup) -> Int64? {
+        if entriesAdded == 0 { return 0 }
+        if group.entriesRead != StreamGroup.invalidEntriesRead && !rangeHasTombstones(from: group.lastID) {
+            return entriesAdded - group.entriesRead
+        }
+        let read = estimatedEntriesRead(at: group.lastID)
+        return read == StreamGroup.invalidEntriesRead ? nil : entriesAdded - read
+    }
+}
