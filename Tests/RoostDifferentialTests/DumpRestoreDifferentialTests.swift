@@ -21,6 +21,8 @@ import Testing
         ZADD z 1 a 2.5 b -3 c
         ZADD bigz 1 "mmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmm"
         PFADD hll a b c
+        XADD st 1-1 f v name x
+        XADD st 2-0 f w name y
         """#
 
     @Test func payloadsMatchRedis() async throws {
@@ -39,6 +41,7 @@ import Testing
             DUMP z
             DUMP bigz
             DUMP hll
+            DUMP st
             DUMP missing
             """#)
     }
@@ -79,7 +82,7 @@ import Testing
         try await Differential.with { pair in
             try pair.run(Self.keyspace)
             let keys = ["int", "neg", "short", "long", "bin", "list", "biglist", "ints", "words", "h", "bighash", "z",
-                        "bigz", "hll"]
+                        "bigz", "hll", "st"]
             let (redis, roost) = try pair.clients(1)
             for key in keys {
                 let fromRedis = try Self.bulk(redis.readReply(after: ["DUMP", key]))
