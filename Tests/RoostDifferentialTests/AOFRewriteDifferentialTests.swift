@@ -130,6 +130,8 @@ import Testing
                 CONFIG GET appendonly
                 SET during rewrite
                 CONFIG SET appendonly yes
+                SHUTDOWN
+                SHUTDOWN NOSAVE
                 """)
             try Self.expectSameFields(pair, Self.rewriteFields + ["aof_pending_rewrite"], "while the first rewrite runs")
             try await Self.waitUntilIdle(pair)

@@ -103,7 +103,7 @@ enum ServerCommands {
     }
 
     static func shutdown(_ c: CommandContext) throws(RedisError) {
-        var save = false, noSave = false, abort = false, other = false
+        var save = false, noSave = false, abort = false, other = false, force = false
         for i in 1..<c.count {
             if c.argument(i, is: "nosave") {
                 noSave = true
@@ -111,6 +111,7 @@ enum ServerCommands {
                 save = true
             } else if c.argument(i, is: "now") || c.argument(i, is: "force") {
                 other = true
+                if c.argument(i, is: "force") { force = true }
             } else if c.argument(i, is: "abort") {
                 abort = true
             } else {
@@ -123,6 +124,11 @@ enum ServerCommands {
         // A busy script blocks every shutdown but SHUTDOWN NOSAVE, which stops it.
         if !noSave, let busy = c.engine.busyReply { throw busy }
         if noSave { c.engine.abortBusyScript() }
+        // The first rewrite after CONFIG SET appendonly yes holds the only complete copy of the
+        // data that will be logged: without FORCE, Redis refuses to stop before it is written.
+        if c.engine.aof.waitingForRewrite && c.engine.appendOnlyRewriteInProgress && !force {
+            throw .shutdownFailed
+        }
         // With save points set, SHUTDOWN saves unless NOSAVE; without, only SHUTDOWN SAVE does.
         if save || (!noSave && !c.engine.configuration.savePoints.isEmpty) {
             // A running BGSAVE would rename an older image over this one.
