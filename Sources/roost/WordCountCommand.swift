@@ -103,7 +103,7 @@ struct WordCountCommand: AsyncParsableCommand {
         guard case .single(var configuration) = connection else { throw JobsCommandError("roost wordcount: a single server only") }
         configuration.commandTimeout = .seconds(600)
         let client = RedisClient(configuration: configuration, logger: JobsConnection.logger)
-        let processes = try WorkerProcesses(count: workers, url: url, namespace: namespace)
+        let processes = try WorkerProcesses(count: workers, url: url, namespace: namespace, command: "roost wordcount")
         defer { processes.stop() }
         do {
             return try await withThrowingTaskGroup(of: Void.self) { group in
@@ -133,67 +133,5 @@ struct WordCountCommand: AsyncParsableCommand {
         } catch {
             throw JobsCommandError("roost wordcount: \(connection.describe(error))")
         }
-    }
-}
-
-/// The `roost worker` child processes of one `roost wordcount`.
-private final class WorkerProcesses {
-    private var processes: [Process] = []
-
-    /// Starts `count` workers of `namespace` on `url`, each running one task at a time.
-    init(count: Int, url: String, namespace: String) throws {
-        guard count > 0 else { return }
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
-            ?? CommandLine.arguments[0]
-        for _ in 0..<count {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = ["worker", "--url", url, "--namespace", namespace, "--concurrency", "1"]
-            process.standardOutput = FileHandle.nullDevice
-            process.standardInput = FileHandle.nullDevice
-            do {
-                try process.run()
-            } catch {
-                stop()
-                throw JobsCommandError("roost wordcount: cannot start a worker (\(executable)): \(error.localizedDescription)")
-            }
-            processes.append(process)
-        }
-    }
-
-    /// Stops the workers (SIGTERM) and waits for them.
-    func stop() {
-        for process in processes where process.isRunning { process.terminate() }
-        for process in processes { process.waitUntilExit() }
-        processes = []
-    }
-}
-
-/// The progress bar on standard error: tasks of each phase, bytes counted, rate and workers.
-private struct ProgressBar {
-    let totalBytes: Int64
-    let width = 30
-
-    func draw(_ progress: MapReduceProgress) {
-        let mapShare = progress.map.total > 0 ? Double(progress.map.committed) / Double(progress.map.total) : 0
-        let reduceShare = progress.reduce.total > 0 ? Double(progress.reduce.committed) / Double(progress.reduce.total) : 0
-        let done = progress.phase == .done ? width : min(Int((mapShare * 0.9 + reduceShare * 0.1) * Double(width)), width)
-        let bar = String(repeating: "#", count: done) + String(repeating: ".", count: width - done)
-        // bytesIn counts the reduce side's intermediate bytes too: show the input's share.
-        let megabytes = Double(min(progress.bytesIn, totalBytes)) / 1e6
-        let line = "\r[\(bar)] map \(progress.map.committed)/\(progress.map.total)"
-            + " reduce \(progress.reduce.committed)/\(progress.reduce.total)"
-            + " \(Self.format(megabytes))/\(Self.format(Double(totalBytes) / 1e6)) MB"
-            + " \(Self.format(progress.bytesPerSecond / 1e6)) MB/s"
-            + " \(progress.liveWorkers) worker\(progress.liveWorkers == 1 ? "" : "s")\u{1B}[K"
-        FileHandle.standardError.write(Data(line.utf8))
-    }
-
-    func finish() {
-        FileHandle.standardError.write(Data("\n".utf8))
-    }
-
-    private static func format(_ value: Double) -> String {
-        String(format: "%.1f", value)
     }
 }

@@ -32,8 +32,12 @@ struct WorkerCommand: AsyncParsableCommand {
     @Flag(help: "Run tasks only: leave job coordination to other workers.")
     var noCoordinator = false
 
+    @Option(help: "Seconds an attempt's lease lasts without a heartbeat: how soon a dead worker's tasks run again.")
+    var leaseSeconds: Int = 10
+
     func validate() throws {
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
+        guard leaseSeconds >= 1 else { throw ValidationError("--lease-seconds must be at least 1") }
         guard !namespace.isEmpty else { throw ValidationError("--namespace must not be empty") }
         _ = try JobsConnection(url: url, cluster: cluster)
     }
@@ -50,7 +54,8 @@ struct WorkerCommand: AsyncParsableCommand {
         let registry = MapReduceRegistry()
         BuiltinJobs.register(in: registry)
         let worker = MapReduceWorker(mapReduce: MapReduce(namespace, on: client), registry: registry,
-                                     configuration: .init(concurrency: concurrency, coordinates: !noCoordinator), logger: logger)
+                                     configuration: .init(concurrency: concurrency, leaseTime: .seconds(leaseSeconds),
+                                                                           coordinates: !noCoordinator), logger: logger)
         // Written at once (not through print's buffer), so a supervisor sees the worker start.
         let banner = "roost worker: namespace \(namespace) on \(connection.endpoint), jobs \(registry.registered.joined(separator: ", "))\n"
         FileHandle.standardOutput.write(Data(banner.utf8))
