@@ -184,13 +184,16 @@ struct RoostClientRoostServerTests {
                 #expect(try await client.send("CLIENT", "ID", as: Int.self) == firstID)
                 #expect(await client.openConnectionCount == 1)
                 // The server drops the idle pooled connection (idle timeout 1 s): wait until it is
-                // gone from CLIENT LIST; the next command then gets a new one.
+                // gone from CLIENT LIST and the pool saw the close (the server forgets the client
+                // before its socket closes, so the first alone could let a command race the
+                // close); the next command then gets a new one.
                 try await eventually("the server closes the idle pooled connection") {
                     let probe = try RawConnection(port: server.port)
                     try probe.send(command: [Array("CLIENT".utf8), Array("LIST".utf8)])
                     let list = String(decoding: try probe.readReply(), as: UTF8.self)
                     return !list.contains("id=\(firstID) ")
                 }
+                try await eventually("the pool sees the connection closed") { await client.openConnectionCount == 0 }
                 #expect(try await client.get("k", as: String.self) == "v")
                 #expect(try await client.send("CLIENT", "ID", as: Int.self) != firstID)
                 #expect(await client.openConnectionCount == 1)
