@@ -19,6 +19,12 @@ public struct CommandCounters: Sendable {
     public var rejected: Int64 = 0
     /// Ran and replied with an error.
     public var failed: Int64 = 0
+
+    mutating func record(microseconds: Int64, failed: Bool) {
+        calls += 1
+        self.microseconds += microseconds
+        if failed { self.failed += 1 }
+    }
 }
 
 /// INFO commandstats and errorstats: what `call` and `reject` record, counted as Redis counts
@@ -60,13 +66,11 @@ extension Engine {
             slowLog.record(arguments, client: client, microseconds: microseconds,
                            slowerThan: configuration.slowlogLogSlowerThan, maxLength: configuration.slowlogMaxLength)
         }
-        let id = ObjectIdentifier(resolved.spec)
-        var counters = statistics.commands[id] ?? CommandCounters(name: resolved.fullName)
-        counters.calls += 1
-        counters.microseconds += microseconds
-        if statistics.errorReplies > errorsBeforeLastCall { counters.failed += 1 }
+        let failed = statistics.errorReplies > errorsBeforeLastCall
         errorsBeforeLastCall = statistics.errorReplies
-        statistics.commands[id] = counters
+        // One lookup, updated in place; the name is copied only for a command's first call.
+        statistics.commands[ObjectIdentifier(resolved.spec), default: CommandCounters(name: resolved.fullName)]
+            .record(microseconds: microseconds, failed: failed)
     }
 
     /// INFO commandstats lines, by command name.

@@ -161,40 +161,29 @@ enum Geohash {
 
     // MARK: Neighbours
 
-    private static func moveX(_ hash: inout Bits, _ d: Int) {
+    /// Moves a hash one cell along one coordinate (`d` > 0 forward, < 0 back): the bits under
+    /// `moving` (0xaa… longitude, 0x55… latitude) are incremented or decremented as one number
+    /// while the other coordinate's bits are kept.
+    private static func move(_ hash: inout Bits, _ d: Int, moving: UInt64) {
         if d == 0 { return }
-        var x = hash.bits & 0xaaaaaaaaaaaaaaaa
-        let y = hash.bits & 0x5555555555555555
-        let zz: UInt64 = 0x5555555555555555 >> UInt64(64 - Int(hash.step) * 2)
+        let shift = UInt64(64 - Int(hash.step) * 2)
+        var moved = hash.bits & moving
+        let kept = hash.bits & ~moving
+        let zz: UInt64 = ~moving >> shift
         if d > 0 {
-            x = x &+ (zz &+ 1)
+            moved = moved &+ (zz &+ 1)
         } else {
-            x = x | zz
-            x = x &- (zz &+ 1)
+            moved = moved | zz
+            moved = moved &- (zz &+ 1)
         }
-        x &= (0xaaaaaaaaaaaaaaaa >> UInt64(64 - Int(hash.step) * 2))
-        hash.bits = x | y
-    }
-
-    private static func moveY(_ hash: inout Bits, _ d: Int) {
-        if d == 0 { return }
-        let x = hash.bits & 0xaaaaaaaaaaaaaaaa
-        var y = hash.bits & 0x5555555555555555
-        let zz: UInt64 = 0xaaaaaaaaaaaaaaaa >> UInt64(64 - Int(hash.step) * 2)
-        if d > 0 {
-            y = y &+ (zz &+ 1)
-        } else {
-            y = y | zz
-            y = y &- (zz &+ 1)
-        }
-        y &= (0x5555555555555555 >> UInt64(64 - Int(hash.step) * 2))
-        hash.bits = x | y
+        moved &= (moving >> shift)
+        hash.bits = moved | kept
     }
 
     private static func moved(_ hash: Bits, _ dx: Int, _ dy: Int) -> Bits {
         var out = hash
-        moveX(&out, dx)
-        moveY(&out, dy)
+        move(&out, dx, moving: 0xaaaaaaaaaaaaaaaa)
+        move(&out, dy, moving: 0x5555555555555555)
         return out
     }
 
