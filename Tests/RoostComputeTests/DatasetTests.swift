@@ -140,6 +140,19 @@ struct DatasetErrorTests {
     }
 
     @Test(arguments: TestBackend.available)
+    func aWorkerFunctionOfOtherTypesFailsTheStageWithBothSignatures(_ backend: TestBackend) async throws {
+        let workers = F.registry()
+        workers.register(ReduceFunction("test.sum") { (a: Double, b: Double) in a + b })
+        try await DatasetTests.withDataflow(backend, "ds-worker-types", workerFunctions: workers,
+                                            settings: .init(maxAttempts: 1)) { dataflow, _ in
+            let sums = try await dataflow.parallelize([1, 2, 3]).map(F.byLastDigit).reduceByKey(F.sum)
+            let error = await #expect(throws: DatasetError.self) { try await sums.collect() }
+            #expect(error?.stageMessage?.contains("reduce(Swift.Double)") == true, "\(String(describing: error))")
+            #expect(error?.stageMessage?.contains("reduce(Swift.Int)") == true, "\(String(describing: error))")
+        }
+    }
+
+    @Test(arguments: TestBackend.available)
     func aFunctionThatThrowsFailsTheStageWithItsErrorText(_ backend: TestBackend) async throws {
         try await DatasetTests.withDataflow(backend, "ds-throws", settings: .init(maxAttempts: 2)) { dataflow, _ in
             let dataset = try await dataflow.parallelize(Array(0..<40)).map(F.explode)

@@ -34,7 +34,7 @@ struct DatasetExecution {
             let job: (job: String, partitions: Int)
             switch step {
             case .reduceByKey(let reducer, let partitions):
-                job = try await stage(.reduceByKey(reducer: reducer.name), inputs, partitions: partitions ?? dataflow.partitions)
+                job = try await stage(.reduceByKey(reducer: reducer), inputs, partitions: partitions ?? dataflow.partitions)
             case .groupByKey(let partitions):
                 job = try await stage(.groupByKey, inputs, partitions: partitions ?? dataflow.partitions)
             case .join(let partitions):
@@ -43,11 +43,11 @@ struct DatasetExecution {
                 let partitions = partitions ?? dataflow.partitions
                 var boundaries: [[UInt8]] = []
                 if partitions > 1 {
-                    let sample = try await stage(.sample(key: key.name, perSplit: dataflow.sampleSize, partitions: partitions),
+                    let sample = try await stage(.sample(key: key, perSplit: dataflow.sampleSize, partitions: partitions),
                                                  inputs, partitions: 1)
                     boundaries = try await output(of: sample.job, limit: nil)
                 }
-                job = try await stage(.sort(key: key.name, ascending: ascending, boundaries: boundaries), inputs, partitions: partitions)
+                job = try await stage(.sort(key: key, ascending: ascending, boundaries: boundaries), inputs, partitions: partitions)
             }
             return StageInput(source: .stage(job: job.job, partitions: job.partitions), narrow: plan.narrow)
         }

@@ -259,14 +259,22 @@ public final class DatasetFunctions: Sendable {
         return body
     }
 
-    func reducer(named name: String) throws -> ReduceBody {
-        guard case .reduce(let body) = try definition(named: name).body else { throw Self.mismatch(name, "a reducer") }
+    /// The reducer `name`, checked to have `signature` when it is given (the map side; the
+    /// reduce side trusts the map side's check).
+    func reducer(named name: String, signature: String? = nil) throws -> ReduceBody {
+        guard case .reduce(let body) = try body(name, signature) else { throw Self.mismatch(name, "a reducer") }
         return body
     }
 
-    func sortKey(named name: String) throws -> SortKeyBody {
-        guard case .sortKey(let body) = try definition(named: name).body else { throw Self.mismatch(name, "a sort key") }
+    /// The sort key `name`, checked to have `signature` when it is given.
+    func sortKey(named name: String, signature: String? = nil) throws -> SortKeyBody {
+        guard case .sortKey(let body) = try body(name, signature) else { throw Self.mismatch(name, "a sort key") }
         return body
+    }
+
+    private func body(_ name: String, _ signature: String?) throws -> DatasetFunctionDefinition.Body {
+        guard let signature else { return try definition(named: name).body }
+        return try definition(DatasetFunctionReference(name: name, signature: signature)).body
     }
 
     private static func mismatch(_ name: String, _ expected: String) -> DatasetError {

@@ -85,8 +85,8 @@ struct DatasetMapper {
             var bytes: [UInt8] = []
             count.mapReduceEncode(into: &bytes)
             output.emit(DatasetJob.key(partition: 0, .count), bytes)
-        case .reduceByKey(let name):
-            let reducer = try functions.reducer(named: name)
+        case .reduceByKey(let reference):
+            let reducer = try functions.reducer(named: reference.name, signature: reference.signature)
             var folded: [[UInt8]: Any] = [:]
             try await readPairs(context, chain) { key, value in
                 let value = try reducer.decode(value)
@@ -97,7 +97,7 @@ struct DatasetMapper {
                 }
             }
             for (key, value) in folded {
-                output.emit(DatasetJob.key(partition: hashed(key), .reduceByKey, function: name, key), try reducer.encode(value))
+                output.emit(DatasetJob.key(partition: hashed(key), .reduceByKey, function: reference.name, key), try reducer.encode(value))
             }
         case .groupByKey:
             var pairs: [([UInt8], [UInt8])] = []
@@ -107,16 +107,16 @@ struct DatasetMapper {
             var pairs: [([UInt8], [UInt8])] = []
             try await readPairs(context, chain) { key, value in pairs.append((key, [UInt8(split.input)] + value)) }
             for (key, value) in pairs { output.emit(DatasetJob.key(partition: hashed(key), .join, key), value) }
-        case .sort(let name, let ascending, let boundaries):
-            let route = try functions.sortKey(named: name).router(boundaries, ascending, partitions)
+        case .sort(let reference, let ascending, let boundaries):
+            let route = try functions.sortKey(named: reference.name, signature: reference.signature).router(boundaries, ascending, partitions)
             var elements: [[UInt8]] = []
             try await read(context, chain) { elements.append($0) }
             for element in elements {
                 let partition = try element.withUnsafeBytes { try route($0) }
-                output.emit(DatasetJob.key(partition: partition, .sort, function: name, [ascending ? 1 : 0]), element)
+                output.emit(DatasetJob.key(partition: partition, .sort, function: reference.name, [ascending ? 1 : 0]), element)
             }
-        case .sample(let name, let perSplit, let sampled):
-            let sortKey = try functions.sortKey(named: name)
+        case .sample(let reference, let perSplit, let sampled):
+            let sortKey = try functions.sortKey(named: reference.name, signature: reference.signature)
             // A reservoir sample, seeded by the split: the same keys on every attempt.
             var generator = SplitMix(seed: UInt64(split.index))
             var reservoir: [[UInt8]] = []
@@ -133,7 +133,7 @@ struct DatasetMapper {
             var rest: [UInt8] = []
             sampled.mapReduceEncode(into: &rest)
             for element in reservoir {
-                output.emit(DatasetJob.key(partition: 0, .sample, function: name, rest), try element.withUnsafeBytes { try sortKey.key($0) })
+                output.emit(DatasetJob.key(partition: 0, .sample, function: reference.name, rest), try element.withUnsafeBytes { try sortKey.key($0) })
             }
         }
     }

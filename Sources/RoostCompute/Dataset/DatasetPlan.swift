@@ -63,15 +63,15 @@ struct StageSpec: Codable, Hashable, Sendable {
         /// How many elements there are.
         case count
         /// Pairs folded per key by a reducer.
-        case reduceByKey(reducer: String)
+        case reduceByKey(reducer: DatasetFunctionReference)
         /// Pairs grouped per key.
         case groupByKey
         /// Pairs of input 0 and input 1 with equal keys.
         case join
         /// Elements range-partitioned by `boundaries` and sorted in each partition.
-        case sort(key: String, ascending: Bool, boundaries: [[UInt8]])
+        case sort(key: DatasetFunctionReference, ascending: Bool, boundaries: [[UInt8]])
         /// The boundaries cutting a sample of `perSplit` keys per split into `partitions` ranges.
-        case sample(key: String, perSplit: Int, partitions: Int)
+        case sample(key: DatasetFunctionReference, perSplit: Int, partitions: Int)
     }
 
     var operation: Operation
