@@ -99,17 +99,17 @@ struct FileJobOptions: ParsableArguments {
 
     /// Runs `body` with a MapReduce namespace on `url` (or, when nil, on an embedded server)
     /// while `workers` local worker processes serve it; `command` names the caller in errors.
-    static func onServer<Result: Sendable>(
+    static func onServer<Outcome: Sendable>(
         url: String?, workers: Int, namespace: String, command: String,
-        _ body: @escaping @Sendable (MapReduce) async throws -> Result
-    ) async throws -> Result {
-        guard url == nil else { return try await onServer(at: url!, workers: workers, namespace: namespace, command: command, body) }
+        _ body: @escaping @Sendable (MapReduce) async throws -> Outcome
+    ) async throws -> Outcome {
+        if let url { return try await onServer(at: url, workers: workers, namespace: namespace, command: command, body) }
         var configuration = EngineConfiguration()
         configuration.port = 0
         configuration.bind = ["127.0.0.1"]
         let server = RoostServer(configuration: configuration, logger: Logger(label: "roost.mapreduce") { _ in SwiftLogNoOpLogHandler() })
         try await server.start()
-        let result: Result
+        let result: Outcome
         do {
             result = try await onServer(at: "redis://127.0.0.1:\(server.port)", workers: workers, namespace: namespace,
                                         command: command, body)
@@ -121,10 +121,10 @@ struct FileJobOptions: ParsableArguments {
         return result
     }
 
-    private static func onServer<Result: Sendable>(
+    private static func onServer<Outcome: Sendable>(
         at url: String, workers: Int, namespace: String, command: String,
-        _ body: @escaping @Sendable (MapReduce) async throws -> Result
-    ) async throws -> Result {
+        _ body: @escaping @Sendable (MapReduce) async throws -> Outcome
+    ) async throws -> Outcome {
         let connection = try JobsConnection(url: url, cluster: false)
         guard case .single(var configuration) = connection else { throw JobsCommandError("\(command): a single server only") }
         configuration.commandTimeout = .seconds(600)

@@ -26,7 +26,7 @@ struct SortCommand: AsyncParsableCommand {
         let unsampled = try options.splits(of: files, parameters: FileSort.Parameters(boundaries: []), command: "roost sort")
         let sample = try FileSort.sample(unsampled.map(\.file))
         let parameters = FileSort.Parameters(
-            boundaries: MapReducePartitioner.rangeBoundaries(sample: sample, partitions: options.partitions)))
+            boundaries: MapReducePartitioner.rangeBoundaries(sample: sample, partitions: options.partitions))
         let splits = unsampled.map { DocumentSplit(file: $0.file, document: $0.document, parameters: parameters) }
         let pairs = try await options.run(BuiltinJobs.sortFiles, splits: splits, partitions: parameters.boundaries.count + 1,
                                           command: "roost sort")

@@ -25,14 +25,15 @@ private func reference(_ tool: String, _ arguments: [String]) throws -> [UInt8] 
 }
 
 /// Where the jobs run: the embedded server, or a server at `--url` with one local worker.
-private enum Placement: String, CaseIterable, CustomStringConvertible {
+enum JobPlacement: String, CaseIterable, CustomStringConvertible {
     case embedded
     case url
     var description: String { rawValue }
 }
 
-/// Runs `roost arguments…` with the small splits, on `backend`'s server for `.url`.
-private func roost(_ arguments: [String], _ placement: Placement) async throws -> ProcessResult {
+/// Runs `roost arguments…` with small splits and two local workers, on a redis-server at
+/// `--url` for `.url` (the embedded server when there is no redis-server).
+private func roost(_ arguments: [String], _ placement: JobPlacement) async throws -> ProcessResult {
     let small = ["--split-size", "4096", "--workers", "2"]
     switch placement {
     case .embedded:
@@ -47,8 +48,8 @@ private func roost(_ arguments: [String], _ placement: Placement) async throws -
 
 @Suite("roost grep, index and sort: the same bytes as grep -HnF, a one-process index and LC_ALL=C sort")
 struct BuiltinFileJobsCLITests {
-    @Test(arguments: Placement.allCases)
-    func grepPrintsWhatGrepHnFPrints(_ placement: Placement) async throws {
+    @Test(arguments: JobPlacement.allCases)
+    func grepPrintsWhatGrepHnFPrints(_ placement: JobPlacement) async throws {
         try await withFiles { paths, _ in
             let result = try await roost(["grep", "-F", "needle"] + paths, placement)
             #expect(result.status == 0, "\(result.errorText)")
@@ -74,8 +75,8 @@ struct BuiltinFileJobsCLITests {
         }
     }
 
-    @Test(arguments: Placement.allCases)
-    func sortPrintsWhatCSortPrints(_ placement: Placement) async throws {
+    @Test(arguments: JobPlacement.allCases)
+    func sortPrintsWhatCSortPrints(_ placement: JobPlacement) async throws {
         try await withFiles { paths, _ in
             let result = try await roost(["sort"] + paths, placement)
             #expect(result.status == 0, "\(result.errorText)")
@@ -85,8 +86,8 @@ struct BuiltinFileJobsCLITests {
         }
     }
 
-    @Test(arguments: Placement.allCases)
-    func theIndexMatchesAOneProcessIndex(_ placement: Placement) async throws {
+    @Test(arguments: JobPlacement.allCases)
+    func theIndexMatchesAOneProcessIndex(_ placement: JobPlacement) async throws {
         try await withFiles { paths, _ in
             let result = try await roost(["index"] + paths, placement)
             #expect(result.status == 0, "\(result.errorText)")
