@@ -1,4 +1,5 @@
-/// The MapReduce jobs every `roost worker` runs, for inputs kept in Redis.
+/// The MapReduce jobs every `roost worker` runs, for inputs kept in Redis and for files
+/// (word count, grep, inverted index and sort; see `Builtins/`).
 ///
 /// A word is a maximal run of bytes that are not ASCII whitespace (space, \t, \n, \v, \f, \r),
 /// counted case-sensitively, bytes as they are.
@@ -20,6 +21,9 @@ public enum BuiltinJobs {
         registry.register(wordCountList)
         registry.register(wordCountHash)
         registry.register(wordCountFiles)
+        registry.register(grepFiles)
+        registry.register(invertedIndexFiles)
+        registry.register(sortFiles)
     }
 
     /// Whether `byte` is ASCII whitespace as word counting sees it.

@@ -14,6 +14,38 @@ public struct MapReducePartitioner: Sendable {
         MapReducePartitioner { key, partitions in Int(fnv1a(key) % UInt64(partitions)) }
     }
 
+    /// A range partitioner: partition `i` holds the keys `k` with `boundaries[i - 1] <= k <
+    /// boundaries[i]` in unsigned bytewise order (the first partition everything below
+    /// `boundaries[0]`, the last everything from the last boundary on), so each partition is one
+    /// contiguous key range and the partitions' outputs, concatenated, are in key order. The
+    /// boundaries must be ascending; with fewer partitions than `boundaries.count + 1` the keys
+    /// past the last partition go to the last one.
+    public static func range(_ boundaries: [[UInt8]]) -> Self {
+        MapReducePartitioner { key, partitions in
+            // The number of boundaries at or below the key.
+            var low = 0, high = boundaries.count
+            while low < high {
+                let middle = (low + high) / 2
+                if key.lexicographicallyPrecedes(boundaries[middle]) { high = middle } else { low = middle + 1 }
+            }
+            return min(low, partitions - 1)
+        }
+    }
+
+    /// The boundaries of a range partitioner (`range(_:)`) that cut keys distributed like
+    /// `sample` into `partitions` ranges of about the same size: the sample's quantiles, without
+    /// repeats (so a heavily repeated key can leave a partition empty rather than split it).
+    public static func rangeBoundaries(sample: [[UInt8]], partitions: Int) -> [[UInt8]] {
+        let sorted = sample.sorted { $0.lexicographicallyPrecedes($1) }
+        guard partitions > 1, !sorted.isEmpty else { return [] }
+        var boundaries: [[UInt8]] = []
+        for index in 1..<partitions {
+            let quantile = sorted[index * sorted.count / partitions]
+            if boundaries.last != quantile { boundaries.append(quantile) }
+        }
+        return boundaries
+    }
+
     /// The partition of `key`, checked to be in range.
     func partition(of key: UnsafeRawBufferPointer, among partitions: Int) -> Int {
         let partition = body(key, partitions)
