@@ -1,6 +1,10 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+let exampleDependencies: [Target.Dependency] = [
+    "RoostCompute", "RoostClient", "RoostServer", "RoostEngine", "RoostJobs", .product(name: "Logging", package: "swift-log"),
+]
+
 let package = Package(
     name: "Roost",
     platforms: [.macOS(.v14)],
@@ -169,6 +173,17 @@ let package = Package(
             ],
             path: "benchmarks/JobsBenchmark"
         ),
+        // RoostCompute's no-op tasks through futures, for benchmarks/tasks.sh.
+        .executableTarget(
+            name: "roost-tasks-bench",
+            dependencies: [
+                "RoostCompute",
+                "RoostClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "benchmarks/TasksBenchmark"
+        ),
         // The Zipf corpus and the single-threaded WordTally baseline, for benchmarks/wordcount.sh.
         .executableTarget(
             name: "roost-wordcount-bench",
@@ -229,6 +244,15 @@ let package = Package(
             ],
             path: "Tests/roost-compute-probe"
         ),
+        // Examples/ (a package of its own, for users to copy) built with this one as well, so that
+        // CI builds and runs them (ExampleProgramTests) without a second build of Roost.
+        .target(name: "ExampleSupport", dependencies: exampleDependencies, path: "Examples/Sources/ExampleSupport"),
+        .executableTarget(name: "example-file-mapreduce", dependencies: exampleDependencies + ["ExampleSupport"],
+                          path: "Examples/Sources/FileMapReduce"),
+        .executableTarget(name: "example-tasks-and-futures", dependencies: exampleDependencies + ["ExampleSupport"],
+                          path: "Examples/Sources/TasksAndFutures"),
+        .executableTarget(name: "example-memoized-function", dependencies: exampleDependencies + ["ExampleSupport"],
+                          path: "Examples/Sources/MemoizedFunction"),
         .target(
             name: "RoostTestSupport",
             dependencies: [
