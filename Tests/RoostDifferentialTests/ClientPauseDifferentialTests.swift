@@ -121,3 +121,19 @@ import Testing
         await pair.stop()
     }
 }
+
+extension ClientPauseDifferentialTests {
+    /// A postponed command that writes no reply (CLIENT REPLY OFF) still lets its connection
+    /// go on once it ran.
+    @Test func postponedCommandUnderReplyOffLetsTheConnectionGoOn() async throws {
+        try await Differential.check(#"""
+            @2 !noreply CLIENT REPLY OFF
+            CLIENT PAUSE 100000 WRITE
+            @2 !noreply SET k v
+            @3 GET k
+            CLIENT UNPAUSE
+            @2 CLIENT REPLY ON
+            @3 GET k
+            """#)
+    }
+}
