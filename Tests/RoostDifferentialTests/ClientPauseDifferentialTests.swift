@@ -137,3 +137,21 @@ extension ClientPauseDifferentialTests {
             """#)
     }
 }
+
+extension ClientPauseDifferentialTests {
+    /// While a pause is in force a key past its time reads as missing but is not deleted.
+    /// (The key's second of life only has to outlast the step from SET to CLIENT PAUSE.)
+    @Test func expiredKeysStayWhilePaused() async throws {
+        try await Differential.check(#"""
+            SET e v PX 1000
+            CLIENT PAUSE 100000 WRITE
+            !sleep 1100
+            GET e
+            EXISTS e
+            TTL e
+            DBSIZE
+            CLIENT UNPAUSE
+            GET e
+            """#)
+    }
+}

@@ -523,3 +523,36 @@ import Testing
             """#)
     }
 }
+
+extension KeyspaceNotificationDifferentialTests {
+    /// Served blocking pops publish the pop (and `del`) after the push that served them. Whether
+    /// the pop blocks first or finds the pushed element, the messages are the same.
+    @Test func servedBlockingPopsPublishTheirPops() async throws {
+        try await Differential.check(#"""
+            @2 CONFIG SET notify-keyspace-events EA
+            !replies 1 PSUBSCRIBE __keyevent*
+            @3 !noreply BLPOP bl 0
+            @2 RPUSH bl x
+            <
+            <
+            <
+            PING
+            @3 <
+            @3 !noreply BZPOPMIN bz 0
+            @2 ZADD bz 1 a
+            <
+            <
+            <
+            PING
+            @3 <
+            @3 !noreply BLMOVE src dst RIGHT LEFT 0
+            @2 RPUSH src x
+            <
+            <
+            <
+            <
+            PING
+            @3 <
+            """#)
+    }
+}
