@@ -227,7 +227,9 @@ extension EngineConfiguration {
         case "databases": databases = try int()
         case "hz": hz = try int()
         case "notify-keyspace-events":
-            guard let events = KeyspaceEvents(parsing: try one()) else {
+            // redis.conf writes "no events" as `notify-keyspace-events ""`.
+            let text = try one()
+            guard let events = KeyspaceEvents(parsing: text == "\"\"" ? "" : text) else {
                 throw ConfigurationError(description: KeyspaceEvents.invalidCharacterReason)
             }
             keyspaceEvents = events
