@@ -199,8 +199,9 @@ extension Engine {
     /// gets a null array. Call with the lock held, then send `takeDeliveries()`.
     public func expireBlockedClients(now: Int64) {
         if blocking.blocked.isEmpty { return }
+        if !postponedClients.isEmpty { endClientPauseIfDue() }
         let due = blocking.blocked.values.filter { c in
-            guard let deadline = c.blocked?.deadline else { return false }
+            guard c.postponedCommand == nil, let deadline = c.blocked?.deadline else { return false }
             return deadline != 0 && deadline < now
         }.sorted { ($0.blocked?.deadline ?? 0, $0.id) < ($1.blocked?.deadline ?? 0, $1.id) }
         for client in due {
@@ -218,7 +219,7 @@ extension Engine {
     /// CLIENT UNBLOCK: ends `client`'s wait with a null array (`error` false, as on timeout) or
     /// the UNBLOCKED error. Returns whether the client was blocked.
     func unblockByRequest(_ client: Client, error: Bool) -> Bool {
-        guard client.blocked != nil else { return false }
+        guard client.blocked != nil, client.postponedCommand == nil else { return false }
         if error { client.reply.error(.unblockedByClientCommand) } else { client.reply.nullArray() }
         unblock(client)
         return true
@@ -226,6 +227,7 @@ extension Engine {
 
     /// Drops a disconnecting client from every wait queue.
     func removeBlockedClient(_ client: Client) {
+        removePostponedClient(client)
         unblock(client, deliver: false)
     }
 }

@@ -3,9 +3,18 @@ import NIOCore
 /// Command dispatch: lookup, the checks Redis's `processCommand` makes, in its order, then the
 /// call. Call `execute` with the lock held.
 extension Engine {
-    /// Runs one command for `client`, writing its reply to `client.reply`.
-    /// `arguments` holds the name at index 0 and is never empty.
+    /// Runs one command for `client`, writing its reply to `client.reply` (unless CLIENT REPLY
+    /// turned replies off). `arguments` holds the name at index 0 and is never empty.
     public func execute(_ arguments: [ByteBuffer], for client: Client) {
+        if client.replyControl != .on {
+            executeUnderReplyControl(arguments, for: client)
+            return
+        }
+        dispatch(arguments, for: client)
+    }
+
+    /// `execute` without CLIENT REPLY's filtering.
+    func dispatch(_ arguments: [ByteBuffer], for client: Client) {
         let clock = Engine.clock()
         // While a script is busy the time it sees stands still.
         if busyScript == nil { now = clock }
@@ -56,6 +65,10 @@ extension Engine {
             reject(client, busy, resolved)
             return
         }
+        if clientPause != nil && postpones(resolved, arguments, client) {
+            postpone(client, arguments, resolved.fullName)
+            return
+        }
         if client.transaction != nil && !Engine.runsInsideMulti(resolved) {
             // Like Redis, a transaction already doomed keeps answering QUEUED without storing.
             if !client.transaction!.failed && !client.watchDirty {
@@ -70,6 +83,7 @@ extension Engine {
         } else {
             call(resolved, arguments, for: client)
         }
+        if !postponedClients.isEmpty && clientPause == nil { runPostponedCommands() }
         // Blocked clients are served once the whole command (EXEC, a script) is done.
         if !blocking.readyKeys.isEmpty && busyScript == nil {
             serveReadyKeys()
@@ -110,6 +124,11 @@ extension Engine {
         let outerChanges = saveState.commandChanges
         saveState.commandChanges = nil
         errorsBeforeLastCall = statistics.errorReplies
+        // MONITOR sees a script (the `skip_monitor` commands) before it runs and any other
+        // command after, as in Redis.
+        let monitored = !monitors.isEmpty && !resolved.spec.flags.contains(.admin) && !aof.loading
+        let monitoredFirst = monitored && resolved.spec.flags.contains(.skipMonitor)
+        if monitoredFirst { feedMonitors(arguments, resolved.fullName, from: client) }
         let started = Engine.monotonicMicroseconds()
         do {
             try resolved.spec.handler?(context)
@@ -119,6 +138,7 @@ extension Engine {
             failed = true
         }
         countCall(resolved, arguments, client: client, microseconds: Engine.monotonicMicroseconds() - started)
+        if monitored && !monitoredFirst { feedMonitors(arguments, resolved.fullName, from: client) }
         if let changes = saveState.commandChanges { saveState.dirty = dirtyBefore + changes }
         saveState.commandChanges = outerChanges
         if propagating {

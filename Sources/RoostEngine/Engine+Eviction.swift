@@ -59,7 +59,8 @@ extension Engine {
     /// of `maxmemory-eviction-tenacity` is not a failure; the next command goes on evicting.
     /// A busy script's keyspace is left alone.
     func performEvictions(budgetMicroseconds: Int64? = nil) -> Bool {
-        if busyScript != nil { return true }
+        // Nothing is evicted while CLIENT PAUSE is in force, as Redis's `isSafeToPerformEvictions`.
+        if busyScript != nil || (clientPause != nil && isPaused) { return true }
         let limit = configuration.maxMemory
         var used = usedMemory
         if used <= limit {
@@ -111,6 +112,7 @@ extension Engine {
         if !db.expires.isEmpty && db.expires.remove(key) != nil { freed += db.expires.entryStride }
         statistics.evictedKeys += 1
         propagateDeletion(db, key)
+        notify(.evicted, "evicted", key, db)
         signalModifiedKey(db, key, countsChange: false)
         return freed
     }
@@ -189,20 +191,24 @@ extension Engine {
     /// `getCommandFlags` decides for EVAL, EVALSHA and FCALL: a script with a shebang (or a
     /// function) denies OOM unless it declares `no-writes` or `allow-oom`.
     func scriptDeniesOOM(_ resolved: ResolvedCommand, _ arguments: [ByteBuffer]) -> Bool {
-        guard resolved.spec.runsScripts, arguments.count > 1 else { return false }
-        let flags: ScriptFlags?
+        guard let flags = declaredScriptFlags(resolved, arguments) else { return false }
+        return !flags.contains(.allowOOM) && !flags.contains(.noWrites)
+    }
+
+    /// The flags a script command's script declares (a shebang, a function's flags), or nil
+    /// when it declares none or is not a script command.
+    func declaredScriptFlags(_ resolved: ResolvedCommand, _ arguments: [ByteBuffer]) -> ScriptFlags? {
+        guard resolved.spec.runsScripts, arguments.count > 1 else { return nil }
         switch resolved.spec.name {
         case "eval", "eval_ro":
-            flags = (try? ScriptFlags.parseShebang(arguments[1].bytesArray)) ?? nil
+            return (try? ScriptFlags.parseShebang(arguments[1].bytesArray)) ?? nil
         case "evalsha", "evalsha_ro":
-            flags = scripting?.scripts[arguments[1].text.lowercased()]?.flags
+            return scripting?.scripts[arguments[1].text.lowercased()]?.flags
         case "fcall", "fcall_ro":
-            flags = functionScripting?.functions[arguments[1].text]?.flags
+            return functionScripting?.functions[arguments[1].text]?.flags
         default:
-            return false
+            return nil
         }
-        guard let flags else { return false }
-        return !flags.contains(.allowOOM) && !flags.contains(.noWrites)
     }
 
     /// Whether a transaction's queued commands include a `denyoom` one (Redis's

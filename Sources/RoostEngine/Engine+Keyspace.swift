@@ -10,13 +10,16 @@ extension Engine {
         return now > when && !aof.loading
     }
 
-    /// Deletes `key` if its time has passed. Returns whether it did.
+    /// Deletes `key` if its time has passed. Returns whether it was expired: while CLIENT PAUSE
+    /// is in force an expired key is kept (reads see it as missing), as in Redis 7.0.
     @discardableResult
     public func expireIfNeeded(_ db: Database, _ key: ByteString) -> Bool {
         guard isExpired(db, key) else { return false }
+        if clientPause != nil && isPaused { return true }
         removeCharged(db, key)
         db.expires.remove(key)
         statistics.expiredKeys += 1
+        notify(.expired, "expired", key, db)
         // An expiry is no change for the save points, as in Redis.
         signalModifiedKey(db, key, countsChange: false)
         propagateDeletion(db, key)
@@ -26,9 +29,10 @@ extension Engine {
     /// The value of `key` for a read: expires it if due, counts a hit or a miss and refreshes
     /// its access time.
     public func lookupRead(_ db: Database, _ key: ByteString) -> Value? {
-        expireIfNeeded(db, key)
-        guard let value = touchedValue(db, key) else {
+        let expired = expireIfNeeded(db, key)
+        guard !expired, let value = touchedValue(db, key) else {
             statistics.keyspaceMisses += 1
+            notify(.keyMiss, "keymiss", key, db)
             return nil
         }
         statistics.keyspaceHits += 1
@@ -40,8 +44,8 @@ extension Engine {
     /// The value of `key` for a write: expires it if due and refreshes its access time, without
     /// counting hits or misses.
     public func lookupWrite(_ db: Database, _ key: ByteString) -> Value? {
-        expireIfNeeded(db, key)
-        guard let value = touchedValue(db, key) else { return nil }
+        let expired = expireIfNeeded(db, key)
+        guard !expired, let value = touchedValue(db, key) else { return nil }
         noteWrite(db, key, value)
         return value
     }
@@ -59,9 +63,10 @@ extension Engine {
     /// The value of `key` for a read that Redis flags NOTOUCH (TYPE, EXISTS, TTL): expires it if
     /// due and counts a hit or a miss, but leaves its access time alone.
     public func lookupReadNoTouch(_ db: Database, _ key: ByteString) -> Value? {
-        expireIfNeeded(db, key)
-        guard let value = db.keys[key] else {
+        let expired = expireIfNeeded(db, key)
+        guard !expired, let value = db.keys[key] else {
             statistics.keyspaceMisses += 1
+            notify(.keyMiss, "keymiss", key, db)
             return nil
         }
         statistics.keyspaceHits += 1
@@ -71,7 +76,7 @@ extension Engine {
     /// The value of `key` without touching statistics or access time (OBJECT, TYPE-like probes
     /// that Redis flags NOTOUCH); still expires the key if due.
     public func lookupQuiet(_ db: Database, _ key: ByteString) -> Value? {
-        expireIfNeeded(db, key)
+        if expireIfNeeded(db, key) { return nil }
         return db.keys[key]
     }
 
@@ -194,7 +199,7 @@ extension Engine {
     /// effort) and the time budget allows.
     /// A busy script keeps the keyspace to itself: no cycle runs while one is.
     public func activeExpireCycle(budgetMicroseconds: Int64 = 25_000) {
-        if busyScript != nil { return }
+        if busyScript != nil || (clientPause != nil && isPaused) { return }
         now = Engine.clock()
         // Like Redis's eviction time proc, go on with an eviction that ran out of time.
         if configuration.maxMemory > 0 { _ = performEvictions(budgetMicroseconds: budgetMicroseconds) } else { _ = usedMemory }

@@ -45,6 +45,7 @@ extension Engine {
             let clock = accessClock
             old = db.keys.set(key, value) { _ in clock }
         }
+        if old == nil { notify(.new, "new", key, db) }
         let charge = Engine.charge(key, value)
         db.chargedBytes += charge
         let inPlace = !value.isString

@@ -142,6 +142,12 @@ public final class Engine: @unchecked Sendable {
     @exclusivity(unchecked) var lfuRandom = SplitMix64(seed: UInt64.random(in: .min ... .max))
     // MARK: End of memory state
 
+    /// CLIENT PAUSE in force, if any, and the clients it holds back (Engine+ClientPause.swift).
+    @exclusivity(unchecked) var clientPause: ClientPause?
+    @exclusivity(unchecked) var postponedClients: [Client] = []
+    /// Clients that sent MONITOR (Engine+Monitor.swift).
+    @exclusivity(unchecked) var monitors: [Client] = []
+
     /// The append-only file's state (owned by Engine+AppendOnly.swift).
     @exclusivity(unchecked) var aof = AppendOnlyState()
 
@@ -208,6 +214,7 @@ public final class Engine: @unchecked Sendable {
     func clientRemovalHooks(_ client: Client) {
         PubSubCommands.unsubscribeAll(engine: self, client: client)
         TransactionCommands.unwatchAll(engine: self, client: client)
+        removeMonitor(client)
         removeBlockedClient(client)
     }
 

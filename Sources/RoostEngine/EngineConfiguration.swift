@@ -31,6 +31,8 @@ public struct EngineConfiguration: Sendable {
     public var clientOutputBufferLimits = ClientOutputBufferLimits()
     /// `hz`: how many times a second background work (active expiry) runs.
     public var hz = 10
+    /// `notify-keyspace-events`: the keyspace event classes published (Engine+Notifications.swift).
+    public var keyspaceEvents: KeyspaceEvents = []
     /// `port`
     public var port = 6379
     /// `bind`
@@ -224,6 +226,13 @@ extension EngineConfiguration {
         case "timeout": idleTimeout = try int()
         case "databases": databases = try int()
         case "hz": hz = try int()
+        case "notify-keyspace-events":
+            // redis.conf writes "no events" as `notify-keyspace-events ""`.
+            let text = try one()
+            guard let events = KeyspaceEvents(parsing: text == "\"\"" ? "" : text) else {
+                throw ConfigurationError(description: KeyspaceEvents.invalidCharacterReason)
+            }
+            keyspaceEvents = events
         case "protected-mode": protectedMode = try bool()
         case "unixsocket": unixSocket = try one()
         case "proto-max-bulk-len": protoMaxBulkLength = try int()
@@ -378,6 +387,8 @@ extension EngineConfiguration {
         Parameter(name: "no-appendfsync-on-rewrite", kind: .boolean),
         Parameter(name: "aof-timestamp-enabled", kind: .boolean),
         Parameter(name: "rdb-key-save-delay", kind: .integer(min: Int64(Int32.min), max: intMax)),
+        // Checked by KeyspaceEvents, which gives Redis's reason.
+        Parameter(name: "notify-keyspace-events", kind: .string),
     ]
 
     /// The value CONFIG GET reports for `name`, or nil for an unknown name.
@@ -393,6 +404,7 @@ extension EngineConfiguration {
         case "client-query-buffer-limit": return String(clientQueryBufferLimit)
         case "client-output-buffer-limit": return clientOutputBufferLimits.description
         case "hz": return String(Swift.min(Swift.max(hz, 1), 500))
+        case "notify-keyspace-events": return keyspaceEvents.text
         case "port": return String(port)
         case "bind": return bind.joined(separator: " ")
         case "protected-mode": return protectedMode ? "yes" : "no"
@@ -535,6 +547,9 @@ extension EngineConfiguration {
         case "client-output-buffer-limit":
             if let reason = clientOutputBufferLimits.apply(configSetValue: text) { return reason }
         case "hz": hz = Int(number)
+        case "notify-keyspace-events":
+            guard let events = KeyspaceEvents(parsing: text) else { return KeyspaceEvents.invalidCharacterReason }
+            keyspaceEvents = events
         case "protected-mode": protectedMode = text.lowercased() == "yes"
         case "maxmemory": maxMemory = Int(number)
         case "maxmemory-policy": maxMemoryPolicy = text.lowercased()

@@ -453,8 +453,9 @@ final class ConnectionHandler: ChannelInboundHandler, ClientConnection {
         deliver(bytes, within: ClientOutputBufferLimits.Limit(hard: 0, soft: 0, softSeconds: 0))
     }
 
+    /// Empty output still wakes a waiting client (a postponed command run under CLIENT REPLY OFF).
     func deliver(_ bytes: ByteBuffer, within limit: ClientOutputBufferLimits.Limit) {
-        guard let channel = channelBox.withLockedValue({ $0 }), bytes.readableBytes > 0 else { return }
+        guard let channel = channelBox.withLockedValue({ $0 }) else { return }
         if channel.eventLoop.inEventLoop {
             deliverOnLoop(bytes, within: limit)
         } else {
@@ -475,7 +476,7 @@ final class ConnectionHandler: ChannelInboundHandler, ClientConnection {
             drop(context)
             return
         }
-        context.writeAndFlush(wrapOutboundOut(bytes), promise: nil)
+        if bytes.readableBytes > 0 { context.writeAndFlush(wrapOutboundOut(bytes), promise: nil) }
         // A blocked client's wait may have ended with this reply: run what it sent meanwhile.
         if paused { context.eventLoop.execute { self.resume() } }
     }

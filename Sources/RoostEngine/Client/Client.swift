@@ -66,6 +66,14 @@ public final class Client {
     @exclusivity(unchecked) public var denyBlocking = false
     /// The connection closes after the pending replies are written.
     @exclusivity(unchecked) public var closeAfterReply = false
+    /// CLIENT REPLY's state (Engine+ClientPause.swift).
+    @exclusivity(unchecked) public internal(set) var replyControl = ReplyControl.on
+    /// Set by MONITOR.
+    @exclusivity(unchecked) public internal(set) var isMonitor = false
+    /// CLIENT NO-EVICT.
+    @exclusivity(unchecked) public internal(set) var noEvict = false
+    /// The command held back while CLIENT PAUSE is in force; it runs when the pause ends.
+    @exclusivity(unchecked) public internal(set) var postponedCommand: [ByteBuffer]?
     // MARK: End of transaction and pub/sub state
 
     /// Set while the client waits in a blocking command (BLPOP…); see `Engine+Blocking.swift`.

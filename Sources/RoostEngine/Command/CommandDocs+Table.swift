@@ -97,6 +97,31 @@ extension CommandDocExtras {
                     ]),
                 ]),
             ])
+        case "client|pause":
+            return D(history: [
+                ("6.2.0", "`CLIENT PAUSE WRITE` mode added along with the `mode` option."),
+            ], arguments: [
+                A("timeout", .integer),
+                A("mode", .oneof, since: "6.2.0", flags: .optional, [
+                    A("write", .pureToken, token: "WRITE"),
+                    A("all", .pureToken, token: "ALL"),
+                ]),
+            ])
+        case "client|reply":
+            return D(arguments: [
+                A("on_off_skip", .oneof, [
+                    A("on", .pureToken, token: "ON"),
+                    A("off", .pureToken, token: "OFF"),
+                    A("skip", .pureToken, token: "SKIP"),
+                ]),
+            ])
+        case "client|no-evict":
+            return D(arguments: [
+                A("enabled", .oneof, [
+                    A("on", .pureToken, token: "ON"),
+                    A("off", .pureToken, token: "OFF"),
+                ]),
+            ])
         case "client|unblock":
             return D(arguments: [
                 A("client-id", .integer),

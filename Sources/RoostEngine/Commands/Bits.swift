@@ -86,6 +86,7 @@ enum BitCommands {
             var bytes = [UInt8](repeating: 0, count: minimumLength)
             let (result, _) = body(&bytes)
             c.engine.setKey(db, key, .string(.raw(bytes)))
+            c.notify(.string, "setbit", key)
             return result
         }
         var grew = false
@@ -101,7 +102,10 @@ enum BitCommands {
             value = .string(.raw(bytes))
             return r
         }
-        if grew || changed { c.engine.signalModifiedKey(db, key) }
+        if grew || changed {
+            c.engine.signalModifiedKey(db, key)
+            c.notify(.string, "setbit", key)
+        }
         guard let result else { throw .noSuchKey }  // unreachable: the key was just found
         return result
     }
@@ -320,7 +324,7 @@ enum BitCommands {
         }
         let destination = c.key(2)
         guard maxLength > 0 else {
-            c.engine.deleteKey(c.database, destination)
+            if c.engine.deleteKey(c.database, destination) { c.notify(.generic, "del", destination) }
             c.reply.integer(0)
             return
         }
@@ -344,6 +348,7 @@ enum BitCommands {
             }
         }
         c.engine.setKey(c.database, destination, .string(.raw(result)))
+        c.notify(.string, "set", destination)
         c.reply.integer(maxLength)
     }
 

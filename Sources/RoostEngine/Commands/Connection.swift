@@ -62,6 +62,21 @@ enum ConnectionCommands {
                     categories: ["admin", "slow", "dangerous", "connection"], group: "connection", since: "5.0.0",
                     summary: "Unblock a client blocked in a blocking command from a different connection",
                     complexity: "O(log N) where N is the number of client connections", handler: clientUnblock),
+        CommandSpec("pause", arity: -3, flags: [.admin, .noscript, .loading, .stale],
+                    categories: ["admin", "slow", "dangerous", "connection"], group: "connection", since: "2.9.50",
+                    summary: "Stop processing commands from clients for some time", complexity: "O(1)",
+                    handler: clientPause),
+        CommandSpec("unpause", arity: 2, flags: [.admin, .noscript, .loading, .stale],
+                    categories: ["admin", "slow", "dangerous", "connection"], group: "connection", since: "6.2.0",
+                    summary: "Resume processing of clients that were paused", complexity: "O(N) Where N is the number of paused clients",
+                    handler: clientUnpause),
+        CommandSpec("reply", arity: 3, flags: clientFlags, categories: ["slow", "connection"], group: "connection",
+                    since: "3.2.0", summary: "Instruct the server whether to reply to commands", complexity: "O(1)",
+                    handler: clientReply),
+        CommandSpec("no-evict", arity: 3, flags: [.admin, .noscript, .loading, .stale],
+                    categories: ["admin", "slow", "dangerous", "connection"], group: "connection", since: "7.0.0",
+                    summary: "Set client eviction mode for the current connection", complexity: "O(1)",
+                    handler: clientNoEvict),
     ]
 
     /// CLIENT UNBLOCK id [TIMEOUT|ERROR]: ends another client's blocking command (list and
@@ -298,11 +313,12 @@ enum ConnectionCommands {
     /// counts) and that rest in 16 KB blocks (`oll`). Fields Roost has no figure for (`fd`,
     /// `qbuf-free`, `rbs`, `rbp`) are left out rather than made up.
     static func describe(_ client: Client, engine: Engine, caller: CommandContext) -> [UInt8] {
-        var flags = ""
+        var flags = client.isMonitor ? "O" : ""
         if client.transaction != nil { flags += "x" }
         if client.blocked != nil { flags += "b" }
         if client.isSubscribed { flags += "P" }
         if client.closeAfterReply { flags += "c" }
+        if client.noEvict { flags += "e" }
         if flags.isEmpty { flags = "N" }
         let now = engine.now
         let multi = client.transaction.map { $0.commands.count } ?? -1

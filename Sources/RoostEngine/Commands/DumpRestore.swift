@@ -90,6 +90,7 @@ enum DumpRestoreCommands {
         if ttl != 0 && !absoluteTTL { ttl += Engine.clock() }
         if ttl != 0 && ttl <= Engine.clock() {
             c.engine.propagate(db, deleted ? [[.text("DEL"), .key(key)]] : [])
+            if deleted { c.notify(.generic, "del", key) }
             c.reply.ok()
             return
         }
@@ -112,6 +113,7 @@ enum DumpRestoreCommands {
             if clock < 0 { clock = (now + maxClock / 2) % maxClock }
             db.keys.touch(key, clock: UInt32(clock))
         }
+        c.notify(.generic, "restore", key)
         c.reply.ok()
     }
 

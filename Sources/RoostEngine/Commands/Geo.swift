@@ -326,7 +326,11 @@ enum GeoCommands {
         if store == nil { c.engine.propagate(db, []) }
         guard let z else {
             if let store {
-                if !c.engine.deleteKey(db, store) { c.engine.propagate(db, []) }
+                if c.engine.deleteKey(db, store) {
+                    c.notify(.generic, "del", store)
+                } else {
+                    c.engine.propagate(db, [])
+                }
                 c.reply.integer(0)
             } else {
                 c.reply.arrayHeader(0)
@@ -349,14 +353,19 @@ enum GeoCommands {
 
         if let store {
             if returned == 0 {
-                if !c.engine.deleteKey(db, store) { c.engine.propagate(db, []) }
+                if c.engine.deleteKey(db, store) {
+                    c.notify(.generic, "del", store)
+                } else {
+                    c.engine.propagate(db, [])
+                }
                 c.reply.integer(0)
                 return
             }
             let entries = found.prefix(returned).map { point in
                 SortedSetEntry(member: point.member, score: storeDistance ? point.distance / shape.conversion : point.score)
             }
-            SortedSetCommands.storeResult(c, store, Array(entries), sizeHint: returned)
+            SortedSetCommands.storeResult(c, store, Array(entries), sizeHint: returned,
+                                          event: c.command.fullName.hasPrefix("geosearch") ? "geosearchstore" : "georadiusstore")
             c.engine.countChanges(returned)
             return
         }

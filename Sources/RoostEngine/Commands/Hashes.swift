@@ -130,6 +130,7 @@ enum HashCommands {
         }
         h.shrinkToFit()
         commit(c, key, h, isNew: existing == nil, before: existing?.identity)
+        c.notify(.hash, "hset", key)
         c.engine.countChanges((c.count - 2) / 2)
         if c.argument(0, is: "hset") { c.reply.integer(created) } else { c.reply.ok() }
     }
@@ -147,6 +148,7 @@ enum HashCommands {
         h.convertIfAnyLonger(than: config.hashMaxListpackValue, [field.count, c.arguments[3].readableBytes])
         h.set(field, c.bytes(3), maxEntries: config.hashMaxListpackEntries, maxValue: config.hashMaxListpackValue)
         commit(c, key, h, isNew: existing == nil, before: existing?.identity)
+        c.notify(.hash, "hset", key)
         c.reply.integer(1)
     }
 
@@ -225,6 +227,8 @@ enum HashCommands {
             h.shrinkToFit()
             commit(c, key, h, isNew: false, before: before)
         }
+        if deleted > 0 { c.notify(.hash, "hdel", key) }
+        if h.count == 0 { c.notify(.generic, "del", key) }
         c.engine.countChanges(deleted)
         c.reply.integer(deleted)
     }
@@ -248,6 +252,7 @@ enum HashCommands {
         h.set(field, RedisIntegerBridge.bytes(sum), maxEntries: config.hashMaxListpackEntries,
               maxValue: config.hashMaxListpackValue)
         commit(c, key, h, isNew: existing == nil, before: existing?.identity)
+        c.notify(.hash, "hincrby", key)
         c.reply.integer(sum)
     }
 
@@ -269,6 +274,7 @@ enum HashCommands {
         let config = c.engine.configuration
         h.set(field, text, maxEntries: config.hashMaxListpackEntries, maxValue: config.hashMaxListpackValue)
         commit(c, key, h, isNew: existing == nil, before: existing?.identity)
+        c.notify(.hash, "hincrbyfloat", key)
         c.engine.propagate(c.database, [[.text("HSET"), .key(key), .bytes(Array(field)), .bytes(text)]])
         c.reply.bulk(text)
     }

@@ -61,6 +61,7 @@ enum HyperLogLogCommands {
             } else {
                 c.engine.updateKey(db, key, .string(.raw(bytes)))
             }
+            c.notify(.string, "pfadd", key)
         }
         c.reply.integer(updated > 0 ? 1 : 0)
     }
@@ -128,6 +129,7 @@ enum HyperLogLogCommands {
         } else {
             c.engine.updateKey(db, key, .string(.raw(bytes)))
         }
+        c.notify(.string, "pfadd", key)
         c.reply.ok()
     }
 }

@@ -99,7 +99,10 @@ enum KeyCommands {
         for i in 1..<c.count {
             let key = c.key(i)
             c.engine.expireIfNeeded(c.database, key)
-            if c.engine.deleteKey(c.database, key) { n += 1 }
+            if c.engine.deleteKey(c.database, key) {
+                c.notify(.generic, "del", key)
+                n += 1
+            }
         }
         c.reply.integer(n)
     }
@@ -157,6 +160,8 @@ enum KeyCommands {
         c.engine.setKey(db, target, value)
         if let when { c.engine.setExpire(db, target, at: when) }
         c.engine.deleteKey(db, source)
+        c.notify(.generic, "rename_from", source)
+        c.notify(.generic, "rename_to", target)
         c.engine.countChanges(1)
         if onlyIfAbsent { c.reply.integer(1) } else { c.reply.ok() }
     }
@@ -202,6 +207,7 @@ enum KeyCommands {
         c.engine.setKey(dst, target, value.duplicate())
         c.engine.countChanges(1)
         if let when { c.engine.setExpire(dst, target, at: when) }
+        c.engine.notify(.generic, "copy_to", target, dst)
         c.reply.integer(1)
     }
 
@@ -221,6 +227,8 @@ enum KeyCommands {
         c.engine.setKey(dst, key, value)
         if let when { c.engine.setExpire(dst, key, at: when) }
         c.engine.deleteKey(src, key)
+        c.engine.notify(.generic, "move_from", key, src)
+        c.engine.notify(.generic, "move_to", key, dst)
         c.engine.countChanges(1)
         c.reply.integer(1)
     }
@@ -276,10 +284,12 @@ enum KeyCommands {
         // While the append-only file loads, a time already past is kept: its DEL follows.
         if when <= c.engine.now && !c.engine.aof.loading {
             c.engine.deleteKey(db, key)
+            c.notify(.generic, "del", key)
             c.engine.propagate(db, [[.text("DEL"), .key(key)]])
         } else {
             c.engine.setExpire(db, key, at: when)
             c.engine.signalModifiedKey(db, key)
+            c.notify(.generic, "expire", key)
             // Propagated as PEXPIREAT with an absolute time, as Redis 7.0 does.
             c.engine.propagate(db, [[.text("PEXPIREAT"), .key(key), .number(when)] + c.arguments.dropFirst(3).map { .buffer($0) }])
         }
@@ -319,6 +329,7 @@ enum KeyCommands {
         }
         if c.engine.removeExpire(db, key) {
             c.engine.signalModifiedKey(db, key)
+            c.notify(.generic, "persist", key)
             c.reply.integer(1)
         } else {
             c.reply.integer(0)

@@ -93,9 +93,16 @@ enum ListCommands {
         return l
     }
 
-    /// After an in-place change: deletes the key if the list emptied, else tells WATCH.
-    static func finishWrite(_ engine: Engine, _ db: Database, _ key: ByteString, _ l: ListValue) {
-        if l.isEmpty { engine.deleteKey(db, key) } else { engine.signalModifiedKey(db, key) }
+    /// After an in-place change: publishes `event`, then deletes the key if the list emptied
+    /// (publishing `del`), else tells WATCH.
+    static func finishWrite(_ engine: Engine, _ db: Database, _ key: ByteString, _ l: ListValue, event: StaticString) {
+        engine.notify(.list, event, key, db)
+        if l.isEmpty {
+            engine.deleteKey(db, key)
+            engine.notify(.generic, "del", key, db)
+        } else {
+            engine.signalModifiedKey(db, key)
+        }
     }
 
     /// Stores a new list at `key` (`setKey` wakes its waiters, as Redis's `dbAdd` does).
@@ -134,6 +141,7 @@ enum ListCommands {
         guard let l else { return }
         for i in 2..<c.count { l.push(ByteString(c.arguments[i]), front: front) }
         engine.signalModifiedKey(db, key)
+        c.notify(.list, front ? "lpush" : "rpush", key)
         engine.countChanges(c.count - 2)
         c.reply.integer(l.count)
     }
@@ -150,7 +158,7 @@ enum ListCommands {
         }
         if !hasCount {
             if let element = l.pop(front: front) { c.reply.bulk(element) }
-            finishWrite(c.engine, db, key, l)
+            finishWrite(c.engine, db, key, l, event: front ? "lpop" : "rpop")
             c.engine.countChanges(1)
             return
         }
@@ -163,7 +171,7 @@ enum ListCommands {
         for _ in 0..<n {
             if let element = l.pop(front: front) { c.reply.bulk(element) }
         }
-        finishWrite(c.engine, db, key, l)
+        finishWrite(c.engine, db, key, l, event: front ? "lpop" : "rpop")
         c.engine.countChanges(n)
     }
 
@@ -214,6 +222,7 @@ enum ListCommands {
         if index < 0 || index >= Int64(l.count) { throw .outOfRange }
         l[Int(index)] = ByteString(c.arguments[3])
         c.engine.signalModifiedKey(c.database, key)
+        c.notify(.list, "lset", key)
         c.reply.ok()
     }
 
@@ -238,6 +247,7 @@ enum ListCommands {
         }
         l.insert(ByteString(c.arguments[4]), at: after ? position + 1 : position)
         c.engine.signalModifiedKey(c.database, key)
+        c.notify(.list, "linsert", key)
         c.reply.integer(l.count)
     }
 
@@ -270,7 +280,7 @@ enum ListCommands {
             }
             if !doomed.isEmpty { removed = l.retain { index, _ in !doomed.contains(index) } }
         }
-        if removed > 0 { finishWrite(c.engine, c.database, key, l) }
+        if removed > 0 { finishWrite(c.engine, c.database, key, l, event: "lrem") }
         c.engine.countChanges(removed)
         c.reply.integer(removed)
     }
@@ -297,7 +307,7 @@ enum ListCommands {
         }
         l.removeFirst(Int(fromHead))
         l.removeLast(Int(fromTail))
-        finishWrite(c.engine, c.database, key, l)
+        finishWrite(c.engine, c.database, key, l, event: "ltrim")
         c.engine.countChanges(Int(fromHead + fromTail))
         c.reply.ok()
     }
@@ -363,7 +373,12 @@ enum ListCommands {
         let d = target ?? create(engine, db, destination)
         d.push(element, front: toFront)
         engine.signalModifiedKey(db, destination)
-        if l !== d || l.isEmpty { finishWrite(engine, db, source, l) }
+        engine.notify(.list, toFront ? "lpush" : "rpush", destination, db)
+        if l !== d || l.isEmpty {
+            finishWrite(engine, db, source, l, event: fromFront ? "lpop" : "rpop")
+        } else {
+            engine.notify(.list, fromFront ? "lpop" : "rpop", source, db)
+        }
         client.reply.bulk(element)
         // BLMOVE and BRPOPLPUSH, served now or later, are written as LMOVE.
         engine.propagate(db, [[.text("LMOVE"), .key(source), .key(destination), .text(fromFront ? "LEFT" : "RIGHT"),
@@ -429,7 +444,7 @@ enum ListCommands {
         client.reply.arrayHeader(2)
         client.reply.bulk(key)
         client.reply.bulk(element)
-        finishWrite(engine, db, key, l)
+        finishWrite(engine, db, key, l, event: front ? "lpop" : "rpop")
         engine.propagate(db, [[.text(front ? "LPOP" : "RPOP"), .key(key)]])
     }
 
@@ -443,7 +458,7 @@ enum ListCommands {
         for _ in 0..<n {
             if let element = l.pop(front: front) { client.reply.bulk(element) }
         }
-        finishWrite(engine, db, key, l)
+        finishWrite(engine, db, key, l, event: front ? "lpop" : "rpop")
         engine.propagate(db, [[.text(front ? "LPOP" : "RPOP"), .key(key), .number(Int64(n))]])
     }
 

@@ -166,7 +166,7 @@ enum PubSubCommands {
 
     /// Sends `message` on `channel` to its subscribers (and, for global channels, to matching
     /// patterns' subscribers). Returns how many received it.
-    static func publish(_ engine: Engine, from sender: Client, channel: ByteString, message: ByteBuffer,
+    static func publish(_ engine: Engine, from sender: Client?, channel: ByteString, message: ByteBuffer,
                         kind: ChannelKind) -> Int {
         var receivers = 0
         let subscribers = kind == .global ? engine.channelSubscribers[channel] : engine.shardChannelSubscribers[channel]

@@ -109,6 +109,7 @@ enum SetCommands {
         } else if added > 0 {
             c.engine.signalModifiedKey(c.database, key)
         }
+        if added > 0 { c.notify(.set, "sadd", key) }
         c.engine.countChanges(added)
         c.reply.integer(added)
     }
@@ -126,6 +127,8 @@ enum SetCommands {
         } else if removed > 0 {
             c.engine.signalModifiedKey(c.database, key)
         }
+        if removed > 0 { c.notify(.set, "srem", key) }
+        if set.isEmpty { c.notify(.generic, "del", key) }
         c.engine.countChanges(removed)
         c.reply.integer(removed)
     }
@@ -170,19 +173,23 @@ enum SetCommands {
             return
         }
         guard source.remove(member) else { c.reply.integer(0); return }
+        c.notify(.set, "srem", sourceKey)
         if source.isEmpty {
             c.engine.deleteKey(db, sourceKey)
+            c.notify(.generic, "del", sourceKey)
         } else {
             c.engine.signalModifiedKey(db, sourceKey)
         }
         if let destination {
             if destination.insert(member, maxIntsetEntries: maxIntset(c)) {
                 c.engine.signalModifiedKey(db, destinationKey)
+                c.notify(.set, "sadd", destinationKey)
             }
         } else {
             let created = SetValue.create(for: member)
             created.insert(member, maxIntsetEntries: maxIntset(c))
             c.engine.setKey(db, destinationKey, .set(created))
+            c.notify(.set, "sadd", destinationKey)
         }
         c.reply.integer(1)
     }
@@ -199,8 +206,10 @@ enum SetCommands {
         c.reply.bulk(member)
         // Random: propagated as the SREM of what was popped.
         c.engine.propagate(c.database, [[.text("SREM"), .key(key), .key(member)]])
+        c.notify(.set, "spop", key)
         if set.isEmpty {
             c.engine.deleteKey(c.database, key)
+            c.notify(.generic, "del", key)
         } else {
             c.engine.signalModifiedKey(c.database, key)
         }
@@ -213,10 +222,12 @@ enum SetCommands {
         guard let set = try writeSet(c, key) else { c.reply.setHeader(0); return }
         if requested == 0 { c.reply.setHeader(0); return }
         let size = set.count
+        c.notify(.set, "spop", key)
         if requested >= Int64(size) {
             c.reply.setHeader(size)
             set.writeMembers(to: c.reply)
             c.engine.deleteKey(db, key)
+            c.notify(.generic, "del", key)
             c.engine.countChanges(size)
             c.engine.propagate(db, [[.text("DEL"), .key(key)]])
             return
@@ -305,7 +316,7 @@ enum SetCommands {
         }
         if missing || sets.isEmpty {
             if let destination {
-                c.engine.deleteKey(db, destination)
+                if c.engine.deleteKey(db, destination) { c.notify(.generic, "del", destination) }
                 c.reply.integer(0)
             } else if cardinalityOnly {
                 c.reply.integer(0)
@@ -337,7 +348,7 @@ enum SetCommands {
                 result.insert(member, maxIntsetEntries: max)
                 return true
             }
-            store(c, result, at: destination)
+            store(c, result, at: destination, event: "sinterstore")
             return
         }
         var found: [ByteString] = []
@@ -371,12 +382,13 @@ enum SetCommands {
 
     /// Stores a computed set at `destination` (replacing any value and TTL) and replies with its
     /// size; an empty result deletes `destination` and replies 0.
-    static func store(_ c: CommandContext, _ result: SetValue, at destination: ByteString) {
+    static func store(_ c: CommandContext, _ result: SetValue, at destination: ByteString, event: StaticString) {
         if result.isEmpty {
-            c.engine.deleteKey(c.database, destination)
+            if c.engine.deleteKey(c.database, destination) { c.notify(.generic, "del", destination) }
             c.reply.integer(0)
         } else {
             c.engine.setKey(c.database, destination, .set(result))
+            c.notify(.set, event, destination)
             c.reply.integer(result.count)
         }
     }
@@ -429,7 +441,7 @@ enum SetCommands {
             }
         }
         if let destination {
-            store(c, result, at: destination)
+            store(c, result, at: destination, event: difference ? "sdiffstore" : "sunionstore")
             return
         }
         c.reply.setHeader(result.count)

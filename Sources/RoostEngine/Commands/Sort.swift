@@ -178,9 +178,10 @@ enum SortCommands {
                 }
             }
             if output.isEmpty {
-                c.engine.deleteKey(db, storeKey)
+                if c.engine.deleteKey(db, storeKey) { c.notify(.generic, "del", storeKey) }
             } else {
                 c.engine.setKey(db, storeKey, .list(makeList(output)))
+                c.notify(.list, "sortstore", storeKey)
             }
             c.reply.integer(output.count)
             return

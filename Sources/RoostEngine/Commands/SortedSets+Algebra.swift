@@ -204,7 +204,7 @@ extension SortedSetCommands {
         if store {
             let key = c.key(1)
             if result.isEmpty {
-                c.engine.deleteKey(c.database, key)
+                if c.engine.deleteKey(c.database, key) { c.notify(.generic, "del", key) }
                 c.reply.integer(0)
                 return
             }
@@ -214,6 +214,7 @@ extension SortedSetCommands {
             for e in result { z.set(e.member, e.score, maxEntries: Int.max, maxValue: Int.max) }
             c.engine.setKey(c.database, key, .zset(z))
             c.reply.integer(z.count)
+            c.notify(.zset, op == .union ? "zunionstore" : op == .inter ? "zinterstore" : "zdiffstore", key)
         } else {
             replyEntries(c.reply, result, withScores: withScores)
         }

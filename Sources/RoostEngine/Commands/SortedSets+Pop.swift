@@ -35,7 +35,7 @@ extension SortedSetCommands {
         var popped = z.entries(ranks)
         if fromMax { popped.reverse() }
         z.removeRanks(ranks)
-        afterRemoval(engine, db, key, z)
+        afterRemoval(engine, db, key, z, event: fromMax ? "zpopmax" : "zpopmin")
         return popped
     }
 

@@ -150,7 +150,7 @@ extension SortedSetCommands {
             result = []
         }
         if store {
-            storeResult(c, c.key(1), result, sizeHint: sizeHint)
+            storeResult(c, c.key(1), result, sizeHint: sizeHint, event: "zrangestore")
         } else {
             replyEntries(c.reply, result, withScores: withScores)
         }
@@ -190,9 +190,10 @@ extension SortedSetCommands {
 
     /// ZRANGESTORE's result: stored at `destination` in the encoding a set of `sizeHint`
     /// members starts in (growing as members are added), or the key deleted when empty.
-    static func storeResult(_ c: CommandContext, _ destination: ByteString, _ result: [SortedSetEntry], sizeHint: Int) {
+    static func storeResult(_ c: CommandContext, _ destination: ByteString, _ result: [SortedSetEntry], sizeHint: Int,
+                            event: StaticString) {
         if result.isEmpty {
-            c.engine.deleteKey(c.database, destination)
+            if c.engine.deleteKey(c.database, destination) { c.notify(.generic, "del", destination) }
             c.reply.integer(0)
             return
         }
@@ -200,6 +201,7 @@ extension SortedSetCommands {
         let z = SortedSetValue(sizeHint: sizeHint, maxMemberLength: 0, maxEntries: maxEntries, maxValue: maxValue)
         for e in result { z.set(e.member, e.score, maxEntries: maxEntries, maxValue: maxValue) }
         c.engine.setKey(c.database, destination, .zset(z))
+        c.notify(.zset, event, destination)
         c.reply.integer(z.count)
     }
 
@@ -207,22 +209,23 @@ extension SortedSetCommands {
 
     static func zremrangebyscore(_ c: CommandContext) throws(RedisError) {
         let range = try ScoreRange.parse(c, 2, 3)
-        try removeRanks(c) { range.ranks(in: $0) }
+        try removeRanks(c, event: "zremrangebyscore") { range.ranks(in: $0) }
     }
 
     static func zremrangebylex(_ c: CommandContext) throws(RedisError) {
         let range = try LexRange.parse(c, 2, 3)
-        try removeRanks(c) { range.ranks(in: $0) }
+        try removeRanks(c, event: "zremrangebylex") { range.ranks(in: $0) }
     }
 
     static func zremrangebyrank(_ c: CommandContext) throws(RedisError) {
         let start = try c.integer(2)
         let end = try c.integer(3)
-        try removeRanks(c) { rankRange($0.count, start, end) }
+        try removeRanks(c, event: "zremrangebyrank") { rankRange($0.count, start, end) }
     }
 
     /// Removes the members whose ranks `select` picks, replying with how many went.
-    static func removeRanks(_ c: CommandContext, _ select: (SortedSetValue) -> Range<Int>) throws(RedisError) {
+    static func removeRanks(_ c: CommandContext, event: StaticString,
+                            _ select: (SortedSetValue) -> Range<Int>) throws(RedisError) {
         let key = c.key(1)
         guard let z = try writeZset(c, key) else {
             c.reply.integer(0)
@@ -231,7 +234,7 @@ extension SortedSetCommands {
         let ranks = select(z)
         if !ranks.isEmpty {
             z.removeRanks(ranks)
-            afterRemoval(c.engine, c.database, key, z)
+            afterRemoval(c.engine, c.database, key, z, event: event)
         }
         c.engine.countChanges(ranks.count)
         c.reply.integer(ranks.count)

@@ -76,10 +76,17 @@ enum SortedSetCommands {
         return z
     }
 
-    /// After removing members from the set at `key`: deletes the key when the set is empty,
-    /// otherwise tells WATCH it changed.
-    static func afterRemoval(_ engine: Engine, _ db: Database, _ key: ByteString, _ z: SortedSetValue) {
-        if z.count == 0 { engine.deleteKey(db, key) } else { engine.signalModifiedKey(db, key) }
+    /// After removing members from the set at `key`: publishes `event`, then deletes the key
+    /// when the set is empty (publishing `del`), otherwise tells WATCH it changed.
+    static func afterRemoval(_ engine: Engine, _ db: Database, _ key: ByteString, _ z: SortedSetValue,
+                             event: StaticString) {
+        engine.notify(.zset, event, key, db)
+        if z.count == 0 {
+            engine.deleteKey(db, key)
+            engine.notify(.generic, "del", key, db)
+        } else {
+            engine.signalModifiedKey(db, key)
+        }
     }
 
     /// Redis's `string2d`: the whole argument must be a `strtod` number, with no leading space,
@@ -186,7 +193,10 @@ enum SortedSetCommands {
                                             maxEntries: maxEntries, maxValue: maxValue)
             switch outcome {
             case .nan:
-                if added + updated > 0 { c.engine.signalModifiedKey(db, key) }
+                if added + updated > 0 {
+                    c.engine.signalModifiedKey(db, key)
+                    c.notify(.zset, incr ? "zincr" : "zadd", key)
+                }
                 throw .scoreNaN
             case .added: added += 1; processed += 1
             case .updated: updated += 1; processed += 1
@@ -195,7 +205,10 @@ enum SortedSetCommands {
             }
             lastScore = newScore
         }
-        if added + updated > 0 { c.engine.signalModifiedKey(db, key) }
+        if added + updated > 0 {
+            c.engine.signalModifiedKey(db, key)
+            c.notify(.zset, incr ? "zincr" : "zadd", key)
+        }
         c.engine.countChanges(added + updated)
         if incr {
             if processed > 0 { c.reply.double(lastScore) } else { c.reply.nullBulk() }
@@ -219,7 +232,7 @@ enum SortedSetCommands {
                 if z.count == 0 { break }
             }
         }
-        if deleted > 0 { afterRemoval(c.engine, c.database, key, z) }
+        if deleted > 0 { afterRemoval(c.engine, c.database, key, z, event: "zrem") }
         c.engine.countChanges(deleted)
         c.reply.integer(deleted)
     }

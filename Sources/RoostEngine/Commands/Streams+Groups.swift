@@ -136,6 +136,7 @@ extension StreamCommands {
             s.groups[groupName] = StreamGroup(name: groupName, lastID: id, entriesRead: entriesRead)
             s.refreshGroupBytes()
             c.engine.signalModifiedKey(c.database, key)
+            c.notify(.stream, "xgroup-create", key)
             c.reply.ok()
         case "setid":
             guard c.count == 5 || c.count == 7 else { throw .subcommandSyntax(c.arguments) }
@@ -158,6 +159,7 @@ extension StreamCommands {
             group!.lastID = id
             group!.entriesRead = entriesRead
             c.engine.signalModifiedKey(c.database, key)
+            c.notify(.stream, "xgroup-setid", key)
             c.reply.ok()
         case "destroy":
             let s = stream!
@@ -165,6 +167,7 @@ extension StreamCommands {
                 s.groups.removeValue(forKey: groupName)
                 s.refreshGroupBytes()
                 c.engine.signalModifiedKey(c.database, key)
+                c.notify(.stream, "xgroup-destroy", key)
                 // Blocked XREADGROUP clients of the group get NOGROUP.
                 c.engine.signalKeyAsReady(c.database, key)
                 c.reply.integer(1)
@@ -177,6 +180,7 @@ extension StreamCommands {
             if created {
                 stream!.refreshGroupBytes()
                 c.engine.signalModifiedKey(c.database, key)
+                c.notify(.stream, "xgroup-createconsumer", key)
             } else {
                 c.engine.propagate(c.database, [])
             }
@@ -187,6 +191,7 @@ extension StreamCommands {
                 pending = group!.deleteConsumer(consumer)
                 stream!.refreshGroupBytes()
                 c.engine.signalModifiedKey(c.database, key)
+                c.notify(.stream, "xgroup-delconsumer", key)
             } else {
                 c.engine.propagate(c.database, [])
             }

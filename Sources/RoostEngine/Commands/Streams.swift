@@ -204,7 +204,8 @@ enum StreamCommands {
                  nodeMaxEntries: config.streamNodeMaxEntries)
         if existing == nil { c.engine.setKey(c.database, key, .stream(s)) }
         c.reply.bulk(id.text)
-        _ = trim(s, a)
+        c.notify(.stream, "xadd", key)
+        if trim(s, a) > 0 { c.notify(.stream, "xtrim", key) }
         if existing != nil {
             c.engine.signalModifiedKey(c.database, key)
             c.engine.signalKeyAsReady(c.database, key)
@@ -229,6 +230,7 @@ enum StreamCommands {
         let removed = trim(s, a)
         if removed > 0 {
             c.engine.signalModifiedKey(c.database, key)
+            c.notify(.stream, "xtrim", key)
             if c.engine.isPropagating {
                 var args = c.arguments.map { AOFArgument.buffer($0) }
                 rewriteTrim(&args, s, a)
@@ -327,6 +329,7 @@ enum StreamCommands {
         if deleted > 0 {
             if s.length == 0 || firstDeleted { s.refreshFirstID() }
             c.engine.signalModifiedKey(c.database, key)
+            c.notify(.stream, "xdel", key)
         } else {
             c.engine.propagate(c.database, [])
         }
@@ -364,6 +367,7 @@ enum StreamCommands {
         s.setID(id, entriesAdded: entriesAdded == -1 ? nil : entriesAdded,
                 maxDeletedID: maxDeleted == .zero ? nil : maxDeleted)
         c.engine.signalModifiedKey(c.database, key)
+        c.notify(.stream, "xsetid", key)
         c.reply.ok()
     }
 }

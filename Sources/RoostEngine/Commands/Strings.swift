@@ -191,8 +191,10 @@ enum StringCommands {
             c.engine.expireIfNeeded(c.database, key)
         }
         c.engine.setKey(c.database, key, .string(StringValue(encoding: c.bytes(valueIndex))), keepTTL: o.keepTTL)
+        c.notify(.string, "set", key)
         if let when {
             c.engine.setExpire(c.database, key, at: when)
+            c.notify(.generic, "expire", key)
             // Propagated as SET key value PXAT when, as Redis 7.0 does.
             c.engine.propagate(c.database, [[.text("SET"), .key(key), .buffer(c.arguments[valueIndex]), .text("PXAT"), .number(when)]])
         }
@@ -227,6 +229,7 @@ enum StringCommands {
     static func getset(_ c: CommandContext) throws(RedisError) {
         try get(c)
         c.engine.setKey(c.database, c.key(1), .string(StringValue(encoding: c.bytes(2))))
+        c.notify(.string, "set", c.key(1))
     }
 
     static func getdel(_ c: CommandContext) throws(RedisError) {
@@ -238,6 +241,7 @@ enum StringCommands {
         guard case .string(let s) = value else { throw .wrongType }
         c.reply.bulk(s)
         c.engine.deleteKey(c.database, key)
+        c.notify(.generic, "del", key)
     }
 
     static func getex(_ c: CommandContext) throws(RedisError) {
@@ -254,14 +258,19 @@ enum StringCommands {
         if let when {
             if (o.expiry == .exat || o.expiry == .pxat) && when <= c.engine.now && !c.engine.aof.loading {
                 c.engine.deleteKey(c.database, key)
+                c.notify(.generic, "del", key)
                 c.engine.propagate(c.database, [[.text("DEL"), .key(key)]])
             } else {
                 c.engine.setExpire(c.database, key, at: when)
                 c.engine.signalModifiedKey(c.database, key)
+                c.notify(.generic, "expire", key)
                 c.engine.propagate(c.database, [[.text("PEXPIREAT"), .key(key), .number(when)]])
             }
         } else if o.persist {
-            if c.engine.removeExpire(c.database, key) { c.engine.signalModifiedKey(c.database, key) }
+            if c.engine.removeExpire(c.database, key) {
+                c.engine.signalModifiedKey(c.database, key)
+                c.notify(.generic, "persist", key)
+            }
             c.engine.propagate(c.database, [[.text("PERSIST"), .key(key)]])
         } else {
             c.engine.propagate(c.database, [])
@@ -300,6 +309,7 @@ enum StringCommands {
     static func msetAll(_ c: CommandContext) {
         for i in stride(from: 1, to: c.count, by: 2) {
             c.engine.setKey(c.database, c.key(i), .string(StringValue(encoding: c.bytes(i + 1))))
+            c.notify(.string, "set", c.key(i))
         }
     }
 
@@ -318,6 +328,7 @@ enum StringCommands {
         let (sum, overflow) = current.addingReportingOverflow(increment)
         if overflow { throw .overflow }
         c.engine.setKey(c.database, key, .string(.int(sum)), keepTTL: existing != nil)
+        c.notify(.string, "incrby", key)
         c.reply.integer(sum)
     }
 
@@ -350,6 +361,7 @@ enum StringCommands {
         let text = LongDouble.humanString(sum)
         let value = StringValue(embedding: text)
         c.engine.setKey(c.database, key, .string(value), keepTTL: existing != nil)
+        c.notify(.string, "incrbyfloat", key)
         // Propagated as the result, so a replay does not depend on float formatting.
         c.engine.propagate(c.database, [[.text("SET"), .key(key), .bytes(text), .text("KEEPTTL")]])
         c.reply.bulk(text)
@@ -368,6 +380,7 @@ enum StringCommands {
         let suffix = c.bytes(2)
         guard let existing = c.engine.lookupWrite(c.database, key) else {
             c.engine.setKey(c.database, key, .string(StringValue(encoding: suffix)))
+            c.notify(.string, "append", key)
             c.reply.integer(suffix.count)
             return
         }
@@ -376,6 +389,7 @@ enum StringCommands {
         var bytes = s.bytes
         bytes.append(contentsOf: suffix)
         c.engine.updateKey(c.database, key, .string(.raw(bytes)))
+        c.notify(.string, "append", key)
         c.reply.integer(bytes.count)
     }
 
@@ -447,6 +461,7 @@ enum StringCommands {
         } else {
             c.engine.setKey(c.database, key, .string(.raw(bytes)))
         }
+        c.notify(.string, "setrange", key)
         c.reply.integer(bytes.count)
     }
 

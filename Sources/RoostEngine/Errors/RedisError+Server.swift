@@ -3,6 +3,7 @@ import NIOCore
 /// Fixed error texts of the connection and server families, byte-identical to Redis 7.0's.
 extension RedisError {
     static let invalidFirstDB = RedisError("ERR invalid first DB index")
+    static let clientPauseMode = RedisError("ERR CLIENT PAUSE mode must be WRITE or ALL")
     static let invalidSecondDB = RedisError("ERR invalid second DB index")
     static let authWithoutPassword = RedisError(
         "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?")
