@@ -31,6 +31,7 @@ public struct CommandTable: Sendable {
             + PersistenceCommands.specs
             + AppendOnlyCommands.specs
             + StreamCommands.specs
+            + ACLCommands.specs
     )
 
     public init(_ commands: [CommandSpec]) {

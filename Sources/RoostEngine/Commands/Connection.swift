@@ -120,7 +120,8 @@ enum ConnectionCommands {
         client.database = c.engine.databases[0]
         client.reply.protocolVersion = 2
         client.name = nil
-        client.isAuthenticated = c.engine.configuration.requirePass.isEmpty
+        client.user = c.engine.acl.defaultUser
+        client.isAuthenticated = c.engine.defaultUserOpen
         c.reply.status("RESET")
     }
 
@@ -155,26 +156,14 @@ enum ConnectionCommands {
         c.reply.ok()
     }
 
-    /// Checks a username and password against the default user, the only user Roost has.
-    static func credentialsMatch(_ engine: Engine, user: ByteBuffer, password: ByteBuffer) -> Bool {
-        guard user.readableBytesView.elementsEqual("default".utf8) else { return false }
-        let required = engine.configuration.requirePass
-        return required.isEmpty || password.readableBytesView.elementsEqual(required.utf8)
-    }
-
     static func auth(_ c: CommandContext) throws(RedisError) {
         if c.count > 3 { throw .syntax }
-        var user = ByteBuffer(string: "default")
-        let password: ByteBuffer
         if c.count == 2 {
-            if c.engine.configuration.requirePass.isEmpty { throw .authWithoutPassword }
-            password = c.arguments[1]
+            if c.engine.acl.defaultUser.noPassword { throw .authWithoutPassword }
+            try c.engine.authenticate(c, name: ByteBuffer(string: "default"), password: c.arguments[1])
         } else {
-            user = c.arguments[1]
-            password = c.arguments[2]
+            try c.engine.authenticate(c, name: c.arguments[1], password: c.arguments[2])
         }
-        guard credentialsMatch(c.engine, user: user, password: password) else { throw .wrongPass }
-        c.client.isAuthenticated = true
         c.reply.ok()
     }
 
@@ -207,8 +196,7 @@ enum ConnectionCommands {
             }
         }
         if let (user, password) = credentials {
-            guard credentialsMatch(c.engine, user: user, password: password) else { throw .wrongPass }
-            c.client.isAuthenticated = true
+            try c.engine.authenticate(c, name: user, password: password)
         }
         guard c.client.isAuthenticated else { throw .helloNoAuth }
         if let newName { c.client.name = newName.readableBytes == 0 ? nil : Array(newName.readableBytesView) }
@@ -343,7 +331,7 @@ enum ConnectionCommands {
         field("tot-mem", String(client.queryBufferLength + argvMemory + multiMemory + pendingReply))
         field("events", "r")
         field("cmd", client.lastCommand)
-        field("user", "default")
+        field("user", client.user?.name ?? "default")
         field("redir", "-1")
         field("resp", String(client.reply.protocolVersion))
         return s
