@@ -150,6 +150,9 @@ import Testing
             @2 EVAL "return redis.call('set','b',1)" 0
             @2 EVAL "return redis.pcall('set','b',1)" 0
             @2 EVAL "return redis.call('set','k9',1)" 0
+            @2 EVAL "return redis.acl_check_cmd('set','b','1')" 0
+            @2 EVAL "return redis.acl_check_cmd('set','k1','1')" 0
+            @2 EVAL "return redis.acl_check_cmd('flushall')" 0
             ACL SETUSER alice +publish
             @2 EVAL "return redis.call('publish','x',1)" 0
             @2 EVAL "return redis.pcall('publish','ch2',1)" 0
