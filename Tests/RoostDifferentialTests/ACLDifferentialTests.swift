@@ -173,6 +173,22 @@ import Testing
             @4 AUTH default x
             ACL SETUSER default nopass
             @4 PING
+            ACL SETUSER sel on nopass -@all +get ~a* (+set %W~b*) (+get +mget ~c*) resetchannels &news.* +subscribe +psubscribe
+            @5 AUTH sel x
+            @5 GET a1
+            @5 GET c1
+            @5 GET b1
+            @5 SET b1 v
+            @5 SET a1 v
+            @5 MGET c1 c2
+            @5 MGET a1 c1
+            @5 MGET c1 a1 zz
+            @5 DEL a1
+            @5 PSUBSCRIBE news.x
+            @5 PSUBSCRIBE news.*
+            @5 SUBSCRIBE other
+            @5 SUBSCRIBE news.1 news.2 other
+            @5 SUBSCRIBE news.1 news.2
             """#)
     }
 
