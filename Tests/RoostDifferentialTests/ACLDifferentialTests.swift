@@ -189,6 +189,14 @@ import Testing
             @5 SUBSCRIBE other
             @5 SUBSCRIBE news.1 news.2 other
             @5 SUBSCRIBE news.1 news.2
+            ACL SETUSER sub on nopass +@all &n*
+            @6 AUTH sub x
+            @6 SUBSCRIBE n1
+            @7 AUTH sub x
+            CLIENT KILL USER nosuch
+            ACL SETUSER sub &m*
+            ACL SETUSER sub resetchannels &m*
+            CLIENT KILL USER sub
             """#)
     }
 

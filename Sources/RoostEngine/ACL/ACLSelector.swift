@@ -227,9 +227,13 @@ struct ACLSelector {
     }
 
     func allowsChannel(_ channel: ByteBuffer, isPattern: Bool) -> Bool {
-        channelPatterns.contains { pattern in
-            isPattern ? channel.readableBytesView.elementsEqual(pattern)
-                : GlobPattern(pattern).matches(channel.readableBytesView)
+        allowsChannel(channel.readableBytesView, isPattern: isPattern)
+    }
+
+    /// Whether `channel` is allowed; a subscription `pattern` must equal one of the patterns.
+    func allowsChannel<C: Collection>(_ channel: C, isPattern: Bool) -> Bool where C.Element == UInt8, C.Index == Int {
+        allChannels || channelPatterns.contains { pattern in
+            isPattern ? channel.elementsEqual(pattern) : GlobPattern(pattern).matches(channel)
         }
     }
 

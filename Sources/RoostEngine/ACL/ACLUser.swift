@@ -155,6 +155,19 @@ final class ACLUser {
         return worst
     }
 
+    /// Whether one of the selectors allows `channel` (a subscription pattern when `isPattern`).
+    func allowsChannel<C: Collection>(_ channel: C, isPattern: Bool) -> Bool where C.Element == UInt8, C.Index == Int {
+        root.allowsChannel(channel, isPattern: isPattern)
+            || selectors.contains { $0.allowsChannel(channel, isPattern: isPattern) }
+    }
+
+    /// Whether `client`'s subscriptions are all still allowed (Redis drops a client that lost one).
+    func allowsSubscriptions(of client: Client) -> Bool {
+        client.channels.allSatisfy { channel in channel.withUnsafeBytes { allowsChannel($0, isPattern: false) } }
+            && client.shardChannels.allSatisfy { channel in channel.withUnsafeBytes { allowsChannel($0, isPattern: false) } }
+            && client.patterns.allSatisfy { pattern in pattern.withUnsafeBytes { allowsChannel($0, isPattern: true) } }
+    }
+
     // MARK: Description
 
     /// The flags ACL GETUSER lists.

@@ -105,6 +105,9 @@ enum ACLCommands {
         let rules = try mergeSelectors(c.arguments[3...])
         let current = c.engine.acl.users[name] ?? ACLUser(name: name)
         c.engine.acl.store(try applying(rules, to: current, table: c.engine.commandTable))
+        if let user = c.engine.acl.users[name] {
+            disconnectClients(of: user, c) { !user.allowsSubscriptions(of: $0) }
+        }
         c.reply.ok()
     }
 
@@ -151,14 +154,11 @@ enum ACLCommands {
         c.reply.integer(deleted)
     }
 
-    /// Closes the connections authenticated as a user that no longer exists.
-    static func disconnectClients(of user: ACLUser, _ c: CommandContext) {
-        for client in c.engine.clients.values where client.user === user {
-            if client === c.client {
-                client.closeAfterReply = true
-            } else {
-                client.connection?.close()
-            }
+    /// Closes the connections authenticated as `user` (those `condition` picks): a user that no
+    /// longer exists, or subscriptions it may no longer have.
+    static func disconnectClients(of user: ACLUser, _ c: CommandContext, where condition: (Client) -> Bool = { _ in true }) {
+        for client in c.engine.clients.values where client.user === user && condition(client) {
+            ConnectionCommands.kill(client, by: c)
         }
     }
 
@@ -398,7 +398,10 @@ extension Engine {
         acl.replaceUsers(with: loaded, table: commandTable)
         for client in clients.values {
             guard let user = client.user, acl.users[user.name] !== user else { continue }
-            client.connection?.close()
+            // As CLIENT KILL: forgotten now, closed once its pending replies are written.
+            client.closeAfterReply = true
+            removeClient(client)
+            scheduleDelivery(to: client)
         }
     }
 }

@@ -368,7 +368,7 @@ enum ConnectionCommands {
             } else if c.argument(i, is: "laddr") {
                 laddr = String(decoding: value.readableBytesView, as: UTF8.self)
             } else if c.argument(i, is: "user") {
-                guard value.readableBytesView.elementsEqual("default".utf8) else {
+                guard c.engine.acl.user(named: value.bytesArray) != nil else {
                     throw .format("No such user '\(cString: value)'")
                 }
                 user = value
@@ -391,7 +391,7 @@ enum ConnectionCommands {
             if let laddr, target.localAddress != laddr { continue }
             if let type, self.type(of: target) != type { continue }
             if let id, target.id != id { continue }
-            if let user, !user.readableBytesView.elementsEqual("default".utf8) { continue }
+            if let user, !user.readableBytesView.elementsEqual((target.user?.name ?? "default").utf8) { continue }
             if target === c.client && skipMe { continue }
             kill(target, by: c)
             killed += 1
