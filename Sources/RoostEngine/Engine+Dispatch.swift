@@ -35,12 +35,16 @@ extension Engine {
             reject(client, .debugNotAllowed, resolved)
             return
         }
-        if !client.isAuthenticated && !spec.flags.contains(.noAuth) {
+        if !client.isAuthenticated && !spec.flags.contains(.noAuth) && acl.authenticationRequired {
             reject(client, .noAuth, resolved)
             return
         }
         if client.transaction != nil && spec.flags.contains(.noMulti) {
             reject(client, .notAllowedInMulti, resolved)
+            return
+        }
+        if let denial = aclDenial(resolved, arguments, for: client, context: client.transaction != nil ? .multi : .toplevel) {
+            reject(client, .aclDenied(denial, command: resolved.fullName), resolved)
             return
         }
         if configuration.maxMemory > 0 && busyScript == nil {

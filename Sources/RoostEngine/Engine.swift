@@ -147,6 +147,8 @@ public final class Engine: @unchecked Sendable {
     @exclusivity(unchecked) var postponedClients: [Client] = []
     /// Clients that sent MONITOR (Engine+Monitor.swift).
     @exclusivity(unchecked) var monitors: [Client] = []
+    /// Users and the ACL LOG (owned by ACL/).
+    @exclusivity(unchecked) var acl: AccessControl
 
     /// The append-only file's state (owned by Engine+AppendOnly.swift).
     @exclusivity(unchecked) var aof = AppendOnlyState()
@@ -164,6 +166,8 @@ public final class Engine: @unchecked Sendable {
         self.replicationID = String((0..<40).map { _ in Array("0123456789abcdef")[Int.random(in: 0..<16, using: &random)] })
         self.now = t
         self.lastSave = t / 1000
+        self.acl = AccessControl(requirePass: configuration.requirePass, table: commandTable)
+        if !configuration.aclFile.isEmpty { _ = try? loadACLFile() }
     }
 
     /// Runs `body` with exclusive access to the engine. Take it once per batch of commands.
@@ -196,8 +200,9 @@ public final class Engine: @unchecked Sendable {
         nextClientID += 1
         now = Engine.clock()
         let client = Client(
-            id: id, database: databases[0], authenticated: configuration.requirePass.isEmpty, now: now,
+            id: id, database: databases[0], authenticated: defaultUserOpen, now: now,
             address: address, localAddress: localAddress, fileDescriptor: fileDescriptor)
+        client.user = acl.defaultUser
         clients[id] = client
         statistics.connectionsReceived += 1
         return client

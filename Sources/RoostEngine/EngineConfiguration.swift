@@ -15,6 +15,10 @@ public struct EngineConfiguration: Sendable {
     public var databases = 16
     /// `requirepass`; empty means no password.
     public var requirePass: String = ""
+    /// `aclfile`: where ACL SAVE writes users and ACL LOAD (and start-up) reads them; empty for none.
+    public var aclFile: String = ""
+    /// `acllog-max-len`: the entries ACL LOG keeps.
+    public var aclLogMaxLength = 128
     /// `slowlog-log-slower-than`: microseconds from which a command is logged; negative: never.
     public var slowlogLogSlowerThan = 10000
     /// `slowlog-max-len`: entries kept.
@@ -220,6 +224,8 @@ extension EngineConfiguration {
         case "port": port = try int()
         case "bind": bind = values
         case "requirepass": requirePass = try one()
+        case "aclfile": aclFile = try one()
+        case "acllog-max-len": aclLogMaxLength = try int()
         case "maxclients": maxClients = try int()
         case "slowlog-log-slower-than": slowlogLogSlowerThan = try int()
         case "slowlog-max-len": slowlogMaxLength = try int()
@@ -325,6 +331,8 @@ extension EngineConfiguration {
     public static let parameters: [Parameter] = [
         Parameter(name: "databases", kind: .immutable),
         Parameter(name: "requirepass", kind: .string),
+        Parameter(name: "aclfile", kind: .immutable),
+        Parameter(name: "acllog-max-len", kind: .integer(min: 0, max: Int64.max)),
         Parameter(name: "maxclients", kind: .integer(min: 1, max: Int64(UInt32.max))),
         Parameter(name: "slowlog-log-slower-than", kind: .integer(min: -1, max: Int64.max)),
         Parameter(name: "slowlog-max-len", kind: .integer(min: 0, max: Int64.max)),
@@ -396,6 +404,8 @@ extension EngineConfiguration {
         switch name {
         case "databases": return String(databases)
         case "requirepass": return requirePass
+        case "aclfile": return aclFile
+        case "acllog-max-len": return String(aclLogMaxLength)
         case "maxclients": return String(maxClients)
         case "slowlog-log-slower-than": return String(slowlogLogSlowerThan)
         case "slowlog-max-len": return String(slowlogMaxLength)
@@ -538,6 +548,7 @@ extension EngineConfiguration {
         }
         switch name {
         case "requirepass": requirePass = text
+        case "acllog-max-len": aclLogMaxLength = Int(number)
         case "maxclients": maxClients = Int(number)
         case "slowlog-log-slower-than": slowlogLogSlowerThan = Int(number)
         case "slowlog-max-len": slowlogMaxLength = Int(number)

@@ -49,6 +49,8 @@ public final class Client {
     @exclusivity(unchecked) public var name: [UInt8]?
     /// Whether the client may run commands that need authentication.
     @exclusivity(unchecked) public var isAuthenticated: Bool
+    /// The ACL user the client runs as; nil for none, which may run anything.
+    @exclusivity(unchecked) var user: ACLUser?
     /// The open MULTI, if any.
     @exclusivity(unchecked) public var transaction: Transaction?
     /// Keys under WATCH, with whether each was logically expired when watched.

@@ -1938,6 +1938,46 @@ extension CommandDocExtras {
                     A("count", .integer, token: "COUNT", flags: .optional),
                 ]),
             ])
+        case "acl|cat":
+            return D(arguments: [
+                A("categoryname", .string, flags: .optional),
+            ])
+        case "acl|dryrun":
+            return D(arguments: [
+                A("username", .string),
+                A("command", .string),
+                A("arg", .string, flags: [.optional, .multiple]),
+            ])
+        case "acl|deluser":
+            return D(arguments: [
+                A("username", .string, flags: .multiple),
+            ])
+        case "acl|getuser":
+            return D(history: [
+                ("6.2.0", "Added Pub/Sub channel patterns."),
+                ("7.0.0", "Added selectors and changed the format of key and channel patterns from a list to their rule representation."),
+            ], arguments: [
+                A("username", .string),
+            ])
+        case "acl|setuser":
+            return D(history: [
+                ("6.2.0", "Added Pub/Sub channel patterns."),
+                ("7.0.0", "Added selectors and key based permissions."),
+            ], arguments: [
+                A("username", .string),
+                A("rule", .string, flags: [.optional, .multiple]),
+            ])
+        case "acl|log":
+            return D(arguments: [
+                A("operation", .oneof, flags: .optional, [
+                    A("count", .integer),
+                    A("reset", .pureToken, token: "RESET"),
+                ]),
+            ])
+        case "acl|genpass":
+            return D(arguments: [
+                A("bits", .integer, flags: .optional),
+            ])
         default:
             return nil
         }

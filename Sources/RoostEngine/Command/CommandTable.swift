@@ -32,6 +32,7 @@ public struct CommandTable: Sendable {
             + AppendOnlyCommands.specs
             + StreamCommands.specs
             + MonitorCommands.specs
+            + ACLCommands.specs
     )
 
     public init(_ commands: [CommandSpec]) {

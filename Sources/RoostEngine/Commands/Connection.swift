@@ -135,7 +135,8 @@ enum ConnectionCommands {
         client.database = c.engine.databases[0]
         client.reply.protocolVersion = 2
         client.name = nil
-        client.isAuthenticated = c.engine.configuration.requirePass.isEmpty
+        client.user = c.engine.acl.defaultUser
+        client.isAuthenticated = c.engine.defaultUserOpen
         c.reply.status("RESET")
     }
 
@@ -170,26 +171,14 @@ enum ConnectionCommands {
         c.reply.ok()
     }
 
-    /// Checks a username and password against the default user, the only user Roost has.
-    static func credentialsMatch(_ engine: Engine, user: ByteBuffer, password: ByteBuffer) -> Bool {
-        guard user.readableBytesView.elementsEqual("default".utf8) else { return false }
-        let required = engine.configuration.requirePass
-        return required.isEmpty || password.readableBytesView.elementsEqual(required.utf8)
-    }
-
     static func auth(_ c: CommandContext) throws(RedisError) {
         if c.count > 3 { throw .syntax }
-        var user = ByteBuffer(string: "default")
-        let password: ByteBuffer
         if c.count == 2 {
-            if c.engine.configuration.requirePass.isEmpty { throw .authWithoutPassword }
-            password = c.arguments[1]
+            if c.engine.acl.defaultUser.noPassword { throw .authWithoutPassword }
+            try c.engine.authenticate(c, name: ByteBuffer(string: "default"), password: c.arguments[1])
         } else {
-            user = c.arguments[1]
-            password = c.arguments[2]
+            try c.engine.authenticate(c, name: c.arguments[1], password: c.arguments[2])
         }
-        guard credentialsMatch(c.engine, user: user, password: password) else { throw .wrongPass }
-        c.client.isAuthenticated = true
         c.reply.ok()
     }
 
@@ -222,8 +211,7 @@ enum ConnectionCommands {
             }
         }
         if let (user, password) = credentials {
-            guard credentialsMatch(c.engine, user: user, password: password) else { throw .wrongPass }
-            c.client.isAuthenticated = true
+            try c.engine.authenticate(c, name: user, password: password)
         }
         guard c.client.isAuthenticated else { throw .helloNoAuth }
         if let newName { c.client.name = newName.readableBytes == 0 ? nil : Array(newName.readableBytesView) }
@@ -359,7 +347,7 @@ enum ConnectionCommands {
         field("tot-mem", String(client.queryBufferLength + argvMemory + multiMemory + pendingReply))
         field("events", "r")
         field("cmd", client.lastCommand)
-        field("user", "default")
+        field("user", client.user?.name ?? "default")
         field("redir", "-1")
         field("resp", String(client.reply.protocolVersion))
         return s
@@ -396,7 +384,7 @@ enum ConnectionCommands {
             } else if c.argument(i, is: "laddr") {
                 laddr = String(decoding: value.readableBytesView, as: UTF8.self)
             } else if c.argument(i, is: "user") {
-                guard value.readableBytesView.elementsEqual("default".utf8) else {
+                guard c.engine.acl.user(named: value.bytesArray) != nil else {
                     throw .format("No such user '\(cString: value)'")
                 }
                 user = value
@@ -419,7 +407,7 @@ enum ConnectionCommands {
             if let laddr, target.localAddress != laddr { continue }
             if let type, self.type(of: target) != type { continue }
             if let id, target.id != id { continue }
-            if let user, !user.readableBytesView.elementsEqual("default".utf8) { continue }
+            if let user, !user.readableBytesView.elementsEqual((target.user?.name ?? "default").utf8) { continue }
             if target === c.client && skipMe { continue }
             kill(target, by: c)
             killed += 1

@@ -212,6 +212,9 @@ enum ServerCommands {
         }
         let appendOnly = updated.appendOnly
         updated.appendOnly = c.engine.configuration.appendOnly
+        if updated.requirePass != c.engine.configuration.requirePass {
+            c.engine.acl.setDefaultPassword(updated.requirePass, table: c.engine.commandTable)
+        }
         c.engine.configuration = updated
         if appendOnly != c.engine.configuration.appendOnly {
             do {

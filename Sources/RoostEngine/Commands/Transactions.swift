@@ -100,6 +100,12 @@ enum TransactionCommands {
         for arguments in transaction.commands {
             switch engine.resolve(arguments) {
             case .success(let resolved):
+                // The ACL may have changed since the command was queued.
+                if let denial = engine.aclDenial(resolved, arguments, for: client, context: .multi) {
+                    engine.countError(.aclDeniedInExec(denial))
+                    client.reply.error(.aclDeniedInExec(denial))
+                    continue
+                }
                 engine.call(resolved, arguments, for: client)
             case .failure(let error):
                 client.reply.error(error)

@@ -180,11 +180,11 @@ enum LuaRedisAPI {
             return raise(L, "redis.acl_check_cmd can only be called inside a script invocation")
         }
         guard let argv = arguments(L) else { return -1 }
-        guard case .success = scripting.engine.resolve(argv) else {
+        guard case .success(let command) = scripting.engine.resolve(argv) else {
             return raise(L, "Invalid command passed to redis.acl_check_cmd()")
         }
-        // Roost has one user, allowed every command.
-        lua_pushboolean(L, 1)
+        let allowed = scripting.run?.caller.user?.check(command, argv) == nil
+        lua_pushboolean(L, allowed ? 1 : 0)
         return 1
     }
 

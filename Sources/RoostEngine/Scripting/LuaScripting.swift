@@ -149,6 +149,7 @@ final class LuaScripting {
     /// as `script`, under the busy-reply-threshold hook, and writes the reply to the caller.
     func run(_ script: ScriptRun, argumentCount: Int32) {
         scriptClient.database = script.caller.database
+        scriptClient.user = script.caller.user
         scriptClient.reply.protocolVersion = 2
         resp = 2
         run = script
@@ -283,6 +284,9 @@ final class LuaScripting {
             return .failure(.scriptWrongArity)
         }
         if spec.flags.contains(.noscript) { return .failure(.scriptCommandNotAllowed) }
+        if let denial = engine.aclDenial(resolved, arguments, for: scriptClient, context: .lua, logged: run.caller) {
+            return .failure(.aclDeniedInScript(denial))
+        }
         // Like Redis, a read-only script also refuses commands that may replicate (PUBLISH…).
         if run.readOnly && (spec.flags.contains(.write) || spec.flags.contains(.mayReplicate)) {
             return .failure(.scriptWriteInReadOnly)
