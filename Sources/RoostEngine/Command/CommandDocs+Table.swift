@@ -97,6 +97,14 @@ extension CommandDocExtras {
                     ]),
                 ]),
             ])
+        case "client|unblock":
+            return D(arguments: [
+                A("client-id", .integer),
+                A("timeout_error", .oneof, flags: .optional, [
+                    A("timeout", .pureToken, token: "TIMEOUT"),
+                    A("error", .pureToken, token: "ERROR"),
+                ]),
+            ])
         case "client|pause":
             return D(history: [
                 ("6.2.0", "`CLIENT PAUSE WRITE` mode added along with the `mode` option."),
@@ -120,14 +128,6 @@ extension CommandDocExtras {
                 A("enabled", .oneof, [
                     A("on", .pureToken, token: "ON"),
                     A("off", .pureToken, token: "OFF"),
-                ]),
-            ])
-        case "client|unblock":
-            return D(arguments: [
-                A("client-id", .integer),
-                A("timeout_error", .oneof, flags: .optional, [
-                    A("timeout", .pureToken, token: "TIMEOUT"),
-                    A("error", .pureToken, token: "ERROR"),
                 ]),
             ])
         case "info":
