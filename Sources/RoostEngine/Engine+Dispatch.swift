@@ -6,6 +6,15 @@ extension Engine {
     /// Runs one command for `client`, writing its reply to `client.reply` (unless CLIENT REPLY
     /// turned replies off). `arguments` holds the name at index 0 and is never empty.
     public func execute(_ arguments: [ByteBuffer], for client: Client) {
+        if tracking.clientCount != 0 {
+            executeTracked(arguments, for: client)
+            return
+        }
+        executeUntracked(arguments, for: client)
+    }
+
+    /// `execute` without client-side caching's bookkeeping.
+    func executeUntracked(_ arguments: [ByteBuffer], for client: Client) {
         if client.replyControl != .on {
             executeUnderReplyControl(arguments, for: client)
             return
@@ -143,6 +152,9 @@ extension Engine {
         }
         countCall(resolved, arguments, client: client, microseconds: Engine.monotonicMicroseconds() - started)
         if monitored && !monitoredFirst { feedMonitors(arguments, resolved.fullName, from: client) }
+        if tracking.clientCount != 0 && resolved.spec.flags.contains(.readonly) {
+            rememberTrackedKeys(resolved, arguments, for: client)
+        }
         if let changes = saveState.commandChanges { saveState.dirty = dirtyBefore + changes }
         saveState.commandChanges = outerChanges
         if propagating {

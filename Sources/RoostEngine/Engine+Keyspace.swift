@@ -124,10 +124,13 @@ extension Engine {
         db.expires[key]
     }
 
-    /// Tells WATCH that `key` in `db` changed.
-    
+    /// Tells WATCH and client-side caching that `key` in `db` changed. A change that does not
+    /// count (an expiry, an eviction) is no client's doing.
     public func signalModifiedKey(_ db: Database, _ key: ByteString, countsChange: Bool = true) {
         if countsChange { saveState.dirty += 1 }
+        if !tracking.table.isEmpty || !tracking.prefixes.isEmpty {
+            invalidateTrackedKey(key, modifierID: countsChange ? tracking.currentClientID : 0)
+        }
         if watchers.isEmpty { return }
         touchWatchedKey(db, key)
     }
@@ -203,6 +206,7 @@ extension Engine {
         now = Engine.clock()
         // Like Redis's eviction time proc, go on with an eviction that ran out of time.
         if configuration.maxMemory > 0 { _ = performEvictions(budgetMicroseconds: budgetMicroseconds) } else { _ = usedMemory }
+        if tracking.clientCount != 0 { limitTrackingTable() }
         let start = Engine.clockMicroseconds()
         for db in databases where !db.expires.isEmpty {
             var rounds = 0

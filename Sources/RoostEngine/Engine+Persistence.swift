@@ -89,6 +89,7 @@ extension Engine {
                 signalFlushedDatabase(db)
                 db.removeAll()
             }
+            invalidateTrackedKeysOnFlush()
         }
         functionScripting = functions
         for entry in contents.entries {

@@ -147,6 +147,8 @@ public final class Engine: @unchecked Sendable {
     @exclusivity(unchecked) var postponedClients: [Client] = []
     /// Clients that sent MONITOR (Engine+Monitor.swift).
     @exclusivity(unchecked) var monitors: [Client] = []
+    /// Client-side caching's key table and BCAST prefixes (Engine+Tracking.swift).
+    @exclusivity(unchecked) var tracking = TrackingState()
     /// Users and the ACL LOG (owned by ACL/).
     @exclusivity(unchecked) var acl: AccessControl
 
@@ -221,11 +223,13 @@ public final class Engine: @unchecked Sendable {
         TransactionCommands.unwatchAll(engine: self, client: client)
         removeMonitor(client)
         removeBlockedClient(client)
+        if client.tracking != nil { disableTracking(client) }
     }
 
     /// Output written to other clients during the last batch; the caller sends each buffer on its
     /// client's connection. Call with the lock held.
     public func takeDeliveries() -> [(Client, ByteBuffer)] {
+        if tracking.broadcastPending { broadcastInvalidations() }
         if clientsWithDeliveries.isEmpty { return [] }
         let out = clientsWithDeliveries.map { ($0, $0.reply.take()) }
         clientsWithDeliveries.removeAll(keepingCapacity: true)

@@ -23,6 +23,8 @@ public struct EngineConfiguration: Sendable {
     public var slowlogLogSlowerThan = 10000
     /// `slowlog-max-len`: entries kept.
     public var slowlogMaxLength = 128
+    /// `tracking-table-max-keys`: keys client-side caching tracks at most; 0 for no limit.
+    public var trackingTableMaxKeys = 1_000_000
     /// `maxclients`
     public var maxClients = 10000
     /// `timeout`: seconds of idleness before a client is closed; 0 disables.
@@ -229,6 +231,7 @@ extension EngineConfiguration {
         case "maxclients": maxClients = try int()
         case "slowlog-log-slower-than": slowlogLogSlowerThan = try int()
         case "slowlog-max-len": slowlogMaxLength = try int()
+        case "tracking-table-max-keys": trackingTableMaxKeys = try int()
         case "timeout": idleTimeout = try int()
         case "databases": databases = try int()
         case "hz": hz = try int()
@@ -336,6 +339,7 @@ extension EngineConfiguration {
         Parameter(name: "maxclients", kind: .integer(min: 1, max: Int64(UInt32.max))),
         Parameter(name: "slowlog-log-slower-than", kind: .integer(min: -1, max: Int64.max)),
         Parameter(name: "slowlog-max-len", kind: .integer(min: 0, max: Int64.max)),
+        Parameter(name: "tracking-table-max-keys", kind: .integer(min: 0, max: Int64.max)),
         Parameter(name: "timeout", kind: .integer(min: 0, max: intMax)),
         Parameter(name: "proto-max-bulk-len", kind: .memory(min: 1024 * 1024, max: Int64.max)),
         Parameter(name: "client-query-buffer-limit", kind: .memory(min: 1024 * 1024, max: Int64.max)),
@@ -409,6 +413,7 @@ extension EngineConfiguration {
         case "maxclients": return String(maxClients)
         case "slowlog-log-slower-than": return String(slowlogLogSlowerThan)
         case "slowlog-max-len": return String(slowlogMaxLength)
+        case "tracking-table-max-keys": return String(trackingTableMaxKeys)
         case "timeout": return String(idleTimeout)
         case "proto-max-bulk-len": return String(protoMaxBulkLength)
         case "client-query-buffer-limit": return String(clientQueryBufferLimit)
@@ -552,6 +557,7 @@ extension EngineConfiguration {
         case "maxclients": maxClients = Int(number)
         case "slowlog-log-slower-than": slowlogLogSlowerThan = Int(number)
         case "slowlog-max-len": slowlogMaxLength = Int(number)
+        case "tracking-table-max-keys": trackingTableMaxKeys = Int(number)
         case "timeout": idleTimeout = Int(number)
         case "proto-max-bulk-len": protoMaxBulkLength = Int(number)
         case "client-query-buffer-limit": clientQueryBufferLimit = Int(number)

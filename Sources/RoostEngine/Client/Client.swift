@@ -76,6 +76,8 @@ public final class Client {
     @exclusivity(unchecked) public internal(set) var noEvict = false
     /// The command held back while CLIENT PAUSE is in force; it runs when the pause ends.
     @exclusivity(unchecked) public internal(set) var postponedCommand: [ByteBuffer]?
+    /// CLIENT TRACKING's mode while tracking is on (Engine+Tracking.swift).
+    @exclusivity(unchecked) public internal(set) var tracking: ClientTracking?
     // MARK: End of transaction and pub/sub state
 
     /// Set while the client waits in a blocking command (BLPOP…); see `Engine+Blocking.swift`.

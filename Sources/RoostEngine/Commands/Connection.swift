@@ -30,7 +30,8 @@ enum ConnectionCommands {
         CommandSpec("hello", arity: -1, flags: noAuthFlags, categories: connection, group: "connection",
                     since: "6.0.0", summary: "Handshake with Redis", complexity: "O(1)", handler: hello),
         CommandSpec("client", arity: -2, categories: ["slow"], group: "connection", since: "2.4.0",
-                    summary: "A container for client connection commands", subcommands: clientSubcommands,
+                    summary: "A container for client connection commands",
+                    subcommands: clientSubcommands + trackingSubcommands,
                     complexity: "Depends on subcommand."),
     ]
 
@@ -130,6 +131,7 @@ enum ConnectionCommands {
         client.watchedKeys.removeAll()
         client.watchDirty = false
         PubSubCommands.unsubscribeAll(engine: c.engine, client: client)
+        c.engine.disableTracking(client)
         client.channels.removeAll()
         client.patterns.removeAll()
         client.database = c.engine.databases[0]
@@ -304,6 +306,11 @@ enum ConnectionCommands {
         var flags = client.isMonitor ? "O" : ""
         if client.transaction != nil { flags += "x" }
         if client.blocked != nil { flags += "b" }
+        if let tracking = client.tracking {
+            flags += "t"
+            if tracking.brokenRedirect { flags += "R" }
+            if tracking.options.contains(.broadcast) { flags += "B" }
+        }
         if client.isSubscribed { flags += "P" }
         if client.closeAfterReply { flags += "c" }
         if client.noEvict { flags += "e" }
@@ -348,7 +355,7 @@ enum ConnectionCommands {
         field("events", "r")
         field("cmd", client.lastCommand)
         field("user", client.user?.name ?? "default")
-        field("redir", "-1")
+        field("redir", String(client.tracking?.redirect ?? -1))
         field("resp", String(client.reply.protocolVersion))
         return s
     }

@@ -88,6 +88,7 @@ enum ServerInfo {
                 ("connected_clients", String(engine.clients.count)),
                 ("maxclients", String(engine.configuration.maxClients)),
                 ("blocked_clients", String(engine.blockedClientCount)),
+                ("tracking_clients", String(engine.tracking.clientCount)),
                 ("pubsub_clients", String(pubsub)),
             ]
         case "memory":
@@ -111,6 +112,9 @@ enum ServerInfo {
                 ("keyspace_misses", String(s.keyspaceMisses)),
                 ("pubsub_channels", String(engine.channelSubscribers.count)),
                 ("pubsub_patterns", String(engine.patternSubscribers.count)),
+                ("tracking_total_keys", String(engine.tracking.table.count)),
+                ("tracking_total_items", String(engine.tracking.totalItems)),
+                ("tracking_total_prefixes", String(engine.tracking.prefixes.count)),
                 ("total_error_replies", String(s.errorReplies)),
                 // Not in 7.0.15's INFO; named and placed as Redis 7.4 reports them.
                 ("client_query_buffer_limit_disconnections", String(s.clientQueryBufferLimitDisconnections)),

@@ -77,6 +77,7 @@ enum ServerCommands {
     static func flushdb(_ c: CommandContext) throws(RedisError) {
         try flushMode(c)
         c.engine.signalFlushedDatabase(c.database)
+        c.engine.invalidateTrackedKeysOnFlush()
         c.database.removeAll()
         c.reply.ok()
     }
@@ -87,6 +88,7 @@ enum ServerCommands {
             c.engine.signalFlushedDatabase(db)
             db.removeAll()
         }
+        c.engine.invalidateTrackedKeysOnFlush()
         c.engine.resetRDBAfterFlushAll()
         c.reply.ok()
     }
