@@ -58,6 +58,78 @@ import Testing
             """#)
     }
 
+    /// A script's reads remember the keys its EVAL declared; its changes reach the caller
+    /// after the script's reply.
+    @Test func scriptsRememberTheirDeclaredKeys() async throws {
+        try await Differential.check(#"""
+            ?HELLO 3
+            CLIENT TRACKING ON
+            EVAL "return redis.call('get', KEYS[1])" 1 s1
+            EVAL "return redis.call('get', 'undeclared')" 0
+            EVAL_RO "return redis.call('get', KEYS[1])" 1 s2
+            EVAL "redis.call('set', KEYS[1], 'x') return 1" 1 s3
+            @2 MSET s1 1 s2 2 s3 3 undeclared 4
+            <
+            <
+            PING
+            GET s1
+            !replies 2 EVAL "redis.call('set', KEYS[1], 'y') return 1" 1 s1
+            """#)
+    }
+
+    /// The table is one for all databases: a key read in one is invalidated by a change of
+    /// the same name in another.
+    @Test func keysAreTrackedAcrossDatabases() async throws {
+        try await Differential.check(#"""
+            ?HELLO 3
+            CLIENT TRACKING ON
+            GET a
+            @2 SELECT 1
+            @2 SET a 1
+            <
+            @2 SWAPDB 0 1
+            PING
+            """#)
+    }
+
+    /// Past `tracking-table-max-keys`, a random key is invalidated before the next command
+    /// runs; which one is random, so only the message's type is compared.
+    @Test func tableLimitInvalidatesKeysBeyondIt() async throws {
+        try await Differential.with { pair in
+            try pair.run(#"""
+                ?HELLO 3
+                CONFIG SET tracking-table-max-keys 1
+                CLIENT TRACKING ON
+                GET a
+                GET b
+                PING
+                ?PING
+                <
+                """#)
+            let (redis, roost) = try pair.clients(1)
+            #expect(try Self.info(redis, "stats", "tracking_total_keys") == "1")
+            #expect(try Self.info(roost, "stats", "tracking_total_keys") == "1")
+        }
+    }
+
+    @Test func resetAndClientListShowTheMode() async throws {
+        try await Differential.with { pair in
+            try pair.run(#"""
+                CLIENT TRACKING ON BCAST
+                CLIENT GETREDIR
+                RESET
+                CLIENT TRACKINGINFO
+                CLIENT TRACKING ON BCAST PREFIX p
+                """#)
+            let (redis, roost) = try pair.clients(1)
+            for connection in [redis, roost] {
+                let line = try Self.text(connection, "CLIENT", "INFO")
+                #expect(line.contains(" flags=tB "), "\(line)")
+                #expect(line.contains(" redir=0 "), "\(line)")
+            }
+        }
+    }
+
     @Test func resp2WithoutRedirectGetsNothing() async throws {
         try await Differential.check(#"""
             CLIENT TRACKING ON
