@@ -120,13 +120,19 @@ import Testing
                 RESET
                 CLIENT TRACKINGINFO
                 CLIENT TRACKING ON BCAST PREFIX p
+                ?HELLO 3
+                SUBSCRIBE c
+                MULTI
                 """#)
             let (redis, roost) = try pair.clients(1)
-            for connection in [redis, roost] {
-                let line = try Self.text(connection, "CLIENT", "INFO")
-                #expect(line.contains(" flags=tB "), "\(line)")
-                #expect(line.contains(" redir=0 "), "\(line)")
+            let fields = try [redis, roost].map { connection in
+                #expect(try Self.text(connection, "CLIENT", "INFO") == "+QUEUED\r\n")
+                let info = try Self.text(connection, "EXEC")
+                return info.split(separator: " ").filter { $0.hasPrefix("flags=") || $0.hasPrefix("redir=") }
             }
+            #expect(fields[0] == fields[1])
+            #expect(fields[1].contains("redir=0"))
+            #expect(fields[1].contains { $0.hasPrefix("flags=P") && $0.hasSuffix("tB") })
         }
     }
 

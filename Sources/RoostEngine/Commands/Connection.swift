@@ -304,6 +304,7 @@ enum ConnectionCommands {
     /// `qbuf-free`, `rbs`, `rbp`) are left out rather than made up.
     static func describe(_ client: Client, engine: Engine, caller: CommandContext) -> [UInt8] {
         var flags = client.isMonitor ? "O" : ""
+        if client.isSubscribed { flags += "P" }
         if client.transaction != nil { flags += "x" }
         if client.blocked != nil { flags += "b" }
         if let tracking = client.tracking {
@@ -311,7 +312,6 @@ enum ConnectionCommands {
             if tracking.brokenRedirect { flags += "R" }
             if tracking.options.contains(.broadcast) { flags += "B" }
         }
-        if client.isSubscribed { flags += "P" }
         if client.closeAfterReply { flags += "c" }
         if client.noEvict { flags += "e" }
         if flags.isEmpty { flags = "N" }
