@@ -62,6 +62,8 @@ public final class Engine: @unchecked Sendable {
     @exclusivity(unchecked) public var statistics = EngineStatistics()
     /// SLOWLOG's entries.
     @exclusivity(unchecked) var slowLog = SlowLog()
+    /// LATENCY's events (Engine+Latency.swift).
+    @exclusivity(unchecked) var latencyMonitor = LatencyMonitor()
     /// The error count when the last command finished (Redis's `prev_err_count`).
     @exclusivity(unchecked) var errorsBeforeLastCall: Int64 = 0
     /// Connected clients by id.

@@ -23,6 +23,12 @@ public struct EngineConfiguration: Sendable {
     public var slowlogLogSlowerThan = 10000
     /// `slowlog-max-len`: entries kept.
     public var slowlogMaxLength = 128
+    /// `latency-monitor-threshold`: milliseconds from which LATENCY records an event; 0: never.
+    public var latencyMonitorThreshold: Int64 = 0
+    /// `latency-tracking`: whether each command's latency histogram is kept (INFO latencystats).
+    public var latencyTracking = true
+    /// `latency-tracking-info-percentiles`: the percentiles INFO latencystats prints.
+    public var latencyTrackingInfoPercentiles: [Double] = [50, 99, 99.9]
     /// `maxclients`
     public var maxClients = 10000
     /// `timeout`: seconds of idleness before a client is closed; 0 disables.
@@ -282,8 +288,12 @@ extension EngineConfiguration {
                 throw ConfigurationError(description: "\(reason) for '\(name)'")
             }
         case "maxmemory", "maxmemory-policy", "lfu-log-factor", "lfu-decay-time", "maxmemory-samples",
-             "maxmemory-eviction-tenacity":
+             "maxmemory-eviction-tenacity", "latency-monitor-threshold", "latency-tracking":
             if let reason = setParameter(name, try one()) {
+                throw ConfigurationError(description: "\(reason) for '\(name)'")
+            }
+        case "latency-tracking-info-percentiles":
+            if let reason = setParameter(name, values.joined(separator: " ")) {
                 throw ConfigurationError(description: "\(reason) for '\(name)'")
             }
         default: throw ConfigurationError(description: "Bad directive or wrong number of arguments: '\(name)'")
@@ -336,6 +346,10 @@ extension EngineConfiguration {
         Parameter(name: "maxclients", kind: .integer(min: 1, max: Int64(UInt32.max))),
         Parameter(name: "slowlog-log-slower-than", kind: .integer(min: -1, max: Int64.max)),
         Parameter(name: "slowlog-max-len", kind: .integer(min: 0, max: Int64.max)),
+        Parameter(name: "latency-monitor-threshold", kind: .integer(min: 0, max: Int64.max)),
+        Parameter(name: "latency-tracking", kind: .boolean),
+        // Checked by `percentiles(parsing:)`, which gives Redis's reasons.
+        Parameter(name: "latency-tracking-info-percentiles", kind: .string),
         Parameter(name: "timeout", kind: .integer(min: 0, max: intMax)),
         Parameter(name: "proto-max-bulk-len", kind: .memory(min: 1024 * 1024, max: Int64.max)),
         Parameter(name: "client-query-buffer-limit", kind: .memory(min: 1024 * 1024, max: Int64.max)),
@@ -409,6 +423,10 @@ extension EngineConfiguration {
         case "maxclients": return String(maxClients)
         case "slowlog-log-slower-than": return String(slowlogLogSlowerThan)
         case "slowlog-max-len": return String(slowlogMaxLength)
+        case "latency-monitor-threshold": return String(latencyMonitorThreshold)
+        case "latency-tracking": return latencyTracking ? "yes" : "no"
+        case "latency-tracking-info-percentiles":
+            return latencyTrackingInfoPercentiles.map(Self.percentileText).joined(separator: " ")
         case "timeout": return String(idleTimeout)
         case "proto-max-bulk-len": return String(protoMaxBulkLength)
         case "client-query-buffer-limit": return String(clientQueryBufferLimit)
@@ -474,6 +492,33 @@ extension EngineConfiguration {
             return nil
         }
         return String(cString: resolved)
+    }
+
+    /// `latency-tracking-info-percentiles` words as Redis reads them: numbers from 0 to 100,
+    /// none for an empty value.
+    static func percentiles(parsing text: String) -> Result<[Double], ConfigurationError> {
+        var values: [Double] = []
+        for word in text.split(separator: " ") {
+            guard let v = Double(word), !v.isNaN else {
+                return .failure(ConfigurationError(description: "Invalid latency-tracking-info-percentiles parameters"))
+            }
+            guard v >= 0 && v <= 100 else {
+                return .failure(ConfigurationError(
+                    description: "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]"))
+            }
+            values.append(v)
+        }
+        return .success(values)
+    }
+
+    /// A percentile as Redis prints it: `%f` without trailing zeros (`50`, `99.9`).
+    static func percentileText(_ value: Double) -> String {
+        var text = GeoCommands.cFormat("%f", value)
+        if text.contains(".") {
+            while text.hasSuffix("0") { text.removeLast() }
+            if text.hasSuffix(".") { text.removeLast() }
+        }
+        return text
     }
 
     /// `strerror(code)`.
@@ -552,6 +597,13 @@ extension EngineConfiguration {
         case "maxclients": maxClients = Int(number)
         case "slowlog-log-slower-than": slowlogLogSlowerThan = Int(number)
         case "slowlog-max-len": slowlogMaxLength = Int(number)
+        case "latency-monitor-threshold": latencyMonitorThreshold = number
+        case "latency-tracking": latencyTracking = text.lowercased() == "yes"
+        case "latency-tracking-info-percentiles":
+            switch Self.percentiles(parsing: text) {
+            case .success(let values): latencyTrackingInfoPercentiles = values
+            case .failure(let reason): return reason.description
+            }
         case "timeout": idleTimeout = Int(number)
         case "proto-max-bulk-len": protoMaxBulkLength = Int(number)
         case "client-query-buffer-limit": clientQueryBufferLimit = Int(number)

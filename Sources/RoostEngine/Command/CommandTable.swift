@@ -23,6 +23,7 @@ public struct CommandTable: Sendable {
             + SortedSetCommands.specs
             + GeoCommands.specs
             + SlowLogCommands.specs
+            + LatencyCommands.specs
             + DumpRestoreCommands.specs
             + SortCommands.specs
             + ListCommands.specs
