@@ -66,6 +66,10 @@ extension Engine {
     /// (`command`, `fast-command`) and, unless blocked, the command's latency histogram.
     func countCall(_ resolved: ResolvedCommand, _ arguments: [ByteBuffer], client: Client, microseconds: Int64) {
         if aof.loading { return }
+        if client.blocked != nil {
+            client.blocked!.command = ObjectIdentifier(resolved.spec)
+            client.blocked!.callMicroseconds = microseconds
+        }
         if monitorsLatency {
             sampleLatency(resolved.spec.flags.contains(.fast) ? "fast-command" : "command", milliseconds: microseconds / 1000)
         }

@@ -19,6 +19,20 @@ extension Engine {
         sampleLatency(event, milliseconds: (Engine.clockMicroseconds() - startedMicroseconds) / 1000)
     }
 
+    /// Offers `key` to a blocked client; when that serves it, records the command's latency as
+    /// Redis's `updateStatsOnUnblock` does: the first call's time plus the serving time in the
+    /// command's histogram, and the serving time as a `command-unblocking` event.
+    func served(_ client: Client, _ wait: BlockedWait, _ db: Database, _ key: ByteString) -> Bool {
+        let started = Engine.monotonicMicroseconds()
+        guard wait.serve(self, client, db, key) else { return false }
+        let serving = Engine.monotonicMicroseconds() - started
+        if configuration.latencyTracking, let command = wait.command {
+            statistics.commands[command]?.latency.record(nanoseconds: (wait.callMicroseconds + serving) * 1000)
+        }
+        if monitorsLatency { sampleLatency("command-unblocking", milliseconds: serving / 1000) }
+        return true
+    }
+
     /// INFO latencystats lines: each command's percentiles of `latency-tracking-info-percentiles`,
     /// in microseconds, by command name.
     var latencyStatsFields: [(String, String)] {
