@@ -14,6 +14,7 @@ import Testing
             \(hello)
             LATENCY HELP
             latency help
+            COMMAND INFO latency|histogram latency|help latency|reset latency|doctor
             LATENCY
             LATENCY NOSUCH
             LATENCY HELP extra
