@@ -33,6 +33,15 @@ extension Engine {
         return true
     }
 
+    /// Moves the append-only file's write and fsync latencies (measured outside the lock) into
+    /// the monitor, and tells the file the threshold in force.
+    func takeAppendOnlyLatency() {
+        guard let file = aof.file else { return }
+        for s in file.exchangeLatencySamples(threshold: configuration.latencyMonitorThreshold) {
+            latencyMonitor.add(s.event, milliseconds: s.milliseconds, now: s.time)
+        }
+    }
+
     /// INFO latencystats lines: each command's percentiles of `latency-tracking-info-percentiles`,
     /// in microseconds, by command name.
     var latencyStatsFields: [(String, String)] {

@@ -129,6 +129,7 @@ enum LatencyCommands {
     static func text(_ c: CommandContext, _ index: Int) -> String { String(decoding: c.bytes(index), as: UTF8.self) }
 
     static func history(_ c: CommandContext) throws(RedisError) {
+        c.engine.takeAppendOnlyLatency()
         let samples = c.engine.latencyMonitor.series(text(c, 2))?.history ?? []
         c.reply.arrayHeader(samples.count)
         for s in samples {
@@ -139,6 +140,7 @@ enum LatencyCommands {
     }
 
     static func latest(_ c: CommandContext) throws(RedisError) {
+        c.engine.takeAppendOnlyLatency()
         let events = c.engine.latencyMonitor.events
         c.reply.arrayHeader(events.count)
         for (name, series) in events {
@@ -152,6 +154,7 @@ enum LatencyCommands {
     }
 
     static func reset(_ c: CommandContext) throws(RedisError) {
+        c.engine.takeAppendOnlyLatency()
         if c.count == 2 {
             c.reply.integer(c.engine.latencyMonitor.reset(nil))
             return
@@ -162,10 +165,12 @@ enum LatencyCommands {
     }
 
     static func doctor(_ c: CommandContext) throws(RedisError) {
+        c.engine.takeAppendOnlyLatency()
         c.reply.verbatim(c.engine.latencyReport(now: Engine.clock() / 1000))
     }
 
     static func graph(_ c: CommandContext) throws(RedisError) {
+        c.engine.takeAppendOnlyLatency()
         let name = text(c, 2)
         guard let series = c.engine.latencyMonitor.series(name) else {
             throw RedisError("ERR No samples available for event '\(name)'")
