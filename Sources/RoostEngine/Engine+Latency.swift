@@ -82,7 +82,8 @@ extension Engine {
         } else {
             report += "\nI have a few advices for you:\n\n"
             report += advice.text(threshold: configuration.latencyMonitorThreshold,
-                                  fsyncAlways: configuration.appendFsync == .always, hz: configuration.hz)
+                                  fsyncAlways: configuration.appendFsync == .always,
+                                  hz: min(max(configuration.hz, 1), 500))
         }
         return report
     }
