@@ -33,6 +33,7 @@ public struct CommandTable: Sendable {
             + StreamCommands.specs
             + MonitorCommands.specs
             + ACLCommands.specs
+            + MemoryCommands.specs
     )
 
     public init(_ commands: [CommandSpec]) {
