@@ -34,6 +34,7 @@ public struct CommandTable: Sendable {
             + MonitorCommands.specs
             + ACLCommands.specs
             + MemoryCommands.specs
+            + MigrateCommands.specs
     )
 
     public init(_ commands: [CommandSpec]) {
