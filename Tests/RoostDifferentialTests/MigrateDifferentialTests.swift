@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import RoostRESP
 import RoostServer
@@ -56,7 +57,7 @@ import Testing
 
     /// Starts the targets (redis-server or Roost, with `requirepass`), runs `body`, stops them.
     static func withTargets(roost: Bool, password: String?, prelude: String,
-                            _ body: ([Side], Int) throws -> [String]) async throws {
+                            _ body: ([Side], Int, DifferentialPair) throws -> [String]) async throws {
         try await Differential.with { pair in
             var redisTargets: [RedisServerProcess] = []
             var roostTargets: [RoostServer] = []
@@ -87,7 +88,7 @@ import Testing
                     }
                     sides.append(Side(source: source, target: target, targetPort: port))
                 }
-                let mismatches = try body(sides, try FreePort.find())
+                let mismatches = try body(sides, try FreePort.find(), pair)
                 for mismatch in mismatches { Issue.record(Comment(rawValue: mismatch)) }
             } catch {
                 Issue.record(error)
@@ -114,7 +115,7 @@ import Testing
 
     @Test(arguments: arguments)
     func migrationsMatchRedis(targetIsRoost: Bool, prelude: String) async throws {
-        try await Self.withTargets(roost: targetIsRoost, password: nil, prelude: prelude) { sides, deadPort in
+        try await Self.withTargets(roost: targetIsRoost, password: nil, prelude: prelude) { sides, deadPort, _ in
             try Self.run(#"""
                 MIGRATE 127.0.0.1 $T missing 0 1000
                 MIGRATE 127.0.0.1 $T "" 0 1000 KEYS m1 m2
@@ -176,7 +177,7 @@ import Testing
 
     @Test(arguments: arguments)
     func authenticationMatchesRedis(targetIsRoost: Bool, prelude: String) async throws {
-        try await Self.withTargets(roost: targetIsRoost, password: "pw", prelude: prelude) { sides, deadPort in
+        try await Self.withTargets(roost: targetIsRoost, password: "pw", prelude: prelude) { sides, deadPort, _ in
             try Self.run(#"""
                 SET a 1
                 MIGRATE 127.0.0.1 $T a 0 1000
@@ -197,5 +198,61 @@ import Testing
                 EXISTS p
                 """#, sides, deadPort: deadPort)
         }
+    }
+
+    /// The source signals `del` for the keys it gave away, and none with COPY.
+    @Test func notificationsMatchRedis() async throws {
+        try await Self.withTargets(roost: false, password: nil, prelude: "") { sides, deadPort, pair in
+            let (redisListener, roostListener) = try pair.clients(2)
+            for side in sides {
+                try side.source.send(command: Self.words("CONFIG SET notify-keyspace-events Eg"))
+                _ = try side.source.readReply()
+            }
+            var mismatches: [String] = []
+            for listener in [redisListener, roostListener] {
+                try listener.send(command: Self.words("SUBSCRIBE __keyevent@0__:del"))
+                _ = try listener.readReply()
+            }
+            mismatches += try Self.run("""
+                SET a 1
+                SET b 2
+                MIGRATE 127.0.0.1 $T a 0 1000 COPY
+                MIGRATE 127.0.0.1 $T "" 0 1000 REPLACE KEYS a b
+                """, sides, deadPort: deadPort)
+            for _ in 0..<2 {
+                let theirs = try redisListener.readReply(), mine = try roostListener.readReply()
+                if theirs != mine { mismatches.append("del event: \(theirs) vs \(mine)") }
+            }
+            #expect(try !roostListener.hasReply(within: 0.2))
+            return mismatches
+        }
+    }
+
+    /// The source's append-only file records the keys given away as one DEL, and nothing for
+    /// COPY, as Redis propagates MIGRATE.
+    @Test func appendOnlyFileRecordsTheDeletion() async throws {
+        let directory = try RDBDifferentialTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let target = try await RedisServerProcess.start()
+        defer { target.stop() }
+        let source = try await RoostTestServer.start { configuration in
+            try? configuration.set("dir", [directory])
+            try? configuration.set("appendonly", ["yes"])
+        }
+        let connection = try RawConnection(port: source.port)
+        for line in ["SET a 1", "SET b 2", "MIGRATE 127.0.0.1 \(target.port) a 0 1000 COPY",
+                     "MIGRATE 127.0.0.1 \(target.port) \"\" 0 1000 REPLACE KEYS a b"] {
+            try connection.send(command: Self.words(line))
+            #expect(try connection.readReply() == Array("+OK\r\n".utf8), "\(line)")
+        }
+        try await source.stop()
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory + "/appendonlydir")
+        guard let incremental = names.first(where: { $0.hasSuffix(".incr.aof") }) else {
+            Issue.record("no incremental file in \(names)")
+            return
+        }
+        let text = try String(contentsOfFile: directory + "/appendonlydir/" + incremental, encoding: .utf8)
+        #expect(text.hasSuffix("*3\r\n$3\r\nDEL\r\n$1\r\na\r\n$1\r\nb\r\n"), "\(text.debugDescription)")
+        #expect(!text.lowercased().contains("migrate"))
     }
 }
