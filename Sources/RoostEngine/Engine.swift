@@ -169,7 +169,7 @@ public final class Engine: @unchecked Sendable {
         self.now = t
         self.lastSave = t / 1000
         self.acl = AccessControl(requirePass: configuration.requirePass, table: commandTable)
-        if !configuration.aclFile.isEmpty { _ = try? loadACLFile() }
+        if !configuration.aclFile.isEmpty { _ = try? loadACLFile() } else { applyUserDirectives() }
     }
 
     /// Runs `body` with exclusive access to the engine. Take it once per batch of commands.

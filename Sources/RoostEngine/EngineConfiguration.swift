@@ -141,6 +141,11 @@ public struct EngineConfiguration: Sendable {
     public var noAppendfsyncOnRewrite = false
     public var aofTimestampEnabled = false
 
+    /// The file the server was started from, absolute; CONFIG REWRITE rewrites it. Nil for none.
+    public var configFile: String?
+    /// The file's `user` directives (name and rules), applied as the engine starts.
+    public var userDirectives: [[String]] = []
+
     public init() {}
 }
 
@@ -196,7 +201,15 @@ extension EngineConfiguration {
         for (number, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = rawLine.trimmingCharacters(in: " \t\r")
             if line.isEmpty || line.hasPrefix("#") { continue }
-            let words = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+            // Words as Redis's `sdssplitargs` reads them, so that quoted values (as CONFIG
+            // REWRITE writes them) load back.
+            guard let words = AOFManifest.splitArguments(line), !words.isEmpty else {
+                throw ConfigurationError(description: "line \(number + 1): Unbalanced quotes in configuration line")
+            }
+            if words[0].lowercased() == "user" {
+                userDirectives.append(Array(words.dropFirst()))
+                continue
+            }
             do {
                 try set(words[0].lowercased(), Array(words.dropFirst()))
                 if words[0].lowercased() == "save" {
@@ -225,6 +238,11 @@ extension EngineConfiguration {
             case "no": return false
             default: throw ConfigurationError(description: "argument must be 'yes' or 'no' for '\(name)'")
             }
+        }
+        // Memory sizes take redis.conf's units (`1gb`, as CONFIG REWRITE writes them).
+        if let parameter = Self.parameters.first(where: { $0.name == name }), case .memory = parameter.kind {
+            if let reason = setParameter(name, try one()) { throw ConfigurationError(description: "\(reason) for '\(name)'") }
+            return
         }
         switch name {
         case "port": port = try int()

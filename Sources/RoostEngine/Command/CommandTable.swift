@@ -34,6 +34,8 @@ public struct CommandTable: Sendable {
             + StreamCommands.specs
             + MonitorCommands.specs
             + ACLCommands.specs
+            + MemoryCommands.specs
+            + MigrateCommands.specs
     )
 
     public init(_ commands: [CommandSpec]) {
