@@ -33,6 +33,11 @@ public struct CommandTable: Sendable {
             + StreamCommands.specs
             + MonitorCommands.specs
             + ACLCommands.specs
+            + ClusterCommands.specs
+            + ModuleCommands.specs
+            + ReplicationCommands.specs
+            + LolwutCommands.specs
+            + HyperLogLogDebugCommands.specs
     )
 
     public init(_ commands: [CommandSpec]) {
