@@ -20,7 +20,7 @@ import Testing
             LOLWUT VERSION 59
             LOLWUT VERSION 0
             LOLWUT VERSION -1
-            LOLWUT VERSION -4294967291
+            LOLWUT VERSION -4294967291 20 3 2
             LOLWUT VERSION x
             LOLWUT VERSION 99999999999999999999
             LOLWUT VERSION 5 x
