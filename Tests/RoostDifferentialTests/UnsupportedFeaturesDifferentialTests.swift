@@ -202,6 +202,8 @@ import Testing
             REPLCONF rdb-filter-only "functions nosuch"
             REPLCONF rdb-filter-only "\"unterminated"
             REPLCONF listening-port 1 nosuch 2
+            """# + "\nREPLCONF ip-address \(String(repeating: "a", count: 255))"
+            + "\nREPLCONF ip-address \(String(repeating: "a", count: 256))\n" + #"""
             !noreply REPLCONF ACK 100
             !noreply REPLCONF GETACK *
             !noreply REPLCONF listening-port 1 ACK 5
