@@ -115,6 +115,9 @@ public struct EngineConfiguration: Sendable {
     /// `enable-protected-configs`: whether CONFIG SET may change `dir` and `dbfilename` (`no`,
     /// `yes`, or `local`).
     public var enableProtectedConfigs = "no"
+    /// `enable-module-command`: whether MODULE LOAD, LOADEX and UNLOAD may run (`no`, `yes`, or
+    /// `local`). Even when they may, Roost loads no modules (Commands/Modules.swift).
+    public var enableModuleCommand = "no"
     /// `appendonly`: log every write to the append-only file (Engine+AppendOnly.swift).
     public var appendOnly = false
     /// `appenddirname`: the folder in `dir` holding the manifest, base and incremental files.
@@ -289,12 +292,16 @@ extension EngineConfiguration {
             }
             savePoints = points
         case "stop-writes-on-bgsave-error": stopWritesOnBackgroundSaveError = try bool()
-        case "enable-debug-command", "enable-protected-configs":
+        case "enable-debug-command", "enable-protected-configs", "enable-module-command":
             let v = try one().lowercased()
             guard ["no", "yes", "local"].contains(v) else {
                 throw ConfigurationError(description: "argument(s) must be one of the following: no, yes, local for '\(name)'")
             }
-            if name == "enable-debug-command" { enableDebugCommand = v } else { enableProtectedConfigs = v }
+            switch name {
+            case "enable-debug-command": enableDebugCommand = v
+            case "enable-module-command": enableModuleCommand = v
+            default: enableProtectedConfigs = v
+            }
         case "appenddirname", "appendfilename":
             let v = try one()
             if v.contains("/") { throw ConfigurationError(description: "\(name) can't be a path, just a filename for '\(name)'") }
@@ -414,6 +421,7 @@ extension EngineConfiguration {
         Parameter(name: "save", kind: .string),
         Parameter(name: "stop-writes-on-bgsave-error", kind: .boolean),
         Parameter(name: "enable-debug-command", kind: .immutable),
+        Parameter(name: "enable-module-command", kind: .immutable),
         Parameter(name: "enable-protected-configs", kind: .immutable),
         Parameter(name: "appendonly", kind: .boolean),
         Parameter(name: "appendfsync", kind: .enumeration(["always", "everysec", "no"])),
@@ -480,6 +488,7 @@ extension EngineConfiguration {
         case "save": return SavePoint.text(savePoints)
         case "stop-writes-on-bgsave-error": return stopWritesOnBackgroundSaveError ? "yes" : "no"
         case "enable-debug-command": return enableDebugCommand
+        case "enable-module-command": return enableModuleCommand
         case "enable-protected-configs": return enableProtectedConfigs
         case "appendonly": return appendOnly ? "yes" : "no"
         case "appendfsync": return appendFsync.rawValue
@@ -544,6 +553,9 @@ extension EngineConfiguration {
 
     /// Whether DEBUG may run for `client` under `enable-debug-command`.
     func allowsDebugCommand(from client: Client) -> Bool { Self.allows(enableDebugCommand, client) }
+
+    /// Whether MODULE LOAD, LOADEX and UNLOAD may run for `client` under `enable-module-command`.
+    func allowsModuleCommand(from client: Client) -> Bool { Self.allows(enableModuleCommand, client) }
 
     /// Whether CONFIG SET may change a protected parameter for `client`.
     func allowsProtectedConfigs(from client: Client) -> Bool { Self.allows(enableProtectedConfigs, client) }

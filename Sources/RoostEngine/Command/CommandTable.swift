@@ -36,6 +36,11 @@ public struct CommandTable: Sendable {
             + ACLCommands.specs
             + MemoryCommands.specs
             + MigrateCommands.specs
+            + ClusterCommands.specs
+            + ModuleCommands.specs
+            + ReplicationCommands.specs
+            + LolwutCommands.specs
+            + HyperLogLogDebugCommands.specs
     )
 
     public init(_ commands: [CommandSpec]) {
