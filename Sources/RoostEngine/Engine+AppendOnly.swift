@@ -171,6 +171,7 @@ extension Engine {
     public func appendOnlyCron(now: Int64, lastFsync: Int64) -> AppendOnlyFile? {
         autoRewriteIfDue()
         guard let current = aof.file else { return nil }
+        takeAppendOnlyLatency()
         if current.lastWriteFailed {
             // Redis retries a failed write every cycle; a success lifts the MISCONF refusal.
             current.flush(through: current.appendedOffset, sync: configuration.appendFsync == .always)

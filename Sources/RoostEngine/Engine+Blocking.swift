@@ -44,6 +44,9 @@ public struct BlockedWait {
     let servesMissingKey: Bool
     /// Tries to serve the client from a ready key; see the file's documentation.
     let serve: (Engine, Client, Database, ByteString) -> Bool
+    /// The blocked command and how long its call took, for its latency histogram once served.
+    var command: ObjectIdentifier?
+    var callMicroseconds: Int64 = 0
 }
 
 /// The engine's wait queues, one per (database, key), and the keys made ready by the running
@@ -168,7 +171,7 @@ extension Engine {
                 if !db.keys.contains(watched.key) {
                     // A deleted key is offered only to the waits that answer it; the rest stay put.
                     for client in blocking.waiters[watched] ?? [] where client.blocked?.servesMissingKey == true {
-                        if let wait = client.blocked, wait.serve(self, client, db, watched.key) { unblock(client) }
+                        if let wait = client.blocked, served(client, wait, db, watched.key) { unblock(client) }
                     }
                     continue
                 }
@@ -183,7 +186,7 @@ extension Engine {
                     }
                     // The serve pops in place: charge the value again afterwards (used_memory).
                     if let value = db.keys[watched.key] { noteWrite(db, watched.key, value) }
-                    if wait.serve(self, client, db, watched.key) {
+                    if served(client, wait, db, watched.key) {
                         unblock(client)
                     } else if var queue = blocking.waiters[watched] {
                         // Not servable from this value: to the back, as Redis rotates it.

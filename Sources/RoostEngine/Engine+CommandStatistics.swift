@@ -19,11 +19,14 @@ public struct CommandCounters: Sendable {
     public var rejected: Int64 = 0
     /// Ran and replied with an error.
     public var failed: Int64 = 0
+    /// The durations INFO latencystats and LATENCY HISTOGRAM report (`latency-tracking`).
+    var latency = LatencyHistogram()
 
-    mutating func record(microseconds: Int64, failed: Bool) {
+    mutating func record(microseconds: Int64, failed: Bool, tracksLatency: Bool) {
         calls += 1
         self.microseconds += microseconds
         if failed { self.failed += 1 }
+        if tracksLatency { latency.record(nanoseconds: microseconds * 1000) }
     }
 }
 
@@ -59,9 +62,17 @@ extension Engine {
 
     /// Records a command that ran: its figures, and the slow log unless it is loading from the
     /// append-only file, blocked (logged when served, as Redis does), or one Redis keeps out of
-    /// the log (`skip_slowlog`: EXEC, AUTH, HELLO…).
+    /// the log (`skip_slowlog`: EXEC, AUTH, HELLO…). The same duration feeds the latency monitor
+    /// (`command`, `fast-command`) and, unless blocked, the command's latency histogram.
     func countCall(_ resolved: ResolvedCommand, _ arguments: [ByteBuffer], client: Client, microseconds: Int64) {
         if aof.loading { return }
+        if client.blocked != nil {
+            client.blocked!.command = ObjectIdentifier(resolved.spec)
+            client.blocked!.callMicroseconds = microseconds
+        }
+        if monitorsLatency {
+            sampleLatency(resolved.spec.flags.contains(.fast) ? "fast-command" : "command", milliseconds: microseconds / 1000)
+        }
         if client.blocked == nil && !resolved.spec.flags.contains(.skipSlowlog) {
             slowLog.record(arguments, client: client, microseconds: microseconds,
                            slowerThan: configuration.slowlogLogSlowerThan, maxLength: configuration.slowlogMaxLength)
@@ -70,7 +81,8 @@ extension Engine {
         errorsBeforeLastCall = statistics.errorReplies
         // One lookup, updated in place; the name is copied only for a command's first call.
         statistics.commands[ObjectIdentifier(resolved.spec), default: CommandCounters(name: resolved.fullName)]
-            .record(microseconds: microseconds, failed: failed)
+            .record(microseconds: microseconds, failed: failed,
+                    tracksLatency: configuration.latencyTracking && client.blocked == nil)
     }
 
     /// INFO commandstats lines, by command name.

@@ -40,9 +40,13 @@ extension Engine {
             reject(client, .wrongArity(resolved.fullName), resolved)
             return
         }
-        if spec.flags.contains(.protected) && !configuration.allowsDebugCommand(from: client) {
-            reject(client, .debugNotAllowed, resolved)
-            return
+        if spec.flags.contains(.protected) {
+            // Redis's protected commands: DEBUG, and MODULE LOAD, LOADEX and UNLOAD.
+            let isModule = resolved.parentName == "module"
+            if !(isModule ? configuration.allowsModuleCommand(from: client) : configuration.allowsDebugCommand(from: client)) {
+                reject(client, isModule ? .moduleNotAllowed : .debugNotAllowed, resolved)
+                return
+            }
         }
         if !client.isAuthenticated && !spec.flags.contains(.noAuth) && acl.authenticationRequired {
             reject(client, .noAuth, resolved)

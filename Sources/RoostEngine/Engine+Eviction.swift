@@ -74,6 +74,7 @@ extension Engine {
         let policy = configuration.evictionPolicy
         if policy == .noEviction { return false }
         let start = Engine.clockMicroseconds()
+        defer { if monitorsLatency { sampleLatency("eviction-cycle", since: start) } }
         let budget = budgetMicroseconds ?? evictionTimeLimitMicroseconds
         var evicted = 0
         while used > limit {
@@ -107,7 +108,9 @@ extension Engine {
     @discardableResult
     func evict(_ db: Database, _ key: ByteString) -> Int {
         let before = db.chargedBytes
+        let started = monitorsLatency ? Engine.clockMicroseconds() : 0
         removeCharged(db, key)
+        if monitorsLatency { sampleLatency("eviction-del", since: started) }
         var freed = before - db.chargedBytes + db.keys.entryStride
         if !db.expires.isEmpty && db.expires.remove(key) != nil { freed += db.expires.entryStride }
         statistics.evictedKeys += 1

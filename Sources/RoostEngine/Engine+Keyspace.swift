@@ -16,8 +16,10 @@ extension Engine {
     public func expireIfNeeded(_ db: Database, _ key: ByteString) -> Bool {
         guard isExpired(db, key) else { return false }
         if clientPause != nil && isPaused { return true }
+        let started = monitorsLatency ? Engine.clockMicroseconds() : 0
         removeCharged(db, key)
         db.expires.remove(key)
+        if monitorsLatency { sampleLatency("expire-del", since: started) }
         statistics.expiredKeys += 1
         notify(.expired, "expired", key, db)
         // An expiry is no change for the save points, as in Redis.
@@ -208,6 +210,7 @@ extension Engine {
         if configuration.maxMemory > 0 { _ = performEvictions(budgetMicroseconds: budgetMicroseconds) } else { _ = usedMemory }
         if tracking.clientCount != 0 { limitTrackingTable() }
         let start = Engine.clockMicroseconds()
+        defer { if monitorsLatency { sampleLatency("expire-cycle", since: start) } }
         for db in databases where !db.expires.isEmpty {
             var rounds = 0
             while true {

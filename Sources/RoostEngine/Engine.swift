@@ -62,6 +62,8 @@ public final class Engine: @unchecked Sendable {
     @exclusivity(unchecked) public var statistics = EngineStatistics()
     /// SLOWLOG's entries.
     @exclusivity(unchecked) var slowLog = SlowLog()
+    /// LATENCY's events (Engine+Latency.swift).
+    @exclusivity(unchecked) var latencyMonitor = LatencyMonitor()
     /// The error count when the last command finished (Redis's `prev_err_count`).
     @exclusivity(unchecked) var errorsBeforeLastCall: Int64 = 0
     /// Connected clients by id.
@@ -169,7 +171,7 @@ public final class Engine: @unchecked Sendable {
         self.now = t
         self.lastSave = t / 1000
         self.acl = AccessControl(requirePass: configuration.requirePass, table: commandTable)
-        if !configuration.aclFile.isEmpty { _ = try? loadACLFile() }
+        if !configuration.aclFile.isEmpty { _ = try? loadACLFile() } else { applyUserDirectives() }
     }
 
     /// Runs `body` with exclusive access to the engine. Take it once per batch of commands.

@@ -25,6 +25,12 @@ public struct EngineConfiguration: Sendable {
     public var slowlogMaxLength = 128
     /// `tracking-table-max-keys`: keys client-side caching tracks at most; 0 for no limit.
     public var trackingTableMaxKeys = 1_000_000
+    /// `latency-monitor-threshold`: milliseconds from which LATENCY records an event; 0: never.
+    public var latencyMonitorThreshold: Int64 = 0
+    /// `latency-tracking`: whether each command's latency histogram is kept (INFO latencystats).
+    public var latencyTracking = true
+    /// `latency-tracking-info-percentiles`: the percentiles INFO latencystats prints.
+    public var latencyTrackingInfoPercentiles: [Double] = [50, 99, 99.9]
     /// `maxclients`
     public var maxClients = 10000
     /// `timeout`: seconds of idleness before a client is closed; 0 disables.
@@ -111,6 +117,9 @@ public struct EngineConfiguration: Sendable {
     /// `enable-protected-configs`: whether CONFIG SET may change `dir` and `dbfilename` (`no`,
     /// `yes`, or `local`).
     public var enableProtectedConfigs = "no"
+    /// `enable-module-command`: whether MODULE LOAD, LOADEX and UNLOAD may run (`no`, `yes`, or
+    /// `local`). Even when they may, Roost loads no modules (Commands/Modules.swift).
+    public var enableModuleCommand = "no"
     /// `appendonly`: log every write to the append-only file (Engine+AppendOnly.swift).
     public var appendOnly = false
     /// `appenddirname`: the folder in `dir` holding the manifest, base and incremental files.
@@ -136,6 +145,11 @@ public struct EngineConfiguration: Sendable {
     public var aofRewriteIncrementalFsync = true
     public var noAppendfsyncOnRewrite = false
     public var aofTimestampEnabled = false
+
+    /// The file the server was started from, absolute; CONFIG REWRITE rewrites it. Nil for none.
+    public var configFile: String?
+    /// The file's `user` directives (name and rules), applied as the engine starts.
+    public var userDirectives: [[String]] = []
 
     public init() {}
 }
@@ -192,7 +206,15 @@ extension EngineConfiguration {
         for (number, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = rawLine.trimmingCharacters(in: " \t\r")
             if line.isEmpty || line.hasPrefix("#") { continue }
-            let words = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+            // Words as Redis's `sdssplitargs` reads them, so that quoted values (as CONFIG
+            // REWRITE writes them) load back.
+            guard let words = AOFManifest.splitArguments(line), !words.isEmpty else {
+                throw ConfigurationError(description: "line \(number + 1): Unbalanced quotes in configuration line")
+            }
+            if words[0].lowercased() == "user" {
+                userDirectives.append(Array(words.dropFirst()))
+                continue
+            }
             do {
                 try set(words[0].lowercased(), Array(words.dropFirst()))
                 if words[0].lowercased() == "save" {
@@ -221,6 +243,11 @@ extension EngineConfiguration {
             case "no": return false
             default: throw ConfigurationError(description: "argument must be 'yes' or 'no' for '\(name)'")
             }
+        }
+        // Memory sizes take redis.conf's units (`1gb`, as CONFIG REWRITE writes them).
+        if let parameter = Self.parameters.first(where: { $0.name == name }), case .memory = parameter.kind {
+            if let reason = setParameter(name, try one()) { throw ConfigurationError(description: "\(reason) for '\(name)'") }
+            return
         }
         switch name {
         case "port": port = try int()
@@ -268,12 +295,16 @@ extension EngineConfiguration {
             }
             savePoints = points
         case "stop-writes-on-bgsave-error": stopWritesOnBackgroundSaveError = try bool()
-        case "enable-debug-command", "enable-protected-configs":
+        case "enable-debug-command", "enable-protected-configs", "enable-module-command":
             let v = try one().lowercased()
             guard ["no", "yes", "local"].contains(v) else {
                 throw ConfigurationError(description: "argument(s) must be one of the following: no, yes, local for '\(name)'")
             }
-            if name == "enable-debug-command" { enableDebugCommand = v } else { enableProtectedConfigs = v }
+            switch name {
+            case "enable-debug-command": enableDebugCommand = v
+            case "enable-module-command": enableModuleCommand = v
+            default: enableProtectedConfigs = v
+            }
         case "appenddirname", "appendfilename":
             let v = try one()
             if v.contains("/") { throw ConfigurationError(description: "\(name) can't be a path, just a filename for '\(name)'") }
@@ -285,8 +316,12 @@ extension EngineConfiguration {
                 throw ConfigurationError(description: "\(reason) for '\(name)'")
             }
         case "maxmemory", "maxmemory-policy", "lfu-log-factor", "lfu-decay-time", "maxmemory-samples",
-             "maxmemory-eviction-tenacity":
+             "maxmemory-eviction-tenacity", "latency-monitor-threshold", "latency-tracking":
             if let reason = setParameter(name, try one()) {
+                throw ConfigurationError(description: "\(reason) for '\(name)'")
+            }
+        case "latency-tracking-info-percentiles":
+            if let reason = setParameter(name, values.joined(separator: " ")) {
                 throw ConfigurationError(description: "\(reason) for '\(name)'")
             }
         default: throw ConfigurationError(description: "Bad directive or wrong number of arguments: '\(name)'")
@@ -340,6 +375,10 @@ extension EngineConfiguration {
         Parameter(name: "slowlog-log-slower-than", kind: .integer(min: -1, max: Int64.max)),
         Parameter(name: "slowlog-max-len", kind: .integer(min: 0, max: Int64.max)),
         Parameter(name: "tracking-table-max-keys", kind: .integer(min: 0, max: Int64.max)),
+        Parameter(name: "latency-monitor-threshold", kind: .integer(min: 0, max: Int64.max)),
+        Parameter(name: "latency-tracking", kind: .boolean),
+        // Checked by `percentiles(parsing:)`, which gives Redis's reasons.
+        Parameter(name: "latency-tracking-info-percentiles", kind: .string),
         Parameter(name: "timeout", kind: .integer(min: 0, max: intMax)),
         Parameter(name: "proto-max-bulk-len", kind: .memory(min: 1024 * 1024, max: Int64.max)),
         Parameter(name: "client-query-buffer-limit", kind: .memory(min: 1024 * 1024, max: Int64.max)),
@@ -386,6 +425,7 @@ extension EngineConfiguration {
         Parameter(name: "save", kind: .string),
         Parameter(name: "stop-writes-on-bgsave-error", kind: .boolean),
         Parameter(name: "enable-debug-command", kind: .immutable),
+        Parameter(name: "enable-module-command", kind: .immutable),
         Parameter(name: "enable-protected-configs", kind: .immutable),
         Parameter(name: "appendonly", kind: .boolean),
         Parameter(name: "appendfsync", kind: .enumeration(["always", "everysec", "no"])),
@@ -414,6 +454,10 @@ extension EngineConfiguration {
         case "slowlog-log-slower-than": return String(slowlogLogSlowerThan)
         case "slowlog-max-len": return String(slowlogMaxLength)
         case "tracking-table-max-keys": return String(trackingTableMaxKeys)
+        case "latency-monitor-threshold": return String(latencyMonitorThreshold)
+        case "latency-tracking": return latencyTracking ? "yes" : "no"
+        case "latency-tracking-info-percentiles":
+            return latencyTrackingInfoPercentiles.map(Self.percentileText).joined(separator: " ")
         case "timeout": return String(idleTimeout)
         case "proto-max-bulk-len": return String(protoMaxBulkLength)
         case "client-query-buffer-limit": return String(clientQueryBufferLimit)
@@ -449,6 +493,7 @@ extension EngineConfiguration {
         case "save": return SavePoint.text(savePoints)
         case "stop-writes-on-bgsave-error": return stopWritesOnBackgroundSaveError ? "yes" : "no"
         case "enable-debug-command": return enableDebugCommand
+        case "enable-module-command": return enableModuleCommand
         case "enable-protected-configs": return enableProtectedConfigs
         case "appendonly": return appendOnly ? "yes" : "no"
         case "appendfsync": return appendFsync.rawValue
@@ -481,11 +526,41 @@ extension EngineConfiguration {
         return String(cString: resolved)
     }
 
+    /// `latency-tracking-info-percentiles` words as Redis reads them: numbers from 0 to 100,
+    /// none for an empty value.
+    static func percentiles(parsing text: String) -> Result<[Double], ConfigurationError> {
+        var values: [Double] = []
+        for word in text.split(separator: " ") {
+            guard let v = Double(word), !v.isNaN else {
+                return .failure(ConfigurationError(description: "Invalid latency-tracking-info-percentiles parameters"))
+            }
+            guard v >= 0 && v <= 100 else {
+                return .failure(ConfigurationError(
+                    description: "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]"))
+            }
+            values.append(v)
+        }
+        return .success(values)
+    }
+
+    /// A percentile as Redis prints it: `%f` without trailing zeros (`50`, `99.9`).
+    static func percentileText(_ value: Double) -> String {
+        var text = GeoCommands.cFormat("%f", value)
+        if text.contains(".") {
+            while text.hasSuffix("0") { text.removeLast() }
+            if text.hasSuffix(".") { text.removeLast() }
+        }
+        return text
+    }
+
     /// `strerror(code)`.
     static func systemError(_ code: Int32) -> String { String(cString: strerror(code)) }
 
     /// Whether DEBUG may run for `client` under `enable-debug-command`.
     func allowsDebugCommand(from client: Client) -> Bool { Self.allows(enableDebugCommand, client) }
+
+    /// Whether MODULE LOAD, LOADEX and UNLOAD may run for `client` under `enable-module-command`.
+    func allowsModuleCommand(from client: Client) -> Bool { Self.allows(enableModuleCommand, client) }
 
     /// Whether CONFIG SET may change a protected parameter for `client`.
     func allowsProtectedConfigs(from client: Client) -> Bool { Self.allows(enableProtectedConfigs, client) }
@@ -558,6 +633,13 @@ extension EngineConfiguration {
         case "slowlog-log-slower-than": slowlogLogSlowerThan = Int(number)
         case "slowlog-max-len": slowlogMaxLength = Int(number)
         case "tracking-table-max-keys": trackingTableMaxKeys = Int(number)
+        case "latency-monitor-threshold": latencyMonitorThreshold = number
+        case "latency-tracking": latencyTracking = text.lowercased() == "yes"
+        case "latency-tracking-info-percentiles":
+            switch Self.percentiles(parsing: text) {
+            case .success(let values): latencyTrackingInfoPercentiles = values
+            case .failure(let reason): return reason.description
+            }
         case "timeout": idleTimeout = Int(number)
         case "proto-max-bulk-len": protoMaxBulkLength = Int(number)
         case "client-query-buffer-limit": clientQueryBufferLimit = Int(number)

@@ -59,7 +59,8 @@ public final class RedisServerProcess: RedisTestServer, @unchecked Sendable {
     /// - Throws: ``RoostTestingError`` ``RoostTestingError/Code-swift.struct/toolNotFound`` when
     ///   `redis-server` is not installed, ``RoostTestingError/Code-swift.struct/startFailed`` when
     ///   it exits or does not answer in time (the message quotes its log).
-    public init(extraArguments: [String] = [], startTimeout: Double = 30) throws {
+    ///   - configFile: a configuration file to start from (then `save` is left to it).
+    public init(extraArguments: [String] = [], configFile: String? = nil, startTimeout: Double = 30) throws {
         guard let executable = Self.executablePath else {
             throw RoostTestingError(.toolNotFound,
                                     "redis-server is not installed (apt-get install redis-server, brew install redis) nor on PATH")
@@ -68,7 +69,7 @@ public final class RedisServerProcess: RedisTestServer, @unchecked Sendable {
         let logPath = directory + "/redis-server.log"
         do {
             (port, pid) = try Self.launch(executable: executable, logPath: logPath, timeout: startTimeout) { port in
-                ["--save", "", "--appendonly", "no", "--dir", directory] + extraArguments
+                (configFile.map { [$0] } ?? ["--save", ""]) + ["--appendonly", "no", "--dir", directory] + extraArguments
                     + Self.fixedArguments(port: port, logPath: logPath)
             }
         } catch {
@@ -137,14 +138,17 @@ public final class RedisServerProcess: RedisTestServer, @unchecked Sendable {
 ///     }
 ///
 /// - Parameter arguments: extra `redis-server` options (`--maxmemory 10mb`…).
-/// - Throws: what ``RedisServerProcess/init(extraArguments:startTimeout:)`` throws, or what
+/// - Throws: what ``RedisServerProcess/init(extraArguments:configFile:startTimeout:)`` throws, or what
 ///   `body` throws.
 extension RedisServerProcess {
-    /// Starts a redis-server as ``init(extraArguments:startTimeout:)`` does, but waits on a
+    /// Starts a redis-server as ``init(extraArguments:configFile:startTimeout:)`` does, but waits on a
     /// thread of its own, so an async caller never holds a cooperative-pool thread (of which a
     /// 2-core machine has two) while the server starts.
-    public static func start(extraArguments: [String] = [], startTimeout: Double = 30) async throws -> RedisServerProcess {
-        try await StartThreads.run { try RedisServerProcess(extraArguments: extraArguments, startTimeout: startTimeout) }
+    public static func start(extraArguments: [String] = [], configFile: String? = nil,
+                             startTimeout: Double = 30) async throws -> RedisServerProcess {
+        try await StartThreads.run {
+            try RedisServerProcess(extraArguments: extraArguments, configFile: configFile, startTimeout: startTimeout)
+        }
     }
 }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Logging
 import RoostEngine
 import RoostServer
@@ -55,6 +56,8 @@ extension Roost {
             if let config {
                 let text = try String(contentsOfFile: config, encoding: .utf8)
                 try configuration.apply(configurationFile: text)
+                configuration.configFile = config.hasPrefix("/")
+                    ? config : FileManager.default.currentDirectoryPath + "/" + config
             }
             if let port { configuration.port = port }
             if !bind.isEmpty { configuration.bind = bind }

@@ -1301,6 +1301,22 @@ extension CommandDocExtras {
             ], arguments: [
                 A("count", .integer, flags: .optional),
             ])
+        case "latency|graph":
+            return D(arguments: [
+                A("event", .string),
+            ])
+        case "latency|histogram":
+            return D(arguments: [
+                A("command", .string, flags: [.optional, .multiple]),
+            ])
+        case "latency|history":
+            return D(arguments: [
+                A("event", .string),
+            ])
+        case "latency|reset":
+            return D(arguments: [
+                A("event", .string, flags: [.optional, .multiple]),
+            ])
         case "dump":
             return D(complexity: "O(1) to access the key and additional O(N*M) to serialize it, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1).", arguments: [
                 A("key", .key, keySpec: 0),
@@ -1555,6 +1571,14 @@ extension CommandDocExtras {
                 A("async", .oneof, since: "6.2.0", flags: .optional, [
                     A("async", .pureToken, token: "ASYNC"),
                     A("sync", .pureToken, token: "SYNC"),
+                ]),
+            ])
+        case "script|debug":
+            return D(arguments: [
+                A("mode", .oneof, [
+                    A("yes", .pureToken, token: "YES"),
+                    A("sync", .pureToken, token: "SYNC"),
+                    A("no", .pureToken, token: "NO"),
                 ]),
             ])
         case "script|load":
@@ -1977,6 +2001,221 @@ extension CommandDocExtras {
         case "acl|genpass":
             return D(arguments: [
                 A("bits", .integer, flags: .optional),
+            ])
+        case "memory|usage":
+            return D(arguments: [
+                A("key", .key, keySpec: 0),
+                A("count", .integer, token: "SAMPLES", flags: .optional),
+            ])
+        case "migrate":
+            return D(history: [
+                ("3.0.0", "Added the `COPY` and `REPLACE` options."),
+                ("3.0.6", "Added the `KEYS` option."),
+                ("4.0.7", "Added the `AUTH` option."),
+                ("6.0.0", "Added the `AUTH2` option."),
+            ], arguments: [
+                A("host", .string),
+                A("port", .integer),
+                A("key_or_empty_string", .oneof, [
+                    A("key", .key, keySpec: 0),
+                    A("empty_string", .pureToken, token: ""),
+                ]),
+                A("destination-db", .integer),
+                A("timeout", .integer),
+                A("copy", .pureToken, token: "COPY", since: "3.0.0", flags: .optional),
+                A("replace", .pureToken, token: "REPLACE", since: "3.0.0", flags: .optional),
+                A("authentication", .oneof, flags: .optional, [
+                    A("password", .string, token: "AUTH", since: "4.0.7", flags: .optional),
+                    A("username_password", .block, token: "AUTH2", since: "6.0.0", flags: .optional, [
+                        A("username", .string),
+                        A("password", .string),
+                    ]),
+                ]),
+                A("key", .key, keySpec: 1, token: "KEYS", since: "3.0.6", flags: [.optional, .multiple]),
+            ])
+        case "restore-asking":
+            return D(docFlags: ["syscmd"], history: [
+                ("3.0.0", "Added the `REPLACE` modifier."),
+                ("5.0.0", "Added the `ABSTTL` modifier."),
+                ("5.0.0", "Added the `IDLETIME` and `FREQ` options."),
+            ], arguments: [
+                A("key", .key, keySpec: 0),
+                A("ttl", .integer),
+                A("serialized-value", .string),
+                A("replace", .pureToken, token: "REPLACE", since: "3.0.0", flags: .optional),
+                A("absttl", .pureToken, token: "ABSTTL", since: "5.0.0", flags: .optional),
+                A("seconds", .integer, token: "IDLETIME", since: "5.0.0", flags: .optional),
+                A("frequency", .integer, token: "FREQ", since: "5.0.0", flags: .optional),
+            ])
+        case "cluster|addslotsrange":
+            return D(arguments: [
+                A("start-slot_end-slot", .block, flags: .multiple, [
+                    A("start-slot", .integer),
+                    A("end-slot", .integer),
+                ]),
+            ])
+        case "cluster|reset":
+            return D(arguments: [
+                A("hard_soft", .oneof, flags: .optional, [
+                    A("hard", .pureToken, token: "HARD"),
+                    A("soft", .pureToken, token: "SOFT"),
+                ]),
+            ])
+        case "cluster|forget":
+            return D(arguments: [
+                A("node-id", .string),
+            ])
+        case "cluster|delslots":
+            return D(arguments: [
+                A("slot", .integer, flags: .multiple),
+            ])
+        case "cluster|getkeysinslot":
+            return D(arguments: [
+                A("slot", .integer),
+                A("count", .integer),
+            ])
+        case "cluster|replicate":
+            return D(arguments: [
+                A("node-id", .string),
+            ])
+        case "cluster|meet":
+            return D(history: [
+                ("4.0.0", "Added the optional `cluster_bus_port` argument."),
+            ], arguments: [
+                A("ip", .string),
+                A("port", .integer),
+                A("cluster_bus_port", .integer, since: "4.0.0", flags: .optional),
+            ])
+        case "cluster|countkeysinslot":
+            return D(arguments: [
+                A("slot", .integer),
+            ])
+        case "cluster|slots":
+            return D(docFlags: ["deprecated"], deprecatedSince: "7.0.0", replacedBy: "`CLUSTER SHARDS`", history: [
+                ("4.0.0", "Added node IDs."),
+                ("7.0.0", "Added additional networking metadata field."),
+            ])
+        case "cluster|set-config-epoch":
+            return D(arguments: [
+                A("config-epoch", .integer),
+            ])
+        case "cluster|setslot":
+            return D(arguments: [
+                A("slot", .integer),
+                A("subcommand", .oneof, [
+                    A("node-id", .string, token: "IMPORTING"),
+                    A("node-id", .string, token: "MIGRATING"),
+                    A("node-id", .string, token: "NODE"),
+                    A("stable", .pureToken, token: "STABLE"),
+                ]),
+            ])
+        case "cluster|delslotsrange":
+            return D(arguments: [
+                A("start-slot_end-slot", .block, flags: .multiple, [
+                    A("start-slot", .integer),
+                    A("end-slot", .integer),
+                ]),
+            ])
+        case "cluster|addslots":
+            return D(arguments: [
+                A("slot", .integer, flags: .multiple),
+            ])
+        case "cluster|slaves":
+            return D(docFlags: ["deprecated"], deprecatedSince: "5.0.0", replacedBy: "`CLUSTER REPLICAS`", arguments: [
+                A("node-id", .string),
+            ])
+        case "cluster|count-failure-reports":
+            return D(arguments: [
+                A("node-id", .string),
+            ])
+        case "cluster|replicas":
+            return D(arguments: [
+                A("node-id", .string),
+            ])
+        case "cluster|failover":
+            return D(arguments: [
+                A("options", .oneof, flags: .optional, [
+                    A("force", .pureToken, token: "FORCE"),
+                    A("takeover", .pureToken, token: "TAKEOVER"),
+                ]),
+            ])
+        case "cluster|keyslot":
+            return D(arguments: [
+                A("key", .string),
+            ])
+        case "module|load":
+            return D(arguments: [
+                A("path", .string),
+                A("arg", .string, flags: [.optional, .multiple]),
+            ])
+        case "module|unload":
+            return D(arguments: [
+                A("name", .string),
+            ])
+        case "module|loadex":
+            return D(arguments: [
+                A("path", .string),
+                A("configs", .block, token: "CONFIG", flags: [.optional, .multiple, .multipleToken], [
+                    A("name", .string),
+                    A("value", .string),
+                ]),
+                A("args", .block, token: "ARGS", flags: [.optional, .multiple], [
+                    A("arg", .string),
+                ]),
+            ])
+        case "psync":
+            return D(arguments: [
+                A("replicationid", .string),
+                A("offset", .integer),
+            ])
+        case "replconf":
+            return D(docFlags: ["syscmd"])
+        case "replicaof":
+            return D(arguments: [
+                A("args", .oneof, [
+                    A("host-port", .block, [
+                        A("host", .string),
+                        A("port", .integer),
+                    ]),
+                    A("no-one", .block, [
+                        A("no", .pureToken, token: "NO"),
+                        A("one", .pureToken, token: "ONE"),
+                    ]),
+                ]),
+            ])
+        case "slaveof":
+            return D(docFlags: ["deprecated"], deprecatedSince: "5.0.0", replacedBy: "`REPLICAOF`", arguments: [
+                A("args", .oneof, [
+                    A("host-port", .block, [
+                        A("host", .string),
+                        A("port", .integer),
+                    ]),
+                    A("no-one", .block, [
+                        A("no", .pureToken, token: "NO"),
+                        A("one", .pureToken, token: "ONE"),
+                    ]),
+                ]),
+            ])
+        case "failover":
+            return D(arguments: [
+                A("target", .block, token: "TO", flags: .optional, [
+                    A("host", .string),
+                    A("port", .integer),
+                    A("force", .pureToken, token: "FORCE", flags: .optional),
+                ]),
+                A("abort", .pureToken, token: "ABORT", flags: .optional),
+                A("milliseconds", .integer, token: "TIMEOUT", flags: .optional),
+            ])
+        case "lolwut":
+            return D(arguments: [
+                A("version", .integer, token: "VERSION", flags: .optional),
+            ])
+        case "pfselftest":
+            return D(docFlags: ["syscmd"])
+        case "pfdebug":
+            return D(docFlags: ["syscmd"], arguments: [
+                A("subcommand", .string),
+                A("key", .key, keySpec: 0),
             ])
         default:
             return nil

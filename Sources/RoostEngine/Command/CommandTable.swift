@@ -23,6 +23,7 @@ public struct CommandTable: Sendable {
             + SortedSetCommands.specs
             + GeoCommands.specs
             + SlowLogCommands.specs
+            + LatencyCommands.specs
             + DumpRestoreCommands.specs
             + SortCommands.specs
             + ListCommands.specs
@@ -33,6 +34,13 @@ public struct CommandTable: Sendable {
             + StreamCommands.specs
             + MonitorCommands.specs
             + ACLCommands.specs
+            + MemoryCommands.specs
+            + MigrateCommands.specs
+            + ClusterCommands.specs
+            + ModuleCommands.specs
+            + ReplicationCommands.specs
+            + LolwutCommands.specs
+            + HyperLogLogDebugCommands.specs
     )
 
     public init(_ commands: [CommandSpec]) {

@@ -353,14 +353,7 @@ extension Engine {
         guard let file = fopen(path, "r") else {
             throw .format("Error loading ACLs, opening file '\(path)': \(String(cString: strerror(errno)))")
         }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = fread(&chunk, 1, chunk.count, file)
-            if n <= 0 { break }
-            bytes += chunk[0..<n]
-        }
-        fclose(file)
+        let bytes = Engine.readToEnd(file)
         var loaded: [ACLUser] = []
         var seen: Set<String> = []
         var errors = ""

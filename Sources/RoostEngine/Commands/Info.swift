@@ -147,6 +147,8 @@ enum ServerInfo {
             return engine.commandStatsFields
         case "errorstats":
             return engine.errorStatsFields
+        case "latencystats":
+            return engine.latencyStatsFields
         case "cluster":
             return [("cluster_enabled", "0")]
         case "keyspace":

@@ -39,8 +39,12 @@ enum ServerCommands {
                     handler: shutdown),
     ]
 
-    /// CONFIG's subcommands, in the order Redis 7.0 lists them (REWRITE is not implemented).
+    /// CONFIG's subcommands, in the order Redis 7.0 lists them.
     static let configSubcommands: [CommandSpec] = [
+        CommandSpec("rewrite", arity: 2, flags: adminFlags,
+                    categories: ["admin", "slow", "dangerous"], group: "server", since: "2.8.0",
+                    summary: "Rewrite the configuration file with the in memory configuration",
+                    complexity: "O(1)", handler: configRewrite),
         CommandSpec("resetstat", arity: 2, flags: adminFlags, categories: ["admin", "slow", "dangerous"],
                     group: "server", since: "2.0.0", summary: "Reset the stats returned by INFO",
                     complexity: "O(1)", handler: configResetStat),
@@ -225,6 +229,12 @@ enum ServerCommands {
                 throw .configSetFailed("appendonly".utf8, "Unable to turn on AOF. Check server logs.")
             }
         }
+        c.reply.ok()
+    }
+
+    /// CONFIG REWRITE (ConfigRewrite.swift).
+    static func configRewrite(_ c: CommandContext) throws(RedisError) {
+        try c.engine.rewriteConfigFile()
         c.reply.ok()
     }
 

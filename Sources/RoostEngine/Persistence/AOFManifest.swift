@@ -132,18 +132,7 @@ public struct AOFManifest: Equatable, Sendable {
         if !name.utf8.contains(where: { $0 <= 32 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 >= 127 }) {
             return name
         }
-        var out = "\""
-        for b in name.utf8 {
-            switch b {
-            case UInt8(ascii: "\\"): out += "\\\\"
-            case UInt8(ascii: "\""): out += "\\\""
-            case 10: out += "\\n"
-            case 13: out += "\\r"
-            case 9: out += "\\t"
-            default: out += String(decoding: [b], as: UTF8.self)
-            }
-        }
-        return out + "\""
+        return ConfigRewrite.quoted(name)
     }
 }
 

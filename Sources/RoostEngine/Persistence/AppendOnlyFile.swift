@@ -25,9 +25,9 @@ public enum AppendFsyncPolicy: String, Sendable {
 /// and under `appendfsync always` fsync it, outside the engine's lock (`flush(through:sync:)`),
 /// so that while one thread waits for the disk the others go on running commands and the next
 /// fsync covers all of their writes at once (group commit).
-// @unchecked: `pending`, `appended` and `writeError` are guarded by `bufferLock`; `descriptor`,
-// `written` and `path` by `fileLock`; `synced` by `syncedLock`. The locks are taken in the
-// order fileLock, bufferLock or fileLock, syncedLock, never the other way.
+// @unchecked: `pending`, `appended`, `writeError` and the latency fields are guarded by
+// `bufferLock`; `descriptor`, `written` and `path` by `fileLock`; `synced` by `syncedLock`. The
+// locks are taken in the order fileLock, bufferLock or fileLock, syncedLock, never the other way.
 public final class AppendOnlyFile: @unchecked Sendable {
     private let bufferLock = NIOLock()
     private let fileLock = NIOLock()
@@ -43,6 +43,12 @@ public final class AppendOnlyFile: @unchecked Sendable {
     public private(set) var path: String
     /// Bytes in the current incremental file, including those not yet written.
     private var incrementalSize: Int64
+    /// `latency-monitor-threshold` as the engine last passed it, the write and fsync latencies
+    /// that reached it since the engine last took them, and whether a background fsync runs
+    /// (all guarded by `bufferLock`).
+    private var latencyThreshold: Int64 = 0
+    private var latencySamples: [AppendOnlyLatencySample] = []
+    private var backgroundSyncRunning = false
 
     /// Opens (creating it if needed) the incremental file at `path` for appending; with
     /// `truncate`, empties it first.
@@ -108,15 +114,21 @@ public final class AppendOnlyFile: @unchecked Sendable {
     /// Writes the buffer to the file; call with `fileLock` held. On a failure the bytes stay
     /// buffered for the next try (a partial write is cut off the file first, as Redis does) and
     /// the error is kept. Returns the log offset written through, or nil on a failure.
-    private func writePending() -> Int64? {
-        let (bytes, end) = bufferLock.withLock { () -> ([UInt8], Int64) in
+    private func writePending() -> (end: Int64, latencyThreshold: Int64)? {
+        let (bytes, end, threshold, syncRunning) = bufferLock.withLock { () -> ([UInt8], Int64, Int64, Bool) in
             defer { pending.removeAll(keepingCapacity: true) }
-            return (pending, appended)
+            return (pending, appended, latencyThreshold, backgroundSyncRunning)
         }
+        let started = threshold > 0 && !bytes.isEmpty ? Engine.clockMicroseconds() : 0
         let (done, error) = Self.writeAll(descriptor, bytes)
+        if started > 0 {
+            // Redis's `flushAppendOnlyFile` events (no child processes here: no `active-child`).
+            noteLatency(syncRunning ? "aof-write-pending-fsync" : "aof-write-alone", since: started, threshold)
+            noteLatency("aof-write", since: started, threshold)
+        }
         if error == 0 {
             written = end
-            return end
+            return (end, threshold)
         }
         var kept = done
         if done > 0 {
@@ -144,9 +156,11 @@ public final class AppendOnlyFile: @unchecked Sendable {
         if sync ? isDurable(through: offset) : fileLock.withLock({ written >= offset }) { return true }
         return fileLock.withLock {
             if sync && isDurable(through: offset) { return true }
-            guard let end = writePending() else { return false }
+            guard let (end, threshold) = writePending() else { return false }
             var error: Int32 = 0
             if sync {
+                let started = threshold > 0 ? Engine.clockMicroseconds() : 0
+                defer { if started > 0 { noteLatency("aof-fsync-always", since: started, threshold) } }
                 if fdatasync(descriptor) == 0 {
                     syncedLock.withLock { synced = max(synced, end) }
                 } else {
@@ -167,13 +181,15 @@ public final class AppendOnlyFile: @unchecked Sendable {
     @discardableResult
     public func backgroundSync() -> Bool {
         let started: (Int32, Int64)? = fileLock.withLock {
-            guard let end = writePending() else { return nil }
+            guard let (end, _) = writePending() else { return nil }
             // Nothing written since the last fsync: nothing to do, as Redis skips it.
             if isDurable(through: end) { return (-2, end) }
+            bufferLock.withLock { backgroundSyncRunning = true }
             return (dup(descriptor), end)
         }
         guard let (fd, end) = started else { return false }
         if fd == -2 { return true }
+        defer { bufferLock.withLock { backgroundSyncRunning = false } }
         guard fd >= 0 else { return false }
         defer { close(fd) }
         let ok = fdatasync(fd) == 0
@@ -181,6 +197,24 @@ public final class AppendOnlyFile: @unchecked Sendable {
         if ok { syncedLock.withLock { synced = max(synced, end) } }
         bufferLock.withLock { writeError = error }
         return ok
+    }
+
+    /// Keeps a write or fsync latency that reached `threshold` milliseconds for the engine.
+    private func noteLatency(_ event: String, since started: Int64, _ threshold: Int64) {
+        let milliseconds = (Engine.clockMicroseconds() - started) / 1000
+        guard milliseconds >= threshold else { return }
+        let sample = AppendOnlyLatencySample(event: event, milliseconds: milliseconds, time: Engine.clock() / 1000)
+        bufferLock.withLock { latencySamples.append(sample) }
+    }
+
+    /// Sets the latency threshold writes and fsyncs are measured against (0: not measured) and
+    /// returns the samples kept since the last call, oldest first.
+    func exchangeLatencySamples(threshold: Int64) -> [AppendOnlyLatencySample] {
+        bufferLock.withLock {
+            latencyThreshold = threshold
+            defer { latencySamples.removeAll() }
+            return latencySamples
+        }
     }
 
     /// Writes what is buffered without fsyncing (`everysec` and `no` after each batch).
@@ -268,4 +302,13 @@ public final class AppendOnlyFile: @unchecked Sendable {
             v /= 10
         }
     }
+}
+
+/// A write or fsync of the append-only file that took `latency-monitor-threshold` or more,
+/// made outside the engine's lock and handed to the latency monitor afterwards.
+struct AppendOnlyLatencySample {
+    let event: String
+    let milliseconds: Int64
+    /// Unix seconds.
+    let time: Int64
 }
