@@ -378,6 +378,20 @@ import Testing
         }
     }
 
+    /// A RESP2 redirect client that is not subscribed gets nothing.
+    @Test func redirectToAnUnsubscribedResp2Client() async throws {
+        try await Differential.with { pair in
+            _ = try Self.trackWithRedirect(pair, after: "@2 PING")
+            try pair.run(#"""
+                GET a
+                @3 SET a 1
+                @2 PING
+                !replies 1 FLUSHALL
+                @2 PING
+                """#)
+        }
+    }
+
     @Test func brokenRedirectIsReportedInResp3() async throws {
         try await Differential.with { pair in
             let ids = try Self.trackWithRedirect(pair, after: "?HELLO 3")
