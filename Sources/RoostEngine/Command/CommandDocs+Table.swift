@@ -130,6 +130,26 @@ extension CommandDocExtras {
                     A("off", .pureToken, token: "OFF"),
                 ]),
             ])
+        case "client|tracking":
+            return D(arguments: [
+                A("status", .oneof, [
+                    A("on", .pureToken, token: "ON"),
+                    A("off", .pureToken, token: "OFF"),
+                ]),
+                A("client-id", .integer, token: "REDIRECT", flags: .optional),
+                A("prefix", .string, token: "PREFIX", flags: [.optional, .multiple, .multipleToken]),
+                A("bcast", .pureToken, token: "BCAST", flags: .optional),
+                A("optin", .pureToken, token: "OPTIN", flags: .optional),
+                A("optout", .pureToken, token: "OPTOUT", flags: .optional),
+                A("noloop", .pureToken, token: "NOLOOP", flags: .optional),
+            ])
+        case "client|caching":
+            return D(arguments: [
+                A("mode", .oneof, [
+                    A("yes", .pureToken, token: "YES"),
+                    A("no", .pureToken, token: "NO"),
+                ]),
+            ])
         case "info":
             return D(history: [
                 ("7.0.0", "Added support for taking multiple section arguments."),
