@@ -88,25 +88,37 @@ public struct MapOutput<Key: MapReduceCodable & Hashable, Value: MapReduceCodabl
 
     /// The intermediate blobs, one per partition (sorted by key bytes).
     func blobs(partitions: Int, partitioner: MapReducePartitioner) -> [[UInt8]] {
-        var groups = [[(key: [UInt8], values: [Value])]](repeating: [], count: partitions)
-        func add(_ key: Key, _ values: [Value]) {
+        // Each key encoded once, with its partition and where its values are.
+        var keys: [[UInt8]] = []
+        var groups = [[Int]](repeating: [], count: partitions)
+        func add(_ key: Key) {
             var bytes: [UInt8] = []
             key.mapReduceEncode(into: &bytes)
             let partition = bytes.withUnsafeBytes { partitioner.partition(of: $0, among: partitions) }
-            groups[partition].append((bytes, values))
+            groups[partition].append(keys.count)
+            keys.append(bytes)
         }
-        for (key, value) in combined { add(key, [value]) }
-        for (key, values) in lists { add(key, values) }
+        let combinedValues = Array(combined.values)
+        for key in combined.keys { add(key) }
+        let listValues = Array(lists.values)
+        for key in lists.keys { add(key) }
+        var scratch: [UInt8] = []
         return groups.map { group in
             var blob: [UInt8] = []
-            var scratch: [UInt8] = []
-            for (key, values) in group.sorted(by: { [UInt8].bytesPrecede($0.key, $1.key) }) {
-                ShuffleBlob.appendFramed(key, to: &blob)
-                Varint.append(unsigned: UInt64(values.count), to: &blob)
-                for value in values {
-                    scratch.removeAll(keepingCapacity: true)
-                    value.mapReduceEncode(into: &scratch)
-                    ShuffleBlob.appendFramed(scratch, to: &blob)
+            func appendValue(_ value: Value) {
+                scratch.removeAll(keepingCapacity: true)
+                value.mapReduceEncode(into: &scratch)
+                ShuffleBlob.appendFramed(scratch, to: &blob)
+            }
+            for index in group.sorted(by: { [UInt8].bytesPrecede(keys[$0], keys[$1]) }) {
+                ShuffleBlob.appendFramed(keys[index], to: &blob)
+                if index < combinedValues.count {
+                    Varint.append(unsigned: 1, to: &blob)
+                    appendValue(combinedValues[index])
+                } else {
+                    let values = listValues[index - combinedValues.count]
+                    Varint.append(unsigned: UInt64(values.count), to: &blob)
+                    for value in values { appendValue(value) }
                 }
             }
             return blob
@@ -129,37 +141,24 @@ extension MapReduceJob {
                              records: output.emitted)
     }
 
-    /// Merges the intermediate blobs of one partition, reduces each key (in key-byte order) and
-    /// returns the output blob.
+    /// Merges the intermediate blobs of one partition (each sorted by key bytes), reduces each
+    /// key (in key-byte order) and returns the output blob. With a combiner each key's values
+    /// are folded first, in the blobs' order; without, `reduce` gets them all in that order.
     func runReduce(blobs: [[UInt8]]) throws -> [UInt8] {
-        // With a combiner each key's values are folded as they are read; without, kept in order.
-        var folded: [[UInt8]: Value] = [:]
-        var lists: [[UInt8]: [Value]] = [:]
-        for blob in blobs {
-            try ShuffleBlob.forEachGroup(in: blob) { keyBytes, encodedValues in
-                let values = try encodedValues.map { try Value(mapReduceBytes: $0) }
-                let key = Array(keyBytes)
-                if let combine {
-                    for value in values {
-                        if let index = folded.index(forKey: key) {
-                            folded.values[index] = combine(folded.values[index], value)
-                        } else {
-                            folded[key] = value
-                        }
-                    }
-                } else {
-                    lists[key, default: []].append(contentsOf: values)
-                }
-            }
-        }
         var out: [UInt8] = []
+        out.reserveCapacity(blobs.reduce(0) { $0 + $1.count })
         var scratch: [UInt8] = []
-        let keys = combine == nil ? Array(lists.keys) : Array(folded.keys)
-        for keyBytes in keys.sorted(by: [UInt8].bytesPrecede) {
-            let key = try keyBytes.withUnsafeBytes { try Key(mapReduceBytes: $0) }
-            let values = combine == nil ? lists[keyBytes, default: []] : folded[keyBytes].map { [$0] } ?? []
+        var values: [Value] = []
+        try ShuffleBlob.mergeGroups(blobs) { keyBytes, encodedValues in
+            values.removeAll(keepingCapacity: true)
+            for encoded in encodedValues { values.append(try Value(mapReduceBytes: encoded)) }
+            if let combine, values.count > 1 {
+                let folded = values.dropFirst().reduce(values[0], combine)
+                values.removeAll(keepingCapacity: true)
+                values.append(folded)
+            }
             scratch.removeAll(keepingCapacity: true)
-            try reduce(key, values).mapReduceEncode(into: &scratch)
+            try reduce(try Key(mapReduceBytes: keyBytes), values).mapReduceEncode(into: &scratch)
             ShuffleBlob.appendFramed(keyBytes, to: &out)
             ShuffleBlob.appendFramed(scratch, to: &out)
         }
