@@ -88,41 +88,56 @@ public struct MapOutput<Key: MapReduceCodable & Hashable, Value: MapReduceCodabl
 
     /// The intermediate blobs, one per partition (sorted by key bytes).
     func blobs(partitions: Int, partitioner: MapReducePartitioner) -> [[UInt8]] {
-        // Each key encoded once, with its partition and where its values are.
-        var keys: [[UInt8]] = []
-        var groups = [[Int]](repeating: [], count: partitions)
-        func add(_ key: Key) {
-            var bytes: [UInt8] = []
-            key.mapReduceEncode(into: &bytes)
-            let partition = bytes.withUnsafeBytes { partitioner.partition(of: $0, among: partitions) }
-            groups[partition].append(keys.count)
-            keys.append(bytes)
+        // Every key encoded once into one buffer, with its partition; sorted by memcmp there.
+        var keyBytes: [UInt8] = []
+        var groups = [[EncodedKey]](repeating: [], count: partitions)
+        func add(_ key: Key, value: Int) {
+            let start = keyBytes.count
+            key.mapReduceEncode(into: &keyBytes)
+            let encoded = EncodedKey(start: start, end: keyBytes.count, value: value)
+            let partition = keyBytes.withUnsafeBytes { partitioner.partition(of: encoded.bytes(in: $0), among: partitions) }
+            groups[partition].append(encoded)
         }
         let combinedValues = Array(combined.values)
-        for key in combined.keys { add(key) }
+        for (index, key) in combined.keys.enumerated() { add(key, value: index) }
         let listValues = Array(lists.values)
-        for key in lists.keys { add(key) }
+        for (index, key) in lists.keys.enumerated() { add(key, value: combinedValues.count + index) }
         var scratch: [UInt8] = []
-        return groups.map { group in
-            var blob: [UInt8] = []
-            func appendValue(_ value: Value) {
-                scratch.removeAll(keepingCapacity: true)
-                value.mapReduceEncode(into: &scratch)
-                ShuffleBlob.appendFramed(scratch, to: &blob)
-            }
-            for index in group.sorted(by: { [UInt8].bytesPrecede(keys[$0], keys[$1]) }) {
-                ShuffleBlob.appendFramed(keys[index], to: &blob)
-                if index < combinedValues.count {
-                    Varint.append(unsigned: 1, to: &blob)
-                    appendValue(combinedValues[index])
-                } else {
-                    let values = listValues[index - combinedValues.count]
-                    Varint.append(unsigned: UInt64(values.count), to: &blob)
-                    for value in values { appendValue(value) }
+        return keyBytes.withUnsafeBytes { raw in
+            groups.map { group in
+                var blob: [UInt8] = []
+                func appendValue(_ value: Value) {
+                    scratch.removeAll(keepingCapacity: true)
+                    value.mapReduceEncode(into: &scratch)
+                    ShuffleBlob.appendFramed(scratch, to: &blob)
                 }
+                for key in group.sorted(by: { ShuffleBlob.compare($0.bytes(in: raw), $1.bytes(in: raw)) < 0 }) {
+                    ShuffleBlob.appendFramed(key.bytes(in: raw), to: &blob)
+                    if key.value < combinedValues.count {
+                        Varint.append(unsigned: 1, to: &blob)
+                        appendValue(combinedValues[key.value])
+                    } else {
+                        let values = listValues[key.value - combinedValues.count]
+                        Varint.append(unsigned: UInt64(values.count), to: &blob)
+                        for value in values { appendValue(value) }
+                    }
+                }
+                return blob
             }
-            return blob
         }
+    }
+}
+
+/// A key encoded in a shared buffer (`MapOutput.blobs`): its bytes' range there and where its
+/// values are.
+private struct EncodedKey {
+    var start: Int
+    var end: Int
+    var value: Int
+
+    @inline(__always)
+    func bytes(in buffer: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: buffer[start..<end])
     }
 }
 
