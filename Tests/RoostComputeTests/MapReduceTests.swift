@@ -82,6 +82,40 @@ struct MapReduceTests {
     }
 
     @Test(arguments: TestBackend.available)
+    func aWordCountOverARedisStreamMatchesTheReferenceAndLeavesOutLaterEntries(_ backend: TestBackend) async throws {
+        try await withComputeBackend(backend) { server in
+            let client = server.client
+            let lines = WordCorpus.lines(700, seed: 12)
+            let stream = RedisKey("wc:stream")
+            // Explicit IDs, several entries per millisecond, each line cut into two fields.
+            for (index, line) in lines.enumerated() {
+                let cut = line.firstIndex(of: 0x20) ?? line.count
+                _ = try await client.execute(RedisCommand("XADD", [stream, RedisArgument("\(1000 + index / 3)-\(index % 3)"),
+                                                                   "head", RedisArgument(bytes: Array(line[..<cut])),
+                                                                   "tail", RedisArgument(bytes: Array(line[cut...]))]))
+            }
+            let mapReduce = MapReduce("wc-stream", on: client)
+            let input = RedisStreamInput(key: "wc:stream", entriesPerSplit: 150)
+            let splits = try await input.splits(MapReduceInputContext(client: client))
+            #expect(splits.count == 5)
+            #expect(splits.first?.first == RedisStreamID(milliseconds: 1000, sequence: 0))
+            #expect(splits.last?.last == RedisStreamID(milliseconds: 1000 + 699 / 3, sequence: 699 % 3))
+            #expect(zip(splits, splits.dropFirst()).allSatisfy { $0.last < $1.first })
+            let run = try await mapReduce.submit(BuiltinJobs.wordCountStream, input: input, partitions: 2)
+            // Added after the submission: not part of the job.
+            _ = try await client.execute(RedisCommand("XADD", [stream, "*", "line", "later later later"]))
+            let registry = MapReduceRegistry()
+            BuiltinJobs.register(in: registry)
+            try await whileWorking([.make(mapReduce, registry)]) { try await run.wait(timeout: .seconds(120)) }
+            let output = try await run.collect()
+            #expect(WordCorpus.report(output.map { ($0.key, $0.value) }) == WordCorpus.report(WordCorpus.reference(lines).map { ($0.key, $0.value) }))
+            let empty = try await mapReduce.submit(BuiltinJobs.wordCountStream, input: RedisStreamInput(key: "no:such:stream"), partitions: 2)
+            try await whileWorking([.make(mapReduce, registry)]) { try await empty.wait(timeout: .seconds(120)) }
+            #expect(try await empty.collect().isEmpty)
+        }
+    }
+
+    @Test(arguments: TestBackend.available)
     func aCustomSplitSourceWithoutCombinerReducesEveryValue(_ backend: TestBackend) async throws {
         try await withComputeBackend(backend) { server in
             let mapReduce = MapReduce("custom", on: server.client)

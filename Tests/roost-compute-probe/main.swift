@@ -4,13 +4,17 @@
 //     roost-compute-probe (--port P | --cluster P1,P2,…) --namespace N worker
 //     roost-compute-probe (--port P | --cluster P1,P2,…) --namespace N memoize KEY
 //     roost-compute-probe (--port P | --cluster P1,P2,…) --namespace N mapreduce (coordinator | hang-map | hang-reduce)
+//     roost-compute-probe (--port P | --cluster P1,P2,…) --namespace N dataset (hang-map | hang-reduce)
 //
 // `worker` runs a `ComputeWorker` (lease 1 s) for namespace N with the task `hang-first`
 // (`ComputeFaultTasks`): its first run anywhere hangs. `memoize` asks `ResultCache` N (lease
 // 1 s) for KEY with a computation that hangs. `mapreduce` runs a `MapReduceWorker` (leases
 // 1 s) of MapReduce namespace N: `coordinator` only coordinates jobs; `hang-map` and
 // `hang-reduce` only run tasks, of the job `probe.word-count` (`probeWordCount`), whose map
-// (or reduce) hangs in this process. Each runs until it is killed, and exits by
+// (or reduce) hangs in this process. `dataset` runs a `MapReduceWorker` (leases 1 s, tasks
+// only) of MapReduce namespace N with the Dataset functions `test.words`, `test.one` and
+// `test.sum` of the dataset tests (`datasetFaultFunctions`), one of which hangs in this process:
+// `test.words` in map, or `test.sum` in reduce. Each runs until it is killed, and exits by
 // itself (status 3) when its parent process goes away; status 1 on bad arguments.
 
 #if canImport(Glibc)
@@ -49,13 +53,35 @@ func probeWordCount(hangingIn stage: CoordinatorInstance.Stage?) -> MapReduceJob
     })
 }
 
+/// The dataset tests' functions `test.words`, `test.one` and `test.sum` (the same names and types
+/// as `DatasetTestFunctions` in Tests/RoostComputeTests), of which one never returns in this
+/// process (blocking its thread, as a stuck computation does): `test.words` (`stage` map: it
+/// runs on the map side of a stage) or `test.sum` when it adds up two partial sums (`stage`
+/// reduce: on the map side it only ever adds a 1).
+func datasetFaultFunctions(hangingIn stage: CoordinatorInstance.Stage) -> DatasetFunctions {
+    let functions = DatasetFunctions()
+    functions.register([
+        FlatMapFunction("test.words") { (line: [UInt8]) in
+            if stage == .map { while true { sleep(3600) } }
+            return line.split(whereSeparator: BuiltinJobs.isSpace).map { Array($0) }
+        },
+        MapFunction("test.one") { (word: [UInt8]) in Pair(word, 1) },
+        ReduceFunction("test.sum") { (a: Int, b: Int) in
+            if stage == .reduce, a > 1, b > 1 { while true { sleep(3600) } }
+            return a + b
+        },
+    ])
+    return functions
+}
+
 /// Runs the probe until it is killed (or orphaned).
 func probeMain(_ arguments: [String]) async -> Int32 {
     guard arguments.count >= 5, ["--port", "--cluster"].contains(arguments[0]), arguments[2] == "--namespace",
           arguments[4] == "worker" || (arguments[4] == "memoize" && arguments.count == 6)
             || (arguments[4] == "mapreduce" && arguments.count == 6 && ["coordinator", "hang-map", "hang-reduce"].contains(arguments[5]))
+            || (arguments[4] == "dataset" && arguments.count == 6 && ["hang-map", "hang-reduce"].contains(arguments[5]))
     else {
-        print("usage: roost-compute-probe (--port P | --cluster P1,P2,…) --namespace N (worker | memoize KEY | mapreduce MODE)")
+        print("usage: roost-compute-probe (--port P | --cluster P1,P2,…) --namespace N (worker | memoize KEY | mapreduce MODE | dataset MODE)")
         return 1
     }
     let ports = arguments[1].split(separator: ",").compactMap { Int($0) }
@@ -87,10 +113,14 @@ func probeMain(_ arguments: [String]) async -> Int32 {
                                            configuration: .init(concurrency: 4, leaseTime: .seconds(1), runsSchedules: false),
                                            logger: logger)
                 try? await worker.run()
-            } else if arguments[4] == "mapreduce" {
+            } else if arguments[4] == "mapreduce" || arguments[4] == "dataset" {
                 let mode = arguments[5]
                 let registry = MapReduceRegistry()
-                registry.register(probeWordCount(hangingIn: mode == "hang-map" ? .map : mode == "hang-reduce" ? .reduce : nil))
+                if arguments[4] == "dataset" {
+                    registry.register(datasetFaultFunctions(hangingIn: mode == "hang-map" ? .map : .reduce))
+                } else {
+                    registry.register(probeWordCount(hangingIn: mode == "hang-map" ? .map : mode == "hang-reduce" ? .reduce : nil))
+                }
                 let worker = MapReduceWorker(
                     mapReduce: MapReduce(namespace, on: client), registry: registry,
                     configuration: .init(concurrency: 1, leaseTime: .seconds(1), runsTasks: mode != "coordinator",

@@ -16,10 +16,17 @@ public enum BuiltinJobs {
         mapRecord: { entry, output in countWords(entry.value, into: &output) },
         combine: { $0 + $1 }, reduce: { _, counts in counts.reduce(0, +) })
 
+    /// Word count over the field values of the entries of a Redis stream: word bytes → count.
+    public static let wordCountStream = MapReduceJob<RedisStreamSplit, [UInt8], Int, Int>(
+        "roost.word-count.stream",
+        mapRecord: { entry, output in for field in entry.fields { countWords(field.value, into: &output) } },
+        combine: { $0 + $1 }, reduce: { _, counts in counts.reduce(0, +) })
+
     /// Registers every built-in job in `registry`.
     public static func register(in registry: MapReduceRegistry) {
         registry.register(wordCountList)
         registry.register(wordCountHash)
+        registry.register(wordCountStream)
         registry.register(wordCountFiles)
         registry.register(grepFiles)
         registry.register(invertedIndexFiles)

@@ -88,29 +88,56 @@ public struct MapOutput<Key: MapReduceCodable & Hashable, Value: MapReduceCodabl
 
     /// The intermediate blobs, one per partition (sorted by key bytes).
     func blobs(partitions: Int, partitioner: MapReducePartitioner) -> [[UInt8]] {
-        var groups = [[(key: [UInt8], values: [Value])]](repeating: [], count: partitions)
-        func add(_ key: Key, _ values: [Value]) {
-            var bytes: [UInt8] = []
-            key.mapReduceEncode(into: &bytes)
-            let partition = bytes.withUnsafeBytes { partitioner.partition(of: $0, among: partitions) }
-            groups[partition].append((bytes, values))
+        // Every key encoded once into one buffer, with its partition; sorted by memcmp there.
+        var keyBytes: [UInt8] = []
+        var groups = [[EncodedKey]](repeating: [], count: partitions)
+        func add(_ key: Key, value: Int) {
+            let start = keyBytes.count
+            key.mapReduceEncode(into: &keyBytes)
+            let encoded = EncodedKey(start: start, end: keyBytes.count, value: value)
+            let partition = keyBytes.withUnsafeBytes { partitioner.partition(of: encoded.bytes(in: $0), among: partitions) }
+            groups[partition].append(encoded)
         }
-        for (key, value) in combined { add(key, [value]) }
-        for (key, values) in lists { add(key, values) }
-        return groups.map { group in
-            var blob: [UInt8] = []
-            var scratch: [UInt8] = []
-            for (key, values) in group.sorted(by: { [UInt8].bytesPrecede($0.key, $1.key) }) {
-                ShuffleBlob.appendFramed(key, to: &blob)
-                Varint.append(unsigned: UInt64(values.count), to: &blob)
-                for value in values {
+        let combinedValues = Array(combined.values)
+        for (index, key) in combined.keys.enumerated() { add(key, value: index) }
+        let listValues = Array(lists.values)
+        for (index, key) in lists.keys.enumerated() { add(key, value: combinedValues.count + index) }
+        var scratch: [UInt8] = []
+        return keyBytes.withUnsafeBytes { raw in
+            groups.map { group in
+                var blob: [UInt8] = []
+                func appendValue(_ value: Value) {
                     scratch.removeAll(keepingCapacity: true)
                     value.mapReduceEncode(into: &scratch)
                     ShuffleBlob.appendFramed(scratch, to: &blob)
                 }
+                for key in group.sorted(by: { ShuffleBlob.compare($0.bytes(in: raw), $1.bytes(in: raw)) < 0 }) {
+                    ShuffleBlob.appendFramed(key.bytes(in: raw), to: &blob)
+                    if key.value < combinedValues.count {
+                        Varint.append(unsigned: 1, to: &blob)
+                        appendValue(combinedValues[key.value])
+                    } else {
+                        let values = listValues[key.value - combinedValues.count]
+                        Varint.append(unsigned: UInt64(values.count), to: &blob)
+                        for value in values { appendValue(value) }
+                    }
+                }
+                return blob
             }
-            return blob
         }
+    }
+}
+
+/// A key encoded in a shared buffer (`MapOutput.blobs`): its bytes' range there and where its
+/// values are.
+private struct EncodedKey {
+    var start: Int
+    var end: Int
+    var value: Int
+
+    @inline(__always)
+    func bytes(in buffer: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: buffer[start..<end])
     }
 }
 
@@ -129,37 +156,24 @@ extension MapReduceJob {
                              records: output.emitted)
     }
 
-    /// Merges the intermediate blobs of one partition, reduces each key (in key-byte order) and
-    /// returns the output blob.
+    /// Merges the intermediate blobs of one partition (each sorted by key bytes), reduces each
+    /// key (in key-byte order) and returns the output blob. With a combiner each key's values
+    /// are folded first, in the blobs' order; without, `reduce` gets them all in that order.
     func runReduce(blobs: [[UInt8]]) throws -> [UInt8] {
-        // With a combiner each key's values are folded as they are read; without, kept in order.
-        var folded: [[UInt8]: Value] = [:]
-        var lists: [[UInt8]: [Value]] = [:]
-        for blob in blobs {
-            try ShuffleBlob.forEachGroup(in: blob) { keyBytes, encodedValues in
-                let values = try encodedValues.map { try Value(mapReduceBytes: $0) }
-                let key = Array(keyBytes)
-                if let combine {
-                    for value in values {
-                        if let index = folded.index(forKey: key) {
-                            folded.values[index] = combine(folded.values[index], value)
-                        } else {
-                            folded[key] = value
-                        }
-                    }
-                } else {
-                    lists[key, default: []].append(contentsOf: values)
-                }
-            }
-        }
         var out: [UInt8] = []
+        out.reserveCapacity(blobs.reduce(0) { $0 + $1.count })
         var scratch: [UInt8] = []
-        let keys = combine == nil ? Array(lists.keys) : Array(folded.keys)
-        for keyBytes in keys.sorted(by: [UInt8].bytesPrecede) {
-            let key = try keyBytes.withUnsafeBytes { try Key(mapReduceBytes: $0) }
-            let values = combine == nil ? lists[keyBytes, default: []] : folded[keyBytes].map { [$0] } ?? []
+        var values: [Value] = []
+        try ShuffleBlob.mergeGroups(blobs) { keyBytes, encodedValues in
+            values.removeAll(keepingCapacity: true)
+            for encoded in encodedValues { values.append(try Value(mapReduceBytes: encoded)) }
+            if let combine, values.count > 1 {
+                let folded = values.dropFirst().reduce(values[0], combine)
+                values.removeAll(keepingCapacity: true)
+                values.append(folded)
+            }
             scratch.removeAll(keepingCapacity: true)
-            try reduce(key, values).mapReduceEncode(into: &scratch)
+            try reduce(try Key(mapReduceBytes: keyBytes), values).mapReduceEncode(into: &scratch)
             ShuffleBlob.appendFramed(keyBytes, to: &out)
             ShuffleBlob.appendFramed(scratch, to: &out)
         }

@@ -26,7 +26,8 @@ public struct MapReducePartitioner: Sendable {
             var low = 0, high = boundaries.count
             while low < high {
                 let middle = (low + high) / 2
-                if key.lexicographicallyPrecedes(boundaries[middle]) { high = middle } else { low = middle + 1 }
+                let below = boundaries[middle].withUnsafeBytes { ShuffleBlob.compare(key, $0) < 0 }
+                if below { high = middle } else { low = middle + 1 }
             }
             return min(low, partitions - 1)
         }
@@ -36,7 +37,7 @@ public struct MapReducePartitioner: Sendable {
     /// `sample` into `partitions` ranges of about the same size: the sample's quantiles, without
     /// repeats (so a heavily repeated key can leave a partition empty rather than split it).
     public static func rangeBoundaries(sample: [[UInt8]], partitions: Int) -> [[UInt8]] {
-        let sorted = sample.sorted { $0.lexicographicallyPrecedes($1) }
+        let sorted = sample.sorted(by: [UInt8].bytesPrecede)
         guard partitions > 1, !sorted.isEmpty else { return [] }
         var boundaries: [[UInt8]] = []
         for index in 1..<partitions {

@@ -107,7 +107,8 @@ public final class MapReduceWorker: Service, Sendable {
     }
 
     /// Records this worker as live every second (a liveness heartbeat, not a poll for work),
-    /// until cancelled or shut down.
+    /// until cancelled or shut down (a graceful shutdown ends the wait between beats at once, so
+    /// a stopped worker process exits without waiting out the second).
     private func heartbeats() async throws {
         let key = MapReduceKeys.workers(mapReduce.name)
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
@@ -117,7 +118,7 @@ public final class MapReduceWorker: Service, Sendable {
             } catch {
                 logger.debug("heartbeat failed: \(error)")
             }
-            try? await Task.sleep(for: .seconds(1))
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(1)) }
         }
     }
 

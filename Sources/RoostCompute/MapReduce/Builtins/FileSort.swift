@@ -42,6 +42,12 @@ public enum FileSort {
             bytes += line
         }
 
+        /// Hashes the range and the line's bytes at once (not byte by byte, as `[UInt8]` does).
+        public func hash(into hasher: inout Hasher) {
+            hasher.combine(range)
+            line.withUnsafeBytes { hasher.combine(bytes: $0) }
+        }
+
         /// Decodes `mapReduceEncode`'s bytes.
         public init(mapReduceBytes bytes: UnsafeRawBufferPointer) throws {
             guard bytes.count >= 4 else { throw MapReduceError.undecodable("a sort key takes at least 4 bytes") }

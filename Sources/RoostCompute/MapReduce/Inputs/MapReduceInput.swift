@@ -44,7 +44,7 @@ public struct MapReduceInputContext: Sendable {
 
 /// A job's input: what cuts it into splits when the job is submitted.
 ///
-/// Built in: `RedisListInput`, `RedisHashInput`, and any array of splits (a custom source that
+/// Built in: `RedisListInput`, `RedisHashInput`, `RedisStreamInput`, and any array of splits (a custom source that
 /// already knows its splits).
 public protocol MapReduceInput: Sendable {
     /// The kind of split it cuts.
