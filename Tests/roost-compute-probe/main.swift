@@ -11,7 +11,8 @@
 // 1 s) for KEY with a computation that hangs. `mapreduce` runs a `MapReduceWorker` (leases
 // 1 s) of MapReduce namespace N: `coordinator` only coordinates jobs; `hang-map` and
 // `hang-reduce` only run tasks, of the job `probe.word-count` (`probeWordCount`), whose map
-// (or reduce) hangs in this process. `dataset` runs a `MapReduceWorker` (leases 1 s, tasks
+// (or reduce) hangs in this process; `coordinator` also counts its beats (twice a second) in
+// `roost:probe:{mr:<N>}:beats`. `dataset` runs a `MapReduceWorker` (leases 1 s, tasks
 // only) of MapReduce namespace N with the Dataset functions `test.words`, `test.one` and
 // `test.sum` of the dataset tests (`datasetFaultFunctions`), one of which hangs in this process:
 // `test.words` in map, or `test.sum` in reduce. Each runs until it is killed, and exits by
@@ -135,8 +136,13 @@ func probeMain(_ arguments: [String]) async -> Int32 {
                 }
             }
         }
+        // A coordinator counts its beats, so a test sees it run again after SIGCONT.
+        let beats = arguments[4] == "mapreduce" && arguments[5] == "coordinator" ? RedisKey("roost:probe:{mr:\(namespace)}:beats") : nil
         // An orphan (the test process died) exits rather than work on.
-        while getppid() == parent { try? await Task.sleep(for: .milliseconds(500)) }
+        while getppid() == parent {
+            if let beats { _ = try? await client.incr(beats) }
+            try? await Task.sleep(for: .milliseconds(500))
+        }
         exit(3)
     }
     return 0
