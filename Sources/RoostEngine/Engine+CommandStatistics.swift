@@ -77,8 +77,9 @@ extension Engine {
             slowLog.record(arguments, client: client, microseconds: microseconds,
                            slowerThan: configuration.slowlogLogSlowerThan, maxLength: configuration.slowlogMaxLength)
         }
-        let failed = statistics.errorReplies > errorsBeforeLastCall
+        let failed = statistics.errorReplies > errorsBeforeLastCall || failedWithoutCountedError
         errorsBeforeLastCall = statistics.errorReplies
+        failedWithoutCountedError = false
         // One lookup, updated in place; the name is copied only for a command's first call.
         statistics.commands[ObjectIdentifier(resolved.spec), default: CommandCounters(name: resolved.fullName)]
             .record(microseconds: microseconds, failed: failed,

@@ -77,21 +77,48 @@ import Testing
                 ZADD z nan a
                 GEOADD g 200 10 far
                 """#)
-            let (redisErrors, roostErrors) = try Self.info(pair, ["INFO", "errorstats"])
-            #expect(redisErrors.first?.1 == roostErrors.first?.1)
-            let (redisCommands, roostCommands) = try Self.info(pair, ["INFO", "commandstats"])
-            func counts(_ s: [(String, [String: String])]) -> [String: String] {
-                var out: [String: String] = [:]
-                for (name, value) in s.first?.1 ?? [:] where name != "cmdstat_info" {
-                    let kept = value.split(separator: ",").filter { !$0.hasPrefix("usec") }
-                    out[name] = kept.joined(separator: ",")
-                }
-                return out
-            }
-            #expect(counts(redisCommands) == counts(roostCommands))
+            try Self.expectSameCounts(pair)
             try pair.step("CONFIG RESETSTAT")
             let (afterReset, afterResetRoost) = try Self.info(pair, ["INFO", "errorstats"])
             #expect(afterReset.first?.1 == afterResetRoost.first?.1)
         }
+    }
+
+    /// A script's error reply is counted once: a refused or failed redis.call when it happens
+    /// (the script passing it on still fails EVAL), error_reply and {err=...} tables (nested
+    /// too) and runtime errors when the reply is written.
+    @Test func scriptErrorsAreCountedOnceAsInRedis() async throws {
+        try await Differential.with { pair in
+            try pair.step("CONFIG RESETSTAT")
+            try pair.run(#"""
+                SET s v
+                EVAL "return redis.call('nosuch')" 0
+                EVAL "error('x')" 0
+                EVAL "return redis.pcall('nosuch')" 0
+                EVAL "return {1, {err='NEST y'}}" 0
+                EVAL "return redis.call('incr', 's')" 0
+                EVAL "return redis.pcall('incr', 's')" 0
+                EVAL "redis.pcall('incr', 's') return 1" 0
+                EVAL "return redis.error_reply('MYERR boom')" 0
+                EVAL "return {err='OTHER x'}" 0
+                """#)
+            try Self.expectSameCounts(pair)
+        }
+    }
+
+    /// INFO errorstats identical, and commandstats' counts (not durations) identical.
+    static func expectSameCounts(_ pair: DifferentialPair) throws {
+        let (redisErrors, roostErrors) = try info(pair, ["INFO", "errorstats"])
+        #expect(redisErrors.first?.1 == roostErrors.first?.1)
+        let (redisCommands, roostCommands) = try info(pair, ["INFO", "commandstats"])
+        func counts(_ s: [(String, [String: String])]) -> [String: String] {
+            var out: [String: String] = [:]
+            for (name, value) in s.first?.1 ?? [:] where name != "cmdstat_info" {
+                let kept = value.split(separator: ",").filter { !$0.hasPrefix("usec") }
+                out[name] = kept.joined(separator: ",")
+            }
+            return out
+        }
+        #expect(counts(redisCommands) == counts(roostCommands))
     }
 }

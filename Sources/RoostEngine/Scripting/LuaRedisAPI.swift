@@ -84,6 +84,8 @@ enum LuaRedisAPI {
         guard let argv = arguments(L) else { return raise ? -1 : 1 }
         switch scripting.execute(argv) {
         case .failure(let error):
+            // Counted now, as Redis's scriptCall counts a refused call; the table says so.
+            scripting.engine.countError(error)
             Lua.pushErrorTable(L, [UInt8(ascii: "-")] + error.bytes)
             lua_pushboolean(L, 1)
             Lua.setRawField(L, -2, "ignore_error_stats_update")

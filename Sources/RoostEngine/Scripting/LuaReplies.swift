@@ -141,13 +141,15 @@ enum LuaReplies {
     /// Nested tables are walked with an explicit stack of frames rather than recursion, using
     /// the Lua stack exactly as Redis's `luaReplyToRedisReply` does, so a self-referencing table
     /// ends in "reached lua stack limit" at the same depth instead of overflowing the thread.
-    static func write(_ L: OpaquePointer, to reply: ReplyWriter, scriptResp: Int) {
+    /// Error replies are counted in INFO errorstats on `engine`, except those of a failed
+    /// `redis.call`, counted when that command failed (`ignore_error_stats_update`).
+    static func write(_ L: OpaquePointer, to reply: ReplyWriter, scriptResp: Int, countingErrorsOn engine: Engine) {
         var frames: [Frame] = []
         var haveValue = true
         while true {
             if haveValue {
                 haveValue = false
-                if let frame = writeOne(L, to: reply, scriptResp: scriptResp) {
+                if let frame = writeOne(L, to: reply, scriptResp: scriptResp, engine: engine) {
                     frames.append(frame)
                 }
             }
@@ -191,9 +193,11 @@ enum LuaReplies {
 
     /// Writes a scalar or a special table and pops it, or starts a container and returns its
     /// frame (leaving what the frame needs on the stack).
-    private static func writeOne(_ L: OpaquePointer, to reply: ReplyWriter, scriptResp: Int) -> Frame? {
+    private static func writeOne(_ L: OpaquePointer, to reply: ReplyWriter, scriptResp: Int, engine: Engine) -> Frame? {
         if lua_checkstack(L, 4) == 0 {
-            reply.buffer.writeRESPError(bytes: Array("ERR reached lua stack limit".utf8))
+            let error = RedisError(bytes: Array("ERR reached lua stack limit".utf8))
+            engine.countError(error)
+            reply.buffer.writeRESPError(bytes: error.bytes)
             lua_settop(L, -2)
             return nil
         }
@@ -210,12 +214,20 @@ enum LuaReplies {
         case LUA_TNUMBER:
             reply.integer(LuaNumber.integer(lua_tonumber(L, -1)))
         case LUA_TTABLE:
-            return writeTable(L, to: reply)
+            return writeTable(L, to: reply, engine: engine)
         default:
             reply.nullBulk()
         }
         lua_settop(L, -2)
         return nil
+    }
+
+    /// Whether the error table on top of the stack came from a failed `redis.call`, whose error
+    /// was counted when the command failed.
+    static func ignoresErrorStats(_ L: OpaquePointer) -> Bool {
+        Lua.rawField(L, -1, "ignore_error_stats_update")
+        defer { lua_settop(L, -2) }
+        return lua_toboolean(L, -1) != 0
     }
 
     private static func stringField(_ L: OpaquePointer, _ name: String) -> [UInt8]? {
@@ -230,12 +242,14 @@ enum LuaReplies {
 
     /// Writes an error, status, double, big number or verbatim table and pops it; for a map,
     /// set or array writes the header and returns the frame that writes the elements.
-    private static func writeTable(_ L: OpaquePointer, to reply: ReplyWriter) -> Frame? {
+    private static func writeTable(_ L: OpaquePointer, to reply: ReplyWriter, engine: Engine) -> Frame? {
         if stringField(L, "err") != nil {
+            let counted = !ignoresErrorStats(L)
             Lua.rawField(L, -1, "err")
-            let message = Lua.cBytes(L, -1) ?? []
+            let error = RedisError(bytes: spaced(Lua.cBytes(L, -1) ?? []))
             lua_settop(L, -3)
-            reply.buffer.writeRESPError(bytes: spaced(message))
+            if counted { engine.countError(error) } else { engine.failedWithoutCountedError = true }
+            reply.buffer.writeRESPError(bytes: error.bytes)
             return nil
         }
         if let ok = stringField(L, "ok") {

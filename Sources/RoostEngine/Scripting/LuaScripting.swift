@@ -166,7 +166,7 @@ final class LuaScripting {
         } else if status != 0 {
             writeRunError(to: script.caller, sha: script.sha)
         } else {
-            LuaReplies.write(L, to: script.caller.reply, scriptResp: resp)
+            LuaReplies.write(L, to: script.caller.reply, scriptResp: resp, countingErrorsOn: engine)
         }
     }
 
@@ -225,10 +225,13 @@ final class LuaScripting {
         if lua_type(L, -1) != LUA_TTABLE {
             let message = Lua.cBytes(L, -1) ?? Array("execution failure".utf8)
             text = Array("ERR Error running script \(sha), ".utf8) + message.prefix(100)
-            text = text.map { $0 == 13 || $0 == 10 ? 32 : $0 }
-            client.reply.buffer.writeRESPError(bytes: text)
+            let error = RedisError(bytes: text.map { $0 == 13 || $0 == 10 ? 32 : $0 })
+            engine.countError(error)
+            client.reply.buffer.writeRESPError(bytes: error.bytes)
             return
         }
+        // A failed redis.call's error was counted in errorstats when the command failed.
+        let counted = !LuaReplies.ignoresErrorStats(L)
         if let plain = Lua.cBytes(L, -1), lua_type(L, -1) == LUA_TSTRING {
             text = Array("ERR ".utf8) + plain
         } else {
@@ -247,7 +250,9 @@ final class LuaScripting {
             text += Array(" script: \(sha), on ".utf8) + source + [UInt8(ascii: ":")] + line + [UInt8(ascii: ".")]
         }
         // CR and LF become spaces, so the error stays one protocol line.
-        client.reply.buffer.writeRESPError(bytes: text.map { $0 == 13 || $0 == 10 ? 32 : $0 })
+        let error = RedisError(bytes: text.map { $0 == 13 || $0 == 10 ? 32 : $0 })
+        if counted { engine.countError(error) } else { engine.failedWithoutCountedError = true }
+        client.reply.buffer.writeRESPError(bytes: error.bytes)
     }
 
     /// Past busy-reply-threshold, makes `script` the busy script and, once per `busySlice`,
