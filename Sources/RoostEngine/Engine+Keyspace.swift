@@ -211,7 +211,7 @@ extension Engine {
         if tracking.clientCount != 0 { limitTrackingTable() }
         let start = Engine.clockMicroseconds()
         defer { if monitorsLatency { sampleLatency("expire-cycle", since: start) } }
-        for db in databases where !db.expires.isEmpty {
+        for db in databases where activeExpireEnabled && !db.expires.isEmpty {
             var rounds = 0
             while true {
                 var sampled = 0

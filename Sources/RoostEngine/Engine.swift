@@ -118,6 +118,8 @@ public final class Engine: @unchecked Sendable {
     @exclusivity(unchecked) var scriptFiber: ScriptFiber?
     /// The script past busy-reply-threshold, while other clients get BUSY.
     @exclusivity(unchecked) var busyScript: ScriptRun?
+    /// Whether the background cycle expires keys (DEBUG SET-ACTIVE-EXPIRE).
+    @exclusivity(unchecked) var activeExpireEnabled = true
     /// The state of scripts' `math.random`, which like Redis's survives SCRIPT FLUSH.
     @exclusivity(unchecked) var scriptRandomState = LuaRandom.initialState
 

@@ -48,7 +48,7 @@ enum PersistenceCommands {
     }
 
     static func debug(_ c: CommandContext) throws(RedisError) {
-        guard c.argument(1, is: "reload") else { throw .subcommandSyntax(c.arguments) }
+        guard c.argument(1, is: "reload") else { return try DebugCommands.run(c) }
         var save = true, flush = true
         for i in 2..<c.count {
             if c.argument(i, is: "merge") {
