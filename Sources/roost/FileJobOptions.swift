@@ -6,6 +6,7 @@ import RoostCompute
 import RoostCoordination
 import RoostEngine
 import RoostServer
+import ServiceLifecycle
 
 /// The options shared by the commands that run a built-in MapReduce job over files (`roost
 /// grep`, `roost index`, `roost sort`), and how such a job runs.
@@ -14,6 +15,7 @@ import RoostServer
 /// with `--workers` `roost worker` processes (of this executable) that connect to it, all
 /// stopped at the end. With `--url` it is submitted to that server, for the workers already
 /// connected there (`roost worker --url URL`), and `--workers` local ones start only when asked.
+/// With `--cluster`, `--url` is a seed node of a Redis Cluster (and local workers join it).
 struct FileJobOptions: ParsableArguments {
     @Option(help: "Worker processes to start (default: the number of cores; with --url, none).")
     var workers: Int?
@@ -21,6 +23,9 @@ struct FileJobOptions: ParsableArguments {
     @Option(help: ArgumentHelp("A server whose workers run the job instead of the embedded one: redis://host[:port][/db]…",
                                valueName: "url"))
     var url: String?
+
+    @Flag(help: "Use --url as a seed node of a Redis Cluster (TCP, database 0); local workers join it too.")
+    var cluster = false
 
     @Option(help: "Write the result to this file instead of standard output.")
     var output: String?
@@ -35,7 +40,8 @@ struct FileJobOptions: ParsableArguments {
         if let workers { guard workers >= (url == nil ? 1 : 0) else { throw ValidationError("--workers must be at least 1") } }
         if let splitSize { guard splitSize > 0 else { throw ValidationError("--split-size must be positive") } }
         guard !namespace.isEmpty else { throw ValidationError("--namespace must not be empty") }
-        if let url { _ = try JobsConnection(url: url, cluster: false) }
+        if cluster && url == nil { throw ValidationError("--cluster needs --url (a seed node of the cluster)") }
+        if let url { _ = try JobsConnection(url: url, cluster: cluster) }
     }
 
     /// The local worker processes to start.
@@ -88,7 +94,8 @@ struct FileJobOptions: ParsableArguments {
     ) async throws -> [(key: Key, value: Output)] {
         let partitions = partitions ?? self.partitions
         let total = splits.reduce(Int64(0)) { $0 + $1.byteCount }
-        return try await Self.onServer(url: url, workers: workerCount, namespace: namespace, command: command) { mapReduce in
+        return try await Self.onServer(url: url, cluster: cluster, workers: workerCount, namespace: namespace,
+                                       command: command) { mapReduce in
             let run = try await mapReduce.submit(job, input: splits, partitions: partitions)
             try await Self.watch(run, totalBytes: total)
             let pairs = try await run.collect()
@@ -99,11 +106,14 @@ struct FileJobOptions: ParsableArguments {
 
     /// Runs `body` with a MapReduce namespace on `url` (or, when nil, on an embedded server)
     /// while `workers` local worker processes serve it; `command` names the caller in errors.
+    /// With `cluster`, `url` is a seed node of a Redis Cluster.
     static func onServer<Outcome: Sendable>(
-        url: String?, workers: Int, namespace: String, command: String,
+        url: String?, cluster: Bool = false, workers: Int, namespace: String, command: String,
         _ body: @escaping @Sendable (MapReduce) async throws -> Outcome
     ) async throws -> Outcome {
-        if let url { return try await onServer(at: url, workers: workers, namespace: namespace, command: command, body) }
+        if let url {
+            return try await onServer(at: url, cluster: cluster, workers: workers, namespace: namespace, command: command, body)
+        }
         var configuration = EngineConfiguration()
         configuration.port = 0
         configuration.bind = ["127.0.0.1"]
@@ -111,8 +121,8 @@ struct FileJobOptions: ParsableArguments {
         try await server.start()
         let result: Outcome
         do {
-            result = try await onServer(at: "redis://127.0.0.1:\(server.port)", workers: workers, namespace: namespace,
-                                        command: command, body)
+            result = try await onServer(at: "redis://127.0.0.1:\(server.port)", cluster: false, workers: workers,
+                                        namespace: namespace, command: command, body)
         } catch {
             try? await server.stop()
             throw error
@@ -122,14 +132,21 @@ struct FileJobOptions: ParsableArguments {
     }
 
     private static func onServer<Outcome: Sendable>(
-        at url: String, workers: Int, namespace: String, command: String,
+        at url: String, cluster: Bool, workers: Int, namespace: String, command: String,
         _ body: @escaping @Sendable (MapReduce) async throws -> Outcome
     ) async throws -> Outcome {
-        let connection = try JobsConnection(url: url, cluster: false)
-        guard case .single(var configuration) = connection else { throw JobsCommandError("\(command): a single server only") }
-        configuration.commandTimeout = .seconds(600)
-        let client = RedisClient(configuration: configuration, logger: JobsConnection.logger)
-        let processes = try WorkerProcesses(count: workers, url: url, namespace: namespace, command: command)
+        let connection = try JobsConnection(url: url, cluster: cluster)
+        let client: any CoordinationClient & Service
+        switch connection {
+        case .single(var configuration):
+            configuration.commandTimeout = .seconds(600)
+            client = RedisClient(configuration: configuration, logger: JobsConnection.logger)
+        case .cluster(var configuration):
+            configuration.node.commandTimeout = .seconds(600)
+            client = RedisClusterClient(configuration: configuration, logger: JobsConnection.logger)
+        }
+        let processes = try WorkerProcesses(count: workers, url: url, namespace: namespace, command: command,
+                                            extraArguments: cluster ? ["--cluster"] : [])
         defer { processes.stop() }
         do {
             return try await withThrowingTaskGroup(of: Void.self) { group in

@@ -37,7 +37,8 @@ struct WordCountCommand: AsyncParsableCommand {
     func run() async throws {
         let splits = try options.splits(of: files, command: "roost wordcount")
         let partitions = options.partitions
-        let tally = try await FileJobOptions.onServer(url: options.url, workers: options.workerCount, namespace: options.namespace,
+        let tally = try await FileJobOptions.onServer(url: options.url, cluster: options.cluster, workers: options.workerCount,
+                                                      namespace: options.namespace,
                                                       command: "roost wordcount") { mapReduce in
             let run = try await mapReduce.submit(BuiltinJobs.wordCountFiles, input: splits, partitions: partitions)
             try await FileJobOptions.watch(run, totalBytes: splits.reduce(Int64(0)) { $0 + $1.length })

@@ -28,11 +28,13 @@ private func reference(_ tool: String, _ arguments: [String]) throws -> [UInt8] 
 enum JobPlacement: String, CaseIterable, CustomStringConvertible {
     case embedded
     case url
+    case cluster
     var description: String { rawValue }
 }
 
 /// Runs `roost arguments…` with small splits and two local workers, on a redis-server at
-/// `--url` for `.url` (the embedded server when there is no redis-server).
+/// `--url` for `.url` and a 6-node Redis Cluster for `.cluster` (the embedded server when
+/// there is no redis-server).
 private func roost(_ arguments: [String], _ placement: JobPlacement) async throws -> ProcessResult {
     let small = ["--split-size", "4096", "--workers", "2"]
     switch placement {
@@ -43,6 +45,11 @@ private func roost(_ arguments: [String], _ placement: JobPlacement) async throw
         let server = try await RedisServerProcess.start()
         defer { server.stop() }
         return try await RoostCLI.run(arguments + small + ["--url", server.url, "--namespace", "cli"], timeout: 300)
+    case .cluster:
+        guard RedisClusterProcess.isAvailable else { return try await RoostCLI.run(arguments + small, timeout: 300) }
+        let cluster = try await RedisClusterProcess.start()
+        defer { cluster.stop() }
+        return try await RoostCLI.run(arguments + small + ["--url", cluster.urls[0], "--cluster"], timeout: 300)
     }
 }
 

@@ -67,6 +67,29 @@ struct WordCountTests {
         }
     }
 
+    /// With --cluster the job, its intermediate data and its workers are on a Redis Cluster.
+    @Test(.enabled(if: RedisClusterProcess.isAvailable))
+    func onARedisClusterTheOutputIsTheSame() async throws {
+        let cluster = try await RedisClusterProcess.start()
+        defer { cluster.stop() }
+        try await withScratchDirectory { directory in
+            let input = "\(directory)/input.txt", output = "\(directory)/counts.txt"
+            try Data(corpus(lines: 4_000, seed: 0x3C0_0015)).write(to: URL(fileURLWithPath: input))
+            let result = try await RoostCLI.run(["wordcount", input, "--url", cluster.urls[0], "--cluster", "--workers", "2",
+                                                 "--split-size", "32768", "--output", output], timeout: 300)
+            #expect(result.status == 0, "\(result.errorText)")
+            let written = try [UInt8](Data(contentsOf: URL(fileURLWithPath: output)))
+            let expected = try referenceLines([input])
+            #expect(!expected.isEmpty)
+            #expect(written == expected)
+        }
+    }
+
+    @Test func clusterNeedsAURL() async throws {
+        let result = try await RoostCLI.run(["wordcount", "/dev/null", "--cluster"])
+        #expect(result.status == 64 && result.errorText.contains("--cluster needs --url"))
+    }
+
     @Test func topKGoesToStandardOutput() async throws {
         try await withScratchDirectory { directory in
             let path = "\(directory)/corpus.txt"
