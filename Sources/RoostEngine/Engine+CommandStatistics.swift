@@ -55,6 +55,13 @@ extension Engine {
         statistics.errorsByKind[prefix, default: 0] += 1
     }
 
+    /// Fails the running command without counting an error reply: a script passing on a failed
+    /// redis.call's error, counted when that command failed (Redis's
+    /// `ERR_REPLY_FLAG_NO_STATS_UPDATE`). The mark `countCall` compares with moves back one.
+    func failWithoutCountingError() {
+        errorsBeforeLastCall -= 1
+    }
+
     /// Records a command refused before it ran.
     func countRejection(_ resolved: ResolvedCommand) {
         statistics.commands[ObjectIdentifier(resolved.spec), default: CommandCounters(name: resolved.fullName)].rejected += 1
@@ -77,9 +84,8 @@ extension Engine {
             slowLog.record(arguments, client: client, microseconds: microseconds,
                            slowerThan: configuration.slowlogLogSlowerThan, maxLength: configuration.slowlogMaxLength)
         }
-        let failed = statistics.errorReplies > errorsBeforeLastCall || failedWithoutCountedError
+        let failed = statistics.errorReplies > errorsBeforeLastCall
         errorsBeforeLastCall = statistics.errorReplies
-        failedWithoutCountedError = false
         // One lookup, updated in place; the name is copied only for a command's first call.
         statistics.commands[ObjectIdentifier(resolved.spec), default: CommandCounters(name: resolved.fullName)]
             .record(microseconds: microseconds, failed: failed,

@@ -141,7 +141,6 @@ extension Engine {
         let outerChanges = saveState.commandChanges
         saveState.commandChanges = nil
         errorsBeforeLastCall = statistics.errorReplies
-        failedWithoutCountedError = false
         // MONITOR sees a script (the `skip_monitor` commands) before it runs and any other
         // command after, as in Redis.
         let monitored = !monitors.isEmpty && !resolved.spec.flags.contains(.admin) && !aof.loading

@@ -66,9 +66,6 @@ public final class Engine: @unchecked Sendable {
     @exclusivity(unchecked) var latencyMonitor = LatencyMonitor()
     /// The error count when the last command finished (Redis's `prev_err_count`).
     @exclusivity(unchecked) var errorsBeforeLastCall: Int64 = 0
-    /// An error reply not counted again (a script passing on a failed redis.call's error) still
-    /// fails the running command, as Redis's `ERR_REPLY_FLAG_NO_STATS_UPDATE` does.
-    @exclusivity(unchecked) var failedWithoutCountedError = false
     /// Connected clients by id.
     @exclusivity(unchecked) public private(set) var clients: [Int64: Client] = [:]
     /// Start time, Unix milliseconds.

@@ -91,20 +91,6 @@ enum HyperLogLogDebugCommands {
         return (index, h.trailingZeroBitCount + 1)
     }
 
-    /// A fast generator for the self-test's millions of random register values (Redis uses
-    /// `rand()`); SplitMix64.
-    struct SplitMix64 {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9e37_79b9_7f4a_7c15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-            z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-            return z ^ (z >> 31)
-        }
-    }
-
     /// PFDEBUG GETREG|DECODE|ENCODING|TODENSE key.
     static func debug(_ c: CommandContext) throws(RedisError) {
         let db = c.database, key = c.key(2)

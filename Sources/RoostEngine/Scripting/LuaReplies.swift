@@ -236,7 +236,8 @@ enum LuaReplies {
         return lua_type(L, -1) == LUA_TSTRING ? Lua.bytes(L, -1) : nil
     }
 
-    private static func spaced(_ bytes: [UInt8]) -> [UInt8] {
+    /// `bytes` with CR and LF as spaces, so that an error or status stays one protocol line.
+    static func spaced(_ bytes: [UInt8]) -> [UInt8] {
         bytes.map { $0 == 13 || $0 == 10 ? 32 : $0 }
     }
 
@@ -248,7 +249,7 @@ enum LuaReplies {
             Lua.rawField(L, -1, "err")
             let error = RedisError(bytes: spaced(Lua.cBytes(L, -1) ?? []))
             lua_settop(L, -3)
-            if counted { engine.countError(error) } else { engine.failedWithoutCountedError = true }
+            if counted { engine.countError(error) } else { engine.failWithoutCountingError() }
             reply.buffer.writeRESPError(bytes: error.bytes)
             return nil
         }

@@ -225,7 +225,7 @@ final class LuaScripting {
         if lua_type(L, -1) != LUA_TTABLE {
             let message = Lua.cBytes(L, -1) ?? Array("execution failure".utf8)
             text = Array("ERR Error running script \(sha), ".utf8) + message.prefix(100)
-            let error = RedisError(bytes: text.map { $0 == 13 || $0 == 10 ? 32 : $0 })
+            let error = RedisError(bytes: LuaReplies.spaced(text))
             engine.countError(error)
             client.reply.buffer.writeRESPError(bytes: error.bytes)
             return
@@ -249,9 +249,8 @@ final class LuaScripting {
         if let source, let line {
             text += Array(" script: \(sha), on ".utf8) + source + [UInt8(ascii: ":")] + line + [UInt8(ascii: ".")]
         }
-        // CR and LF become spaces, so the error stays one protocol line.
-        let error = RedisError(bytes: text.map { $0 == 13 || $0 == 10 ? 32 : $0 })
-        if counted { engine.countError(error) } else { engine.failedWithoutCountedError = true }
+        let error = RedisError(bytes: LuaReplies.spaced(text))
+        if counted { engine.countError(error) } else { engine.failWithoutCountingError() }
         client.reply.buffer.writeRESPError(bytes: error.bytes)
     }
 
