@@ -58,6 +58,9 @@ struct ACLSelector {
     var allowsFutureCommands = false
     /// The commands and subcommands allowed, by spec.
     var allowed: Set<ObjectIdentifier> = []
+    /// First arguments allowed to a command not otherwise allowed (`+select|0`, Redis's
+    /// `allowed_firstargs`), by spec, in the order added; compared ignoring case.
+    var firstArguments: [ObjectIdentifier: [[UInt8]]] = [:]
     var allKeys = false
     var keyPatterns: [KeyPattern] = []
     var allChannels = false
@@ -70,7 +73,7 @@ struct ACLSelector {
 
     /// The outcome of one rule.
     enum RuleError: Error {
-        case syntax, unknownName, afterAllKeys, afterAllChannels
+        case syntax, unknownName, afterAllKeys, afterAllChannels, firstArgumentOfSubcommand
     }
 
     /// Applies one rule (`~k*`, `+@read`, `-flushall`, `resetchannels`…).
@@ -105,9 +108,12 @@ struct ACLSelector {
                 let category = String(name.dropFirst())
                 guard Self.categories.contains(category) else { throw .unknownName }
                 setCategory(category, allow, table: table)
+            } else if allow, let bar = rule.lastIndex(of: UInt8(ascii: "|")) {
+                try allowCommand(String(decoding: rule[1..<bar], as: UTF8.self).lowercased(),
+                                 firstArgument: Array(rule[(bar + 1)...]), table: table)
             } else {
-                guard let specs = Self.specs(named: name, table: table) else { throw .unknownName }
-                for spec in specs { change(spec, allow) }
+                guard let spec = Self.spec(named: name, table: table) else { throw .unknownName }
+                change(spec, allow)
             }
             if !allow { allCommands = false }
         default:
@@ -150,18 +156,43 @@ struct ACLSelector {
         }
     }
 
-    /// The specs a command rule names: a command with its subcommands, or one subcommand.
-    static func specs(named name: String, table: CommandTable) -> [CommandSpec]? {
-        let parts = name.split(separator: "|", maxSplits: 1, omittingEmptySubsequences: false)
-        guard let base = table.lookup(name: String(parts[0])) else { return nil }
-        if parts.count == 1 { return [base] }
-        guard let sub = base.subcommands.first(where: { $0.name == parts[1] }) else { return nil }
-        return [sub]
+    /// The spec a command rule names, as Redis's `lookupCommandBySds` finds it: a command, or
+    /// `container|subcommand`.
+    static func spec(named name: String, table: CommandTable) -> CommandSpec? {
+        let parts = name.split(separator: "|", omittingEmptySubsequences: false)
+        guard parts.count <= 2, let base = table.lookup(name: String(parts[0])) else { return nil }
+        if parts.count == 1 { return base }
+        return base.subcommands.first { $0.name == parts[1] }
     }
 
-    /// Allows or forbids `spec`, and for a container each of its subcommands.
+    /// `+name|argument`, split at its last `|`: a subcommand (`+config|get`), or a first
+    /// argument allowed to a command without subcommands (`+select|0`), as Redis 7.0 reads it.
+    private mutating func allowCommand(_ name: String, firstArgument: [UInt8], table: CommandTable) throws(RuleError) {
+        guard let spec = Self.spec(named: name, table: table) else { throw .unknownName }
+        // A name with a `|` that was found is a subcommand.
+        if name.contains("|") { throw .firstArgumentOfSubcommand }
+        if firstArgument.isEmpty { throw .syntax }
+        if !spec.subcommands.isEmpty {
+            let subcommand = String(decoding: firstArgument, as: UTF8.self).lowercased()
+            guard let sub = spec.subcommands.first(where: { $0.name == subcommand }) else { throw .unknownName }
+            change(sub, true)
+            return
+        }
+        let id = ObjectIdentifier(spec)
+        let lowered = firstArgument.map(Self.lowercased)
+        if firstArguments[id]?.contains(where: { $0.map(Self.lowercased) == lowered }) == true { return }
+        firstArguments[id, default: []].append(firstArgument)
+    }
+
+    private static func lowercased(_ byte: UInt8) -> UInt8 {
+        byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
+    }
+
+    /// Allows or forbids `spec`, and for a container each of its subcommands; the command's
+    /// first arguments go, as Redis's `ACLChangeSelectorPerm` drops them.
     private mutating func change(_ spec: CommandSpec, _ allow: Bool) {
         set(spec, allow)
+        if !firstArguments.isEmpty { firstArguments[ObjectIdentifier(spec)] = nil }
         for sub in spec.subcommands { set(sub, allow) }
     }
 
@@ -173,6 +204,7 @@ struct ACLSelector {
         allCommands = allow
         allowsFutureCommands = allow
         allowed = []
+        firstArguments = [:]
         if allow {
             for spec in table.commands { change(spec, true) }
         }
@@ -191,7 +223,8 @@ struct ACLSelector {
     /// Whether the selector allows `command` with `arguments`, or why not.
     func check(_ command: ResolvedCommand, _ arguments: [ByteBuffer]) -> ACLDenial? {
         let spec = command.spec
-        if !allCommands && !spec.flags.contains(.noAuth) && !allowed.contains(ObjectIdentifier(spec)) {
+        if !allCommands && !spec.flags.contains(.noAuth) && !allowed.contains(ObjectIdentifier(spec))
+            && !allowsFirstArgument(of: spec, arguments) {
             return .command
         }
         if !allKeys && spec.commandKeys.hasKeys {
@@ -205,6 +238,13 @@ struct ACLSelector {
             }
         }
         return nil
+    }
+
+    /// Whether `arguments` start with a first argument allowed to `spec` (`+select|0`).
+    private func allowsFirstArgument(of spec: CommandSpec, _ arguments: [ByteBuffer]) -> Bool {
+        guard arguments.count >= 2, let allowed = firstArguments[ObjectIdentifier(spec)] else { return false }
+        let argument = arguments[1].readableBytesView
+        return allowed.contains { $0.elementsEqual(argument) { Self.lowercased($0) == Self.lowercased($1) } }
     }
 
     /// The channel arguments of the commands that publish or subscribe.
@@ -302,6 +342,10 @@ struct ACLSelector {
                 if subBit != fake.allowed.contains(ObjectIdentifier(sub)) {
                     rules.append((subBit ? "+" : "-") + spec.name + "|" + sub.name)
                 }
+            }
+            // First arguments follow the command's own rule, for a command not allowed whole.
+            if !bit, let arguments = firstArguments[ObjectIdentifier(spec)] {
+                for argument in arguments { rules.append("+" + spec.name + "|" + String(decoding: argument, as: UTF8.self)) }
             }
         }
         return rules.joined(separator: " ")

@@ -19,7 +19,12 @@ final class ACLUser {
     /// Whether every command is allowed on every key and channel (the check is skipped).
     private(set) var allowsEverything = false
 
-    init(name: String) { self.name = name }
+    /// A new user, disabled, with no permissions; with every channel when `allChannels`
+    /// (`acl-pubsub-default allchannels`).
+    init(name: String, allChannels: Bool = false) {
+        self.name = name
+        root.allChannels = allChannels
+    }
 
     /// A copy to change, so that a rule that fails leaves the user as it was.
     func copy() -> ACLUser {
@@ -51,6 +56,7 @@ final class ACLUser {
         static let afterAllChannels = RuleError(
             reason: "Adding a pattern after the * pattern (or the 'allchannels' flag) is not valid and does not have any effect. Try 'resetchannels' to start with an empty list of channels")
         static let noSuchPassword = RuleError(reason: "The password you are trying to remove from the user does not exist")
+        static let firstArgumentOfSubcommand = RuleError(reason: "Allowing first-arg of a subcommand is not supported")
         static let badHash = RuleError(
             reason: "The password hash must be exactly 64 characters and contain only lowercase hexadecimal characters")
 
@@ -62,17 +68,20 @@ final class ACLUser {
             case .unknownName: self = .unknownName
             case .afterAllKeys: self = .afterAllKeys
             case .afterAllChannels: self = .afterAllChannels
+            case .firstArgumentOfSubcommand: self = .firstArgumentOfSubcommand
             }
         }
     }
 
     /// Applies one rule: a user rule (`on`, `>password`, `reset`…), a selector `(…)`, or a rule
-    /// for the root selector.
-    func apply(_ rule: [UInt8], table: CommandTable) throws(RuleError) {
+    /// for the root selector. `allChannels` is `acl-pubsub-default allchannels`: the channels
+    /// a new selector, or the user after `reset`, starts with.
+    func apply(_ rule: [UInt8], table: CommandTable, allChannels: Bool = false) throws(RuleError) {
         defer { allowsEverything = root.allowsEverything }
         let text = String(decoding: rule, as: UTF8.self)
         if rule.first == UInt8(ascii: "(") && rule.last == UInt8(ascii: ")") && rule.count >= 2 {
             var selector = ACLSelector()
+            selector.allChannels = allChannels
             for word in Self.split(rule.dropFirst().dropLast()) {
                 do { try selector.apply(word, table: table) } catch { throw RuleError(error) }
             }
@@ -96,7 +105,8 @@ final class ACLUser {
             sanitizePayload = true
         case "clearselectors": selectors = []
         case "reset":
-            for word in ["resetpass", "resetkeys", "resetchannels", "off", "clearselectors", "-@all", "sanitize-payload"] {
+            let channels = allChannels ? "allchannels" : "resetchannels"
+            for word in ["resetpass", "resetkeys", channels, "off", "clearselectors", "-@all", "sanitize-payload"] {
                 try apply(Array(word.utf8), table: table)
             }
         default:

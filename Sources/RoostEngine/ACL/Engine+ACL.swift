@@ -61,6 +61,9 @@ extension Engine {
         c.client.isAuthenticated = true
     }
 
+    /// Whether new users and selectors start with every channel (`acl-pubsub-default`).
+    var aclAllChannelsByDefault: Bool { configuration.aclPubsubDefault == "allchannels" }
+
     /// Whether a client that has not authenticated yet counts as authenticated: the default
     /// user needs no password and is enabled.
     var defaultUserOpen: Bool { !acl.authenticationRequired }

@@ -92,19 +92,25 @@ enum ACLCommands {
     }
 
     /// `user`'s state after `rules`, applied to a copy.
-    static func applying(_ rules: [[UInt8]], to user: ACLUser, table: CommandTable) throws(RedisError) -> ACLUser {
+    static func applying(_ rules: [[UInt8]], to user: ACLUser, engine: Engine) throws(RedisError) -> ACLUser {
         let changed = user.copy()
         for rule in rules {
-            do { try changed.apply(rule, table: table) } catch { throw .aclSetUser(rule, error.reason) }
+            do {
+                try changed.apply(rule, table: engine.commandTable, allChannels: engine.aclAllChannelsByDefault)
+            } catch {
+                throw .aclSetUser(rule, error.reason)
+            }
         }
         return changed
     }
 
     static func setuser(_ c: CommandContext) throws(RedisError) {
+        // As Redis's `ACLStringHasSpaces`: no blank (`isspace`) and no NUL in a name.
+        if c.bytes(2).contains(where: { $0 == 0 || $0 == 32 || (9...13).contains($0) }) { throw .aclUsernameHasSpaces }
         let name = String(decoding: c.bytes(2), as: UTF8.self)
         let rules = try mergeSelectors(c.arguments[3...])
-        let current = c.engine.acl.users[name] ?? ACLUser(name: name)
-        c.engine.acl.store(try applying(rules, to: current, table: c.engine.commandTable))
+        let current = c.engine.acl.users[name] ?? ACLUser(name: name, allChannels: c.engine.aclAllChannelsByDefault)
+        c.engine.acl.store(try applying(rules, to: current, engine: c.engine))
         if let user = c.engine.acl.users[name] {
             disconnectClients(of: user, c) { !user.allowsSubscriptions(of: $0) }
         }
@@ -219,9 +225,9 @@ enum ACLCommands {
     }
 
     static func dryrun(_ c: CommandContext) throws(RedisError) {
-        guard let user = c.engine.acl.user(named: c.bytes(2)) else { throw .aclUserNotFound(c.bytes(2)) }
+        guard let user = c.engine.acl.user(named: c.bytes(2)) else { throw .aclUserNotFound(c.arguments[2]) }
         let arguments = Array(c.arguments[3...])
-        guard case .success(let command) = c.engine.resolve(arguments) else { throw .aclCommandNotFound(c.bytes(3)) }
+        guard case .success(let command) = c.engine.resolve(arguments) else { throw .aclCommandNotFound(c.arguments[3]) }
         let spec = command.spec
         if (spec.arity > 0 && spec.arity != arguments.count) || arguments.count < -spec.arity {
             throw .wrongArity(command.fullName)
@@ -377,9 +383,9 @@ extension Engine {
                 errors += "\(path):\(lineNumber): Unmatched parenthesis in selector definition. "
                 continue
             }
-            let user = ACLUser(name: name)
+            let user = ACLUser(name: name, allChannels: aclAllChannelsByDefault)
             do {
-                for rule in rules { try user.apply(rule, table: commandTable) }
+                for rule in rules { try user.apply(rule, table: commandTable, allChannels: aclAllChannelsByDefault) }
                 loaded.append(user)
             } catch {
                 errors += "\(path):\(lineNumber): \(error.reason). "
