@@ -4,7 +4,10 @@ import RoostRESP
 /// An ACL user (Redis's `user`): its state, passwords and selectors. A class: clients
 /// authenticated as the user see every later change to it, as in Redis.
 final class ACLUser {
-    let name: String
+    /// The name's bytes, as given (any byte but blanks and NUL).
+    let nameBytes: [UInt8]
+    /// The name as text, for CLIENT INFO and CLIENT KILL USER.
+    var name: String { String(decoding: nameBytes, as: UTF8.self) }
     var enabled = false
     var noPassword = false
     /// Set by `reset` and `sanitize-payload`, cleared by `skip-sanitize-payload`.
@@ -21,14 +24,18 @@ final class ACLUser {
 
     /// A new user, disabled, with no permissions; with every channel when `allChannels`
     /// (`acl-pubsub-default allchannels`).
-    init(name: String, allChannels: Bool = false) {
-        self.name = name
+    init(name: [UInt8], allChannels: Bool = false) {
+        nameBytes = name
         root.allChannels = allChannels
+    }
+
+    convenience init(name: String, allChannels: Bool = false) {
+        self.init(name: Array(name.utf8), allChannels: allChannels)
     }
 
     /// A copy to change, so that a rule that fails leaves the user as it was.
     func copy() -> ACLUser {
-        let user = ACLUser(name: name)
+        let user = ACLUser(name: nameBytes)
         user.replaceState(with: self)
         return user
     }
@@ -190,11 +197,11 @@ final class ACLUser {
     }
 
     /// The user as ACL LIST and ACL SAVE write it.
-    func description(table: CommandTable) -> String {
-        var parts = ["user", name] + flags
+    func description(table: CommandTable) -> [UInt8] {
+        var parts = flags
         parts += passwords.map { "#" + $0 }
         parts.append(root.description(table: table))
         parts += selectors.map { "(" + $0.description(table: table) + ")" }
-        return parts.joined(separator: " ")
+        return Array("user ".utf8) + nameBytes + Array((" " + parts.joined(separator: " ")).utf8)
     }
 }

@@ -28,7 +28,7 @@ extension Engine {
         }
         // Redis names the refused command in the client's `cmd` field before checking it.
         if logged == nil { client.lastCommand = command.fullName }
-        recordACLLog(reason: reason, context: context.rawValue, object: object, username: Array(user.name.utf8),
+        recordACLLog(reason: reason, context: context.rawValue, object: object, username: user.nameBytes,
                      client: logged ?? client, arguments: arguments, command: command)
         return denial
     }
