@@ -252,6 +252,41 @@ import Testing
             """#)
     }
 
+    /// Key and channel pattern rules as Redis 7.0 reads them: `~*` and `&*` are the same as
+    /// `allkeys` and `allchannels` (so no error after them), `%RW~*` is a pattern, each access
+    /// letter once, `%R` is the empty pattern, and no blanks in patterns.
+    @Test func patternRulesMatchRedis() async throws {
+        try await Differential.check(#"""
+            ACL SETUSER z1 allkeys ~*
+            ACL SETUSER z1 allkeys %RW~*
+            ACL SETUSER z1 allkeys ~a
+            ACL SETUSER z2 allchannels &*
+            ACL SETUSER z2 ALLCHANNELS &a
+            ACL SETUSER z2 resetchannels &a* &* &b
+            ACL SETUSER z3 "~a b"
+            ACL SETUSER z3 "&a b"
+            ACL SETUSER z3 "%R~a b"
+            ACL SETUSER z3 "~a\tb"
+            ACL SETUSER z3 "&a\x00b"
+            ACL SETUSER z3 %RW~* ~a
+            ACL GETUSER z3
+            ACL SETUSER z4 %rw~* %R~*
+            ACL GETUSER z4
+            ACL SETUSER z5 %~x
+            ACL SETUSER z5 %
+            ACL SETUSER z5 %RR~x
+            ACL SETUSER z5 %RWR~x
+            ACL SETUSER z5 %Rx~a
+            ACL SETUSER z5 %R
+            ACL SETUSER z5 %W~ ~ %r~a %WR~b
+            ACL GETUSER z5
+            ACL SETUSER z6 %R~* ~*
+            ACL GETUSER z6
+            ACL SETUSER z7 ~a ~* ~b
+            ACL LIST
+            """#)
+    }
+
     /// `acl-pubsub-default`: the channels of new users, of `(…)` selectors and of `reset`.
     @Test(arguments: ["", "?HELLO 3"])
     func pubsubDefaultMatchesRedis(prelude: String) async throws {

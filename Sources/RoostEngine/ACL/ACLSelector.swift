@@ -80,9 +80,9 @@ struct ACLSelector {
     mutating func apply(_ rule: [UInt8], table: CommandTable) throws(RuleError) {
         let text = String(decoding: rule, as: UTF8.self)
         switch text.lowercased() {
-        case "allkeys": setAllKeys(); return
+        case "allkeys", "~*": setAllKeys(); return
         case "resetkeys": allKeys = false; keyPatterns = []; return
-        case "allchannels": allChannels = true; channelPatterns = []; return
+        case "allchannels", "&*": allChannels = true; channelPatterns = []; return
         case "resetchannels": allChannels = false; channelPatterns = []; return
         case "allcommands", "+@all": setAllCommands(true, table: table); return
         case "nocommands", "-@all": setAllCommands(false, table: table); return
@@ -95,12 +95,8 @@ struct ACLSelector {
         case UInt8(ascii: "&"):
             if allChannels { throw .afterAllChannels }
             let pattern = Array(rule.dropFirst())
-            if pattern == [UInt8(ascii: "*")] {
-                allChannels = true
-                channelPatterns = []
-            } else if !channelPatterns.contains(pattern) {
-                channelPatterns.append(pattern)
-            }
+            if Self.hasBlanks(pattern) { throw .syntax }
+            if !channelPatterns.contains(pattern) { channelPatterns.append(pattern) }
         case UInt8(ascii: "+"), UInt8(ascii: "-"):
             let allow = first == UInt8(ascii: "+")
             let name = String(text.dropFirst()).lowercased()
@@ -126,6 +122,8 @@ struct ACLSelector {
         keyPatterns = []
     }
 
+    /// `~pattern`, or `%R~`, `%W~`, `%RW~` with the access (each letter once; `%R` alone is
+    /// the empty pattern), as Redis 7.0 reads them. Only the `~*` rule means all keys.
     private mutating func addKeyPattern(_ rule: [UInt8]) throws(RuleError) {
         if allKeys { throw .afterAllKeys }
         var read = true, write = true
@@ -133,27 +131,36 @@ struct ACLSelector {
         if rule[0] == UInt8(ascii: "%") {
             read = false
             write = false
-            while offset < rule.count && rule[offset] != UInt8(ascii: "~") {
-                switch rule[offset] {
-                case UInt8(ascii: "R"), UInt8(ascii: "r"): read = true
-                case UInt8(ascii: "W"), UInt8(ascii: "w"): write = true
-                default: throw .syntax
-                }
+            while offset < rule.count {
+                let letter = rule[offset]
                 offset += 1
+                if letter | 0x20 == UInt8(ascii: "r") && !read {
+                    read = true
+                } else if letter | 0x20 == UInt8(ascii: "w") && !write {
+                    write = true
+                } else if letter == UInt8(ascii: "~") {
+                    break
+                } else {
+                    throw .syntax
+                }
             }
-            guard offset < rule.count, read || write else { throw .syntax }
-            offset += 1
+            guard read || write else { throw .syntax }
         }
         let pattern = Array(rule[offset...])
-        if pattern == [UInt8(ascii: "*")] && read && write {
-            setAllKeys()
-        } else if let i = keyPatterns.firstIndex(where: { $0.pattern == pattern }) {
+        if Self.hasBlanks(pattern) { throw .syntax }
+        if let i = keyPatterns.firstIndex(where: { $0.pattern == pattern }) {
             // A pattern given again gains the new access, as Redis merges the flags.
             let old = keyPatterns[i]
             keyPatterns[i] = KeyPattern(pattern: pattern, glob: old.glob, read: old.read || read, write: old.write || write)
         } else {
             keyPatterns.append(KeyPattern(pattern: pattern, glob: GlobPattern(pattern), read: read, write: write))
         }
+    }
+
+    /// Whether `bytes` hold a blank (`isspace`) or a NUL, which Redis's `ACLStringHasSpaces`
+    /// refuses in user names and patterns.
+    static func hasBlanks<C: Collection>(_ bytes: C) -> Bool where C.Element == UInt8 {
+        bytes.contains { $0 == 0 || $0 == 32 || (9...13).contains($0) }
     }
 
     /// The spec a command rule names, as Redis's `lookupCommandBySds` finds it: a command, or

@@ -106,7 +106,7 @@ enum ACLCommands {
 
     static func setuser(_ c: CommandContext) throws(RedisError) {
         // As Redis's `ACLStringHasSpaces`: no blank (`isspace`) and no NUL in a name.
-        if c.bytes(2).contains(where: { $0 == 0 || $0 == 32 || (9...13).contains($0) }) { throw .aclUsernameHasSpaces }
+        if ACLSelector.hasBlanks(c.bytes(2)) { throw .aclUsernameHasSpaces }
         let name = c.bytes(2)
         let rules = try mergeSelectors(c.arguments[3...])
         let current = c.engine.acl.users[name] ?? ACLUser(name: name, allChannels: c.engine.aclAllChannelsByDefault)

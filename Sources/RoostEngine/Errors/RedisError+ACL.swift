@@ -34,8 +34,9 @@ extension RedisError {
         }
     }
 
+    /// The rule as C's `%s` prints it: up to a NUL.
     static func aclSetUser(_ rule: [UInt8], _ reason: String) -> RedisError {
-        .format("Error in ACL SETUSER modifier '\(bytes: rule)': \(reason)")
+        .format("Error in ACL SETUSER modifier '\(bytes: rule.prefix { $0 != 0 })': \(reason)")
     }
 
     static let aclUsernameHasSpaces = RedisError("ERR Usernames can't contain spaces or null characters")
