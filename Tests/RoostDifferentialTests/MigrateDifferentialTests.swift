@@ -203,7 +203,7 @@ import Testing
     /// As Redis, the source keeps its connection to a target for the next MIGRATE: one with AUTH
     /// authenticates it, so the next without AUTH succeeds, and SELECT is sent again only for
     /// another database. A connection the target closed is replaced by a new one, which without
-    /// AUTH is refused.
+    /// AUTH is refused. Each MIGRATE's timeout applies to the cached connection.
     @Test(arguments: [false, true])
     func connectionsToTargetsAreCachedAsInRedis(targetIsRoost: Bool) async throws {
         try await Self.withTargets(roost: targetIsRoost, password: "pw", prelude: "") { sides, deadPort, _ in
@@ -232,6 +232,13 @@ import Testing
                 MIGRATE 127.0.0.1 $T d 0 1000
                 MIGRATE 127.0.0.1 $T d 0 1000 AUTH2 default pw
                 MIGRATE 127.0.0.1 $T "" 0 1000 KEYS d nosuch
+                # A cached connection takes each MIGRATE's own timeout.
+                SET p 1
+                SET q 1
+                MIGRATE 127.0.0.1 $T p 0 5000
+                T CLIENT PAUSE 3000 ALL
+                MIGRATE 127.0.0.1 $T q 0 100
+                EXISTS q
                 """#, sides, deadPort: deadPort)
         }
     }

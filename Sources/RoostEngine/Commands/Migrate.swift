@@ -234,6 +234,7 @@ struct MigrationConnectionCache {
         let now = Engine.clock() / 1000
         if let target = targets[name] {
             target.lastUse = now
+            target.connection.timeout = timeout
             return target
         }
         if targets.count >= Self.capacity, let victim = targets.keys.randomElement() {
@@ -264,7 +265,8 @@ struct MigrationConnectionCache {
 /// target (Redis's `connBlockingConnect`, `connSyncWrite` and `connSyncReadLine`).
 final class MigrationConnection {
     private var fd: Int32
-    private let timeout: Int
+    /// Milliseconds each step may take: the running MIGRATE's `timeout`.
+    var timeout: Int
     private var buffered: [UInt8] = []
     /// Whether the last failed step ran out of time (else the connection failed).
     private(set) var timedOut = false
