@@ -7,7 +7,8 @@ import ServiceLifecycle
 
 /// A web dashboard for the RoostJobs queues on one Roost, Redis/Valkey or Redis Cluster server:
 /// every queue with its counts, the workers with their heartbeats, each state's jobs, a job
-/// inspector, and actions on jobs and queues, updated live through server-sent events.
+/// inspector, and actions on jobs and queues, updated live through server-sent events; the
+/// server's figures (`INFO`, slow log) at `/server`, and all of them for Prometheus at `/metrics`.
 ///
 /// Run it as a `Service` (it serves on `configuration.host`:`configuration.port`):
 ///
@@ -89,6 +90,7 @@ public struct Dashboard: Service, Sendable {
         addPageRoutes(to: routes)
         addActionRoutes(to: routes)
         addLiveRoutes(to: routes)
+        addMetricsRoutes(to: routes)
         return routes
     }
 

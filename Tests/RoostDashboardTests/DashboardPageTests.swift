@@ -140,6 +140,43 @@ struct DashboardPageTests {
     }
 
     @Test(arguments: dashboardBackends)
+    func serverPageShowsInfoFiguresKeyspaceAndSlowLog(_ backend: TestBackend) async throws {
+        try await withDashboard(backend) { fixture in
+            let empty = try await fixture.get("/server")
+            #expect(empty.status == .ok)
+            #expect(empty.text.contains("data-testid=\"info-used_memory_human\""))
+            #expect(empty.text.contains("data-testid=\"info-connected_clients\""))
+            #expect(empty.text.contains("data-testid=\"info-total_commands_processed\""))
+            #expect(empty.text.contains("data-testid=\"info-rdb_changes_since_last_save\""))
+            #expect(empty.text.contains("data-testid=\"keyspace-empty\""))
+            // Every command is slow at a threshold of 0 µs.
+            _ = try await fixture.client.execute(RedisCommand("CONFIG", ["SET", "slowlog-log-slower-than", "0"]), timeout: nil)
+            try await fixture.queue("server-page").enqueue(Mail(to: "a"))
+            let page = try await fixture.get("/server")
+            #expect(page.text.contains("data-testid=\"keyspace\""))
+            #expect(page.text.contains("<td>db0</td><td>keys="))
+            #expect(page.text.contains("data-testid=\"slowlog-row\""))
+        }
+    }
+
+    @Test(arguments: dashboardBackends)
+    func metricsExposeQueueAndServerFiguresForPrometheus(_ backend: TestBackend) async throws {
+        try await withDashboard(backend) { fixture in
+            let queue = fixture.queue("scraped")
+            _ = try await queue.enqueue([Mail(to: "a"), Mail(to: "b")])
+            try await queue.pause()
+            let metrics = try await fixture.get("/metrics")
+            #expect(metrics.status == .ok)
+            #expect(metrics.headers[.contentType]?.hasPrefix("text/plain; version=0.0.4") == true)
+            #expect(metrics.text.contains("roost_jobs{queue=\"scraped\",state=\"waiting\"} 2"))
+            #expect(metrics.text.contains("roost_jobs{queue=\"scraped\",state=\"failed\"} 0"))
+            #expect(metrics.text.contains("roost_queue_paused{queue=\"scraped\"} 1"))
+            #expect(metrics.text.contains("# TYPE roost_server_connected_clients gauge"))
+            #expect(metrics.text.contains("roost_server_keys{db=\"db0\"}"))
+        }
+    }
+
+    @Test(arguments: dashboardBackends)
     func assetsAreServedFromTheModulesResources(_ backend: TestBackend) async throws {
         try await withDashboard(backend) { fixture in
             let css = try await fixture.get("/assets/dashboard.css")
