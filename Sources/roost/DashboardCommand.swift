@@ -48,8 +48,10 @@ struct DashboardCommand: AsyncParsableCommand {
             let dashboard = Dashboard(client: client, configuration: configuration, logger: logger)
             let application = dashboard.application { channel in
                 let port = channel.localAddress?.port ?? configuration.port
-                print("Roost dashboard on http://\(configuration.host):\(port)/ for \(connection.endpoint)"
-                      + (configuration.readOnly ? " (read-only)" : ""))
+                // Unbuffered, so that a script reading the output sees the line at once.
+                let line = "Roost dashboard on http://\(configuration.host):\(port)/ for \(connection.endpoint)"
+                    + (configuration.readOnly ? " (read-only)" : "") + "\n"
+                FileHandle.standardOutput.write(Data(line.utf8))
             }
             let group = ServiceGroup(configuration: ServiceGroupConfiguration(
                 services: [application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

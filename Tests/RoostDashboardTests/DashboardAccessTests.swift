@@ -75,6 +75,21 @@ struct DashboardAccessTests {
     }
 
     @Test(arguments: dashboardBackends)
+    func servesPagesActionsAndEventsOverARealSocket(_ backend: TestBackend) async throws {
+        try await withDashboard(backend, setup: .live) { fixture in
+            let queue = fixture.queue("socket")
+            try await queue.enqueue(Mail(to: "a"))
+            let page = try await fixture.get("/queues/socket")
+            #expect(page.status == .ok)
+            #expect(page.text.contains("data-testid=\"count-socket-waiting\">1</span>"))
+            #expect(try await fixture.post("/queues/socket/pause").status == .seeOther)
+            #expect(try await queue.settings().isPaused)
+            let events = try await fixture.get("/events?limit=1")
+            #expect(events.text.contains("\"paused\":true"))
+        }
+    }
+
+    @Test(arguments: dashboardBackends)
     func theEventStreamHasTheEventStreamContentType(_ backend: TestBackend) async throws {
         try await withDashboard(backend) { fixture in
             let page = try await fixture.get("/events?limit=1")

@@ -56,15 +56,16 @@ struct DashboardFixture: Sendable {
 }
 
 /// Runs `body` with a dashboard (`configuration`) on a fresh `backend`, through Hummingbird's
-/// router test client.
+/// router test client (or, with `.live`, over a socket on a free port).
 func withDashboard(_ backend: TestBackend, _ configuration: Dashboard.Configuration = Dashboard.Configuration(pageSize: 3),
+                   setup: TestingSetup = .router,
                    _ body: @escaping @Sendable (DashboardFixture) async throws -> Void) async throws {
     try await withTestBackend(backend) { executor in
         let client = try #require(executor as? any CoordinationClient)
         var logger = Logger(label: "roost.dashboard.test")
         logger.logLevel = .critical
         let dashboard = Dashboard(client: client, configuration: configuration, logger: logger)
-        try await dashboard.application().test(.router) { http in
+        try await dashboard.application().test(setup) { http in
             try await body(DashboardFixture(client: client, dashboard: dashboard, http: http))
         }
     }

@@ -53,22 +53,27 @@ extension JobQueue {
     /// per partition involved.
     /// - Throws: client errors.
     public func infos(_ ids: [String]) async throws -> [JobInfo] {
+        try await eachJob(ids, "HGETALL") { id, reply in Self.info(id: id, fields: reply.jobFields) }.compactMap { $0 }
+    }
+
+    /// Sends `command` (`HGETALL`, `HGET … name`) for each job of `ids`, pipelined per partition,
+    /// with `arguments` after the job's key; returns `read` of each reply, in the order of `ids`.
+    private func eachJob<T: Sendable>(_ ids: [String], _ command: String, _ arguments: [RedisArgument] = [],
+                                      read: @escaping @Sendable (String, RESPValue) -> T) async throws -> [T] {
         if spansPartitions {
-            var found: [String: JobInfo] = [:]
+            var found: [String: T] = [:]
             var groups: [Int: [String]] = [:]
             for id in ids { groups[Self.partitionIndex(of: id, count: partitionCount), default: []].append(id) }
             for (index, group) in groups {
-                for info in try await partition(index).infos(group) { found[info.id] = info }
+                for (id, value) in zip(group, try await partition(index).eachJob(group, command, arguments, read: read)) {
+                    found[id] = value
+                }
             }
             return ids.compactMap { found[$0] }
         }
-        let replies = try await client.pipeline(ids.map { RedisCommand("HGETALL", [RedisArgument(keys.job($0).bytes)]) },
+        let replies = try await client.pipeline(ids.map { RedisCommand(command, [RedisArgument(keys.job($0).bytes)] + arguments) },
                                                 timeout: nil)
-        var infos: [JobInfo] = []
-        for (id, reply) in zip(ids, replies) {
-            if let info = Self.info(id: id, fields: try reply.get().jobFields) { infos.append(info) }
-        }
-        return infos
+        return try zip(ids, replies).map { id, reply in read(id, try reply.get()) }
     }
 
     /// The jobs in `state` whose id or name contains `text` (case-insensitive), among the first
@@ -79,13 +84,12 @@ extension JobQueue {
         var found: [JobInfo] = []
         var offset = 0
         while offset < scanning && found.count < limit {
-            let page = try await ids(in: state, offset: offset, limit: min(200, scanning - offset))
+            let page = try await ids(in: state, offset: offset, limit: min(500, scanning - offset))
             if page.isEmpty { break }
-            for info in try await infos(page)
-            where info.id.lowercased().contains(needle) || info.name.lowercased().contains(needle) {
-                found.append(info)
-                if found.count == limit { break }
-            }
+            // Names first (small replies); whole jobs only for the matches.
+            let names = try await eachJob(page, "HGET", ["name"]) { _, reply in reply.jobString ?? "" }
+            let matches = zip(page, names).filter { $0.0.lowercased().contains(needle) || $0.1.lowercased().contains(needle) }
+            found += try await infos(matches.prefix(limit - found.count).map(\.0))
             offset += page.count
         }
         return found

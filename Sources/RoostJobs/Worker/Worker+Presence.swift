@@ -6,10 +6,11 @@ import RoostRESP
 /// A running worker as it announces itself in its queue, for tools that watch (the dashboard).
 ///
 /// Each worker writes, every `Configuration.presenceInterval` (5 s) and in one script, the hash
-/// `roost:jobs:{q}:worker:<id>` (expiring after three intervals) and its entry in the zset
-/// `roost:jobs:{q}:workers` (id → when the entry expires, ms), in partition 0's keys of a
-/// partitioned queue. A worker that stops removes both; one that dies drops out when its hash
-/// expires (the zset entry goes at the next announcement of any worker of the queue).
+/// `roost:jobs:{q}:worker:<id>` and its entry in the zset `roost:jobs:{q}:workers` (id → when
+/// the entry expires, ms), in partition 0's keys of a partitioned queue; both last
+/// `presenceLifetime` (three intervals, at least 10 s). A worker that stops removes both; one
+/// that dies drops out when its hash expires (the zset entry goes at the next announcement of
+/// any worker of the queue).
 public struct WorkerPresence: Sendable, Hashable {
     /// The worker's id: `host:pid:random`.
     public var id: String
@@ -41,7 +42,7 @@ extension Worker {
             let running = Array(Set(running.withLockedValue { $0.values.map(\.id) }).sorted().prefix(50))
             do {
                 _ = try await queue.client.evaluate(JobScripts.presence, keys: [queue.keys.workers, queue.keys.worker(id)], arguments: [
-                    RedisArgument(id), RedisArgument(Int(configuration.presenceInterval.milliseconds * 3)),
+                    RedisArgument(id), RedisArgument(Int(presenceLifetime.milliseconds)),
                     "host", RedisArgument(ProcessInfo.processInfo.hostName), "pid", RedisArgument(Int(ProcessInfo.processInfo.processIdentifier)),
                     "concurrency", RedisArgument(configuration.concurrency), "running", RedisArgument(running.joined(separator: ",")),
                     "version", RedisArgument(Self.version),
@@ -64,6 +65,10 @@ extension Worker {
             _ = try? await client.evaluate(JobScripts.presence, keys: keys, arguments: [RedisArgument(id), "0"])
         }.value
     }
+
+    /// How long an announcement lasts: three intervals, and at least 10 s, so that a worker
+    /// that is only slow (a loaded machine, a long pause) does not drop out between beats.
+    var presenceLifetime: Duration { max(configuration.presenceInterval * 3, .seconds(10)) }
 
     /// A fresh worker id: `host:pid:random`.
     static func makePresenceID() -> String {
