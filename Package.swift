@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "RoostCoordination", targets: ["RoostCoordination"]),
         .library(name: "RoostJobs", targets: ["RoostJobs"]),
         .library(name: "RoostCompute", targets: ["RoostCompute"]),
+        .library(name: "RoostDashboard", targets: ["RoostDashboard"]),
         .library(name: "RoostTesting", targets: ["RoostTesting"]),
         .executable(name: "roost", targets: ["roost"]),
     ],
@@ -26,6 +27,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.5.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         .target(
@@ -109,6 +113,25 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The web dashboard (`roost dashboard`, or mounted in a user's Hummingbird app): queues,
+        // jobs and workers, on the toolkit modules; its CSS and JS are package resources.
+        .target(
+            name: "RoostDashboard",
+            dependencies: [
+                "RoostClient",
+                "RoostCoordination",
+                "RoostJobs",
+                "RoostRESP",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.copy("Assets")]
+        ),
         // Test tooling for users and for the project's own tests: Roost in-process, redis-server
         // and a six-node Redis Cluster as child processes.
         .target(
@@ -133,6 +156,7 @@ let package = Package(
                 "RoostCompute",
                 "RoostClient",
                 "RoostCoordination",
+                "RoostDashboard",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -317,6 +341,20 @@ let package = Package(
                 "RoostClient",
                 "RoostTestSupport",
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        // The dashboard over HTTP against Roost and redis-server with real queues.
+        .testTarget(
+            name: "RoostDashboardTests",
+            dependencies: [
+                "RoostDashboard",
+                "RoostJobs",
+                "RoostClient",
+                "RoostTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(

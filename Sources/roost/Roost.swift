@@ -10,7 +10,7 @@ struct Roost: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "roost",
         abstract: "Distributed computing on the Redis protocol.",
-        subcommands: [Server.self, DemoCommand.self, JobsCommand.self, WorkerCommand.self, WordCountCommand.self,
+        subcommands: [Server.self, DemoCommand.self, JobsCommand.self, WorkerCommand.self, DashboardCommand.self, WordCountCommand.self,
                       GrepCommand.self, IndexCommand.self, SortCommand.self]
     )
 }

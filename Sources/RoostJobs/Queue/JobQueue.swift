@@ -177,6 +177,11 @@ public struct JobQueue: Sendable {
     public func info(_ id: String) async throws -> JobInfo? {
         if spansPartitions { return try await partition(holding: id).info(id) }
         let fields = try await client.execute(RedisCommand("HGETALL", [RedisArgument(keys.job(id).bytes)]), timeout: nil).jobFields
+        return Self.info(id: id, fields: fields)
+    }
+
+    /// Job `id` as its hash's `fields` describe it, or nil when they are not a job's.
+    static func info(id: String, fields: [String: [UInt8]]) -> JobInfo? {
         guard let name = fields["name"], let state = fields["state"].flatMap({ JobState(rawValue: String(decoding: $0, as: UTF8.self)) })
         else { return nil }
         func int(_ field: String) -> Int64? { fields[field].flatMap { Int64(String(decoding: $0, as: UTF8.self)) } }
@@ -204,10 +209,7 @@ public struct JobQueue: Sendable {
     /// The ids of up to `limit` jobs in `state`: waiting in the order they will run, delayed
     /// by when due, active by lease deadline, finished oldest first.
     public func ids(in state: JobState, limit: Int = 100) async throws -> [String] {
-        if spansPartitions { return try await idsAcrossPartitions(in: state, limit: limit) }
-        let reply = try await client.execute(RedisCommand("ZRANGE", [RedisArgument(keys.set(for: state).bytes), "0",
-                                                                     RedisArgument(max(limit, 1) - 1)]), timeout: nil)
-        return (reply.jobArray ?? []).compactMap(\.jobString)
+        try await ids(in: state, offset: 0, limit: limit)
     }
 
     /// The log lines a job's handlers wrote, oldest first.
@@ -309,7 +311,7 @@ public struct JobQueue: Sendable {
     }
 
     /// Runs `body` on `ids` in batches, or on every id in `state` when `ids` is nil; sums.
-    private func forEachBatch(_ ids: [String]?, from state: JobState, _ body: ([String]) async throws -> Int64) async throws -> Int {
+    func forEachBatch(_ ids: [String]?, from state: JobState, _ body: ([String]) async throws -> Int64) async throws -> Int {
         if let ids {
             var total = 0
             for start in stride(from: 0, to: ids.count, by: 500) {

@@ -24,6 +24,8 @@ import RoostClient
 /// | `roost:jobs:{q}:job:dedup:<key>` | string | the job holding a deduplication key |
 /// | `roost:jobs:{q}:events` | shard channel | `<event> <id>` for every transition |
 /// | `roost:jobs:{q}:control` | shard channel | for workers: `cancel <id>`, `schedule <name>` |
+/// | `roost:jobs:{q}:workers` | zset | announced workers by when their announcement expires, ms (`WorkerPresence`) |
+/// | `roost:jobs:{q}:worker:<id>` | hash | an announced worker: `host`, `pid`, `concurrency`, `running`, `version`, `startedAt`, `heartbeatAt` |
 ///
 /// Flows (`JobScripts+Flows.swift`) and group rate and concurrency limits (`JobScripts+Groups.swift`) add:
 ///

@@ -41,6 +41,8 @@ public final class Worker: Service, Sendable {
         /// Whether this worker also fires the queue's schedules (`JobQueue.schedule`). Any
         /// number of workers may: each tick is enqueued once.
         public var runsSchedules: Bool
+        /// How often the worker announces itself to watching tools (`WorkerPresence`).
+        public var presenceInterval: Duration = .seconds(5)
 
         public init(concurrency: Int = 16, leaseTime: Duration = .seconds(30), shutdownGracePeriod: Duration = .seconds(30),
                     logLines: Int = 100, runsSchedules: Bool = true) {
@@ -61,7 +63,7 @@ public final class Worker: Service, Sendable {
     private let handlers = NIOLockedValueBox<[String: Handler]>([:])
     /// Running attempts by partition and token (a job can come back to this worker while a
     /// stalled attempt of it still runs).
-    private let running = NIOLockedValueBox<[AttemptKey: Attempt]>([:])
+    let running = NIOLockedValueBox<[AttemptKey: Attempt]>([:])
     /// The queue's partitions, each with its completion batcher (one for an unpartitioned queue).
     let lanes: WorkerLanes
     let metrics: WorkerMetrics
@@ -106,6 +108,7 @@ public final class Worker: Service, Sendable {
         try await checkPartitions()
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { await self.heartbeats() }
+            group.addTask { await self.announcePresence(id: Self.makePresenceID()) } // for watching tools
             for lane in lanes.all { group.addTask { await self.listenForCancels(on: lane) } }
             if configuration.runsSchedules { group.addTask { await self.fireSchedules() } }
             for lane in lanes.all { group.addTask { await self.relayFlows(on: lane) } } // flows: children's finishes to their parents

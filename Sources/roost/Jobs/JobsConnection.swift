@@ -48,6 +48,13 @@ enum JobsConnection {
     /// Runs `body` with queue `name` on a new client, then shuts the client down. Errors of the
     /// client, the server and the queue come out as `JobsCommandError`s with a one-line message.
     func withQueue<Result: Sendable>(_ name: String, _ body: (JobQueue) async throws -> Result) async throws -> Result {
+        // With the partition count the queue records, so that a partitioned queue shows whole.
+        try await withClient { client in try await body(try await JobQueue.open(name, on: client)) }
+    }
+
+    /// Runs `body` with a new client, then shuts the client down; errors come out as in
+    /// `withQueue`.
+    func withClient<Result: Sendable>(_ body: (any CoordinationClient) async throws -> Result) async throws -> Result {
         let client: any CoordinationClient
         let shutdown: @Sendable () async -> Void
         switch self {
@@ -59,8 +66,7 @@ enum JobsConnection {
             (client, shutdown) = (cluster, { await cluster.shutdown() })
         }
         do {
-            // With the partition count the queue records, so that a partitioned queue shows whole.
-            let result = try await body(try await JobQueue.open(name, on: client))
+            let result = try await body(client)
             await shutdown()
             return result
         } catch {

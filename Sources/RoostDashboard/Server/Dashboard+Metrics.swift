@@ -1,0 +1,53 @@
+import Hummingbird
+import Prometheus
+
+/// `GET metrics`: the dashboard's figures in Prometheus' text format (swift-prometheus), read
+/// afresh for each scrape. Behind the token like every page (Prometheus sends it as a bearer
+/// token).
+///
+/// | metric | labels | what |
+/// |---|---|---|
+/// | `roost_jobs` | `queue`, `state` | jobs in the state |
+/// | `roost_queue_paused` | `queue` | 1 when paused |
+/// | `roost_queue_workers` | `queue` | workers announced |
+/// | `roost_server_connected_clients`, `roost_server_used_memory_bytes`, `roost_server_ops_per_second`, `roost_server_commands_processed` | | from `INFO` |
+/// | `roost_server_keys` | `db` | keys per database |
+/// | `roost_dashboard_live_events` | | live snapshots sent since start |
+extension Dashboard {
+    func addMetricsRoutes<Context: RequestContext>(to routes: RouteCollection<Context>) {
+        routes.get("metrics") { _, _ -> Response in
+            let text = try await metricsText()
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+        }
+    }
+
+    /// The figures as one Prometheus exposition.
+    func metricsText() async throws -> String {
+        let registry = PrometheusCollectorRegistry()
+        func gauge(_ name: String, _ help: String, _ value: Double, _ labels: [(String, String)] = []) {
+            registry.makeGauge(descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: help), labels: labels)
+                .set(to: value)
+        }
+        for queue in try await snapshot().queues {
+            for (state, count) in queue.counts.sorted(by: { $0.key < $1.key }) {
+                gauge("roost_jobs", "Jobs in each state", Double(count), [("queue", queue.name), ("state", state)])
+            }
+            gauge("roost_queue_paused", "1 when the queue is paused", queue.paused ? 1 : 0, [("queue", queue.name)])
+            gauge("roost_queue_workers", "Workers announced on the queue", Double(queue.workers), [("queue", queue.name)])
+        }
+        let figures = try await ServerFigures.read(from: client, slowLogCount: 0)
+        let fromInfo = [("roost_server_connected_clients", "connected_clients", "Connected clients"),
+                        ("roost_server_used_memory_bytes", "used_memory", "Memory the server uses, bytes"),
+                        ("roost_server_ops_per_second", "instantaneous_ops_per_sec", "Commands per second, recently"),
+                        ("roost_server_commands_processed", "total_commands_processed", "Commands processed since start")]
+        for (name, field, help) in fromInfo {
+            if let value = figures.info[field].flatMap(Double.init) { gauge(name, help, value) }
+        }
+        for (database, summary) in figures.keyspace {
+            if let keys = ServerFigures.keys(in: summary) { gauge("roost_server_keys", "Keys per database", Double(keys), [("db", database)]) }
+        }
+        gauge("roost_dashboard_live_events", "Live snapshots sent since the dashboard started", Double(live.events))
+        return registry.emitToString()
+    }
+}
