@@ -17,8 +17,9 @@ enum ServerInfo {
     static let defaultSections = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu",
                                   "module_list", "errorstats", "cluster", "keyspace"]
 
-    /// The INFO text for the requested section names (already lowercased).
-    static func text(engine: Engine, sections requested: [String]) -> String {
+    /// The INFO text for the requested section names (already lowercased), as bytes: the
+    /// errorstats names are the error prefixes' raw bytes, as Redis prints them.
+    static func bytes(engine: Engine, sections requested: [String]) -> [UInt8] {
         var wanted: Set<String> = []
         if requested.isEmpty {
             wanted = Set(defaultSections)
@@ -33,13 +34,28 @@ enum ServerInfo {
         }
         // `module_list` (in the defaults) and `modules` name the same section.
         if wanted.contains("module_list") { wanted.insert("modules") }
-        var out = ""
+        var out: [UInt8] = []
+        out.reserveCapacity(4096)
         for section in allSections where wanted.contains(section) {
-            let lines = fields(section, engine: engine)
-            if !out.isEmpty { out += "\r\n" }
-            let title = section == "cpu" ? "CPU" : section.prefix(1).uppercased() + section.dropFirst()
-            out += "# " + title + "\r\n"
-            for (name, value) in lines { out += "\(name):\(value)\r\n" }
+            if !out.isEmpty { out += [13, 10] }
+            out += "# ".utf8
+            if section == "cpu" {
+                out += "CPU".utf8
+            } else {
+                out += section.prefix(1).uppercased().utf8
+                out += section.utf8.dropFirst()
+            }
+            out += [13, 10]
+            if section == "errorstats" {
+                engine.appendErrorStats(to: &out)
+                continue
+            }
+            for (name, value) in fields(section, engine: engine) {
+                out += name.utf8
+                out.append(UInt8(ascii: ":"))
+                out += value.utf8
+                out += [13, 10]
+            }
         }
         return out
     }
@@ -47,6 +63,11 @@ enum ServerInfo {
     /// A name made safe for an INFO line, as Redis's `getSafeInfoString` does.
     static func safe(_ name: String) -> String {
         String(name.map { "#:\r\n".contains($0) ? "_" : $0 })
+    }
+
+    /// `safe(_:)` for raw bytes.
+    static func safe(bytes name: [UInt8]) -> [UInt8] {
+        name.map { $0 == UInt8(ascii: "#") || $0 == UInt8(ascii: ":") || $0 == 13 || $0 == 10 ? UInt8(ascii: "_") : $0 }
     }
 
     /// The CPU time of the process (`who`: RUSAGE_SELF, RUSAGE_CHILDREN or RUSAGE_THREAD) as
@@ -145,8 +166,6 @@ enum ServerInfo {
             ]
         case "commandstats":
             return engine.commandStatsFields
-        case "errorstats":
-            return engine.errorStatsFields
         case "latencystats":
             return engine.latencyStatsFields
         case "cluster":
@@ -257,5 +276,19 @@ enum ServerInfo {
         #else
         return nil
         #endif
+    }
+}
+
+extension ReplyWriter {
+    /// A verbatim string (`=`, format `txt`) in RESP3, a bulk string in RESP2, from raw bytes.
+    func verbatim(bytes: [UInt8]) {
+        if isResp3 {
+            buffer.writeRESPHeader(UInt8(ascii: "="), bytes.count + 4)
+            buffer.writeStaticString("txt:")
+            buffer.writeBytes(bytes)
+            buffer.writeStaticString("\r\n")
+        } else {
+            bulk(bytes)
+        }
     }
 }
