@@ -29,7 +29,7 @@ enum DebugCommands {
             c.engine.activeExpireEnabled = atoi(cText(c, 2)) != 0
             c.reply.ok()
         } else if c.argument(1, is: "log") && n == 3 {
-            c.engine.logWarning?("DEBUG LOG: " + String(decoding: c.arguments[2].readableBytesView, as: UTF8.self))
+            c.engine.logWarning?("DEBUG LOG: " + cText(c, 2))
             c.reply.ok()
         } else if c.argument(1, is: "change-repl-id") && n == 2 {
             c.engine.logWarning?("Changing replication IDs after receiving DEBUG change-repl-id")

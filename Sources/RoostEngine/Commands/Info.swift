@@ -1,4 +1,5 @@
 import CLua
+import NIOConcurrencyHelpers
 #if canImport(Glibc)
 @preconcurrency import Glibc
 #elseif canImport(Musl)
@@ -190,7 +191,7 @@ enum ServerInfo {
         let dataset = Int64(engine.datasetMemory)
         let eval = Int64(engine.scripting.map { Int(lua_gc($0.L, LUA_GCCOUNT, 0)) * 1024 } ?? 0)
         let functions = Int64(engine.functionScripting.map { Int(lua_gc($0.L, LUA_GCCOUNT, 0)) * 1024 } ?? 0)
-        let rss = residentBytes()
+        let rss = recentResidentBytes()
         var result: [(String, String)] = [("used_memory", String(used)), ("used_memory_human", human(used))]
         if let rss { result += [("used_memory_rss", String(rss)), ("used_memory_rss_human", human(rss))] }
         result += [
@@ -258,6 +259,19 @@ enum ServerInfo {
         }
         return "\(field(u.sysname)) \(field(u.release)) \(field(u.machine))"
     }
+
+    /// The resident set size read at most 100 ms ago: as Redis's `serverCron` samples it for
+    /// INFO, so that tools polling INFO do not each open `/proc`.
+    static func recentResidentBytes() -> Int64? {
+        let now = Engine.clock()
+        if let (time, bytes) = residentSample.withLockedValue({ $0 }), now - time < 100 { return bytes }
+        let bytes = residentBytes()
+        residentSample.withLockedValue { $0 = (now, bytes) }
+        return bytes
+    }
+
+    /// The last resident-size sample: when (Unix milliseconds) and what.
+    private static let residentSample = NIOLockedValueBox<(Int64, Int64?)?>(nil)
 
     /// Resident set size from `/proc/self/statm`, where available.
     static func residentBytes() -> Int64? {
