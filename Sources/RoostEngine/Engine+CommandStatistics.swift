@@ -47,12 +47,12 @@ extension Engine {
     func countError(_ error: RedisError) {
         statistics.errorReplies += 1
         let bytes = error.bytes
-        var prefix = "ERR"
         // Redis looks for the space in the first 32 bytes of "-TEXT", the dash included.
         if let space = bytes.prefix(31).firstIndex(of: UInt8(ascii: " ")), space > 0 {
-            prefix = String(decoding: bytes[..<space], as: UTF8.self)
+            statistics.errorsByKind[Array(bytes[..<space]), default: 0] += 1
+        } else {
+            statistics.errorsByKind[Self.errPrefix, default: 0] += 1
         }
-        statistics.errorsByKind[prefix, default: 0] += 1
     }
 
     /// Fails the running command without counting an error reply: a script passing on a failed
@@ -102,9 +102,18 @@ extension Engine {
         }
     }
 
-    /// INFO errorstats lines, by kind in byte order.
-    var errorStatsFields: [(String, String)] {
-        statistics.errorsByKind.sorted { Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8)) }
-            .map { ("errorstat_" + ServerInfo.safe($0.key), "count=\($0.value)") }
+    /// The kind of an error whose first word is not one: `ERR`.
+    static let errPrefix = Array("ERR".utf8)
+
+    /// Appends INFO errorstats lines, by kind in byte order. A kind is printed as Redis's
+    /// `%.*s` prints it: up to a NUL byte.
+    func appendErrorStats(to out: inout [UInt8]) {
+        for (kind, count) in statistics.errorsByKind.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) {
+            out += "errorstat_".utf8
+            out += ServerInfo.safe(bytes: Array(kind.prefix { $0 != 0 }))
+            out += ":count=".utf8
+            out += String(count).utf8
+            out += [13, 10]
+        }
     }
 }

@@ -36,8 +36,9 @@ public struct EngineStatistics: Sendable {
     public var rdbLastLoadKeysExpired: Int64 = 0
     /// Per-command figures (INFO commandstats), by command spec.
     public var commands: [ObjectIdentifier: CommandCounters] = [:]
-    /// Error replies by kind (INFO errorstats): `ERR`, `WRONGTYPE`…
-    public var errorsByKind: [String: Int64] = [:]
+    /// Error replies by kind (INFO errorstats): `ERR`, `WRONGTYPE`…, as the raw bytes of the
+    /// error's first word.
+    public var errorsByKind: [[UInt8]: Int64] = [:]
 }
 
 /// The Redis-compatible engine: databases, clients and command execution. It opens no sockets.
@@ -70,8 +71,9 @@ public final class Engine: @unchecked Sendable {
     @exclusivity(unchecked) public private(set) var clients: [Int64: Client] = [:]
     /// Start time, Unix milliseconds.
     public let startTime: Int64
-    /// The replication ID INFO reports: 40 random hex digits, new at every start, as Redis's.
-    public let replicationID: String
+    /// The replication ID INFO reports: 40 random hex digits, new at every start (and at DEBUG
+    /// CHANGE-REPL-ID), as Redis's.
+    @exclusivity(unchecked) public internal(set) var replicationID: String
     /// The time of the command being run, Unix milliseconds. Fixed for the length of a command
     /// (EXEC included), as Redis fixes it.
     @exclusivity(unchecked) public internal(set) var now: Int64
@@ -117,6 +119,8 @@ public final class Engine: @unchecked Sendable {
     @exclusivity(unchecked) var busyScript: ScriptRun?
     /// Whether the background cycle expires keys (DEBUG SET-ACTIVE-EXPIRE).
     @exclusivity(unchecked) var activeExpireEnabled = true
+    /// Where the engine's warnings go (DEBUG LOG, DEBUG CHANGE-REPL-ID): the server's log.
+    @exclusivity(unchecked) public var logWarning: (@Sendable (String) -> Void)?
     /// The state of scripts' `math.random`, which like Redis's survives SCRIPT FLUSH.
     @exclusivity(unchecked) var scriptRandomState = LuaRandom.initialState
 
@@ -171,7 +175,7 @@ public final class Engine: @unchecked Sendable {
         let t = Engine.clock()
         self.startTime = t
         var random = SystemRandomNumberGenerator()
-        self.replicationID = String((0..<40).map { _ in Array("0123456789abcdef")[Int.random(in: 0..<16, using: &random)] })
+        self.replicationID = Engine.randomReplicationID(using: &random)
         self.now = t
         self.lastSave = t / 1000
         self.acl = AccessControl(requirePass: configuration.requirePass, table: commandTable)

@@ -69,6 +69,7 @@ public final class RoostServer: Service, Sendable {
         self.state = ServerState(logger: logger)
         self.stopped = group.next().makePromise()
         state.setQueryBufferLimit(configuration.clientQueryBufferLimit)
+        engine.logWarning = { logger.warning("\($0)") }
     }
 
     /// The TCP port the server listens on (useful after binding port 0).

@@ -49,6 +49,10 @@ extension Roost {
                 help: "Output limits per client class, as in redis.conf: \"pubsub 32mb 8mb 60\". Repeatable.")
         var clientOutputBufferLimit: [String] = []
 
+        @Option(name: .customLong("enable-debug-command"),
+                help: "Allow DEBUG: no (the default), yes, or local (loopback and Unix-socket clients only).")
+        var enableDebugCommand: String?
+
         func run() async throws {
             LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
             let logger = Logger(label: "roost")
@@ -67,6 +71,7 @@ extension Roost {
             if let dbfilename { try configuration.set("dbfilename", [dbfilename]) }
             if let save { try configuration.set("save", [save]) }
             for value in clientOutputBufferLimit { try configuration.set("client-output-buffer-limit", [value]) }
+            if let enableDebugCommand { try configuration.set("enable-debug-command", [enableDebugCommand]) }
             let server = RoostServer(configuration: configuration, logger: logger)
             try await server.start()
             print("Roost \(Engine.version) listening on port \(server.port)")

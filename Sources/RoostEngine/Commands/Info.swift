@@ -1,4 +1,5 @@
 import CLua
+import NIOConcurrencyHelpers
 #if canImport(Glibc)
 @preconcurrency import Glibc
 #elseif canImport(Musl)
@@ -17,8 +18,9 @@ enum ServerInfo {
     static let defaultSections = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu",
                                   "module_list", "errorstats", "cluster", "keyspace"]
 
-    /// The INFO text for the requested section names (already lowercased).
-    static func text(engine: Engine, sections requested: [String]) -> String {
+    /// The INFO text for the requested section names (already lowercased), as bytes: the
+    /// errorstats names are the error prefixes' raw bytes, as Redis prints them.
+    static func bytes(engine: Engine, sections requested: [String]) -> [UInt8] {
         var wanted: Set<String> = []
         if requested.isEmpty {
             wanted = Set(defaultSections)
@@ -33,13 +35,28 @@ enum ServerInfo {
         }
         // `module_list` (in the defaults) and `modules` name the same section.
         if wanted.contains("module_list") { wanted.insert("modules") }
-        var out = ""
+        var out: [UInt8] = []
+        out.reserveCapacity(4096)
         for section in allSections where wanted.contains(section) {
-            let lines = fields(section, engine: engine)
-            if !out.isEmpty { out += "\r\n" }
-            let title = section == "cpu" ? "CPU" : section.prefix(1).uppercased() + section.dropFirst()
-            out += "# " + title + "\r\n"
-            for (name, value) in lines { out += "\(name):\(value)\r\n" }
+            if !out.isEmpty { out += [13, 10] }
+            out += "# ".utf8
+            if section == "cpu" {
+                out += "CPU".utf8
+            } else {
+                out += section.prefix(1).uppercased().utf8
+                out += section.utf8.dropFirst()
+            }
+            out += [13, 10]
+            if section == "errorstats" {
+                engine.appendErrorStats(to: &out)
+                continue
+            }
+            for (name, value) in fields(section, engine: engine) {
+                out += name.utf8
+                out.append(UInt8(ascii: ":"))
+                out += value.utf8
+                out += [13, 10]
+            }
         }
         return out
     }
@@ -47,6 +64,11 @@ enum ServerInfo {
     /// A name made safe for an INFO line, as Redis's `getSafeInfoString` does.
     static func safe(_ name: String) -> String {
         String(name.map { "#:\r\n".contains($0) ? "_" : $0 })
+    }
+
+    /// `safe(_:)` for raw bytes.
+    static func safe(bytes name: [UInt8]) -> [UInt8] {
+        name.map { $0 == UInt8(ascii: "#") || $0 == UInt8(ascii: ":") || $0 == 13 || $0 == 10 ? UInt8(ascii: "_") : $0 }
     }
 
     /// The CPU time of the process (`who`: RUSAGE_SELF, RUSAGE_CHILDREN or RUSAGE_THREAD) as
@@ -145,8 +167,6 @@ enum ServerInfo {
             ]
         case "commandstats":
             return engine.commandStatsFields
-        case "errorstats":
-            return engine.errorStatsFields
         case "latencystats":
             return engine.latencyStatsFields
         case "cluster":
@@ -171,7 +191,7 @@ enum ServerInfo {
         let dataset = Int64(engine.datasetMemory)
         let eval = Int64(engine.scripting.map { Int(lua_gc($0.L, LUA_GCCOUNT, 0)) * 1024 } ?? 0)
         let functions = Int64(engine.functionScripting.map { Int(lua_gc($0.L, LUA_GCCOUNT, 0)) * 1024 } ?? 0)
-        let rss = residentBytes()
+        let rss = recentResidentBytes()
         var result: [(String, String)] = [("used_memory", String(used)), ("used_memory_human", human(used))]
         if let rss { result += [("used_memory_rss", String(rss)), ("used_memory_rss_human", human(rss))] }
         result += [
@@ -240,6 +260,19 @@ enum ServerInfo {
         return "\(field(u.sysname)) \(field(u.release)) \(field(u.machine))"
     }
 
+    /// The resident set size read at most 100 ms ago: as Redis's `serverCron` samples it for
+    /// INFO, so that tools polling INFO do not each open `/proc`.
+    static func recentResidentBytes() -> Int64? {
+        let now = Engine.clock()
+        if let (time, bytes) = residentSample.withLockedValue({ $0 }), now - time < 100 { return bytes }
+        let bytes = residentBytes()
+        residentSample.withLockedValue { $0 = (now, bytes) }
+        return bytes
+    }
+
+    /// The last resident-size sample: when (Unix milliseconds) and what.
+    private static let residentSample = NIOLockedValueBox<(Int64, Int64?)?>(nil)
+
     /// Resident set size from `/proc/self/statm`, where available.
     static func residentBytes() -> Int64? {
         #if os(Linux)
@@ -257,5 +290,19 @@ enum ServerInfo {
         #else
         return nil
         #endif
+    }
+}
+
+extension ReplyWriter {
+    /// A verbatim string (`=`, format `txt`) in RESP3, a bulk string in RESP2, from raw bytes.
+    func verbatim(bytes: [UInt8]) {
+        if isResp3 {
+            buffer.writeRESPHeader(UInt8(ascii: "="), bytes.count + 4)
+            buffer.writeStaticString("txt:")
+            buffer.writeBytes(bytes)
+            buffer.writeStaticString("\r\n")
+        } else {
+            bulk(bytes)
+        }
     }
 }

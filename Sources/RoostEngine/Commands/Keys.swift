@@ -420,15 +420,19 @@ enum KeyCommands {
             c.reply.nullBulk()
             return
         }
-        // Redis shares the integers 0..9999 unless an LRU/LFU policy needs per-key access data.
-        let config = c.engine.configuration
+        c.reply.integer(refcount(value, engine: c.engine))
+    }
+
+    /// OBJECT REFCOUNT's answer (and DEBUG OBJECT's `refcount`): Redis shares the integers
+    /// 0..9999 (refcount INT_MAX) unless an LRU/LFU policy needs per-key access data.
+    static func refcount(_ value: Value, engine: Engine) -> Int64 {
+        let config = engine.configuration
         let evictionNeedsOwnObjects = config.maxMemory != 0
             && (config.maxMemoryPolicy.hasSuffix("-lru") || config.maxMemoryPolicy.hasSuffix("-lfu"))
         if case .string(.int(let v)) = value, v >= 0 && v < 10_000, !evictionNeedsOwnObjects {
-            c.reply.integer(Int64(Int32.max))
-        } else {
-            c.reply.integer(1)
+            return Int64(Int32.max)
         }
+        return 1
     }
 
     static func objectIdletime(_ c: CommandContext) throws(RedisError) {

@@ -65,7 +65,7 @@ enum ServerCommands {
         for i in 1..<c.count {
             sections.append(String(decoding: c.arguments[i].readableBytesView, as: UTF8.self).lowercased())
         }
-        c.reply.verbatim(ServerInfo.text(engine: c.engine, sections: sections))
+        c.reply.verbatim(bytes: ServerInfo.bytes(engine: c.engine, sections: sections))
     }
 
     static func dbsize(_ c: CommandContext) throws(RedisError) {

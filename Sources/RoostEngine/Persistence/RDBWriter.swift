@@ -180,7 +180,7 @@ struct RDBWriter {
     /// The list split into quicklist nodes as `list-max-listpack-size` bounds them, with the
     /// estimate of Redis's `_quicklistNodeAllowInsert` (the node's bytes, the element's length
     /// and 8), so that a list built by RPUSH splits where Redis's does.
-    private func quicklistNodes(_ list: ListValue) -> [[[UInt8]]] {
+    func quicklistNodes(_ list: ListValue) -> [[[UInt8]]] {
         let byteLimit = listMaxListpackSize < 0 ? 4096 << min(-listMaxListpackSize - 1, 4) : 8192
         let countLimit = listMaxListpackSize > 0 ? listMaxListpackSize : Int.max
         var nodes: [[[UInt8]]] = []
