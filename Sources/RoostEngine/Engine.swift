@@ -119,8 +119,9 @@ public final class Engine: @unchecked Sendable {
     @exclusivity(unchecked) var busyScript: ScriptRun?
     /// Whether the background cycle expires keys (DEBUG SET-ACTIVE-EXPIRE).
     @exclusivity(unchecked) var activeExpireEnabled = true
-    /// Where the engine's warnings go (DEBUG LOG, DEBUG CHANGE-REPL-ID): the server's log.
-    @exclusivity(unchecked) public var logWarning: (@Sendable (String) -> Void)?
+    /// Where the engine's log lines go (DEBUG LOG, DEBUG CHANGE-REPL-ID, Lua's `redis.log`): the
+    /// server's log. Nil drops them.
+    @exclusivity(unchecked) public var log: (@Sendable (LogLevel, String) -> Void)?
     /// The state of scripts' `math.random`, which like Redis's survives SCRIPT FLUSH.
     @exclusivity(unchecked) var scriptRandomState = LuaRandom.initialState
 
@@ -262,5 +263,12 @@ public final class Engine: @unchecked Sendable {
         swap(&x.expires, &y.expires)
         swap(&x.expiryCursor, &y.expiryCursor)
         swap(&x.chargedBytes, &y.chargedBytes)
+    }
+}
+
+extension Engine {
+    /// The levels of Redis's log, as `redis.log` numbers them (LOG_DEBUG … LOG_WARNING).
+    public enum LogLevel: Int, Sendable {
+        case debug, verbose, notice, warning
     }
 }

@@ -69,7 +69,14 @@ public final class RoostServer: Service, Sendable {
         self.state = ServerState(logger: logger)
         self.stopped = group.next().makePromise()
         state.setQueryBufferLimit(configuration.clientQueryBufferLimit)
-        engine.logWarning = { logger.warning("\($0)") }
+        engine.log = { level, message in
+            switch level {
+            case .debug: logger.debug("\(message)")
+            case .verbose: logger.info("\(message)")
+            case .notice: logger.notice("\(message)")
+            case .warning: logger.warning("\(message)")
+            }
+        }
     }
 
     /// The TCP port the server listens on (useful after binding port 0).

@@ -271,17 +271,22 @@ import Testing
         }
     }
 
-    /// DEBUG LOG and CHANGE-REPL-ID write to the server's log as warnings.
+    /// DEBUG LOG and CHANGE-REPL-ID write to the server's log as warnings; Lua's `redis.log`
+    /// writes at its own level, its string arguments joined by blanks as Redis joins them.
     @Test func logWritesToTheServerLog() async throws {
         let server = try await RoostTestServer.start(Self.configure)
         let lines = LockedLines()
-        server.engine.withLock { server.engine.logWarning = { lines.append($0) } }
+        server.engine.withLock { server.engine.log = { level, line in lines.append("\(level) \(line)") } }
         let client = try RawConnection(port: server.port)
         try client.send(command: [Array("DEBUG".utf8), Array("LOG".utf8), Array("hello log".utf8)])
         #expect(try client.readReply() == Array("+OK\r\n".utf8))
         try client.send(command: [Array("DEBUG".utf8), Array("CHANGE-REPL-ID".utf8)])
         #expect(try client.readReply() == Array("+OK\r\n".utf8))
-        #expect(lines.all == ["DEBUG LOG: hello log", "Changing replication IDs after receiving DEBUG change-repl-id"])
+        let script = "redis.log(redis.LOG_NOTICE, 'from', 'lua', 42, {}, 'end') return 1"
+        try client.send(command: [Array("EVAL".utf8), Array(script.utf8), Array("0".utf8)])
+        #expect(try client.readReply() == Array(":1\r\n".utf8))
+        #expect(lines.all == ["warning DEBUG LOG: hello log", "warning Changing replication IDs after receiving DEBUG change-repl-id",
+                              "notice from lua 42 end"])
         try await server.stop()
     }
 

@@ -29,10 +29,10 @@ enum DebugCommands {
             c.engine.activeExpireEnabled = atoi(cText(c, 2)) != 0
             c.reply.ok()
         } else if c.argument(1, is: "log") && n == 3 {
-            c.engine.logWarning?("DEBUG LOG: " + cText(c, 2))
+            c.engine.log?(.warning, "DEBUG LOG: " + cText(c, 2))
             c.reply.ok()
         } else if c.argument(1, is: "change-repl-id") && n == 2 {
-            c.engine.logWarning?("Changing replication IDs after receiving DEBUG change-repl-id")
+            c.engine.log?(.warning, "Changing replication IDs after receiving DEBUG change-repl-id")
             var random = SystemRandomNumberGenerator()
             c.engine.replicationID = Engine.randomReplicationID(using: &random)
             c.reply.ok()

@@ -146,7 +146,18 @@ enum LuaRedisAPI {
         if lua_isnumber(L, 1) == 0 { return raise(L, "First argument must be a number (log level).") }
         let level = LuaNumber.int(lua_tonumber(L, 1))
         if level < 0 || level > 3 { return raise(L, "Invalid debug level.") }
-        // Roost's engine has no log of its own; the message is accepted and dropped.
+        // As Redis: the string (or number) arguments joined by blanks; others are left out.
+        var message: [UInt8] = []
+        for index in 2...argc where lua_isstring(L, index) != 0 {
+            if index != 2 { message.append(UInt8(ascii: " ")) }
+            var length = 0
+            if let text = lua_tolstring(L, index, &length) {
+                message.append(contentsOf: UnsafeRawBufferPointer(start: text, count: length))
+            }
+        }
+        if let scripting = LuaScripting.of(L), let log = scripting.engine.log, let level = Engine.LogLevel(rawValue: Int(level)) {
+            log(level, String(decoding: message, as: UTF8.self))
+        }
         return 0
     }
 
