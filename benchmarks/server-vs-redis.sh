@@ -35,7 +35,7 @@ fi
 work=$(mktemp -d)
 redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$work" --daemonize no --logfile '' >/dev/null &
 redis_pid=$!
-"$ROOST_BIN" server --port "$ROOST_PORT" --bind 127.0.0.1 2>/dev/null >/dev/null &
+"$ROOST_BIN" server --port "$ROOST_PORT" --bind 127.0.0.1 2>"$work/roost.err" >/dev/null &
 roost_pid=$!
 trap 'kill $redis_pid $roost_pid 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
 for port in "$REDIS_PORT" "$ROOST_PORT"; do
@@ -44,10 +44,21 @@ for port in "$REDIS_PORT" "$ROOST_PORT"; do
     [ -z "${CONFIG:-}" ] || redis-cli -p "$port" config set ${CONFIG} >/dev/null
 done
 
+# bench ARGS...  -> redis-benchmark ARGS; when it fails (it exits 1 when a connection breaks), says
+# why on stderr: its own last words, which server process is gone, and Roost's stderr.
+bench() {
+    local status=0
+    redis-benchmark "$@" 2>"$work/bench.err" || status=$?
+    [ "$status" = 0 ] && return 0
+    echo "redis-benchmark $* exited with $status: $(tail -c 300 "$work/bench.err")" >&2
+    kill -0 "$redis_pid" 2>/dev/null || echo "redis-server (pid $redis_pid) is gone" >&2
+    kill -0 "$roost_pid" 2>/dev/null || echo "roost (pid $roost_pid) is gone: $(tail -c 600 "$work/roost.err")" >&2
+    return "$status"
+}
 # rps PORT TEST PIPELINE N  -> requests per second reported by redis-benchmark. The last CSV row
 # is the test itself: LRANGE tests first run the LPUSH that fills their list.
 rps() {
-    redis-benchmark -p "$1" -c "$CLIENTS" -P "$3" -n "$4" -t "$2" -r 100000 --csv -q 2>/dev/null \
+    bench -p "$1" -c "$CLIENTS" -P "$3" -n "$4" -t "$2" -r 100000 --csv -q \
         | awk -F'","' 'NR>1 { gsub(/"/, "", $2); last = $2 } END { print last }'
 }
 # rps_command PORT PIPELINE N COMMAND...  -> requests per second of one custom command, with
@@ -55,7 +66,7 @@ rps() {
 rps_command() {
     local port=$1 p=$2 n=$3
     shift 3
-    redis-benchmark -p "$port" -c "$CLIENTS" -P "$p" -n "$n" -r "${RANGE:-${ZSET_MEMBERS/#0/100000}}" --csv -q "$@" 2>/dev/null \
+    bench -p "$port" -c "$CLIENTS" -P "$p" -n "$n" -r "${RANGE:-${ZSET_MEMBERS/#0/100000}}" --csv -q "$@" \
         | awk -F'","' 'NR>1 { gsub(/"/, "", $2); last = $2 } END { print last }'
 }
 median() { sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
@@ -160,8 +171,8 @@ PY
                 rps_command "$port" "$p" "$n" XREADGROUP GROUP g c COUNT 10 STREAMS bigstream '>'
                 pending "$port" $((n * 10))
             else
-                redis-benchmark -p "$port" -c 1 -n $((STREAM_ENTRIES / 1000 + 1)) -q \
-                    XREADGROUP GROUP g c COUNT 1000 STREAMS bigstream '>' >/dev/null 2>&1
+                bench -p "$port" -c 1 -n $((STREAM_ENTRIES / 1000 + 1)) -q \
+                    XREADGROUP GROUP g c COUNT 1000 STREAMS bigstream '>' >/dev/null
                 pending "$port" "$STREAM_ENTRIES"
                 RANGE=$((STREAM_ENTRIES + 1)) rps_command "$port" "$p" "$n" XACK bigstream g \
                     __rand_int__-0 __rand_int__-0 __rand_int__-0 __rand_int__-0 __rand_int__-0 \

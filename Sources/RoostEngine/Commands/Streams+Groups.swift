@@ -270,8 +270,8 @@ extension StreamCommands {
                 reply.nullArray()
                 return
             }
-            reply.bulk(group.pending.ids.first!.text)
-            reply.bulk(group.pending.ids.last!.text)
+            reply.bulk(group.pending.first!.text)
+            reply.bulk(group.pending.last!.text)
             let owners = group.sortedConsumers.filter { !$0.pending.isEmpty }
             reply.arrayHeader(owners.count)
             for consumer in owners {
@@ -281,7 +281,7 @@ extension StreamCommands {
             }
             return
         }
-        var ids: SortedStreamIDs
+        let ids: StreamIDSet
         if let consumerName {
             guard let consumer = group.consumers[consumerName] else {
                 reply.arrayHeader(0)
@@ -293,14 +293,13 @@ extension StreamCommands {
         }
         let now = c.engine.now
         var rows: [(StreamID, StreamPendingEntry)] = []
-        var index = ids.lowerBound(start)
-        while count > 0 && index < ids.count && ids.ids[index] <= end {
-            let id = ids.ids[index]
-            index += 1
+        ids.visit(from: start) { id in
+            if count <= 0 || id > end { return false }
             let entry = group.pendingEntries[id]!
-            if minIdle != 0 && now - entry.deliveryTime < minIdle { continue }
+            if minIdle != 0 && now - entry.deliveryTime < minIdle { return true }
             rows.append((id, entry))
             count -= 1
+            return true
         }
         reply.arrayHeader(rows.count)
         for (id, entry) in rows {
@@ -381,7 +380,7 @@ extension StreamCommands {
             var pending = group.pendingEntries[id]
             guard let entry = s.entry(id) else {
                 if let pending {
-                    propagated.append(claimPropagation(key, group, id, pending))
+                    if c.engine.isPropagating { propagated.append(claimPropagation(key, group, id, pending)) }
                     propagateLastID = false
                     _ = group.acknowledge(id)
                 }
@@ -419,7 +418,7 @@ extension StreamCommands {
                 p.deliveryCount += 1
             }
             replies.append((id, justID ? nil : entry))
-            propagated.append(claimPropagation(key, group, id, p))
+            if c.engine.isPropagating { propagated.append(claimPropagation(key, group, id, p)) }
             propagateLastID = false
         }
         if propagateLastID { propagated.append(groupIDPropagation(key, group)) }
@@ -479,21 +478,18 @@ extension StreamCommands {
         while true {
             if attempts == 0 || count == 0 {
                 attempts -= 1
-                let index = group.pending.lowerBound(cursor)
-                next = index < group.pending.count ? group.pending.ids[index] : nil
+                next = group.pending.first(atOrAfter: cursor)
                 break
             }
             attempts -= 1
-            let index = group.pending.lowerBound(cursor)
-            guard index < group.pending.count else {
+            guard let id = group.pending.first(atOrAfter: cursor) else {
                 next = nil
                 break
             }
-            let id = group.pending.ids[index]
             cursor = id.incremented
             let pending = group.pendingEntries[id]!
             guard let entry = s.entry(id) else {
-                propagated.append(claimPropagation(key, group, id, pending))
+                if c.engine.isPropagating { propagated.append(claimPropagation(key, group, id, pending)) }
                 _ = group.acknowledge(id)
                 deleted.append(id)
                 count -= 1
@@ -518,7 +514,7 @@ extension StreamCommands {
             if !justID { pending.deliveryCount += 1 }
             claimed.append((id, justID ? nil : entry))
             count -= 1
-            propagated.append(claimPropagation(key, group, id, pending))
+            if c.engine.isPropagating { propagated.append(claimPropagation(key, group, id, pending)) }
             if id == .max { cursor = id; next = nil; break }
         }
         let reply = c.reply

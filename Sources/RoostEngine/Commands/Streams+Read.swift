@@ -151,7 +151,8 @@ extension StreamCommands {
                 } else {
                     writeNewEntries(reply, plan.stream, key: plan.key, after: plan.after, count: Int(count),
                                     group: plan.group, consumer: plan.consumer, createdConsumer: plan.createdConsumer,
-                                    noAck: noAck, now: now, propagated: &propagated)
+                                    noAck: noAck, now: now, propagating: c.engine.isPropagating,
+                                    propagated: &propagated)
                 }
                 if plan.group != nil { plan.stream.refreshGroupBytes() }
             }
@@ -233,7 +234,8 @@ extension StreamCommands {
         reply.bulk(key)
         var propagated: [[AOFArgument]] = []
         writeNewEntries(reply, s, key: key, after: after, count: count, group: group, consumer: consumer,
-                        createdConsumer: created, noAck: noAck, now: now, propagated: &propagated)
+                        createdConsumer: created, noAck: noAck, now: now, propagating: engine.isPropagating,
+                        propagated: &propagated)
         if group != nil {
             s.refreshGroupBytes()
             engine.signalModifiedKey(db, key)
@@ -246,21 +248,24 @@ extension StreamCommands {
     /// last id and records the entries as pending for `consumer` unless `noAck` (Redis's
     /// `streamReplyWithRange` with a group), collecting what to propagate as 7.0.15 does: an
     /// XCLAIM per delivered entry (carrying the group's last id); with NOACK, the consumer's
-    /// creation and the group's last id and read counter.
+    /// creation and the group's last id and read counter. The per-entry XCLAIMs are built only
+    /// when `propagating` (an append-only file is being written).
     static func writeNewEntries(_ reply: ReplyWriter, _ s: StreamValue, key: ByteString, after: StreamID, count: Int,
                                 group: StreamGroup?, consumer: StreamConsumer?, createdConsumer: Bool = false,
-                                noAck: Bool, now: Int64, propagated: inout [[AOFArgument]]) {
-        var entries: [StreamEntry] = []
+                                noAck: Bool, now: Int64, propagating: Bool, propagated: inout [[AOFArgument]]) {
+        var entries: [(node: StreamNode, header: StreamNode.EntryHeader)] = []
         if after != .max {
-            s.forEach(from: after.incremented, to: .max) { entry in
-                entries.append(entry)
+            s.forEachHeader(from: after.incremented, to: .max) { node, header in
+                entries.append((node, header))
                 return count == 0 || entries.count < count
             }
         }
         reply.arrayHeader(entries.count)
         var propagateLastID = false
-        for entry in entries {
-            let id = entry.id
+        var fieldsNode: StreamNode?
+        var fields: [StreamListpack.Element] = []
+        for (node, header) in entries {
+            let id = header.id
             if let group, id > group.lastID {
                 if group.entriesRead != StreamGroup.invalidEntriesRead && !s.rangeHasTombstones(from: id) {
                     group.entriesRead += 1
@@ -270,10 +275,14 @@ extension StreamCommands {
                 group.lastID = id
                 propagateLastID = true
             }
-            writeEntry(reply, entry)
+            if fieldsNode !== node {
+                fieldsNode = node
+                fields = node.masterFields
+            }
+            writeEntry(reply, node, header, fields: fields)
             if let group, let consumer, !noAck {
                 let pending = group.deliver(id, to: consumer, now: now)
-                propagated.append(claimPropagation(key, group, id, pending))
+                if propagating { propagated.append(claimPropagation(key, group, id, pending)) }
             }
         }
         if let group, let consumer, noAck, propagateLastID {

@@ -1,4 +1,5 @@
 import NIOCore
+import RoostRESP
 
 /// Stream commands: XADD, XLEN, XRANGE, XREVRANGE, XDEL, XTRIM and XSETID, with the semantics
 /// of Redis 7.0's `t_stream.c`. Consumer groups are in `Streams+Groups.swift`, XREAD and
@@ -59,9 +60,63 @@ enum StreamCommands {
     /// Writes one entry: `[id, [field, value…]]`.
     static func writeEntry(_ reply: ReplyWriter, _ entry: StreamEntry) {
         reply.arrayHeader(2)
-        reply.bulk(entry.id.text)
+        writeID(reply, entry.id)
         reply.arrayHeader(entry.fieldValues.count)
         for element in entry.fieldValues { reply.bulk(element) }
+    }
+
+    /// Writes the entry `header` starts in `node` as `writeEntry` does, straight from the
+    /// node's listpack; `fields` are the node's `masterFields`.
+    static func writeEntry(_ reply: ReplyWriter, _ node: StreamNode, _ header: StreamNode.EntryHeader,
+                           fields: [StreamListpack.Element]) {
+        reply.arrayHeader(2)
+        writeID(reply, header.id)
+        let lp = node.lp
+        func write(_ element: StreamListpack.Element) {
+            switch element {
+            case .int(let v): reply.bulk(decimal: v)
+            case .string(let r): lp.withUnsafeBytes { reply.buffer.writeRESPBulk(UnsafeRawBufferPointer(rebasing: $0[r])) }
+            }
+        }
+        var p = header.bodyOffset
+        if header.sameFields {
+            reply.arrayHeader(fields.count * 2)
+            for field in fields {
+                let (value, next) = StreamListpack.element(lp, at: p)
+                write(field)
+                write(value)
+                p = next
+            }
+        } else {
+            let (count, next) = StreamListpack.integer(lp, at: p)
+            p = next
+            reply.arrayHeader(2 * Int(count))
+            for _ in 0..<(2 * Int(count)) {
+                let (element, after) = StreamListpack.element(lp, at: p)
+                write(element)
+                p = after
+            }
+        }
+    }
+
+    /// Writes `id` as a bulk string `ms-seq`, formatted straight into the reply.
+    static func writeID(_ reply: ReplyWriter, _ id: StreamID) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 41) { out in
+            var end = 41
+            func prepend(_ value: UInt64) {
+                var v = value
+                repeat {
+                    end -= 1
+                    out[end] = UInt8(ascii: "0") + UInt8(v % 10)
+                    v /= 10
+                } while v != 0
+            }
+            prepend(id.seq)
+            end -= 1
+            out[end] = UInt8(ascii: "-")
+            prepend(id.ms)
+            reply.buffer.writeRESPBulk(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: out[end...])))
+        }
     }
 
     // MARK: - XADD and XTRIM

@@ -84,6 +84,23 @@ enum StreamListpack {
         }
     }
 
+    /// The offset of the element that ends just before `p`, read from its back-length (Redis's
+    /// `lpPrev`). `p` must not be the first element's offset.
+    @inline(__always)
+    static func previous(_ lp: [UInt8], before p: Int) -> Int {
+        var q = p - 1
+        var size = 0
+        var shift = 0
+        while true {
+            let b = Int(lp[q])
+            size |= (b & 127) << shift
+            if b & 128 == 0 { break }
+            shift += 7
+            q -= 1
+        }
+        return p - size - backlenSize(size)
+    }
+
     @inline(__always)
     static func backlenSize(_ size: Int) -> Int {
         size < 128 ? 1 : size < 16384 ? 2 : size < 2_097_152 ? 3 : size < 268_435_456 ? 4 : 5

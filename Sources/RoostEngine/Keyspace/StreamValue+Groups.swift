@@ -1,57 +1,3 @@
-/// Ids kept sorted, for pending-entry lists: appends at the end are O(1), the common case.
-struct SortedStreamIDs {
-    private(set) var ids: [StreamID] = []
-
-    var count: Int { ids.count }
-    var isEmpty: Bool { ids.isEmpty }
-
-    /// The index of the first id not below `id`.
-    func lowerBound(_ id: StreamID) -> Int {
-        var low = 0
-        var high = ids.count
-        while low < high {
-            let mid = (low + high) / 2
-            if ids[mid] < id { low = mid + 1 } else { high = mid }
-        }
-        return low
-    }
-
-    func contains(_ id: StreamID) -> Bool {
-        let i = lowerBound(id)
-        return i < ids.count && ids[i] == id
-    }
-
-    /// Inserts `id`; returns false when it was there.
-    @discardableResult
-    mutating func insert(_ id: StreamID) -> Bool {
-        if let last = ids.last, last < id {
-            ids.append(id)
-            return true
-        }
-        let i = lowerBound(id)
-        if i < ids.count && ids[i] == id { return false }
-        ids.insert(id, at: i)
-        return true
-    }
-
-    /// Removes `id`; returns whether it was there.
-    @discardableResult
-    mutating func remove(_ id: StreamID) -> Bool {
-        let i = lowerBound(id)
-        guard i < ids.count && ids[i] == id else { return false }
-        ids.remove(at: i)
-        return true
-    }
-
-    /// The ids from `start` to `end` inclusive, at most `limit` (0 for all).
-    func range(from start: StreamID, to end: StreamID, limit: Int = 0) -> ArraySlice<StreamID> {
-        let low = lowerBound(start)
-        var high = low
-        while high < ids.count && ids[high] <= end && (limit == 0 || high - low < limit) { high += 1 }
-        return ids[low..<high]
-    }
-}
-
 /// A pending entry: delivered to a consumer and not yet acknowledged (Redis's `streamNACK`).
 final class StreamPendingEntry {
     /// Unix milliseconds of the last delivery.
@@ -72,7 +18,7 @@ final class StreamConsumer {
     /// Unix milliseconds of the consumer's last read or claim attempt.
     var seenTime: Int64
     /// The ids pending for this consumer.
-    var pending = SortedStreamIDs()
+    var pending = StreamIDSet()
 
     init(name: [UInt8], seenTime: Int64) {
         self.name = name
@@ -91,7 +37,7 @@ final class StreamGroup {
     /// The logical read counter (7.0's `entries_read`), `invalidEntriesRead` if unknown.
     var entriesRead: Int64
     /// The group's pending entries, ordered.
-    var pending = SortedStreamIDs()
+    var pending = StreamIDSet()
     var pendingEntries: [StreamID: StreamPendingEntry] = [:]
     var consumers: [[UInt8]: StreamConsumer] = [:]
 
@@ -134,7 +80,7 @@ final class StreamGroup {
     /// Removes a consumer and its pending entries; returns how many were pending.
     func deleteConsumer(_ consumer: StreamConsumer) -> Int {
         let count = consumer.pending.count
-        for id in consumer.pending.ids {
+        for id in consumer.pending {
             pending.remove(id)
             pendingEntries.removeValue(forKey: id)
         }

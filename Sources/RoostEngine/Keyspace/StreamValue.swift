@@ -127,28 +127,54 @@ public final class StreamValue {
     /// reverse, until it returns false.
     func forEach(from start: StreamID, to end: StreamID, reverse: Bool = false,
                  _ body: (StreamEntry) -> Bool) {
+        var fieldsNode: StreamNode?
+        var fields: [StreamListpack.Element] = []
+        forEachHeader(from: start, to: end, reverse: reverse) { node, header in
+            if fieldsNode !== node {
+                fieldsNode = node
+                fields = node.masterFields
+            }
+            return body(node.entry(header, fields: fields))
+        }
+    }
+
+    /// Calls `body` with each live entry's node and header between `start` and `end`
+    /// inclusive, in id order or in reverse, until it returns false. Entries outside the range
+    /// are skipped without decoding their fields.
+    func forEachHeader(from start: StreamID, to end: StreamID, reverse: Bool = false,
+                       _ body: (StreamNode, StreamNode.EntryHeader) -> Bool) {
         if start > end || nodes.isEmpty { return }
         if !reverse {
             var index = max(0, nodeIndex(atOrBefore: start))
             while index < nodes.count {
                 let node = nodes[index]
                 if node.master > end { return }
-                for entry in node.entries() where !entry.deleted {
-                    if entry.id < start { continue }
-                    if entry.id > end { return }
-                    if !body(entry) { return }
+                var stop = false
+                node.forEachHeader { header in
+                    if header.deleted || header.id < start { return true }
+                    if header.id > end || !body(node, header) {
+                        stop = true
+                        return false
+                    }
+                    return true
                 }
+                if stop { return }
                 index += 1
             }
         } else {
             var index = nodeIndex(atOrBefore: end)
             while index >= 0 {
                 let node = nodes[index]
-                for entry in node.entries().reversed() where !entry.deleted {
-                    if entry.id > end { continue }
-                    if entry.id < start { return }
-                    if !body(entry) { return }
+                var stop = false
+                node.forEachHeader(reverse: true) { header in
+                    if header.deleted || header.id > end { return true }
+                    if header.id < start || !body(node, header) {
+                        stop = true
+                        return false
+                    }
+                    return true
                 }
+                if stop { return }
                 index -= 1
             }
         }
@@ -175,7 +201,10 @@ public final class StreamValue {
     /// The id of the first or last live entry.
     func edgeID(first: Bool) -> StreamID? {
         var found: StreamID?
-        forEach(from: .zero, to: .max, reverse: !first) { found = $0.id; return false }
+        forEachHeader(from: .zero, to: .max, reverse: !first) { _, header in
+            found = header.id
+            return false
+        }
         return found
     }
 
@@ -187,7 +216,12 @@ public final class StreamValue {
         let index = nodeIndex(atOrBefore: id)
         if index < 0 { return false }
         let node = nodes[index]
-        guard let entry = node.entries().first(where: { $0.id == id && !$0.deleted }) else { return false }
+        var found: StreamNode.EntryHeader?
+        node.forEachHeader { header in
+            if header.id == id && !header.deleted { found = header }
+            return found == nil && header.id < id
+        }
+        guard let entry = found else { return false }
         nodeBytes -= node.lp.count
         node.lp[entry.flagsOffset] |= UInt8(StreamNode.flagDeleted)
         let (live, next) = StreamListpack.integer(node.lp, at: 6)
@@ -346,41 +380,110 @@ final class StreamNode {
 
     /// Every entry of the node, deleted ones included, in order.
     func entries() -> [StreamEntry] {
-        let (fields, first) = masterLayout()
+        let fields = masterLayout().fields
         var out: [StreamEntry] = []
-        var p = first
-        let end = lp.count - 1
-        while p < end {
-            let flagsOffset = p
-            let (flags, a) = StreamListpack.integer(lp, at: p)
-            let (msDelta, b) = StreamListpack.integer(lp, at: a)
-            let (seqDelta, c) = StreamListpack.integer(lp, at: b)
-            p = c
-            var fieldValues: [[UInt8]] = []
-            if flags & StreamNode.flagSameFields != 0 {
-                fieldValues.reserveCapacity(fields.count * 2)
-                for f in fields {
-                    let (v, next) = StreamListpack.element(lp, at: p)
-                    fieldValues.append(StreamListpack.bytes(lp, f))
-                    fieldValues.append(StreamListpack.bytes(lp, v))
-                    p = next
-                }
-            } else {
-                let (count, next) = StreamListpack.integer(lp, at: p)
-                p = next
-                fieldValues.reserveCapacity(Int(count) * 2)
-                for _ in 0..<(2 * Int(count)) {
-                    let (e, after) = StreamListpack.element(lp, at: p)
-                    fieldValues.append(StreamListpack.bytes(lp, e))
-                    p = after
-                }
-            }
-            (_, p) = StreamListpack.integer(lp, at: p)
-            let id = StreamID(ms: master.ms &+ UInt64(bitPattern: msDelta), seq: master.seq &+ UInt64(bitPattern: seqDelta))
-            out.append(StreamEntry(id: id, deleted: flags & StreamNode.flagDeleted != 0, flagsOffset: flagsOffset,
-                                   fieldValues: fieldValues))
+        forEachHeader { header in
+            out.append(entry(header, fields: fields))
+            return true
         }
         return out
+    }
+
+    /// An entry's id, deletion flag and where it starts, read without its fields.
+    struct EntryHeader {
+        let id: StreamID
+        let deleted: Bool
+        /// The offset of the entry's flags element.
+        let flagsOffset: Int
+        /// The offset of the entry's first element after the id deltas.
+        let bodyOffset: Int
+        let sameFields: Bool
+    }
+
+    /// The header of the entry whose flags element is at `p`.
+    @inline(__always)
+    private func header(at p: Int) -> EntryHeader {
+        let (flags, a) = StreamListpack.integer(lp, at: p)
+        let (msDelta, b) = StreamListpack.integer(lp, at: a)
+        let (seqDelta, c) = StreamListpack.integer(lp, at: b)
+        let id = StreamID(ms: master.ms &+ UInt64(bitPattern: msDelta), seq: master.seq &+ UInt64(bitPattern: seqDelta))
+        return EntryHeader(id: id, deleted: flags & StreamNode.flagDeleted != 0, flagsOffset: p, bodyOffset: c,
+                           sameFields: flags & StreamNode.flagSameFields != 0)
+    }
+
+    /// The offset of the first entry after the master entry, and the number of master fields.
+    private func firstEntryOffset() -> (offset: Int, masterFieldCount: Int) {
+        var p = 6
+        (_, p) = StreamListpack.integer(lp, at: p)
+        (_, p) = StreamListpack.integer(lp, at: p)
+        let (count, afterCount) = StreamListpack.integer(lp, at: p)
+        p = afterCount
+        for _ in 0..<max(0, Int(count)) { p = StreamListpack.element(lp, at: p).next }
+        (_, p) = StreamListpack.integer(lp, at: p)
+        return (p, max(0, Int(count)))
+    }
+
+    /// Calls `body` with the header of each entry, deleted ones included, in order or in
+    /// reverse, until it returns false. Fields are skipped, not decoded: `entry(_:fields:)`
+    /// decodes the entries the caller wants.
+    func forEachHeader(reverse: Bool = false, _ body: (EntryHeader) -> Bool) {
+        let (first, masterFieldCount) = firstEntryOffset()
+        let end = lp.count - 1
+        if !reverse {
+            var p = first
+            while p < end {
+                let h = header(at: p)
+                if !body(h) { return }
+                p = h.bodyOffset
+                var skipped = masterFieldCount
+                if !h.sameFields {
+                    let (count, next) = StreamListpack.integer(lp, at: p)
+                    p = next
+                    skipped = 2 * Int(count)
+                }
+                for _ in 0..<skipped { p = StreamListpack.element(lp, at: p).next }
+                p = StreamListpack.element(lp, at: p).next
+            }
+        } else {
+            var q = end
+            while q > first {
+                // The entry's last element counts the ones before it (Redis's `lp-count`).
+                var p = StreamListpack.previous(lp, before: q)
+                let (elements, _) = StreamListpack.integer(lp, at: p)
+                for _ in 0..<elements { p = StreamListpack.previous(lp, before: p) }
+                if !body(header(at: p)) { return }
+                q = p
+            }
+        }
+    }
+
+    /// The master entry's field names, for `entry(_:fields:)`.
+    var masterFields: [StreamListpack.Element] { masterLayout().fields }
+
+    /// The entry `header` starts, decoded; `fields` are the node's `masterFields`.
+    func entry(_ header: EntryHeader, fields: [StreamListpack.Element]) -> StreamEntry {
+        var p = header.bodyOffset
+        var fieldValues: [[UInt8]] = []
+        if header.sameFields {
+            fieldValues.reserveCapacity(fields.count * 2)
+            for f in fields {
+                let (v, next) = StreamListpack.element(lp, at: p)
+                fieldValues.append(StreamListpack.bytes(lp, f))
+                fieldValues.append(StreamListpack.bytes(lp, v))
+                p = next
+            }
+        } else {
+            let (count, next) = StreamListpack.integer(lp, at: p)
+            p = next
+            fieldValues.reserveCapacity(Int(count) * 2)
+            for _ in 0..<(2 * Int(count)) {
+                let (e, after) = StreamListpack.element(lp, at: p)
+                fieldValues.append(StreamListpack.bytes(lp, e))
+                p = after
+            }
+        }
+        return StreamEntry(id: header.id, deleted: header.deleted, flagsOffset: header.flagsOffset,
+                           fieldValues: fieldValues)
     }
 
     /// Checks the structure of a node read from a file, as Redis's `streamValidateListpackIntegrity`

@@ -24,7 +24,7 @@ enum RDBStreams {
             appendID(group.lastID, to: &out)
             appendUnsigned(UInt64(bitPattern: group.entriesRead), to: &out)
             RDBString.appendLength(group.pending.count, to: &out)
-            for id in group.pending.ids {
+            for id in group.pending {
                 let entry = group.pendingEntries[id]!
                 out.append(contentsOf: id.bigEndianBytes)
                 RDBBlobs.appendLittleEndian(UInt64(bitPattern: entry.deliveryTime), bytes: 8, to: &out)
@@ -36,7 +36,7 @@ enum RDBStreams {
                 RDBString.appendString(consumer.name, to: &out, compress: compress)
                 RDBBlobs.appendLittleEndian(UInt64(bitPattern: consumer.seenTime), bytes: 8, to: &out)
                 RDBString.appendLength(consumer.pending.count, to: &out)
-                for id in consumer.pending.ids { out.append(contentsOf: id.bigEndianBytes) }
+                for id in consumer.pending { out.append(contentsOf: id.bigEndianBytes) }
             }
         }
     }
