@@ -181,8 +181,10 @@ enum ServerCommands {
                 }
                 continue
             }
+            // Hidden parameters (testing knobs) answer only to their exact name, as in Redis.
             for parameter in EngineConfiguration.parameters
-            where !matched.contains(where: { $0.lowercased() == parameter.name })
+            where !EngineConfiguration.hiddenParameters.contains(parameter.name)
+                && !matched.contains(where: { $0.lowercased() == parameter.name })
                 && ConfigGlob.matches(pattern: pattern, Array(parameter.name.utf8), ignoringCase: true) {
                 matched.append(parameter.name)
             }
@@ -221,7 +223,9 @@ enum ServerCommands {
         if updated.requirePass != c.engine.configuration.requirePass {
             c.engine.acl.setDefaultPassword(updated.requirePass, table: c.engine.commandTable)
         }
+        let keptHistory = c.engine.configuration.aofDisableAutoGC
         c.engine.configuration = updated
+        if keptHistory && !updated.aofDisableAutoGC { c.engine.deleteAppendOnlyHistory() }
         if appendOnly != c.engine.configuration.appendOnly {
             do {
                 try c.engine.setAppendOnly(appendOnly, inTransaction: c.client.denyBlocking)
