@@ -623,6 +623,9 @@ extension EngineConfiguration {
         return overflow ? nil : product
     }
 
+    /// The parameters whose CONFIG SET values the slow log shows as `(redacted)`.
+    static let sensitiveParameters: Set<String> = ["requirepass", "masterauth", "masteruser"]
+
     /// The parameters CONFIG SET changes only under `enable-protected-configs`.
     static let protectedParameters: Set<String> = ["dir", "dbfilename"]
 

@@ -344,6 +344,25 @@ import Testing
         try await roost.stop()
     }
 
+    /// CONFIG SET's values for `requirepass`, `masterauth` and `masteruser` are `(redacted)` in
+    /// the slow log, even when the command fails (MONITOR shows no admin command).
+    @Test func sensitiveValuesAreRedacted() async throws {
+        try await Differential.with { pair in
+            try pair.run(#"""
+                SLOWLOG RESET
+                CONFIG SET slowlog-log-slower-than 0
+                CONFIG SET masterauth secret-1 MasterUser u1 tcp-keepalive 10
+                CONFIG SET requirepass "" nosuch secret-2
+                CONFIG SET daemonize yes masterauth secret-3
+                CONFIG SET masterauth x y
+                """#)
+            let (redis, roost) = try pair.clients(1)
+            let theirs = try SlowLogDifferentialTests.entries(redis), mine = try SlowLogDifferentialTests.entries(roost)
+            #expect(mine == theirs)
+            #expect(theirs.contains { $0.contains("(redacted)") })
+        }
+    }
+
     @Test func filesCannotClaimFeaturesRoostLacks() throws {
         for line in ["cluster-enabled yes", "replicaof 127.0.0.1 6379", "slaveof 127.0.0.1 6379", "tls-port 6380",
                      "tls-replication yes", "activedefrag yes", "io-threads 0", "supervised maybe", "daemonize"] {
