@@ -384,6 +384,9 @@ extension EngineConfiguration {
     /// Every parameter, in the order CONFIG GET lists matches: Roost's own, then the inert ones.
     public static let parameters: [Parameter] = ownParameters + inertParameterEntries
 
+    /// Every parameter's name, aliases included.
+    static let parameterNames = Set(parameters.map(\.name))
+
     /// The parameters CONFIG GET lists only when asked for by name, not by a pattern (Redis's
     /// `HIDDEN_CONFIG`, its testing knobs).
     static let hiddenParameters: Set<String> = Set(inertParameters.filter(\.isHidden).map(\.name) + ["rdb-key-save-delay"])
