@@ -117,11 +117,15 @@ struct ConfigRewrite {
 extension EngineConfiguration {
     /// The names CONFIG REWRITE writes parameters under; the `ziplist` and `lua-time-limit`
     /// aliases are written under their primary names.
-    static let aliases = [
-        "list-max-ziplist-size": "list-max-listpack-size", "hash-max-ziplist-entries": "hash-max-listpack-entries",
-        "hash-max-ziplist-value": "hash-max-listpack-value", "zset-max-ziplist-entries": "zset-max-listpack-entries",
-        "zset-max-ziplist-value": "zset-max-listpack-value", "lua-time-limit": "busy-reply-threshold",
-    ]
+    static let aliases: [String: String] = {
+        var aliases = [
+            "list-max-ziplist-size": "list-max-listpack-size", "hash-max-ziplist-entries": "hash-max-listpack-entries",
+            "hash-max-ziplist-value": "hash-max-listpack-value", "zset-max-ziplist-entries": "zset-max-listpack-entries",
+            "zset-max-ziplist-value": "zset-max-listpack-value", "lua-time-limit": "busy-reply-threshold",
+        ]
+        for parameter in inertParameters { if let alias = parameter.alias { aliases[alias] = parameter.name } }
+        return aliases
+    }()
 
     /// Directives a configuration file may hold besides the parameters (Redis's list).
     static let fileOnlyDirectives: Set<String> = ["include", "rename-command", "user", "loadmodule", "sentinel"]
@@ -191,6 +195,14 @@ extension Engine {
             let name = parameter.name
             let value = c.value(of: name) ?? ""
             let isDefault = value == defaults.value(of: name)
+            if let inert = EngineConfiguration.inertParametersByName[name] {
+                if let rewrite = EngineConfiguration.inertRewriteLine(inert, value: value) {
+                    state.rewrite(name, rewrite.line, force: rewrite.force)
+                } else {
+                    state.markProcessed(name)
+                }
+                continue
+            }
             switch name {
             case "save":
                 if c.savePoints.isEmpty {

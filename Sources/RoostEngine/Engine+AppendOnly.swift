@@ -304,7 +304,7 @@ extension Engine {
             aof.closedIncrementalsSize = incrementalSizes.dropLast().reduce(0, +)
             aof.sizeAtLastRewrite = appendOnlyCurrentSize
             aof.selectedDatabase = -1
-            for file in manifest.history { unlink(appendOnlyPath(file.name)) }
+            if !configuration.aofDisableAutoGC { for file in manifest.history { unlink(appendOnlyPath(file.name)) } }
             return log
         }
     }

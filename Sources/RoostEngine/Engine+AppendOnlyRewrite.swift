@@ -162,11 +162,14 @@ extension Engine {
         guard rename(temporary, appendOnlyPath(base.name)) == 0 else {
             throw RDBFileError(operation: "rename", path: appendOnlyPath(base.name), code: errno)
         }
-        var retired = manifest.history
+        // Redis's order of history entries: the retired incremental files, the old base, then
+        // what was already history (kept by `aof-disable-auto-gc`).
+        var retired: [AOFManifest.File] = []
         if var old = manifest.base {
             old.type = .history
             retired.append(old)
         }
+        retired += manifest.history
         var newIncremental: String?
         if isAppendOnlyOn && aof.waitingForRewrite, let file = aof.file {
             let sequence = manifest.lastIncrementalSequence + 1
@@ -183,10 +186,12 @@ extension Engine {
         }
         // Every incremental file but the open one was rewritten into the base.
         let keep = isAppendOnlyOn && aof.file != nil ? manifest.incrementals.last : nil
+        var retiredIncrementals: [AOFManifest.File] = []
         for var old in manifest.incrementals where old.name != keep?.name {
             old.type = .history
-            retired.append(old)
+            retiredIncrementals.append(old)
         }
+        retired = retiredIncrementals + retired
         manifest.base = base
         manifest.incrementals = keep.map { [$0] } ?? []
         manifest.history = retired
@@ -200,9 +205,16 @@ extension Engine {
         aof.baseFileSize = size
         aof.closedIncrementalsSize = 0
         aof.sizeAtLastRewrite = appendOnlyCurrentSize
-        // Redis's `aofDelHistoryFiles`: a failure here leaves history files listed, deleted at
-        // the next start.
-        for file in retired { unlink(appendOnlyPath(file.name)) }
+        deleteAppendOnlyHistory()
+    }
+
+    /// Redis's `aofDelHistoryFiles`: deletes the files a rewrite retired and drops them from the
+    /// manifest, unless `aof-disable-auto-gc` keeps them. A failure here leaves them listed,
+    /// deleted at the next start.
+    func deleteAppendOnlyHistory() {
+        guard !configuration.aofDisableAutoGC, !aof.manifest.history.isEmpty else { return }
+        var manifest = aof.manifest
+        for file in manifest.history { unlink(appendOnlyPath(file.name)) }
         manifest.history = []
         try? persistManifest(manifest)
     }

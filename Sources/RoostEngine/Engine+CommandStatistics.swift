@@ -81,7 +81,7 @@ extension Engine {
             sampleLatency(resolved.spec.flags.contains(.fast) ? "fast-command" : "command", milliseconds: microseconds / 1000)
         }
         if client.blocked == nil && !resolved.spec.flags.contains(.skipSlowlog) {
-            slowLog.record(arguments, client: client, microseconds: microseconds,
+            slowLog.record(arguments, name: resolved.fullName, client: client, microseconds: microseconds,
                            slowerThan: configuration.slowlogLogSlowerThan, maxLength: configuration.slowlogMaxLength)
         }
         let failed = statistics.errorReplies > errorsBeforeLastCall

@@ -201,7 +201,9 @@ extension Engine {
     /// One pass of the active expiry cycle, as Redis's `activeExpireCycle` does it: in each
     /// database, sample keys with a TTL and delete those whose time has passed, repeating while
     /// more than 10% of a sample was expired (Redis 7's acceptable stale share at the default
-    /// effort) and the time budget allows.
+    /// effort) and the time budget allows. `active-expire-effort` scales the work as in Redis:
+    /// each step of effort above 1 samples 5 more keys a round, accepts 1% fewer stale keys
+    /// and gives the cycle 2% more of the time budget.
     /// A busy script keeps the keyspace to itself: no cycle runs while one is.
     public func activeExpireCycle(budgetMicroseconds: Int64 = 25_000) {
         if busyScript != nil || (clientPause != nil && isPaused) { return }
@@ -211,19 +213,22 @@ extension Engine {
         if tracking.clientCount != 0 { limitTrackingTable() }
         let start = Engine.clockMicroseconds()
         defer { if monitorsLatency { sampleLatency("expire-cycle", since: start) } }
+        let effort = Swift.min(Swift.max(configuration.activeExpireEffort, 1), 10) - 1
+        let keysPerRound = 20 + 5 * effort, acceptableStale = 10 - effort
+        let budget = budgetMicroseconds * Int64(25 + 2 * effort) / 25
         for db in databases where activeExpireEnabled && !db.expires.isEmpty {
             var rounds = 0
             while true {
                 var sampled = 0
                 var expired: [ByteString] = []
-                db.expiryCursor = db.expires.scan(cursor: db.expiryCursor, count: 20) { key, when in
+                db.expiryCursor = db.expires.scan(cursor: db.expiryCursor, count: keysPerRound) { key, when in
                     sampled += 1
                     if now > when { expired.append(key) }
                 }
                 for key in expired { expireIfNeeded(db, key) }
                 rounds += 1
-                if db.expiryCursor == 0 || sampled == 0 || expired.count * 100 / sampled <= 10 { break }
-                if rounds % 16 == 0 && Engine.clockMicroseconds() - start > budgetMicroseconds { return }
+                if db.expiryCursor == 0 || sampled == 0 || expired.count * 100 / sampled <= acceptableStale { break }
+                if rounds % 16 == 0 && Engine.clockMicroseconds() - start > budget { return }
             }
         }
     }

@@ -51,10 +51,17 @@ extension Engine {
         }
     }
 
-    /// The argument positions Redis shows as `(redacted)`: AUTH's credentials and HELLO's
-    /// after AUTH.
+    /// The argument positions Redis shows as `(redacted)`: AUTH's credentials, HELLO's after
+    /// AUTH, and the values CONFIG SET gives sensitive parameters (`requirepass`, `masterauth`,
+    /// `masteruser`).
     static func redactedArguments(_ arguments: [ByteBuffer], _ name: String) -> Set<Int> {
         switch name {
+        case "config|set":
+            // Redis redacts once the arguments pair up, whatever else is wrong with them.
+            guard arguments.count % 2 == 0 else { return [] }
+            return Set(stride(from: 2, to: arguments.count, by: 2).filter {
+                EngineConfiguration.sensitiveParameters.contains(String(buffer: arguments[$0]).lowercased())
+            }.map { $0 + 1 })
         case "auth":
             return Set(1..<arguments.count)
         case "hello":

@@ -147,6 +147,16 @@ public struct EngineConfiguration: Sendable {
     public var aofRewriteIncrementalFsync = true
     public var noAppendfsyncOnRewrite = false
     public var aofTimestampEnabled = false
+    /// `aof-disable-auto-gc`: keep the files a rewrite retires (listed as history in the
+    /// manifest) until it is turned off again.
+    public var aofDisableAutoGC = false
+
+    /// `active-expire-effort`: 1…10, how hard each active expiry cycle works (more keys sampled
+    /// per round, a lower share of stale keys accepted).
+    public var activeExpireEffort = 1
+    /// The values of the parameters Roost accepts but does not act on
+    /// (EngineConfiguration+Inert.swift), by primary name, as CONFIG GET prints them.
+    var inertValues: [String: String] = [:]
 
     /// The file the server was started from, absolute; CONFIG REWRITE rewrites it. Nil for none.
     public var configFile: String?
@@ -314,7 +324,8 @@ extension EngineConfiguration {
             if name == "appenddirname" { appendDirName = v } else { appendFilename = v }
         case "dir", "dbfilename", "rdbcompression", "appendonly", "appendfsync", "aof-use-rdb-preamble",
              "aof-load-truncated", "auto-aof-rewrite-percentage", "auto-aof-rewrite-min-size",
-             "aof-rewrite-incremental-fsync", "no-appendfsync-on-rewrite", "aof-timestamp-enabled", "rdb-key-save-delay":
+             "aof-rewrite-incremental-fsync", "no-appendfsync-on-rewrite", "aof-timestamp-enabled", "rdb-key-save-delay",
+             "aof-disable-auto-gc", "active-expire-effort":
             if let reason = setParameter(name, try one()) {
                 throw ConfigurationError(description: "\(reason) for '\(name)'")
             }
@@ -327,7 +338,12 @@ extension EngineConfiguration {
             if let reason = setParameter(name, values.joined(separator: " ")) {
                 throw ConfigurationError(description: "\(reason) for '\(name)'")
             }
-        default: throw ConfigurationError(description: "Bad directive or wrong number of arguments: '\(name)'")
+        default:
+            guard let inert = Self.inertParametersByName[name] else {
+                throw ConfigurationError(description: "Bad directive or wrong number of arguments: '\(name)'")
+            }
+            let text = inert.isMultiArgument ? values.joined(separator: " ") : try one()
+            if let reason = setInert(name, text, fromFile: true) { throw ConfigurationError(description: "\(reason) for '\(name)'") }
         }
     }
 }
@@ -368,8 +384,18 @@ extension EngineConfiguration {
 
     static let intMax = Int64(Int32.max)
 
-    /// Every parameter, in the order CONFIG GET lists matches.
-    public static let parameters: [Parameter] = [
+    /// Every parameter, in the order CONFIG GET lists matches: Roost's own, then the inert ones.
+    public static let parameters: [Parameter] = ownParameters + inertParameterEntries
+
+    /// Every parameter's name, aliases included.
+    static let parameterNames = Set(parameters.map(\.name))
+
+    /// The parameters CONFIG GET lists only when asked for by name, not by a pattern (Redis's
+    /// `HIDDEN_CONFIG`, its testing knobs).
+    static let hiddenParameters: Set<String> = Set(inertParameters.filter(\.isHidden).map(\.name) + ["rdb-key-save-delay"])
+
+    /// The parameters Roost acts on.
+    static let ownParameters: [Parameter] = [
         Parameter(name: "databases", kind: .immutable),
         Parameter(name: "requirepass", kind: .string),
         Parameter(name: "aclfile", kind: .immutable),
@@ -389,9 +415,9 @@ extension EngineConfiguration {
         // Checked by ClientOutputBufferLimits, which gives Redis's reasons.
         Parameter(name: "client-output-buffer-limit", kind: .string),
         Parameter(name: "hz", kind: .integer(min: 0, max: intMax)),
-        // Roost binds its listeners once, at start.
-        Parameter(name: "port", kind: .immutable),
-        Parameter(name: "bind", kind: .immutable),
+        // Roost binds its listeners once, at start: CONFIG SET accepts only the values in force.
+        Parameter(name: "port", kind: .integer(min: 0, max: 65535)),
+        Parameter(name: "bind", kind: .string),
         Parameter(name: "protected-mode", kind: .boolean),
         Parameter(name: "unixsocket", kind: .immutable),
         Parameter(name: "unixsocketperm", kind: .immutable),
@@ -442,9 +468,11 @@ extension EngineConfiguration {
         Parameter(name: "aof-rewrite-incremental-fsync", kind: .boolean),
         Parameter(name: "no-appendfsync-on-rewrite", kind: .boolean),
         Parameter(name: "aof-timestamp-enabled", kind: .boolean),
+        Parameter(name: "aof-disable-auto-gc", kind: .boolean),
         Parameter(name: "rdb-key-save-delay", kind: .integer(min: Int64(Int32.min), max: intMax)),
         // Checked by KeyspaceEvents, which gives Redis's reason.
         Parameter(name: "notify-keyspace-events", kind: .string),
+        Parameter(name: "active-expire-effort", kind: .integer(min: 1, max: 10)),
     ]
 
     /// The value CONFIG GET reports for `name`, or nil for an unknown name.
@@ -511,8 +539,10 @@ extension EngineConfiguration {
         case "aof-rewrite-incremental-fsync": return aofRewriteIncrementalFsync ? "yes" : "no"
         case "no-appendfsync-on-rewrite": return noAppendfsyncOnRewrite ? "yes" : "no"
         case "aof-timestamp-enabled": return aofTimestampEnabled ? "yes" : "no"
+        case "aof-disable-auto-gc": return aofDisableAutoGC ? "yes" : "no"
         case "rdb-key-save-delay": return String(rdbKeySaveDelay)
-        default: return nil
+        case "active-expire-effort": return String(activeExpireEffort)
+        default: return inertValue(of: name)
         }
     }
 
@@ -600,6 +630,9 @@ extension EngineConfiguration {
         let (product, overflow) = n.multipliedReportingOverflow(by: multiplier)
         return overflow ? nil : product
     }
+
+    /// The parameters whose CONFIG SET values the slow log shows as `(redacted)`.
+    static let sensitiveParameters: Set<String> = ["requirepass", "masterauth", "masteruser"]
 
     /// The parameters CONFIG SET changes only under `enable-protected-configs`.
     static let protectedParameters: Set<String> = ["dir", "dbfilename"]
@@ -696,8 +729,18 @@ extension EngineConfiguration {
         case "aof-rewrite-incremental-fsync": aofRewriteIncrementalFsync = text.lowercased() == "yes"
         case "no-appendfsync-on-rewrite": noAppendfsyncOnRewrite = text.lowercased() == "yes"
         case "aof-timestamp-enabled": aofTimestampEnabled = text.lowercased() == "yes"
+        case "aof-disable-auto-gc": aofDisableAutoGC = text.lowercased() == "yes"
         case "rdb-key-save-delay": rdbKeySaveDelay = number
-        default: return "can't set immutable config"
+        case "active-expire-effort": activeExpireEffort = Int(number)
+        case "port":
+            // Redis's failure texts when it cannot move its listeners; Roost never moves them.
+            if Int(number) != port { return "Unable to listen on this port" }
+        case "bind":
+            var addresses = text.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+            if addresses.count > 16 { return "Too many bind addresses specified." }
+            if addresses == [""] { addresses = [] }
+            if addresses != bind { return "Failed to bind to specified addresses." }
+        default: return setInert(name, text)
         }
         return nil
     }

@@ -67,6 +67,26 @@ import Testing
         return (kept, generated.sorted())
     }
 
+    /// Sends each of `changes` as CONFIG SET to both servers, expecting the same replies, then
+    /// CONFIG REWRITE, and expects the same rewritten files. Returns Roost's.
+    static func setAndRewrite(_ changes: [[String]], redis: (RawConnection, String), roost: (RawConnection, String),
+                              sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+        for change in changes {
+            let theirs = try command(redis.0, ["CONFIG", "SET"] + change)
+            let mine = try command(roost.0, ["CONFIG", "SET"] + change)
+            #expect(mine == theirs, "CONFIG SET \(change)", sourceLocation: sourceLocation)
+        }
+        for connection in [redis.0, roost.0] {
+            #expect(try command(connection, ["CONFIG", "REWRITE"]) == Array("+OK\r\n".utf8), sourceLocation: sourceLocation)
+        }
+        let redisText = try String(contentsOfFile: redis.1, encoding: .utf8)
+        let roostText = try String(contentsOfFile: roost.1, encoding: .utf8)
+        let theirs = normalized(redisText), mine = normalized(roostText)
+        #expect(mine.kept == theirs.kept, "redis:\n\(redisText)\nroost:\n\(roostText)", sourceLocation: sourceLocation)
+        #expect(mine.generated == theirs.generated, "redis:\n\(redisText)\nroost:\n\(roostText)", sourceLocation: sourceLocation)
+        return roostText
+    }
+
     static func command(_ connection: RawConnection, _ words: [String]) throws -> [UInt8] {
         try connection.send(command: words.map { Array($0.utf8) })
         return try connection.readReply()
@@ -87,19 +107,7 @@ import Testing
             configuration.configFile = roostFile
         }
         let redisConnection = try RawConnection(port: redis.port), roostConnection = try RawConnection(port: roost.port)
-        for change in Self.changes {
-            let theirs = try Self.command(redisConnection, ["CONFIG", "SET"] + change)
-            let mine = try Self.command(roostConnection, ["CONFIG", "SET"] + change)
-            #expect(mine == theirs, "CONFIG SET \(change)")
-        }
-        for connection in [redisConnection, roostConnection] {
-            #expect(try Self.command(connection, ["CONFIG", "REWRITE"]) == Array("+OK\r\n".utf8))
-        }
-        let redisText = try String(contentsOfFile: redisFile, encoding: .utf8)
-        let roostText = try String(contentsOfFile: roostFile, encoding: .utf8)
-        let theirs = Self.normalized(redisText), mine = Self.normalized(roostText)
-        #expect(mine.kept == theirs.kept, "redis:\n\(redisText)\nroost:\n\(roostText)")
-        #expect(mine.generated == theirs.generated, "redis:\n\(redisText)\nroost:\n\(roostText)")
+        let roostText = try Self.setAndRewrite(Self.changes, redis: (redisConnection, redisFile), roost: (roostConnection, roostFile))
 
         // A second rewrite: the rewritten lines are reused in the same way (Redis then writes
         // each client class over the first `client-output-buffer-limit` line left).

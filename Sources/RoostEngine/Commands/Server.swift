@@ -169,28 +169,32 @@ enum ServerCommands {
 
     static func configGet(_ c: CommandContext) throws(RedisError) {
         var matched: [String] = []
+        // Each parameter once, whatever the case it was asked in.
+        var seen = Set<String>()
         for i in 2..<c.count {
             let pattern = c.bytes(i)
             let isGlob = pattern.contains { $0 == UInt8(ascii: "*") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "[") }
             if !isGlob {
                 // An exact name is reported as it was asked for, as Redis does.
                 let asked = String(decoding: pattern, as: UTF8.self)
-                if EngineConfiguration.parameters.contains(where: { $0.name == asked.lowercased() }),
-                   !matched.contains(where: { $0.lowercased() == asked.lowercased() }) {
+                if EngineConfiguration.parameterNames.contains(asked.lowercased()), seen.insert(asked.lowercased()).inserted {
                     matched.append(asked)
                 }
                 continue
             }
+            // Hidden parameters (testing knobs) answer only to their exact name, as in Redis.
             for parameter in EngineConfiguration.parameters
-            where !matched.contains(where: { $0.lowercased() == parameter.name })
+            where !EngineConfiguration.hiddenParameters.contains(parameter.name) && !seen.contains(parameter.name)
                 && ConfigGlob.matches(pattern: pattern, Array(parameter.name.utf8), ignoringCase: true) {
+                seen.insert(parameter.name)
                 matched.append(parameter.name)
             }
         }
         c.reply.mapHeader(matched.count)
+        let configuration = c.engine.configuration
         for name in matched {
             c.reply.bulk(string: name)
-            c.reply.bulk(string: c.engine.configuration.value(of: name.lowercased()) ?? "")
+            c.reply.bulk(string: configuration.value(of: name.lowercased()) ?? "")
         }
     }
 
@@ -221,7 +225,9 @@ enum ServerCommands {
         if updated.requirePass != c.engine.configuration.requirePass {
             c.engine.acl.setDefaultPassword(updated.requirePass, table: c.engine.commandTable)
         }
+        let keptHistory = c.engine.configuration.aofDisableAutoGC
         c.engine.configuration = updated
+        if keptHistory && !updated.aofDisableAutoGC { c.engine.deleteAppendOnlyHistory() }
         if appendOnly != c.engine.configuration.appendOnly {
             do {
                 try c.engine.setAppendOnly(appendOnly, inTransaction: c.client.denyBlocking)

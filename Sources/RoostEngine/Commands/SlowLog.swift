@@ -23,19 +23,23 @@ struct SlowLog {
     var entries: [SlowLogEntry] = []
     var nextID: Int64 = 0
 
-    /// Records a command that took `microseconds` when it is slow enough.
-    mutating func record(_ arguments: [ByteBuffer], client: Client, microseconds: Int64,
+    /// Records a command (`name`, as `config|set`) that took `microseconds` when it is slow
+    /// enough, with the arguments Redis redacts shown as `(redacted)`.
+    mutating func record(_ arguments: [ByteBuffer], name: String, client: Client, microseconds: Int64,
                          slowerThan: Int, maxLength: Int) {
         if slowerThan < 0 || microseconds < Int64(slowerThan) {
             trim(to: maxLength)
             return
         }
+        let redacted = Engine.redactedArguments(arguments, name)
         let kept = Swift.min(arguments.count, Self.maxArguments)
         var logged: [[UInt8]] = []
         logged.reserveCapacity(kept)
         for j in 0..<kept {
             if kept != arguments.count && j == kept - 1 {
                 logged.append(Array("... (\(arguments.count - kept + 1) more arguments)".utf8))
+            } else if redacted.contains(j) {
+                logged.append(Array("(redacted)".utf8))
             } else if arguments[j].readableBytes > Self.maxArgumentBytes {
                 let more = arguments[j].readableBytes - Self.maxArgumentBytes
                 logged.append(arguments[j].getBytes(at: arguments[j].readerIndex, length: Self.maxArgumentBytes)!
