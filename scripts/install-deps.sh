@@ -9,6 +9,9 @@ command -v python3 >/dev/null 2>&1 || need+=(python3)
 # Lua 5.1 for EVAL and scripting: the engine links the system library found through pkg-config.
 pkg-config --exists lua5.1 >/dev/null 2>&1 || need+=(liblua5.1-0-dev)
 python3 -c "import venv, ensurepip" >/dev/null 2>&1 || need+=(python3-venv)
+# Headless Chromium and its WebDriver for the dashboard's browser tests (DashboardBrowserTests).
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 if [ ${#need[@]} -gt 0 ]; then
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
@@ -16,10 +19,14 @@ if [ ${#need[@]} -gt 0 ]; then
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
 fi
-# redis-py in a venv for the real-client tests (RealClientTests); PyPI is the only source.
+# redis-py in a venv for the real-client tests (RealClientTests), Selenium for the browser tests;
+# PyPI is the only source.
 root="$(cd "$(dirname "$0")/.." && pwd)"
 if ! "$root/.build/pyvenv/bin/python" -c "import redis" >/dev/null 2>&1; then
     mkdir -p "$root/.build"
     python3 -m venv "$root/.build/pyvenv"
     "$root/.build/pyvenv/bin/pip" install -q redis
+fi
+if ! "$root/.build/pyvenv/bin/python" -c "import selenium" >/dev/null 2>&1; then
+    "$root/.build/pyvenv/bin/pip" install -q selenium
 fi
