@@ -245,9 +245,9 @@ extension Engine {
             guard let rules = try? ACLCommands.mergeSelectors(words.dropFirst().map { ByteBuffer(string: $0) }[...]) else {
                 continue
             }
-            let user = ACLUser(name: words[0])
+            let user = ACLUser(name: words[0], allChannels: aclAllChannelsByDefault)
             do {
-                for rule in rules { try user.apply(rule, table: commandTable) }
+                for rule in rules { try user.apply(rule, table: commandTable, allChannels: aclAllChannelsByDefault) }
                 acl.store(user)
             } catch {
                 continue

@@ -33,6 +33,7 @@ extension Engine {
         guard client.inSuspendedScript else { return true }
         if let fiber = scriptFiber, !fiber.resume() { return false }
         client.inSuspendedScript = false
+        finishSuspendedCommand(of: client)
         if !blocking.readyKeys.isEmpty && busyScript == nil {
             serveReadyKeys()
             // Served pops changed values outside any `call`.

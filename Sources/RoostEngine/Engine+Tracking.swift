@@ -141,8 +141,12 @@ extension Engine {
     /// Redis's `trackingInvalidateKey`: `key` changed (or, without `broadcast`, left the table),
     /// so every client that may cache it is told, and it leaves the table. `modifierID` is the
     /// client whose command changed it (0 for an expiry or an eviction), for BCAST's NOLOOP.
+    /// A script's change counts as its caller's for the default mode's NOLOOP but, as in Redis
+    /// 7.0 (which files it under the script's own client), as no client's for BCAST's.
     func invalidateTrackedKey(_ key: ByteString, broadcast: Bool = true, modifierID: Int64 = 0) {
-        if broadcast && !tracking.prefixes.isEmpty { rememberKeyToBroadcast(key, modifierID: modifierID) }
+        if broadcast && !tracking.prefixes.isEmpty {
+            rememberKeyToBroadcast(key, modifierID: isRunningScript ? 0 : modifierID)
+        }
         guard let ids = tracking.table.removeValue(forKey: key) else { return }
         tracking.totalItems -= ids.count
         // Redis's radix tree lists the ids by their little-endian bytes.
@@ -158,6 +162,9 @@ extension Engine {
             }
         }
     }
+
+    /// Whether a script (EVAL or a function) is running, or suspended past busy-reply-threshold.
+    private var isRunningScript: Bool { scripting?.run != nil || functionScripting?.run != nil }
 
     /// Files `key` under every BCAST prefix it starts with.
     private func rememberKeyToBroadcast(_ key: ByteString, modifierID: Int64) {
@@ -254,7 +261,9 @@ extension Engine {
 
     /// Redis's `trackingBroadcastInvalidationMessages`, run once a batch is done: each BCAST
     /// prefix's subscribers get the keys changed under it, less, for NOLOOP, those they changed.
+    /// Not while a script is busy: Redis, serving clients from inside the script, skips it.
     func broadcastInvalidations() {
+        if busyScript != nil { return }
         tracking.broadcastPending = false
         for prefix in tracking.prefixes.keys.sorted() {
             guard let state = tracking.prefixes[prefix], !state.changedKeys.isEmpty else { continue }
@@ -296,14 +305,38 @@ extension Engine {
 
     /// `execute` while some client tracks: the client is the current one for NOLOOP and for
     /// invalidations held until its reply, and the key table is kept within its limit first.
+    ///
+    /// A script that runs past busy-reply-threshold suspends with its command unfinished: its
+    /// caller stays the current client (as Redis's `server.current_client` stays the caller
+    /// while it serves other clients from inside the script) until `finishTrackedCommand`, and
+    /// a command another client runs meanwhile (a BUSY reply, SCRIPT KILL) leaves it so.
     func executeTracked(_ arguments: [ByteBuffer], for client: Client) {
         limitTrackingTable()
+        let suspended = (id: tracking.currentClientID, pending: tracking.pendingForCurrent)
         tracking.currentClientID = client.id
+        tracking.pendingForCurrent = []
         executeUntracked(arguments, for: client)
-        if !tracking.pendingForCurrent.isEmpty { flushPendingInvalidations() }
+        if client.inSuspendedScript { return }
         // CLIENT CACHING applies to the next command, or to a whole transaction.
-        if client.tracking?.caching == true && client.transaction == nil
-            && !arguments[0].readableBytesView.elementsEqual("client".utf8, by: { $0 | 0x20 == $1 }) {
+        let isClientCommand = arguments[0].readableBytesView.elementsEqual("client".utf8, by: { $0 | 0x20 == $1 })
+        finishTrackedCommand(of: client, resetsCaching: !isClientCommand)
+        tracking.currentClientID = suspended.id
+        tracking.pendingForCurrent = suspended.pending
+    }
+
+    /// Once a script that was suspended past busy-reply-threshold has finished `client`'s
+    /// command: as `executeTracked` ends a command, then BCAST's broadcast, which waited for
+    /// the script's end, behind the reply.
+    func finishSuspendedCommand(of client: Client) {
+        if tracking.currentClientID == client.id { finishTrackedCommand(of: client) }
+        if tracking.broadcastPending { broadcastInvalidations() }
+    }
+
+    /// Once `client`'s command is done (a suspended script's included): the invalidations held
+    /// for it follow its reply, a CLIENT CACHING choice is used up, and no client is current.
+    func finishTrackedCommand(of client: Client, resetsCaching: Bool = true) {
+        if !tracking.pendingForCurrent.isEmpty { flushPendingInvalidations() }
+        if resetsCaching && client.tracking?.caching == true && client.transaction == nil {
             client.tracking?.caching = false
         }
         tracking.currentClientID = 0

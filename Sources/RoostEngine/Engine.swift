@@ -159,6 +159,8 @@ public final class Engine: @unchecked Sendable {
     @exclusivity(unchecked) var tracking = TrackingState()
     /// Users and the ACL LOG (owned by ACL/).
     @exclusivity(unchecked) var acl: AccessControl
+    /// MIGRATE's connections to its targets (owned by Commands/Migrate.swift).
+    @exclusivity(unchecked) var migrationConnections = MigrationConnectionCache()
 
     /// The append-only file's state (owned by Engine+AppendOnly.swift).
     @exclusivity(unchecked) var aof = AppendOnlyState()

@@ -19,6 +19,8 @@ public struct EngineConfiguration: Sendable {
     public var aclFile: String = ""
     /// `acllog-max-len`: the entries ACL LOG keeps.
     public var aclLogMaxLength = 128
+    /// `acl-pubsub-default`: the channels new users and selectors start with, `resetchannels` or `allchannels`.
+    public var aclPubsubDefault = "resetchannels"
     /// `slowlog-log-slower-than`: microseconds from which a command is logged; negative: never.
     public var slowlogLogSlowerThan = 10000
     /// `slowlog-max-len`: entries kept.
@@ -255,6 +257,7 @@ extension EngineConfiguration {
         case "requirepass": requirePass = try one()
         case "aclfile": aclFile = try one()
         case "acllog-max-len": aclLogMaxLength = try int()
+        case "acl-pubsub-default": if let reason = setParameter(name, try one()) { throw ConfigurationError(description: "\(reason) for '\(name)'") }
         case "maxclients": maxClients = try int()
         case "slowlog-log-slower-than": slowlogLogSlowerThan = try int()
         case "slowlog-max-len": slowlogMaxLength = try int()
@@ -371,6 +374,7 @@ extension EngineConfiguration {
         Parameter(name: "requirepass", kind: .string),
         Parameter(name: "aclfile", kind: .immutable),
         Parameter(name: "acllog-max-len", kind: .integer(min: 0, max: Int64.max)),
+        Parameter(name: "acl-pubsub-default", kind: .enumeration(["allchannels", "resetchannels"])),
         Parameter(name: "maxclients", kind: .integer(min: 1, max: Int64(UInt32.max))),
         Parameter(name: "slowlog-log-slower-than", kind: .integer(min: -1, max: Int64.max)),
         Parameter(name: "slowlog-max-len", kind: .integer(min: 0, max: Int64.max)),
@@ -450,6 +454,7 @@ extension EngineConfiguration {
         case "requirepass": return requirePass
         case "aclfile": return aclFile
         case "acllog-max-len": return String(aclLogMaxLength)
+        case "acl-pubsub-default": return aclPubsubDefault
         case "maxclients": return String(maxClients)
         case "slowlog-log-slower-than": return String(slowlogLogSlowerThan)
         case "slowlog-max-len": return String(slowlogMaxLength)
@@ -629,6 +634,7 @@ extension EngineConfiguration {
         switch name {
         case "requirepass": requirePass = text
         case "acllog-max-len": aclLogMaxLength = Int(number)
+        case "acl-pubsub-default": aclPubsubDefault = text.lowercased()
         case "maxclients": maxClients = Int(number)
         case "slowlog-log-slower-than": slowlogLogSlowerThan = Int(number)
         case "slowlog-max-len": slowlogMaxLength = Int(number)

@@ -224,6 +224,7 @@ public final class RoostServer: Service, Sendable {
         let (deliveries, idle, hz, fsyncDue): ([ConnectionHandler.Delivery], [any ClientConnection], Int, AppendOnlyFile?) = engine.withLock {
             engine.activeExpireCycle()
             engine.persistenceCron()
+            engine.closeIdleMigrationConnections()
             let fsyncDue = engine.appendOnlyCron(now: now, lastFsync: lastFsync)
             engine.expireBlockedClients(now: Engine.clock())
             state.setQueryBufferLimit(engine.configuration.clientQueryBufferLimit)

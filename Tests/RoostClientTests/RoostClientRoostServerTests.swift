@@ -175,25 +175,34 @@ struct RoostClientRoostServerTests {
         }
     }
 
+    /// The idle timeout is on only while the test waits for the close (CONFIG SET `timeout` 2,
+    /// then 0), so that a loaded machine cannot close the connection between the steps that
+    /// expect it open.
     @Test func pooledConnectionsClosedByTheServersIdleTimeoutAreReplaced() async throws {
-        let server = try await RoostTestServer.start { $0.idleTimeout = 1 }
+        let server = try await RoostTestServer.start()
+        /// Sends one command on a connection of its own, which the idle timeout cannot close
+        /// before it is answered.
+        func admin(_ words: String...) throws -> String {
+            let connection = try RawConnection(port: server.port)
+            try connection.send(command: words.map { Array($0.utf8) })
+            return String(decoding: try connection.readReply(), as: UTF8.self)
+        }
         do {
             try await ClientTestServers.withClient(ClientTestServers.configuration(port: server.port)) { client async throws in
                 try await client.set("k", "v")
                 let firstID = try await client.send("CLIENT", "ID", as: Int.self)
                 #expect(try await client.send("CLIENT", "ID", as: Int.self) == firstID)
                 #expect(await client.openConnectionCount == 1)
-                // The server drops the idle pooled connection (idle timeout 1 s): wait until it is
-                // gone from CLIENT LIST and the pool saw the close (the server forgets the client
-                // before its socket closes, so the first alone could let a command race the
-                // close); the next command then gets a new one.
+                // The server drops the idle pooled connection: wait until it is gone from CLIENT
+                // LIST and the pool saw the close (the server forgets the client before its
+                // socket closes, so the first alone could let a command race the close); the
+                // next command then gets a new one.
+                #expect(try admin("CONFIG", "SET", "timeout", "2") == "+OK\r\n")
                 try await eventually("the server closes the idle pooled connection") {
-                    let probe = try RawConnection(port: server.port)
-                    try probe.send(command: [Array("CLIENT".utf8), Array("LIST".utf8)])
-                    let list = String(decoding: try probe.readReply(), as: UTF8.self)
-                    return !list.contains("id=\(firstID) ")
+                    !(try admin("CLIENT", "LIST").contains("id=\(firstID) "))
                 }
                 try await eventually("the pool sees the connection closed") { await client.openConnectionCount == 0 }
+                #expect(try admin("CONFIG", "SET", "timeout", "0") == "+OK\r\n")
                 #expect(try await client.get("k", as: String.self) == "v")
                 #expect(try await client.send("CLIENT", "ID", as: Int.self) != firstID)
                 #expect(await client.openConnectionCount == 1)

@@ -200,6 +200,140 @@ import Testing
             """#)
     }
 
+    /// Redis 7.0's first-argument rules: `+select|0` allows one first argument of a command
+    /// without subcommands (compared ignoring case, dropped by any later rule on the command),
+    /// `-select|0` and first arguments of subcommands are errors. Each user differs from its
+    /// base in one command only, since Redis lists single commands in its dict's random order.
+    @Test(arguments: ["", "?HELLO 3"])
+    func firstArgumentRulesMatchRedis(prelude: String) async throws {
+        try await Differential.check(prelude + #"""
+
+            ACL SETUSER f1 on nopass +select|0 +select|1 +SELECT|Ab +select|ab
+            ACL GETUSER f1
+            ACL SETUSER f2 +@all -select +select|0
+            ACL SETUSER f3 +select|0 +select
+            ACL SETUSER f4 +select +select|0
+            ACL SETUSER f5 +select|0 -select
+            ACL SETUSER f6 +select|0 +@all
+            ACL SETUSER f7 +select|0 +@connection
+            ACL SETUSER f8 +select|0 -@connection
+            ACL SETUSER f9 "+get|a b"
+            ACL SETUSER f10 +CONFIG|GET
+            ACL SETUSER f11 +debug|object
+            ACL LIST
+            ACL SETUSER f1 -select|0
+            ACL SETUSER f1 +config|get|maxmemory
+            ACL SETUSER f1 +client|kill|x
+            ACL SETUSER f1 +config|get|x|y
+            ACL SETUSER f1 +select|
+            ACL SETUSER f1 +config|
+            ACL SETUSER f1 +config||
+            ACL SETUSER f1 +nosuch|x
+            ACL SETUSER f1 +config|nosuch
+            ACL SETUSER f1 -get|x
+            ACL SETUSER f1 -config|get|x
+            ACL SETUSER f1 +@all -config|get
+            ACL GETUSER f1
+            ACL SETUSER f1 -@all +select|0 +select|1 +get|X ~*
+            ACL DRYRUN f1 select 0
+            ACL DRYRUN f1 select 2
+            ACL DRYRUN f1 SELECT 1
+            ACL DRYRUN f1 get x
+            ACL DRYRUN f1 get k
+            ACL DRYRUN f1 select
+            ACL SETUSER f12 on nopass -@all +select|1 +get|K ~* +auth +eval
+            @2 AUTH f12 x
+            @2 SELECT 1
+            @2 SELECT 2
+            @2 GET k
+            @2 GET x
+            @2 EVAL "return redis.call('select','1')" 0
+            @2 SELECT
+            """#)
+    }
+
+    /// Key and channel pattern rules as Redis 7.0 reads them: `~*` and `&*` are the same as
+    /// `allkeys` and `allchannels` (so no error after them), `%RW~*` is a pattern, each access
+    /// letter once, `%R` is the empty pattern, and no blanks in patterns.
+    @Test func patternRulesMatchRedis() async throws {
+        try await Differential.check(#"""
+            ACL SETUSER z1 allkeys ~*
+            ACL SETUSER z1 allkeys %RW~*
+            ACL SETUSER z1 allkeys ~a
+            ACL SETUSER z2 allchannels &*
+            ACL SETUSER z2 ALLCHANNELS &a
+            ACL SETUSER z2 resetchannels &a* &* &b
+            ACL SETUSER z3 "~a b"
+            ACL SETUSER z3 "&a b"
+            ACL SETUSER z3 "%R~a b"
+            ACL SETUSER z3 "~a\tb"
+            ACL SETUSER z3 "&a\x00b"
+            ACL SETUSER z3 %RW~* ~a
+            ACL GETUSER z3
+            ACL SETUSER z4 %rw~* %R~*
+            ACL GETUSER z4
+            ACL SETUSER z5 %~x
+            ACL SETUSER z5 %
+            ACL SETUSER z5 %RR~x
+            ACL SETUSER z5 %RWR~x
+            ACL SETUSER z5 %Rx~a
+            ACL SETUSER z5 %R
+            ACL SETUSER z5 %W~ ~ %r~a %WR~b
+            ACL GETUSER z5
+            ACL SETUSER z6 %R~* ~*
+            ACL GETUSER z6
+            ACL SETUSER z7 ~a ~* ~b
+            ACL LIST
+            """#)
+    }
+
+    /// `acl-pubsub-default`: the channels of new users, of `(…)` selectors and of `reset`.
+    @Test(arguments: ["", "?HELLO 3"])
+    func pubsubDefaultMatchesRedis(prelude: String) async throws {
+        try await Differential.check(prelude + #"""
+
+            CONFIG GET acl-pubsub-default
+            CONFIG SET acl-pubsub-default ALLCHANNELS
+            CONFIG GET acl-pubsub-default
+            CONFIG SET acl-pubsub-default nope
+            ACL SETUSER p1
+            ACL SETUSER p2 (+get ~x) reset (+set)
+            ACL SETUSER p3 resetchannels &a (+get)
+            ACL GETUSER p2
+            ACL LIST
+            ACL DRYRUN p1 publish ch m
+            CONFIG SET acl-pubsub-default resetchannels
+            ACL SETUSER p1 reset
+            ACL SETUSER p4 (+get)
+            ACL LIST
+            ACL DRYRUN p1 publish ch m
+            """#)
+    }
+
+    /// User names: no blanks and no NUL in ACL SETUSER, any other byte allowed.
+    @Test func usernamesMatchRedis() async throws {
+        try await Differential.check(#"""
+            ACL SETUSER "a b" on
+            ACL SETUSER "a\x00b" on
+            ACL SETUSER "a\tb" on
+            ACL SETUSER "a\x0bb" on
+            ACL SETUSER "a\rb" on
+            ACL SETUSER "a\nb" on
+            ACL SETUSER "a\x0cb" on
+            ACL SETUSER "a\x01b" on
+            ACL SETUSER "" on
+            ACL SETUSER "\xff" on
+            ACL USERS
+            ACL GETUSER "a b"
+            ACL DRYRUN "a\x00b" get x
+            ACL DRYRUN "a\rb" get x
+            ACL DRYRUN "" get x
+            ACL DRYRUN default "no\x00such"
+            ACL DELUSER "a\x01b" ""
+            AUTH "a b" x
+            """#)
+    }
+
     @Test func requirepassIsTheDefaultUsersPassword() async throws {
         try await Differential.check(#"""
             PING

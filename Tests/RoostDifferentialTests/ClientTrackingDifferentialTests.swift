@@ -77,6 +77,88 @@ import Testing
             """#)
     }
 
+    /// A script that loops `ms` milliseconds by the server's TIME between two changes of
+    /// KEYS[1], each followed by a read (which tracks the key again for the caller).
+    static func busyScript(_ ms: Int) -> String {
+        #""redis.call('set', KEYS[1], 'a') redis.call('get', KEYS[1]) "#
+            + #"local t = redis.call('time') local start = t[1] * 1000000 + t[2] "#
+            + #"while true do t = redis.call('time') if t[1] * 1000000 + t[2] - start > \#(ms * 1000) then break end end "#
+            + #"redis.call('set', KEYS[1], 'b') redis.call('get', KEYS[1]) return 1" 1 k"#
+    }
+
+    /// A script past busy-reply-threshold is still its caller's command: the caller's own
+    /// changes reach it after the script's reply, or never with NOLOOP, before and after the
+    /// script became busy; in BCAST mode NOLOOP does not leave out a script's changes (Redis
+    /// 7.0 files them under the script's own client). FCALL as EVAL.
+    @Test func busyScriptsKeepTheirCallersInvalidationsUntilTheReply() async throws {
+        try await Differential.check(#"""
+            CONFIG SET busy-reply-threshold 50
+            ?HELLO 3
+            CLIENT TRACKING ON NOLOOP
+            GET k
+            !noreply EVAL \#(Self.busyScript(300))
+            <
+            PING
+            CLIENT TRACKING OFF
+            CLIENT TRACKING ON OPTOUT
+            GET k
+            !noreply EVAL \#(Self.busyScript(300))
+            <
+            <
+            <
+            PING
+            CLIENT TRACKING OFF
+            CLIENT TRACKING ON BCAST NOLOOP
+            !noreply EVAL \#(Self.busyScript(300))
+            <
+            <
+            SET k c
+            PING
+            CLIENT TRACKING OFF
+            ?FUNCTION LOAD "#!lua name=lib\n redis.register_function('f', function(keys) redis.call('set', keys[1], 'f') return 1 end)"
+            CLIENT TRACKING ON NOLOOP
+            GET k
+            FCALL f 1 k
+            CLIENT TRACKING OFF
+            CLIENT TRACKING ON BCAST NOLOOP
+            !replies 2 FCALL f 1 k
+            PING
+            """#)
+    }
+
+    /// While a script is busy, Redis serves the other clients from inside it: a client that
+    /// cached a key the script changed is told at once, while the script still runs; BCAST's
+    /// broadcast waits for the script's end.
+    @Test func invalidationsReachOtherClientsWhileAScriptIsBusy() async throws {
+        try await Differential.with { pair in
+            try pair.run(#"""
+                CONFIG SET busy-reply-threshold 50
+                @2 ?HELLO 3
+                @2 CLIENT TRACKING ON
+                @2 GET k
+                @3 ?HELLO 3
+                @3 CLIENT TRACKING ON BCAST
+                !noreply EVAL \#(Self.busyScript(4000))
+                """#)
+            let (redisCaller, roostCaller) = try pair.clients(1)
+            let (redisDefault, roostDefault) = try pair.clients(2)
+            let (redisBroadcast, roostBroadcast) = try pair.clients(3)
+            for (caller, tracker, broadcast, name) in [(redisCaller, redisDefault, redisBroadcast, "redis"),
+                                                       (roostCaller, roostDefault, roostBroadcast, "roost")] {
+                #expect(try tracker.hasReply(within: 3), "\(name): no invalidation while the script runs")
+                #expect(try !caller.hasReply(within: 0), "\(name): the script ended too soon for the test")
+                #expect(try !broadcast.hasReply(within: 0), "\(name): BCAST's broadcast came before the script's end")
+            }
+            try pair.run(#"""
+                @2 <
+                <
+                @3 <
+                @2 PING
+                @3 PING
+                """#)
+        }
+    }
+
     /// The table is one for all databases: a key read in one is invalidated by a change of
     /// the same name in another.
     @Test func keysAreTrackedAcrossDatabases() async throws {

@@ -200,6 +200,77 @@ import Testing
         }
     }
 
+    /// As Redis, the source keeps its connection to a target for the next MIGRATE: one with AUTH
+    /// authenticates it, so the next without AUTH succeeds, and SELECT is sent again only for
+    /// another database. A connection the target closed is replaced by a new one, which without
+    /// AUTH is refused. Each MIGRATE's timeout applies to the cached connection.
+    @Test(arguments: [false, true])
+    func connectionsToTargetsAreCachedAsInRedis(targetIsRoost: Bool) async throws {
+        try await Self.withTargets(roost: targetIsRoost, password: "pw", prelude: "") { sides, deadPort, _ in
+            try Self.run(#"""
+                SET a 1
+                SET b 2
+                SET c 3
+                MIGRATE 127.0.0.1 $T a 0 1000 AUTH pw
+                MIGRATE 127.0.0.1 $T b 0 1000
+                EXISTS a b
+                T MGET a b
+                MIGRATE 127.0.0.1 $T c 1 1000
+                EXISTS c
+                T SELECT 1
+                T GET c
+                T SELECT 0
+                SET b 3
+                MIGRATE 127.0.0.1 $T b 0 1000
+                MIGRATE 127.0.0.1 $T b 0 1000 REPLACE
+                T GET b
+                T CLIENT KILL SKIPME yes
+                SET d 4
+                MIGRATE 127.0.0.1 $T d 0 1000
+                EXISTS d
+                MIGRATE 127.0.0.1 $T d 0 1000 AUTH wrong
+                MIGRATE 127.0.0.1 $T d 0 1000
+                MIGRATE 127.0.0.1 $T d 0 1000 AUTH2 default pw
+                MIGRATE 127.0.0.1 $T "" 0 1000 KEYS d nosuch
+                # A cached connection takes each MIGRATE's own timeout.
+                SET p 1
+                SET q 1
+                MIGRATE 127.0.0.1 $T p 0 5000
+                T CLIENT PAUSE 3000 ALL
+                MIGRATE 127.0.0.1 $T q 0 100
+                EXISTS q
+                """#, sides, deadPort: deadPort)
+        }
+    }
+
+    /// A cached connection unused for more than 10 seconds is closed, as Redis's
+    /// `migrateCloseTimedoutSockets` closes it.
+    @Test func idleCachedConnectionsAreClosed() async throws {
+        try await Self.withTargets(roost: false, password: nil, prelude: "") { sides, deadPort, _ in
+            var mismatches = try Self.run(#"""
+                SET a 1
+                MIGRATE 127.0.0.1 $T a 0 1000
+                """#, sides, deadPort: deadPort)
+            func connectedClients(_ side: Side) throws -> String {
+                try side.target.send(command: Self.words("INFO clients"))
+                let info = String(decoding: try side.target.readReply(), as: UTF8.self)
+                return info.split(separator: "\r\n").first { $0.hasPrefix("connected_clients:") }.map(String.init) ?? info
+            }
+            for side in sides where try connectedClients(side) != "connected_clients:2" {
+                mismatches.append("the target does not see the cached connection: \(try connectedClients(side))")
+            }
+            // Redis checks once a second for connections idle more than 10 s.
+            let deadline = Date().addingTimeInterval(20)
+            while try sides.contains(where: { try connectedClients($0) != "connected_clients:1" }) && Date() < deadline {
+                usleep(100_000)
+            }
+            for side in sides where try connectedClients(side) != "connected_clients:1" {
+                mismatches.append("the cached connection was not closed: \(try connectedClients(side))")
+            }
+            return mismatches
+        }
+    }
+
     /// The source signals `del` for the keys it gave away, and none with COPY.
     @Test func notificationsMatchRedis() async throws {
         try await Self.withTargets(roost: false, password: nil, prelude: "") { sides, deadPort, pair in

@@ -58,6 +58,9 @@ struct ACLSelector {
     var allowsFutureCommands = false
     /// The commands and subcommands allowed, by spec.
     var allowed: Set<ObjectIdentifier> = []
+    /// First arguments allowed to a command not otherwise allowed (`+select|0`, Redis's
+    /// `allowed_firstargs`), by spec, in the order added; compared ignoring case.
+    var firstArguments: [ObjectIdentifier: [[UInt8]]] = [:]
     var allKeys = false
     var keyPatterns: [KeyPattern] = []
     var allChannels = false
@@ -70,16 +73,16 @@ struct ACLSelector {
 
     /// The outcome of one rule.
     enum RuleError: Error {
-        case syntax, unknownName, afterAllKeys, afterAllChannels
+        case syntax, unknownName, afterAllKeys, afterAllChannels, firstArgumentOfSubcommand
     }
 
     /// Applies one rule (`~k*`, `+@read`, `-flushall`, `resetchannels`…).
     mutating func apply(_ rule: [UInt8], table: CommandTable) throws(RuleError) {
         let text = String(decoding: rule, as: UTF8.self)
         switch text.lowercased() {
-        case "allkeys": setAllKeys(); return
+        case "allkeys", "~*": setAllKeys(); return
         case "resetkeys": allKeys = false; keyPatterns = []; return
-        case "allchannels": allChannels = true; channelPatterns = []; return
+        case "allchannels", "&*": allChannels = true; channelPatterns = []; return
         case "resetchannels": allChannels = false; channelPatterns = []; return
         case "allcommands", "+@all": setAllCommands(true, table: table); return
         case "nocommands", "-@all": setAllCommands(false, table: table); return
@@ -92,12 +95,8 @@ struct ACLSelector {
         case UInt8(ascii: "&"):
             if allChannels { throw .afterAllChannels }
             let pattern = Array(rule.dropFirst())
-            if pattern == [UInt8(ascii: "*")] {
-                allChannels = true
-                channelPatterns = []
-            } else if !channelPatterns.contains(pattern) {
-                channelPatterns.append(pattern)
-            }
+            if Self.hasBlanks(pattern) { throw .syntax }
+            if !channelPatterns.contains(pattern) { channelPatterns.append(pattern) }
         case UInt8(ascii: "+"), UInt8(ascii: "-"):
             let allow = first == UInt8(ascii: "+")
             let name = String(text.dropFirst()).lowercased()
@@ -105,9 +104,12 @@ struct ACLSelector {
                 let category = String(name.dropFirst())
                 guard Self.categories.contains(category) else { throw .unknownName }
                 setCategory(category, allow, table: table)
+            } else if allow, let bar = rule.lastIndex(of: UInt8(ascii: "|")) {
+                try allowCommand(String(decoding: rule[1..<bar], as: UTF8.self).lowercased(),
+                                 firstArgument: Array(rule[(bar + 1)...]), table: table)
             } else {
-                guard let specs = Self.specs(named: name, table: table) else { throw .unknownName }
-                for spec in specs { change(spec, allow) }
+                guard let spec = Self.spec(named: name, table: table) else { throw .unknownName }
+                change(spec, allow)
             }
             if !allow { allCommands = false }
         default:
@@ -120,6 +122,8 @@ struct ACLSelector {
         keyPatterns = []
     }
 
+    /// `~pattern`, or `%R~`, `%W~`, `%RW~` with the access (each letter once; `%R` alone is
+    /// the empty pattern), as Redis 7.0 reads them. Only the `~*` rule means all keys.
     private mutating func addKeyPattern(_ rule: [UInt8]) throws(RuleError) {
         if allKeys { throw .afterAllKeys }
         var read = true, write = true
@@ -127,21 +131,24 @@ struct ACLSelector {
         if rule[0] == UInt8(ascii: "%") {
             read = false
             write = false
-            while offset < rule.count && rule[offset] != UInt8(ascii: "~") {
-                switch rule[offset] {
-                case UInt8(ascii: "R"), UInt8(ascii: "r"): read = true
-                case UInt8(ascii: "W"), UInt8(ascii: "w"): write = true
-                default: throw .syntax
-                }
+            while offset < rule.count {
+                let letter = rule[offset]
                 offset += 1
+                if letter | 0x20 == UInt8(ascii: "r") && !read {
+                    read = true
+                } else if letter | 0x20 == UInt8(ascii: "w") && !write {
+                    write = true
+                } else if letter == UInt8(ascii: "~") {
+                    break
+                } else {
+                    throw .syntax
+                }
             }
-            guard offset < rule.count, read || write else { throw .syntax }
-            offset += 1
+            guard read || write else { throw .syntax }
         }
         let pattern = Array(rule[offset...])
-        if pattern == [UInt8(ascii: "*")] && read && write {
-            setAllKeys()
-        } else if let i = keyPatterns.firstIndex(where: { $0.pattern == pattern }) {
+        if Self.hasBlanks(pattern) { throw .syntax }
+        if let i = keyPatterns.firstIndex(where: { $0.pattern == pattern }) {
             // A pattern given again gains the new access, as Redis merges the flags.
             let old = keyPatterns[i]
             keyPatterns[i] = KeyPattern(pattern: pattern, glob: old.glob, read: old.read || read, write: old.write || write)
@@ -150,18 +157,49 @@ struct ACLSelector {
         }
     }
 
-    /// The specs a command rule names: a command with its subcommands, or one subcommand.
-    static func specs(named name: String, table: CommandTable) -> [CommandSpec]? {
-        let parts = name.split(separator: "|", maxSplits: 1, omittingEmptySubsequences: false)
-        guard let base = table.lookup(name: String(parts[0])) else { return nil }
-        if parts.count == 1 { return [base] }
-        guard let sub = base.subcommands.first(where: { $0.name == parts[1] }) else { return nil }
-        return [sub]
+    /// Whether `bytes` hold a blank (`isspace`) or a NUL, which Redis's `ACLStringHasSpaces`
+    /// refuses in user names and patterns.
+    static func hasBlanks<C: Collection>(_ bytes: C) -> Bool where C.Element == UInt8 {
+        bytes.contains { $0 == 0 || $0 == 32 || (9...13).contains($0) }
     }
 
-    /// Allows or forbids `spec`, and for a container each of its subcommands.
+    /// The spec a command rule names, as Redis's `lookupCommandBySds` finds it: a command, or
+    /// `container|subcommand`.
+    static func spec(named name: String, table: CommandTable) -> CommandSpec? {
+        let parts = name.split(separator: "|", omittingEmptySubsequences: false)
+        guard parts.count <= 2, let base = table.lookup(name: String(parts[0])) else { return nil }
+        if parts.count == 1 { return base }
+        return base.subcommands.first { $0.name == parts[1] }
+    }
+
+    /// `+name|argument`, split at its last `|`: a subcommand (`+config|get`), or a first
+    /// argument allowed to a command without subcommands (`+select|0`), as Redis 7.0 reads it.
+    private mutating func allowCommand(_ name: String, firstArgument: [UInt8], table: CommandTable) throws(RuleError) {
+        guard let spec = Self.spec(named: name, table: table) else { throw .unknownName }
+        // A name with a `|` that was found is a subcommand.
+        if name.contains("|") { throw .firstArgumentOfSubcommand }
+        if firstArgument.isEmpty { throw .syntax }
+        if !spec.subcommands.isEmpty {
+            let subcommand = String(decoding: firstArgument, as: UTF8.self).lowercased()
+            guard let sub = spec.subcommands.first(where: { $0.name == subcommand }) else { throw .unknownName }
+            change(sub, true)
+            return
+        }
+        let id = ObjectIdentifier(spec)
+        let lowered = firstArgument.map(Self.lowercased)
+        if firstArguments[id]?.contains(where: { $0.map(Self.lowercased) == lowered }) == true { return }
+        firstArguments[id, default: []].append(firstArgument)
+    }
+
+    private static func lowercased(_ byte: UInt8) -> UInt8 {
+        byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
+    }
+
+    /// Allows or forbids `spec`, and for a container each of its subcommands; the command's
+    /// first arguments go, as Redis's `ACLChangeSelectorPerm` drops them.
     private mutating func change(_ spec: CommandSpec, _ allow: Bool) {
         set(spec, allow)
+        if !firstArguments.isEmpty { firstArguments[ObjectIdentifier(spec)] = nil }
         for sub in spec.subcommands { set(sub, allow) }
     }
 
@@ -173,6 +211,7 @@ struct ACLSelector {
         allCommands = allow
         allowsFutureCommands = allow
         allowed = []
+        firstArguments = [:]
         if allow {
             for spec in table.commands { change(spec, true) }
         }
@@ -191,7 +230,8 @@ struct ACLSelector {
     /// Whether the selector allows `command` with `arguments`, or why not.
     func check(_ command: ResolvedCommand, _ arguments: [ByteBuffer]) -> ACLDenial? {
         let spec = command.spec
-        if !allCommands && !spec.flags.contains(.noAuth) && !allowed.contains(ObjectIdentifier(spec)) {
+        if !allCommands && !spec.flags.contains(.noAuth) && !allowed.contains(ObjectIdentifier(spec))
+            && !allowsFirstArgument(of: spec, arguments) {
             return .command
         }
         if !allKeys && spec.commandKeys.hasKeys {
@@ -205,6 +245,13 @@ struct ACLSelector {
             }
         }
         return nil
+    }
+
+    /// Whether `arguments` start with a first argument allowed to `spec` (`+select|0`).
+    private func allowsFirstArgument(of spec: CommandSpec, _ arguments: [ByteBuffer]) -> Bool {
+        guard arguments.count >= 2, let allowed = firstArguments[ObjectIdentifier(spec)] else { return false }
+        let argument = arguments[1].readableBytesView
+        return allowed.contains { $0.elementsEqual(argument) { Self.lowercased($0) == Self.lowercased($1) } }
     }
 
     /// The channel arguments of the commands that publish or subscribe.
@@ -302,6 +349,10 @@ struct ACLSelector {
                 if subBit != fake.allowed.contains(ObjectIdentifier(sub)) {
                     rules.append((subBit ? "+" : "-") + spec.name + "|" + sub.name)
                 }
+            }
+            // First arguments follow the command's own rule, for a command not allowed whole.
+            if !bit, let arguments = firstArguments[ObjectIdentifier(spec)] {
+                for argument in arguments { rules.append("+" + spec.name + "|" + String(decoding: argument, as: UTF8.self)) }
             }
         }
         return rules.joined(separator: " ")

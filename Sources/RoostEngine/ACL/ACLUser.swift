@@ -4,7 +4,10 @@ import RoostRESP
 /// An ACL user (Redis's `user`): its state, passwords and selectors. A class: clients
 /// authenticated as the user see every later change to it, as in Redis.
 final class ACLUser {
-    let name: String
+    /// The name's bytes, as given (any byte but blanks and NUL).
+    let nameBytes: [UInt8]
+    /// The name as text, for CLIENT INFO and CLIENT KILL USER.
+    var name: String { String(decoding: nameBytes, as: UTF8.self) }
     var enabled = false
     var noPassword = false
     /// Set by `reset` and `sanitize-payload`, cleared by `skip-sanitize-payload`.
@@ -19,11 +22,20 @@ final class ACLUser {
     /// Whether every command is allowed on every key and channel (the check is skipped).
     private(set) var allowsEverything = false
 
-    init(name: String) { self.name = name }
+    /// A new user, disabled, with no permissions; with every channel when `allChannels`
+    /// (`acl-pubsub-default allchannels`).
+    init(name: [UInt8], allChannels: Bool = false) {
+        nameBytes = name
+        root.allChannels = allChannels
+    }
+
+    convenience init(name: String, allChannels: Bool = false) {
+        self.init(name: Array(name.utf8), allChannels: allChannels)
+    }
 
     /// A copy to change, so that a rule that fails leaves the user as it was.
     func copy() -> ACLUser {
-        let user = ACLUser(name: name)
+        let user = ACLUser(name: nameBytes)
         user.replaceState(with: self)
         return user
     }
@@ -51,6 +63,7 @@ final class ACLUser {
         static let afterAllChannels = RuleError(
             reason: "Adding a pattern after the * pattern (or the 'allchannels' flag) is not valid and does not have any effect. Try 'resetchannels' to start with an empty list of channels")
         static let noSuchPassword = RuleError(reason: "The password you are trying to remove from the user does not exist")
+        static let firstArgumentOfSubcommand = RuleError(reason: "Allowing first-arg of a subcommand is not supported")
         static let badHash = RuleError(
             reason: "The password hash must be exactly 64 characters and contain only lowercase hexadecimal characters")
 
@@ -62,17 +75,20 @@ final class ACLUser {
             case .unknownName: self = .unknownName
             case .afterAllKeys: self = .afterAllKeys
             case .afterAllChannels: self = .afterAllChannels
+            case .firstArgumentOfSubcommand: self = .firstArgumentOfSubcommand
             }
         }
     }
 
     /// Applies one rule: a user rule (`on`, `>password`, `reset`…), a selector `(…)`, or a rule
-    /// for the root selector.
-    func apply(_ rule: [UInt8], table: CommandTable) throws(RuleError) {
+    /// for the root selector. `allChannels` is `acl-pubsub-default allchannels`: the channels
+    /// a new selector, or the user after `reset`, starts with.
+    func apply(_ rule: [UInt8], table: CommandTable, allChannels: Bool = false) throws(RuleError) {
         defer { allowsEverything = root.allowsEverything }
         let text = String(decoding: rule, as: UTF8.self)
         if rule.first == UInt8(ascii: "(") && rule.last == UInt8(ascii: ")") && rule.count >= 2 {
             var selector = ACLSelector()
+            selector.allChannels = allChannels
             for word in Self.split(rule.dropFirst().dropLast()) {
                 do { try selector.apply(word, table: table) } catch { throw RuleError(error) }
             }
@@ -96,7 +112,8 @@ final class ACLUser {
             sanitizePayload = true
         case "clearselectors": selectors = []
         case "reset":
-            for word in ["resetpass", "resetkeys", "resetchannels", "off", "clearselectors", "-@all", "sanitize-payload"] {
+            let channels = allChannels ? "allchannels" : "resetchannels"
+            for word in ["resetpass", "resetkeys", channels, "off", "clearselectors", "-@all", "sanitize-payload"] {
                 try apply(Array(word.utf8), table: table)
             }
         default:
@@ -180,11 +197,11 @@ final class ACLUser {
     }
 
     /// The user as ACL LIST and ACL SAVE write it.
-    func description(table: CommandTable) -> String {
-        var parts = ["user", name] + flags
+    func description(table: CommandTable) -> [UInt8] {
+        var parts = flags
         parts += passwords.map { "#" + $0 }
         parts.append(root.description(table: table))
         parts += selectors.map { "(" + $0.description(table: table) + ")" }
-        return parts.joined(separator: " ")
+        return Array("user ".utf8) + nameBytes + Array((" " + parts.joined(separator: " ")).utf8)
     }
 }

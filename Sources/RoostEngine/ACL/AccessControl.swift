@@ -26,7 +26,7 @@ struct ACLLogEntry {
 /// (Redis's `acl.c`).
 struct AccessControl {
     /// Users by name; ACL USERS and LIST sort them.
-    private(set) var users: [String: ACLUser]
+    private(set) var users: [[UInt8]: ACLUser]
     /// The `default` user, which unauthenticated clients run as.
     let defaultUser: ACLUser
     /// Newest first.
@@ -39,7 +39,7 @@ struct AccessControl {
             try? user.apply(Array(rule.utf8), table: table)
         }
         defaultUser = user
-        users = ["default": user]
+        users = [user.nameBytes: user]
         setDefaultPassword(requirePass, table: table)
     }
 
@@ -53,29 +53,29 @@ struct AccessControl {
     /// Whether clients must authenticate before running commands (Redis's `authRequired`).
     var authenticationRequired: Bool { !(defaultUser.noPassword && defaultUser.enabled) }
 
-    func user(named name: [UInt8]) -> ACLUser? { users[String(decoding: name, as: UTF8.self)] }
+    func user(named name: [UInt8]) -> ACLUser? { users[name] }
 
     /// Adds a user or changes it in place.
     mutating func store(_ user: ACLUser) {
-        if let existing = users[user.name] {
+        if let existing = users[user.nameBytes] {
             existing.replaceState(with: user)
         } else {
-            users[user.name] = user
+            users[user.nameBytes] = user
         }
     }
 
-    mutating func remove(_ name: String) -> ACLUser? { users.removeValue(forKey: name) }
+    mutating func remove(_ name: [UInt8]) -> ACLUser? { users.removeValue(forKey: name) }
 
     /// Replaces every user with `loaded` (ACL LOAD); the default user keeps its identity.
     mutating func replaceUsers(with loaded: [ACLUser], table: CommandTable) {
-        var fresh: [String: ACLUser] = ["default": defaultUser]
+        var fresh: [[UInt8]: ACLUser] = [defaultUser.nameBytes: defaultUser]
         var defaultLoaded = false
         for user in loaded {
-            if user.name == "default" {
+            if user.nameBytes == defaultUser.nameBytes {
                 defaultUser.replaceState(with: user)
                 defaultLoaded = true
             } else {
-                fresh[user.name] = users[user.name].map { existing in
+                fresh[user.nameBytes] = users[user.nameBytes].map { existing in
                     existing.replaceState(with: user)
                     return existing
                 } ?? user

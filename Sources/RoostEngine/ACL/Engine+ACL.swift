@@ -28,7 +28,7 @@ extension Engine {
         }
         // Redis names the refused command in the client's `cmd` field before checking it.
         if logged == nil { client.lastCommand = command.fullName }
-        recordACLLog(reason: reason, context: context.rawValue, object: object, username: Array(user.name.utf8),
+        recordACLLog(reason: reason, context: context.rawValue, object: object, username: user.nameBytes,
                      client: logged ?? client, arguments: arguments, command: command)
         return denial
     }
@@ -60,6 +60,9 @@ extension Engine {
         c.client.user = user
         c.client.isAuthenticated = true
     }
+
+    /// Whether new users and selectors start with every channel (`acl-pubsub-default`).
+    var aclAllChannelsByDefault: Bool { configuration.aclPubsubDefault == "allchannels" }
 
     /// Whether a client that has not authenticated yet counts as authenticated: the default
     /// user needs no password and is enabled.

@@ -92,19 +92,25 @@ enum ACLCommands {
     }
 
     /// `user`'s state after `rules`, applied to a copy.
-    static func applying(_ rules: [[UInt8]], to user: ACLUser, table: CommandTable) throws(RedisError) -> ACLUser {
+    static func applying(_ rules: [[UInt8]], to user: ACLUser, engine: Engine) throws(RedisError) -> ACLUser {
         let changed = user.copy()
         for rule in rules {
-            do { try changed.apply(rule, table: table) } catch { throw .aclSetUser(rule, error.reason) }
+            do {
+                try changed.apply(rule, table: engine.commandTable, allChannels: engine.aclAllChannelsByDefault)
+            } catch {
+                throw .aclSetUser(rule, error.reason)
+            }
         }
         return changed
     }
 
     static func setuser(_ c: CommandContext) throws(RedisError) {
-        let name = String(decoding: c.bytes(2), as: UTF8.self)
+        // As Redis's `ACLStringHasSpaces`: no blank (`isspace`) and no NUL in a name.
+        if ACLSelector.hasBlanks(c.bytes(2)) { throw .aclUsernameHasSpaces }
+        let name = c.bytes(2)
         let rules = try mergeSelectors(c.arguments[3...])
-        let current = c.engine.acl.users[name] ?? ACLUser(name: name)
-        c.engine.acl.store(try applying(rules, to: current, table: c.engine.commandTable))
+        let current = c.engine.acl.users[name] ?? ACLUser(name: name, allChannels: c.engine.aclAllChannelsByDefault)
+        c.engine.acl.store(try applying(rules, to: current, engine: c.engine))
         if let user = c.engine.acl.users[name] {
             disconnectClients(of: user, c) { !user.allowsSubscriptions(of: $0) }
         }
@@ -145,8 +151,8 @@ enum ACLCommands {
     static func deluser(_ c: CommandContext) throws(RedisError) {
         var deleted = 0
         for i in 2..<c.count {
-            let name = String(decoding: c.bytes(i), as: UTF8.self)
-            if name == "default" { throw .aclDefaultUserUndeletable }
+            let name = c.bytes(i)
+            if name == c.engine.acl.defaultUser.nameBytes { throw .aclDefaultUserUndeletable }
             guard let user = c.engine.acl.remove(name) else { continue }
             deleted += 1
             disconnectClients(of: user, c)
@@ -163,26 +169,31 @@ enum ACLCommands {
     }
 
     static func list(_ c: CommandContext) throws(RedisError) {
-        let lines = describeUsers(c.engine)
+        let lines = userDescriptions(c.engine)
         c.reply.arrayHeader(lines.count)
-        for line in lines { c.reply.bulk(string: line) }
+        for line in lines { c.reply.bulk(line) }
     }
 
     /// Every user as ACL LIST writes it, by name.
-    static func describeUsers(_ engine: Engine) -> [String] {
-        engine.acl.users.keys.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }.map {
+    static func userDescriptions(_ engine: Engine) -> [[UInt8]] {
+        engine.acl.users.keys.sorted { $0.lexicographicallyPrecedes($1) }.map {
             engine.acl.users[$0]!.description(table: engine.commandTable)
         }
     }
 
+    /// `userDescriptions` as text, for CONFIG REWRITE.
+    static func describeUsers(_ engine: Engine) -> [String] {
+        userDescriptions(engine).map { String(decoding: $0, as: UTF8.self) }
+    }
+
     static func users(_ c: CommandContext) throws(RedisError) {
-        let names = c.engine.acl.users.keys.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        let names = c.engine.acl.users.keys.sorted { $0.lexicographicallyPrecedes($1) }
         c.reply.arrayHeader(names.count)
-        for name in names { c.reply.bulk(string: name) }
+        for name in names { c.reply.bulk(name) }
     }
 
     static func whoami(_ c: CommandContext) throws(RedisError) {
-        c.reply.bulk(string: c.client.user?.name ?? "default")
+        c.reply.bulk(c.client.user?.nameBytes ?? Array("default".utf8))
     }
 
     // MARK: Categories, passwords, dry runs
@@ -219,9 +230,9 @@ enum ACLCommands {
     }
 
     static func dryrun(_ c: CommandContext) throws(RedisError) {
-        guard let user = c.engine.acl.user(named: c.bytes(2)) else { throw .aclUserNotFound(c.bytes(2)) }
+        guard let user = c.engine.acl.user(named: c.bytes(2)) else { throw .aclUserNotFound(c.arguments[2]) }
         let arguments = Array(c.arguments[3...])
-        guard case .success(let command) = c.engine.resolve(arguments) else { throw .aclCommandNotFound(c.bytes(3)) }
+        guard case .success(let command) = c.engine.resolve(arguments) else { throw .aclCommandNotFound(c.arguments[3]) }
         let spec = command.spec
         if (spec.arity > 0 && spec.arity != arguments.count) || arguments.count < -spec.arity {
             throw .wrongArity(command.fullName)
@@ -280,8 +291,8 @@ enum ACLCommands {
     static func save(_ c: CommandContext) throws(RedisError) {
         let path = c.engine.configuration.aclFile
         if path.isEmpty { throw .aclNoFile }
-        let text = describeUsers(c.engine).map { $0 + "\n" }.joined()
-        guard writeFile(path, Array(text.utf8)) else {
+        let text = userDescriptions(c.engine).flatMap { $0 + [UInt8(ascii: "\n")] }
+        guard writeFile(path, text) else {
             throw RedisError("ERR There was an error trying to save the ACLs. Please check the server logs for more information")
         }
         c.reply.ok()
@@ -355,7 +366,7 @@ extension Engine {
         }
         let bytes = Engine.readToEnd(file)
         var loaded: [ACLUser] = []
-        var seen: Set<String> = []
+        var seen: Set<[UInt8]> = []
         var errors = ""
         let blanks: Set<UInt8> = [9, 10, 13, 32]
         for (number, rawLine) in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
@@ -369,7 +380,7 @@ extension Engine {
                 continue
             }
             let name = String(decoding: line[1], as: UTF8.self)
-            if !seen.insert(name).inserted {
+            if !seen.insert(line[1]).inserted {
                 errors += "WARNING: Duplicate user '\(name)' found on line \(lineNumber). "
                 continue
             }
@@ -377,9 +388,9 @@ extension Engine {
                 errors += "\(path):\(lineNumber): Unmatched parenthesis in selector definition. "
                 continue
             }
-            let user = ACLUser(name: name)
+            let user = ACLUser(name: line[1], allChannels: aclAllChannelsByDefault)
             do {
-                for rule in rules { try user.apply(rule, table: commandTable) }
+                for rule in rules { try user.apply(rule, table: commandTable, allChannels: aclAllChannelsByDefault) }
                 loaded.append(user)
             } catch {
                 errors += "\(path):\(lineNumber): \(error.reason). "
@@ -390,7 +401,7 @@ extension Engine {
         }
         acl.replaceUsers(with: loaded, table: commandTable)
         for client in clients.values {
-            guard let user = client.user, acl.users[user.name] !== user else { continue }
+            guard let user = client.user, acl.users[user.nameBytes] !== user else { continue }
             // As CLIENT KILL: forgotten now, closed once its pending replies are written.
             client.closeAfterReply = true
             removeClient(client)

@@ -11,9 +11,9 @@ import Glibc
 /// Like Redis, MIGRATE runs synchronously: the command holds the engine while it connects,
 /// writes and reads, each step bounded by `timeout` milliseconds, so the keys cannot change
 /// between being serialised and being deleted, and the caller's reply says exactly which keys
-/// moved. Redis blocks its event loop the same way. Unlike Redis, Roost keeps no cache of
-/// connections to targets: each MIGRATE opens its own connection and sends SELECT (Redis skips
-/// SELECT on a cached connection already in that database), which the target cannot tell apart.
+/// moved. Redis blocks its event loop the same way. As Redis, the connection to a target stays
+/// open for the next MIGRATE to the same `host:port` (`MigrationConnectionCache`): a target
+/// authenticated once stays authenticated, and SELECT is sent only when the database changes.
 enum MigrateCommands {
     static let specs: [CommandSpec] = [
         CommandSpec("migrate", arity: -6, flags: [.write], categories: ["keyspace", "write", "slow", "dangerous"],
@@ -72,7 +72,54 @@ enum MigrateCommands {
             return
         }
 
-        // The commands: AUTH, SELECT, then one RESTORE per key still alive.
+        let host = String(decoding: c.bytes(1), as: UTF8.self)
+        let portText = String(decoding: c.bytes(2), as: UTF8.self)
+        var acknowledged: [ByteString] = []
+        var targetError: [UInt8]?
+        var mayRetry = true
+        while true {
+            guard let target = c.engine.migrationConnections.connection(to: host, port: portText, timeout: Int(timeout)) else {
+                throw connectFailed
+            }
+            let select = target.database != database
+            let (request, sent) = restoreRequest(c, keys, username: username, password: password,
+                                                 select: select ? database : nil, replace: replace)
+            let outcome = exchange(target.connection, request: request, password: password != nil, select: select, keys: sent)
+            switch outcome {
+            case .replies(let acked, let error, let socketFailed):
+                acknowledged = acked
+                targetError = error
+                // As Redis: a target's error makes the database unknown; a socket error closes.
+                target.database = error == nil ? database : -1
+                if socketFailed { c.engine.migrationConnections.close(host: host, port: portText) }
+            case .failed(let writing, let timedOut):
+                c.engine.migrationConnections.close(host: host, port: portText)
+                // Retried once on a fresh connection, as Redis does, when it was not a timeout:
+                // a cached connection the target closed fails this way.
+                if !timedOut && mayRetry {
+                    mayRetry = false
+                    continue
+                }
+                c.engine.propagate(db, [])
+                throw RedisError("IOERR error or timeout \(writing ? "writing" : "reading") to target instance")
+            case .partial(let acked):
+                c.engine.migrationConnections.close(host: host, port: portText)
+                if copy { c.engine.propagate(db, []) } else { deleteMigrated(c, acked) }
+                throw RedisError("IOERR error or timeout reading to target instance")
+            }
+            break
+        }
+        if !copy { deleteMigrated(c, acknowledged) } else { c.engine.propagate(db, []) }
+        if let targetError {
+            throw RedisError(bytes: Array("ERR Target instance replied with error: ".utf8) + targetError)
+        }
+        c.reply.ok()
+    }
+
+    /// The commands MIGRATE sends: AUTH, SELECT (unless `select` is nil), then one RESTORE per
+    /// key still alive, with the keys those RESTOREs carry.
+    static func restoreRequest(_ c: CommandContext, _ keys: [(key: ByteString, value: Value)], username: ByteBuffer?,
+                               password: ByteBuffer?, select: Int64?, replace: Bool) -> (ByteBuffer, [ByteString]) {
         var request = ByteBuffer()
         func command(_ arguments: [[UInt8]]) {
             request.writeString("*\(arguments.count)\r\n")
@@ -85,8 +132,8 @@ enum MigrateCommands {
         if let password {
             command([Array("AUTH".utf8)] + (username.map { [$0.bytesArray] } ?? []) + [password.bytesArray])
         }
-        command([Array("SELECT".utf8), Array(String(database).utf8)])
-        let now = Engine.clock()
+        if let select { command([Array("SELECT".utf8), Array(String(select).utf8)]) }
+        let db = c.database, now = Engine.clock()
         var sent: [ByteString] = []
         for (key, value) in keys {
             var ttl: Int64 = 0
@@ -100,39 +147,7 @@ enum MigrateCommands {
                      DumpRestoreCommands.payload(value, configuration: c.engine.configuration)]
                     + (replace ? [Array("REPLACE".utf8)] : []))
         }
-
-        let host = String(decoding: c.bytes(1), as: UTF8.self)
-        let port = Int(String(decoding: c.bytes(2), as: UTF8.self)) ?? 0
-        var acknowledged: [ByteString] = []
-        var targetError: [UInt8]?
-        var attempt = 0
-        while true {
-            attempt += 1
-            guard let connection = MigrationConnection(host: host, port: port, timeout: Int(timeout)) else {
-                throw connectFailed
-            }
-            let outcome = exchange(connection, request: request, password: password != nil, keys: sent)
-            connection.close()
-            switch outcome {
-            case .replies(let acked, let error):
-                acknowledged = acked
-                targetError = error
-            case .failed(let writing, let timedOut):
-                // Retried once, as Redis does, when it was not a timeout.
-                if !timedOut && attempt == 1 { continue }
-                c.engine.propagate(db, [])
-                throw RedisError("IOERR error or timeout \(writing ? "writing" : "reading") to target instance")
-            case .partial(let acked):
-                if copy { c.engine.propagate(db, []) } else { deleteMigrated(c, acked) }
-                throw RedisError("IOERR error or timeout reading to target instance")
-            }
-            break
-        }
-        if !copy { deleteMigrated(c, acknowledged) } else { c.engine.propagate(db, []) }
-        if let targetError {
-            throw RedisError(bytes: Array("ERR Target instance replied with error: ".utf8) + targetError)
-        }
-        c.reply.ok()
+        return (request, sent)
     }
 
     /// Deletes the keys the target acknowledged and writes them to the append-only file as one
@@ -146,8 +161,9 @@ enum MigrateCommands {
     }
 
     enum Outcome {
-        /// Every reply read: the keys the target restored, and the first error it gave.
-        case replies([ByteString], [UInt8]?)
+        /// Every reply read, or a target's error read before the connection failed
+        /// (`socketFailed`): the keys the target restored, and the first error it gave.
+        case replies([ByteString], [UInt8]?, socketFailed: Bool)
         /// Nothing acknowledged: the request could not be written, or AUTH, SELECT or the first
         /// RESTORE reply could not be read.
         case failed(writing: Bool, timedOut: Bool)
@@ -156,7 +172,7 @@ enum MigrateCommands {
     }
 
     /// Writes the request and reads the replies, one line each (AUTH, SELECT, one per key).
-    static func exchange(_ connection: MigrationConnection, request: ByteBuffer, password: Bool,
+    static func exchange(_ connection: MigrationConnection, request: ByteBuffer, password: Bool, select: Bool,
                          keys: [ByteString]) -> Outcome {
         guard connection.write(request.readableBytesView) else {
             return .failed(writing: true, timedOut: connection.timedOut)
@@ -164,19 +180,15 @@ enum MigrateCommands {
         // As Redis, a failed AUTH or SELECT is reported (and no key counted as restored) when
         // the RESTORE replies are read.
         var earlierError: [UInt8]?
-        if password {
+        for sentFirst in [password, select] where sentFirst {
             guard let line = connection.readLine() else { return .failed(writing: false, timedOut: connection.timedOut) }
-            if line.first == UInt8(ascii: "-") { earlierError = Array(line.dropFirst()) }
+            if earlierError == nil, line.first == UInt8(ascii: "-") { earlierError = Array(line.dropFirst()) }
         }
-        guard let select = connection.readLine() else {
-            return .failed(writing: false, timedOut: connection.timedOut)
-        }
-        if earlierError == nil, select.first == UInt8(ascii: "-") { earlierError = Array(select.dropFirst()) }
         var reported: [UInt8]?
         var acknowledged: [ByteString] = []
         for (i, key) in keys.enumerated() {
             guard let line = connection.readLine() else {
-                if let reported { return .replies(acknowledged, reported) }
+                if let reported { return .replies(acknowledged, reported, socketFailed: true) }
                 return i == 0 ? .failed(writing: false, timedOut: connection.timedOut) : .partial(acknowledged)
             }
             if earlierError != nil || line.first == UInt8(ascii: "-") {
@@ -185,15 +197,76 @@ enum MigrateCommands {
                 acknowledged.append(key)
             }
         }
-        return .replies(acknowledged, reported)
+        return .replies(acknowledged, reported, socketFailed: false)
+    }
+}
+
+/// MIGRATE's open connections to its targets, by `host:port` as typed (Redis's
+/// `migrate_cached_sockets`): at most 64, a random one closed to make room, and each closed
+/// once unused for more than 10 seconds (`closeIdle`, from the server's background cycle).
+struct MigrationConnectionCache {
+    static let capacity = 64
+    /// Seconds a connection may stay unused.
+    static let idleSeconds: Int64 = 10
+
+    /// A cached connection with the database its last MIGRATE selected (-1: unknown).
+    final class Target {
+        let connection: MigrationConnection
+        var database: Int64 = -1
+        /// Unix seconds of the last MIGRATE that used it.
+        var lastUse: Int64
+
+        init(_ connection: MigrationConnection, now: Int64) {
+            self.connection = connection
+            lastUse = now
+        }
+    }
+
+    private var targets: [String: Target] = [:]
+
+    /// How many connections are open.
+    var count: Int { targets.count }
+
+    /// The cached connection to `host:port`, or a new one made within `timeout` milliseconds;
+    /// nil when it cannot connect.
+    mutating func connection(to host: String, port: String, timeout: Int) -> Target? {
+        let name = host + ":" + port
+        let now = Engine.clock() / 1000
+        if let target = targets[name] {
+            target.lastUse = now
+            target.connection.timeout = timeout
+            return target
+        }
+        if targets.count >= Self.capacity, let victim = targets.keys.randomElement() {
+            targets.removeValue(forKey: victim)?.connection.close()
+        }
+        guard let connection = MigrationConnection(host: host, port: Int(port) ?? 0, timeout: timeout) else { return nil }
+        let target = Target(connection, now: now)
+        targets[name] = target
+        return target
+    }
+
+    /// Closes and forgets the connection to `host:port`, after a socket error.
+    mutating func close(host: String, port: String) {
+        targets.removeValue(forKey: host + ":" + port)?.connection.close()
+    }
+
+    /// Closes the connections unused for more than `idleSeconds` (Redis's
+    /// `migrateCloseTimedoutSockets`).
+    mutating func closeIdle(now: Int64 = Engine.clock() / 1000) {
+        for (name, target) in targets where now - target.lastUse > Self.idleSeconds {
+            targets.removeValue(forKey: name)
+            target.connection.close()
+        }
     }
 }
 
 /// A blocking TCP connection whose every step is bounded by a timeout: MIGRATE's link to its
 /// target (Redis's `connBlockingConnect`, `connSyncWrite` and `connSyncReadLine`).
 final class MigrationConnection {
-    private let fd: Int32
-    private let timeout: Int
+    private var fd: Int32
+    /// Milliseconds each step may take: the running MIGRATE's `timeout`.
+    var timeout: Int
     private var buffered: [UInt8] = []
     /// Whether the last failed step ran out of time (else the connection failed).
     private(set) var timedOut = false
@@ -287,5 +360,19 @@ final class MigrationConnection {
         }
     }
 
-    func close() { Glibc.close(fd) }
+    /// Closes the socket; later calls do nothing.
+    func close() {
+        if fd >= 0 { Glibc.close(fd) }
+        fd = -1
+    }
+
+    deinit { close() }
+}
+
+extension Engine {
+    /// Closes MIGRATE's connections unused for more than 10 seconds; the server's background
+    /// cycle calls it, as Redis's `serverCron` does once a second.
+    public func closeIdleMigrationConnections() {
+        if migrationConnections.count > 0 { migrationConnections.closeIdle() }
+    }
 }

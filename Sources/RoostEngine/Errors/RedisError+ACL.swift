@@ -1,3 +1,5 @@
+import NIOCore
+
 /// ACL error texts, byte-identical to Redis 7.0's.
 extension RedisError {
     /// A command refused before it runs or is queued (`processCommand`).
@@ -32,10 +34,12 @@ extension RedisError {
         }
     }
 
+    /// The rule as C's `%s` prints it: up to a NUL.
     static func aclSetUser(_ rule: [UInt8], _ reason: String) -> RedisError {
-        .format("Error in ACL SETUSER modifier '\(bytes: rule)': \(reason)")
+        .format("Error in ACL SETUSER modifier '\(bytes: rule.prefix { $0 != 0 })': \(reason)")
     }
 
+    static let aclUsernameHasSpaces = RedisError("ERR Usernames can't contain spaces or null characters")
     static let aclDefaultUserUndeletable = RedisError("ERR The 'default' user cannot be removed")
     static let aclGenpassBits = RedisError(
         "ERR ACL GENPASS argument must be the number of bits for the output password, a positive number up to 4096")
@@ -43,8 +47,8 @@ extension RedisError {
         "ERR This Redis instance is not configured to use an ACL file. You may want to specify users via the ACL SETUSER command and then issue a CONFIG REWRITE (assuming you have a Redis configuration file set) in order to store users in the Redis configuration.")
 
     static func aclUnknownCategory(_ name: [UInt8]) -> RedisError { .format("Unknown category '\(bytes: name)'") }
-    static func aclUserNotFound(_ name: [UInt8]) -> RedisError { .format("User '\(bytes: name)' not found") }
-    static func aclCommandNotFound(_ name: [UInt8]) -> RedisError { .format("Command '\(bytes: name)' not found") }
+    static func aclUserNotFound(_ name: ByteBuffer) -> RedisError { .format("User '\(cString: name)' not found") }
+    static func aclCommandNotFound(_ name: ByteBuffer) -> RedisError { .format("Command '\(cString: name)' not found") }
     static func aclUnmatchedParenthesis(_ text: [UInt8]) -> RedisError {
         .format("Unmatched parenthesis in acl selector starting at '\(bytes: text)'.")
     }
