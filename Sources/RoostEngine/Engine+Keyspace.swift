@@ -211,6 +211,8 @@ extension Engine {
         if tracking.clientCount != 0 { limitTrackingTable() }
         let start = Engine.clockMicroseconds()
         defer { if monitorsLatency { sampleLatency("expire-cycle", since: start) } }
+        var totalSampled = 0, totalExpired = 0
+        defer { recordExpireCycle(since: start, sampled: totalSampled, expired: totalExpired) }
         for db in databases where activeExpireEnabled && !db.expires.isEmpty {
             var rounds = 0
             while true {
@@ -221,9 +223,14 @@ extension Engine {
                     if now > when { expired.append(key) }
                 }
                 for key in expired { expireIfNeeded(db, key) }
+                totalSampled += sampled
+                totalExpired += expired.count
                 rounds += 1
                 if db.expiryCursor == 0 || sampled == 0 || expired.count * 100 / sampled <= 10 { break }
-                if rounds % 16 == 0 && Engine.clockMicroseconds() - start > budgetMicroseconds { return }
+                if rounds % 16 == 0 && Engine.clockMicroseconds() - start > budgetMicroseconds {
+                    statistics.expiredTimeCapReached += 1
+                    return
+                }
             }
         }
     }

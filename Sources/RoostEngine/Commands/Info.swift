@@ -50,7 +50,7 @@ enum ServerInfo {
                 engine.appendErrorStats(to: &out)
                 continue
             }
-            for (name, value) in fields(section, engine: engine) {
+            for (name, value) in completedFields(section, engine: engine) {
                 out += name.utf8
                 out.append(UInt8(ascii: ":"))
                 out += value.utf8
