@@ -241,7 +241,7 @@ extension ServerInfo {
             ("total_active_defrag_time", "0"),
             ("current_active_defrag_time", "0"),
             ("unexpected_error_replies", String(s.unexpectedErrorReplies)),
-            // RESTORE's deep sanitization is off by default (`sanitize-dump-payload no`).
+            // Roost has no `sanitize-dump-payload`: it runs as under Redis's default, `no`.
             ("dump_payload_sanitizations", "0"),
             ("total_reads_processed", String(s.readsProcessed)),
             ("total_writes_processed", String(s.writesProcessed)),
