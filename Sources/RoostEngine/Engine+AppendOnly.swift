@@ -389,7 +389,10 @@ extension Engine {
     private func replay(_ arguments: [ByteBuffer], _ client: Client) {
         now = Engine.clock()
         guard case .success(let resolved) = resolve(arguments) else { return }
+        let errors = statistics.errorReplies
         call(resolved, arguments, for: client)
+        // As Redis: an error replying to the log's own commands is unexpected.
+        statistics.unexpectedErrorReplies += statistics.errorReplies - errors
         _ = client.reply.take()
     }
 }

@@ -216,6 +216,8 @@ extension Engine {
         let effort = Swift.min(Swift.max(configuration.activeExpireEffort, 1), 10) - 1
         let keysPerRound = 20 + 5 * effort, acceptableStale = 10 - effort
         let budget = budgetMicroseconds * Int64(25 + 2 * effort) / 25
+        var totalSampled = 0, totalExpired = 0
+        defer { recordExpireCycle(since: start, sampled: totalSampled, expired: totalExpired) }
         for db in databases where activeExpireEnabled && !db.expires.isEmpty {
             var rounds = 0
             while true {
@@ -226,9 +228,14 @@ extension Engine {
                     if now > when { expired.append(key) }
                 }
                 for key in expired { expireIfNeeded(db, key) }
+                totalSampled += sampled
+                totalExpired += expired.count
                 rounds += 1
                 if db.expiryCursor == 0 || sampled == 0 || expired.count * 100 / sampled <= acceptableStale { break }
-                if rounds % 16 == 0 && Engine.clockMicroseconds() - start > budget { return }
+                if rounds % 16 == 0 && Engine.clockMicroseconds() - start > budget {
+                    statistics.expiredTimeCapReached += 1
+                    return
+                }
             }
         }
     }

@@ -39,6 +39,19 @@ public struct EngineStatistics: Sendable {
     /// Error replies by kind (INFO errorstats): `ERR`, `WRONGTYPE`…, as the raw bytes of the
     /// error's first word.
     public var errorsByKind: [[UInt8]: Int64] = [:]
+    /// Reads from client sockets and replies written to them (INFO's `total_reads_processed`,
+    /// `total_writes_processed`).
+    public var readsProcessed: Int64 = 0
+    public var writesProcessed: Int64 = 0
+    /// The active expiry cycle's figures: the running share of expired keys among those sampled
+    /// (0…1), the cycles cut short by their time budget, and their total duration.
+    public var expiredStaleShare: Double = 0
+    public var expiredTimeCapReached: Int64 = 0
+    public var expireCycleMicroseconds: Int64 = 0
+    /// Error replies to commands replayed from the append-only file.
+    public var unexpectedErrorReplies: Int64 = 0
+    /// INFO's `instantaneous_*` samples (Engine+InfoSampling.swift).
+    public var instantaneous = InstantaneousMetrics()
 }
 
 /// The Redis-compatible engine: databases, clients and command execution. It opens no sockets.
@@ -162,6 +175,10 @@ public final class Engine: @unchecked Sendable {
     @exclusivity(unchecked) var acl: AccessControl
     /// MIGRATE's connections to its targets (owned by Commands/Migrate.swift).
     @exclusivity(unchecked) var migrationConnections = MigrationConnectionCache()
+    /// INFO's `run_id`: 40 random hex digits, new at every start.
+    public let runID = Engine.newRunID()
+    /// The clients' largest recent buffers (Engine+InfoSampling.swift).
+    @exclusivity(unchecked) var recentClientBuffers = RecentClientBuffers()
 
     /// The append-only file's state (owned by Engine+AppendOnly.swift).
     @exclusivity(unchecked) var aof = AppendOnlyState()

@@ -113,14 +113,14 @@ final class ConnectionHandler: ChannelInboundHandler, ClientConnection {
         guard let client else { return }
         var input = inputBuffer
         if paused || awaitingFsync {
-            engine.withLock { engine.statistics.netInputBytes += Int64(newBytes) }
+            engine.withLock { engine.countRead(bytes: newBytes) }
             keepPending(context: context, input)
             return
         }
         var barrier: AppendOnlyBarrier?
         let (output, deliveries, blockedUntil, inScript, overLimit): (ByteBuffer, [Delivery], Int64?, Bool, Bool) =
             engine.withLock {
-            engine.statistics.netInputBytes += Int64(newBytes)
+            engine.countRead(bytes: newBytes)
             // CONFIG SET proto-max-bulk-len applies to connections already open, as in Redis.
             parser.limits.maxBulkLength = engine.configuration.protoMaxBulkLength
             client.queryBufferLength = input.readableBytes
@@ -158,7 +158,7 @@ final class ConnectionHandler: ChannelInboundHandler, ClientConnection {
             client.queryBufferLength = input.readableBytes
             if !overLimit { overLimit = mustDrop(client, context: context) }
             let out = client.reply.take()
-            if !overLimit { engine.statistics.netOutputBytes += Int64(out.readableBytes) }
+            if !overLimit { engine.countWrite(bytes: out.readableBytes) }
             barrier = engine.appendOnlyBarrier()
             return (out, Self.takeDeliveries(from: engine), client.blocked?.deadline, client.inSuspendedScript, overLimit)
         }
@@ -291,7 +291,7 @@ final class ConnectionHandler: ChannelInboundHandler, ClientConnection {
             var overLimit = false
             if finished, let context, !closing, self.client === client { overLimit = mustDrop(client, context: context) }
             let out = finished ? client.reply.take() : ByteBuffer()
-            if !overLimit { engine.statistics.netOutputBytes += Int64(out.readableBytes) }
+            if !overLimit { engine.countWrite(bytes: out.readableBytes) }
             return (finished, out, Self.takeDeliveries(from: engine), overLimit)
         }
         if let barrier { engine.reachAppendOnlyBarrier(barrier) }

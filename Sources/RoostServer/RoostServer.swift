@@ -234,6 +234,7 @@ public final class RoostServer: Service, Sendable {
             engine.closeIdleMigrationConnections()
             let fsyncDue = engine.appendOnlyCron(now: now, lastFsync: lastFsync)
             engine.expireBlockedClients(now: Engine.clock())
+            engine.infoCron(hz: engine.configuration.hz)
             state.setQueryBufferLimit(engine.configuration.clientQueryBufferLimit)
             // `timeout`: close clients idle longer than that, but never subscribers (Redis spares
             // pub/sub clients, which legitimately wait for messages).

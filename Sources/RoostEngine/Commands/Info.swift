@@ -8,8 +8,9 @@ import Musl
 import Darwin
 #endif
 
-/// The text INFO replies with. Every figure is one Roost really measures; fields Redis reports
-/// but Roost has no honest value for are left out rather than invented.
+/// The text INFO replies with. Every figure is one Roost really measures; for a feature Roost
+/// lacks (fork, replication links, defrag, jemalloc) a field says what a Redis without it says
+/// (Info+Fields.swift).
 enum ServerInfo {
     /// Every section, in the order Redis 7.0 prints them.
     static let allSections = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu",
@@ -51,7 +52,7 @@ enum ServerInfo {
                 engine.appendErrorStats(to: &out)
                 continue
             }
-            for (name, value) in fields(section, engine: engine) {
+            for (name, value) in completedFields(section, engine: engine) {
                 out += name.utf8
                 out.append(UInt8(ascii: ":"))
                 out += value.utf8
