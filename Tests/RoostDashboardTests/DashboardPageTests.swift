@@ -25,7 +25,7 @@ struct DashboardPageTests {
             #expect(page.text.contains("data-testid=\"count-mail-delayed\">1</a>"))
             #expect(page.text.contains("data-testid=\"count-reports-waiting\">1</a>"))
             #expect(page.text.contains("data-testid=\"paused-reports\">paused</span>"))
-            #expect(page.text.contains("data-testid=\"paused-mail\">no</span>"))
+            #expect(page.text.contains("data-testid=\"paused-mail\">running</span>"))
             #expect(page.text.contains("data-testid=\"no-workers\""))
         }
     }

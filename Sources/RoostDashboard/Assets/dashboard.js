@@ -39,7 +39,7 @@
         }
       });
       each("[data-paused-queue]", function (element) {
-        if (element.getAttribute("data-paused-queue") === queue.name) element.textContent = queue.paused ? "paused" : "no";
+        if (element.getAttribute("data-paused-queue") === queue.name) element.textContent = queue.paused ? "paused" : "running";
       });
       each("[data-workers-queue]", function (element) {
         if (element.getAttribute("data-workers-queue") === queue.name) element.textContent = String(queue.workers);

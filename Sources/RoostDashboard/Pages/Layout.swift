@@ -15,6 +15,7 @@ extension Dashboard {
             <meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
             <title>\(title) · Roost dashboard</title>
+            <link rel="icon" href="data:,">
             <link rel="stylesheet" href="\(link("/assets/dashboard.css"))">
             </head>
             <body data-base="\(configuration.basePath)">

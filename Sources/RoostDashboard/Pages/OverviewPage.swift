@@ -27,7 +27,7 @@ extension Dashboard {
             ? "<p class=\"empty\" data-testid=\"no-queues\">No queues on this server yet.</p>"
             : """
                 <table class="grid" data-testid="queues"><thead><tr><th scope="col">queue</th>\(header)\
-                <th scope="col">paused</th><th scope="col">workers</th></tr></thead><tbody>\(rows)</tbody></table>
+                <th scope="col">status</th><th scope="col">workers</th></tr></thead><tbody>\(rows)</tbody></table>
                 """
         return page("Overview", notice: notice, """
             <h1>Queues</h1>
@@ -47,7 +47,7 @@ extension Dashboard {
 
     /// Whether `queue` is paused, as a badge the live script keeps current.
     func pausedBadge(queue: String, paused: Bool) -> HTML {
-        "<span class=\"paused\" data-paused-queue=\"\(queue)\" data-testid=\"paused-\(queue)\">\(paused ? "paused" : "no")</span>"
+        "<span class=\"paused\" data-paused-queue=\"\(queue)\" data-testid=\"paused-\(queue)\">\(paused ? "paused" : "running")</span>"
     }
 
     /// The announced workers with their heartbeats and running jobs.
