@@ -62,18 +62,22 @@ extension ServerInfo {
         ],
     ]
 
+    /// Each field's place in `fieldOrder`, per section: built once, not on every INFO.
+    static let fieldRank: [String: [String: Double]] = fieldOrder.mapValues { order in
+        Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, Double($0)) })
+    }
+
     /// `fields(section, engine:)` with the fields it lacks added, in Redis's order. A field
     /// `fields` already has keeps its value; one `fieldOrder` does not know follows the field
     /// it followed.
     static func completedFields(_ section: String, engine: Engine) -> [(String, String)] {
         let base = fields(section, engine: engine)
-        guard let order = fieldOrder[section] else { return base }
+        guard let rank = fieldRank[section] else { return base }
         let present = Set(base.map(\.0))
         var merged = base
         for field in additionalFields(section, engine: engine) where !present.contains(field.0) {
             merged.append(field)
         }
-        let rank = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, Double($0)) })
         var last = -1.0
         let keyed = merged.enumerated().map { position, field -> (Double, Int, (String, String)) in
             if let r = rank[field.0] {
