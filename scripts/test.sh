@@ -3,7 +3,7 @@
 # tests), real-client and fault tests. Installs what is missing first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
+scripts/install-deps.sh --browser
 # Release must build too, free of warnings, as debug must.
 swift build -c release 2>&1 | tee /tmp/roost-release-build.log
 # Only warnings in Roost's own code count: a dependency's package warnings (unhandled files) are not ours.

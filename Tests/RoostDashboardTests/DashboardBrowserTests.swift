@@ -20,7 +20,7 @@ struct DashboardBrowserTests {
     @Test func retryInTheBrowserChangesTheOverviewsCountsLive() async throws {
         let missing = ["chromium", "chromedriver"].filter { ChildProcess.executable(named: $0) == nil }
         guard missing.isEmpty else {
-            Issue.record("\(missing.joined(separator: " and ")) not installed: run scripts/install-deps.sh (apt-get install chromium chromium-driver)")
+            Issue.record("\(missing.joined(separator: " and ")) not installed: run scripts/install-deps.sh --browser (apt-get install chromium chromium-driver)")
             return
         }
         let python = try PythonPackages.python(importing: "selenium", package: "selenium")
