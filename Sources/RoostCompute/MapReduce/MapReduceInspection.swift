@@ -61,28 +61,34 @@ public struct MapReducePhaseSummary: Sendable, Codable, Hashable {
 public struct MapReduceJobSummary: Sendable, Codable, Hashable {
     /// Its namespace and id.
     public var reference: MapReduceJobReference
-    /// The job description's name and version (`MapReduceJob`).
+    /// The job description's name (`MapReduceJob.name`).
     public var name: String
+    /// The job description's version.
     public var version: Int
+    /// Whether it runs or ended.
     public var status: MapReduceJobStatus
     /// Why it failed, when `status` is `.failed`.
     public var error: String?
     /// The coordinator's phase (`.map` before the coordinator first ran).
     public var phase: CoordinatorInstance.Phase
-    /// When it was submitted and when it ended, in the server's milliseconds since 1970.
+    /// When it was submitted, in the server's milliseconds since 1970.
     public var submittedAt: Int64
+    /// When it ended (done or failed), in the server's milliseconds since 1970.
     public var finishedAt: Int64?
     /// The server's time when this was read (ms since 1970).
     public var serverTime: Int64
     /// Time since submission (until the end, once the job ended), ms.
     public var elapsedMilliseconds: Int64
-    /// The map and the reduce tasks by state.
+    /// The map tasks by state.
     public var map: MapReducePhaseSummary
+    /// The reduce tasks by state.
     public var reduce: MapReducePhaseSummary
-    /// Sums over committed attempts: the bytes they read (splits, intermediate data) and wrote
-    /// (intermediate data, output), and the pairs the map attempts emitted.
+    /// The bytes committed attempts read: their splits (as far as they know their size) and
+    /// the intermediate data of reduce attempts.
     public var bytesIn: Int64
+    /// The bytes committed attempts wrote: intermediate data and output.
     public var bytesOut: Int64
+    /// The pairs committed map attempts emitted.
     public var records: Int64
     /// `bytesIn` per second of `elapsedMilliseconds`.
     public var bytesPerSecond: Double
@@ -108,8 +114,9 @@ public struct MapReduceAttemptSummary: Sendable, Codable, Hashable {
     public var state: JobState?
     /// The identity of the `MapReduceWorker` that runs it, once it started.
     public var worker: String?
-    /// When it started on its worker (ms since 1970), and how long it has run (ms).
+    /// When it started on its worker (ms since 1970), once it runs.
     public var startedAt: Int64?
+    /// How long it has run (ms), once it runs.
     public var elapsedMilliseconds: Int64?
     /// Whether it has run past its phase's `stragglerAfterMilliseconds`.
     public var isStraggler: Bool
@@ -130,6 +137,7 @@ public struct MapReduceWorkerSummary: Sendable, Codable, Hashable {
 /// Everything a watching tool shows of one job: its summary, the attempts of its current
 /// phase with the workers that hold them, and the namespace's workers.
 public struct MapReduceJobInspection: Sendable, Codable, Hashable {
+    /// The job at a glance.
     public var summary: MapReduceJobSummary
     /// The live attempts of the current phase, by task and number (none once the job ended).
     public var attempts: [MapReduceAttemptSummary]
