@@ -91,6 +91,7 @@ public struct Dashboard: Service, Sendable {
         addActionRoutes(to: routes)
         addLiveRoutes(to: routes)
         addMetricsRoutes(to: routes)
+        addComputeRoutes(to: routes)
         return routes
     }
 

@@ -48,3 +48,21 @@
     setStatus("live", true);
   });
 })();
+
+// A MapReduce job's page: while the job runs, reads its figures again every second and swaps
+// them in (the element names its fragment route and the job's status).
+(function () {
+  "use strict";
+  function refreshCompute() {
+    var live = document.getElementById("compute-live");
+    if (!live || live.getAttribute("data-compute-status") !== "running" || !window.fetch) return;
+    window.setTimeout(function () {
+      window.fetch(live.getAttribute("data-compute-fragment"), { credentials: "same-origin" })
+        .then(function (response) { return response.ok ? response.text() : Promise.reject(response.status); })
+        .then(function (html) { live.outerHTML = html; })
+        .catch(function () {})
+        .then(refreshCompute);
+    }, 1000);
+  }
+  refreshCompute();
+})();
