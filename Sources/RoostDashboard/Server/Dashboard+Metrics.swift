@@ -47,6 +47,7 @@ extension Dashboard {
         for (database, summary) in figures.keyspace {
             if let keys = ServerFigures.keys(in: summary) { gauge("roost_server_keys", "Keys per database", Double(keys), [("db", database)]) }
         }
+        try await addCoordinationMetrics(to: registry)
         gauge("roost_dashboard_live_events", "Live snapshots sent since the dashboard started", Double(live.events))
         return registry.emitToString()
     }
