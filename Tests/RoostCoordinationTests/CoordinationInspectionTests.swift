@@ -80,7 +80,7 @@ struct CoordinationInspectionTests {
                 #expect(Set([first.owner, second.owner]) == waiterIDs, "each waiter holds the lock under the id shown")
                 let handedOver = try await inspector.snapshot().locks
                 #expect(Set(handedOver.compactMap(\.holder?.owner)) == waiterIDs)
-                #expect(handedOver.allSatisfy(\.waiters.isEmpty))
+                #expect(handedOver.allSatisfy { $0.waiters.isEmpty })
                 try await fairWaiter.release(first.resource == "i-fair" ? first : second)
                 try await plainWaiter.release(first.resource == "i-fair" ? second : first)
             }
