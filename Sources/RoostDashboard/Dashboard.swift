@@ -88,6 +88,7 @@ public struct Dashboard: Service, Sendable {
         addLoginRoutes(to: routes)
         routes.add(middleware: AccessMiddleware<Context>(dashboard: self))
         addPageRoutes(to: routes)
+        addCoordinationRoutes(to: routes)
         addActionRoutes(to: routes)
         addLiveRoutes(to: routes)
         addMetricsRoutes(to: routes)

@@ -46,16 +46,19 @@ extension Dashboard {
         return page("MapReduce \(reference.namespace)/\(reference.job)", """
             <h1>MapReduce job <code>\(reference.job)</code> in <code>\(reference.namespace)</code></h1>
             <p><a href="\(link("/compute"))">All MapReduce jobs</a></p>
+            <div id="compute-live" data-live-fragment="\(link(computeJobPath(reference) + "/figures"))" data-testid="compute-live">
             \(figures)
+            </div>
             """)
     }
 
-    /// The live part of a job's page: summary, phases, running attempts and workers, in one
-    /// element that names its own refresh route and whether the job still runs.
+    /// The live part of a job's page: summary, phases, running attempts and workers; once the
+    /// job no longer runs, with the `data-live-final` mark that ends the page's refreshes.
     func computeFigures(_ reference: MapReduceJobReference) async throws -> HTML? {
         guard let inspection = try await MapReduce(reference.namespace, on: client).inspect(reference.job) else { return nil }
         let job = inspection.summary
         let error: HTML = job.error.map { "<tr><th>error</th><td class=\"error\" data-testid=\"mr-error\">\($0)</td></tr>" } ?? ""
+        let final: HTML = job.status == .running ? "" : "<span hidden data-live-final></span>"
         let phases = [job.map, job.reduce].map { phase -> HTML in
             let stage = phase.stage == .map ? "map" : "reduce"
             return """
@@ -67,8 +70,7 @@ extension Dashboard {
                 """
         }
         return """
-            <div id="compute-live" data-compute-fragment="\(link(computeJobPath(reference) + "/figures"))" \
-            data-compute-status="\(job.status.rawValue)" data-testid="compute-live">
+            \(final)
             <table class="fields"><tbody>
             <tr><th>function</th><td>\(job.name) v\(job.version)</td></tr>
             <tr><th>status</th><td data-testid="mr-status">\(job.status.rawValue)</td></tr>
@@ -92,7 +94,6 @@ extension Dashboard {
             \(attemptTable(inspection.attempts, queue: job.tasksQueue))
             <h2>Workers</h2>
             \(computeWorkerTable(inspection.workers, now: job.serverTime))
-            </div>
             """
     }
 

@@ -48,6 +48,7 @@ extension Dashboard {
             if let keys = ServerFigures.keys(in: summary) { gauge("roost_server_keys", "Keys per database", Double(keys), [("db", database)]) }
         }
         try await addComputeMetrics(to: registry)
+        try await addCoordinationMetrics(to: registry)
         gauge("roost_dashboard_live_events", "Live snapshots sent since the dashboard started", Double(live.events))
         return registry.emitToString()
     }
