@@ -136,8 +136,9 @@ enum JobScripts {
 
     /// A worker (`ARGV[5]`, its id; optional) takes up to `ARGV[4]` jobs with a lease of
     /// `ARGV[3]` ms each. First moves due delayed jobs to ready and reaps attempts whose lease
-    /// ran out (recorded as stalled; back to ready, or failed when no attempts remain). Returns `{jobs, wait, now, waiting, active}`: each job as `{id,
-    /// name, data, attempt, token, maxAttempts, timeout, backoff, enqueuedAt}`; when none was
+    /// ran out (recorded as stalled; back to ready, or failed when no attempts remain).
+    /// Returns `{jobs, wait, now, waiting, active}`: each job as `{id, name, data, attempt,
+    /// token, maxAttempts, timeout, backoff, enqueuedAt}`; when none was
     /// taken, the ms until a delayed job is due or a lease runs out (-1: nothing scheduled); the
     /// server's time; how many jobs wait and how many attempts run.
     static let take = RedisScript(prelude + """
