@@ -5,6 +5,7 @@ extension Dashboard {
     func jobPage(_ queue: JobQueue, id: String, back: String, notice: String?) async throws -> HTML? {
         guard let job = try await queue.info(id) else { return nil }
         let logs = try await queue.logs(of: id)
+        let attempts = try await queue.attempts(of: id)
         func json(_ bytes: [UInt8]?, _ testID: String) -> HTML {
             guard let bytes, !bytes.isEmpty else { return "–" }
             return "<pre class=\"json\" data-testid=\"\(testID)\">\(String(decoding: bytes, as: UTF8.self))</pre>"
@@ -32,9 +33,37 @@ extension Dashboard {
             <h1>Job <span data-testid="job-title">\(job.id)</span> in <a href="\(link(queuePath(queue.name)))">\(queue.name)</a></h1>
             <div class="actions" data-testid="job-actions">\(jobActions(queue.name, job, back: back))</div>
             <table class="fields" data-testid="job-fields">\(table)</table>
+            <h2>Attempts</h2>
+            \(attemptsTable(attempts))
             <h2>Logs</h2>
             \(logList)
             """)
+    }
+
+    /// The job's attempts, newest first: number, outcome, worker, start, duration, and the error
+    /// with its detail folded under it.
+    private func attemptsTable(_ attempts: [JobAttempt]) -> HTML {
+        guard !attempts.isEmpty else { return "<p class=\"empty\" data-testid=\"no-attempts\">No attempts yet.</p>" }
+        let rows = attempts.enumerated().reversed().map { index, attempt -> HTML in
+            var took: HTML = "–"
+            if let started = attempt.startedAt, let finished = attempt.finishedAt { took = "\(Self.duration(max(finished - started, 0)))" }
+            var error: HTML = "–"
+            if let message = attempt.error {
+                error = "<span class=\"error\" data-testid=\"attempt-error\">\(message)</span>"
+                if let detail = attempt.detail {
+                    error = "\(error)<details data-testid=\"attempt-detail\"><summary>detail</summary><pre class=\"error\">\(detail)</pre></details>"
+                }
+            }
+            return """
+                <tr data-testid="attempt-\(index)"><td data-testid="attempt-number">\(attempt.number)</td>\
+                <td data-testid="attempt-outcome">\(attempt.outcome.rawValue)</td><td><code>\(attempt.worker ?? "–")</code></td>\
+                <td>\(Self.instant(attempt.startedAt))</td><td>\(took)</td><td>\(error)</td></tr>
+                """
+        }
+        return """
+            <table class="grid" data-testid="job-attempts"><thead><tr><th>attempt</th><th>outcome</th><th>worker</th>\
+            <th>started</th><th>took</th><th>error</th></tr></thead><tbody>\(rows)</tbody></table>
+            """
     }
 
     /// A flow's rows: the parent, and the children with their states, as links.

@@ -51,7 +51,7 @@ extension JobScripts {
           local key = ARGV[1] .. id
           redis.call('ZREM', set, id)
           finished(id)
-          redis.call('DEL', key, key .. ':logs')
+          redis.call('DEL', key, key .. ':logs', key .. ':attempts')
           event('removed', id)
         end
         return #ids

@@ -295,7 +295,7 @@ public struct JobQueue: Sendable {
     }
 
     /// Sends failed jobs back to waiting with fresh attempts: those in `ids`, or every failed
-    /// job. Returns how many now wait.
+    /// job; their attempt histories (`attempts(of:)`) stay. Returns how many now wait.
     @discardableResult
     public func retryFailed(_ ids: [String]? = nil) async throws -> Int {
         if spansPartitions { return try await sumAcrossPartitions(ids) { try await $0.retryFailed($1) } }

@@ -26,12 +26,12 @@ enum JobScripts {
           local old = redis.call('ZRANGEBYSCORE', set, '-inf', now - age, 'LIMIT', 0, 100)
           for _, id in ipairs(old) do
             redis.call('ZREM', set, id)
-            redis.call('DEL', ARGV[1] .. id, ARGV[1] .. id .. ':logs')
+            redis.call('DEL', ARGV[1] .. id, ARGV[1] .. id .. ':logs', ARGV[1] .. id .. ':attempts')
           end
           local excess = redis.call('ZCARD', set) - count
           if excess > 0 then
             local ids = redis.call('ZPOPMIN', set, math.min(excess, 100))
-            for i = 1, #ids, 2 do redis.call('DEL', ARGV[1] .. ids[i], ARGV[1] .. ids[i] .. ':logs') end
+            for i = 1, #ids, 2 do redis.call('DEL', ARGV[1] .. ids[i], ARGV[1] .. ids[i] .. ':logs', ARGV[1] .. ids[i] .. ':attempts') end
           end
         end
         -- Whether the attempt with `token` owns job `key`; second, the group whose concurrency
@@ -68,7 +68,7 @@ enum JobScripts {
           if d and redis.call('GET', ARGV[1] .. 'dedup:' .. d) == id then redis.call('DEL', ARGV[1] .. 'dedup:' .. d) end
         end
 
-        """ + flowPrelude + groupPrelude  // flows: `flowDone`; groups: `popReady`, `groupWait`
+        """ + flowPrelude + groupPrelude + attemptsPrelude  // flows: `flowDone`; groups: `popReady`, `groupWait`; attempts: `attemptEnded`
 
     /// Enqueues `ARGV[3]` jobs (priority aging `ARGV[4]` ms, 0 for none), each as 12 arguments
     /// from `ARGV[5]`: id ('' to number it), name,
@@ -134,10 +134,11 @@ enum JobScripts {
         return out
         """)
 
-    /// A worker takes up to `ARGV[4]` jobs with a lease of `ARGV[3]` ms each. First moves due
-    /// delayed jobs to ready and reaps attempts whose lease ran out (back to ready, or failed
-    /// when no attempts remain). Returns `{jobs, wait, now, waiting, active}`: each job as `{id,
-    /// name, data, attempt, token, maxAttempts, timeout, backoff, enqueuedAt}`; when none was
+    /// A worker (`ARGV[5]`, its id; optional) takes up to `ARGV[4]` jobs with a lease of
+    /// `ARGV[3]` ms each. First moves due delayed jobs to ready and reaps attempts whose lease
+    /// ran out (recorded as stalled; back to ready, or failed when no attempts remain).
+    /// Returns `{jobs, wait, now, waiting, active}`: each job as `{id, name, data, attempt,
+    /// token, maxAttempts, timeout, backoff, enqueuedAt}`; when none was
     /// taken, the ms until a delayed job is due or a lease runs out (-1: nothing scheduled); the
     /// server's time; how many jobs wait and how many attempts run.
     static let take = RedisScript(prelude + """
@@ -158,9 +159,10 @@ enum JobScripts {
           groupRelease(id) -- groups: the lease ran out, the slot comes back
           local f = redis.call('HMGET', key, 'attempt', 'maxAttempts', 'score')
           if f[1] then
+            local stall = 'stalled: the lease of attempt ' .. f[1] .. ' ran out (its worker died or stalled)'
+            attemptEnded(id, 'stalled', stall) -- attempts
             if tonumber(f[1]) >= tonumber(f[2]) then
-              redis.call('HSET', key, 'state', 'failed', 'finishedAt', now,
-                'error', 'stalled: the lease of attempt ' .. f[1] .. ' ran out (its worker died or stalled)')
+              redis.call('HSET', key, 'state', 'failed', 'finishedAt', now, 'error', stall)
               redis.call('ZADD', KEYS[5], now, id)
               finished(id)
               flowDone(id) -- flows
@@ -204,7 +206,7 @@ enum JobScripts {
           if redis.call('EXISTS', key) == 1 then
             local token = redis.call('INCR', KEYS[7])
             local attempt = redis.call('HINCRBY', key, 'attempt', 1)
-            redis.call('HSET', key, 'state', 'active', 'token', token, 'startedAt', now)
+            redis.call('HSET', key, 'state', 'active', 'token', token, 'startedAt', now, 'worker', ARGV[5] or '')
             redis.call('ZADD', KEYS[3], now + lease, id)
             local f = redis.call('HMGET', key, 'name', 'data', 'maxAttempts', 'timeout', 'backoff', 'enqueuedAt')
             taken[#taken + 1] = {id, f[1], f[2], attempt, token, tonumber(f[3]), tonumber(f[4]), f[5], tonumber(f[6])}
@@ -269,13 +271,15 @@ enum JobScripts {
 
     /// Fails attempt `ARGV[4]` of job `ARGV[3]` with error `ARGV[5]`. With attempts left and a
     /// retry delay `ARGV[6]` ≥ 0 ms, the job waits that long (delayed) or not at all; otherwise
-    /// it fails for good, kept as `ARGV[7]`, `ARGV[8]` say. Returns 2 (retrying), 1 (failed), 0
-    /// (stale attempt).
+    /// it fails for good, kept as `ARGV[7]`, `ARGV[8]` say. The attempt is recorded with
+    /// outcome `ARGV[9]` and detail `ARGV[10]` (`JobAttempt`). Returns 2 (retrying), 1
+    /// (failed), 0 (stale attempt).
     static let fail = RedisScript(prelude + """
         local id = ARGV[3]
         local key = ARGV[1] .. id
         local owned, slot = owns(key, ARGV[4])
         if not owned then return 0 end
+        attemptEnded(id, ARGV[9] or 'failed', ARGV[5], ARGV[10]) -- attempts
         redis.call('ZREM', KEYS[3], id)
         groupRelease(id, slot) -- groups
         local f = redis.call('HMGET', key, 'attempt', 'maxAttempts', 'score')
@@ -356,7 +360,7 @@ enum JobScripts {
         """)
 
     /// Removes the jobs `ARGV[3]…` that are not running (waiting, delayed, completed or failed)
-    /// with their logs. Returns how many were removed.
+    /// with their logs and attempts. Returns how many were removed.
     static let remove = RedisScript(prelude + """
         local n = 0
         local sets = {waiting = KEYS[1], delayed = KEYS[2], completed = KEYS[4], failed = KEYS[5]}
@@ -368,7 +372,7 @@ enum JobScripts {
           if set then
             redis.call('ZREM', set, id)
             finished(id)
-            redis.call('DEL', key, key .. ':logs')
+            redis.call('DEL', key, key .. ':logs', key .. ':attempts')
             event('removed', id)
             n = n + 1
           end

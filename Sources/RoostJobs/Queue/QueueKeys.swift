@@ -7,8 +7,9 @@ import RoostClient
 ///
 /// | key | type | holds |
 /// |---|---|---|
-/// | `roost:jobs:{q}:job:<id>` | hash | the job: `name`, `data`, `state`, `priority`, `score`, `attempt`, `maxAttempts`, `timeout`, `backoff`, `token`, `enqueuedAt`, `startedAt`, `finishedAt`, `result`, `error`, `progress` |
+/// | `roost:jobs:{q}:job:<id>` | hash | the job: `name`, `data`, `state`, `priority`, `score`, `attempt`, `maxAttempts`, `timeout`, `backoff`, `token`, `worker` (the id of the worker that took the latest attempt), `enqueuedAt`, `startedAt`, `finishedAt`, `result`, `error`, `progress` |
 /// | `roost:jobs:{q}:job:<id>:logs` | list | the job's log lines (capped) |
+/// | `roost:jobs:{q}:job:<id>:attempts` | list | the last 25 (`JobQueue.attemptsKept`) attempts that failed, timed out, stalled or were cancelled, oldest first, each a compact JSON `JobAttempt` (`n` number, `w` worker, `s` started, `f` finished, `o` outcome, `e` error, `d` detail) |
 /// | `roost:jobs:{q}:ready` | zset | waiting jobs by `priority · 2^40 + sequence` |
 /// | `roost:jobs:{q}:delayed` | zset | delayed jobs (and retries in backoff) by when due, ms |
 /// | `roost:jobs:{q}:active` | zset | running attempts by lease deadline, ms: the reaper's index |

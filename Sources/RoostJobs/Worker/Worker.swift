@@ -70,6 +70,8 @@ public final class Worker: Service, Sendable {
     /// The waiting and active counts each partition last reported to a take; the gauges show
     /// their sums, so a partitioned queue reports all of its partitions.
     private let partitionCounts = NIOLockedValueBox<[Int: (waiting: Int, active: Int)]>([:])
+    /// The id the worker announces itself with (`WorkerPresence.id`) and records its attempts by.
+    let presenceID = Worker.makePresenceID()
 
     /// - Parameter metricsFactory: where the worker's metrics go (see `WorkerMetrics`); nil
     ///   uses `MetricsSystem`'s.
@@ -108,7 +110,7 @@ public final class Worker: Service, Sendable {
         try await checkPartitions()
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { await self.heartbeats() }
-            group.addTask { await self.announcePresence(id: Self.makePresenceID()) } // for watching tools
+            group.addTask { await self.announcePresence(id: self.presenceID) } // for watching tools
             for lane in lanes.all { group.addTask { await self.listenForCancels(on: lane) } }
             if configuration.runsSchedules { group.addTask { await self.fireSchedules() } }
             for lane in lanes.all { group.addTask { await self.relayFlows(on: lane) } } // flows: children's finishes to their parents
@@ -204,7 +206,7 @@ public final class Worker: Service, Sendable {
         let queue = lane.queue
         let reply = try await queue.client.evaluate(JobScripts.take, keys: queue.keys.all, arguments: [
             RedisArgument(queue.keys.jobPrefix), RedisArgument(queue.keys.events),
-            RedisArgument(Int(configuration.leaseTime.milliseconds)), RedisArgument(count),
+            RedisArgument(Int(configuration.leaseTime.milliseconds)), RedisArgument(count), RedisArgument(presenceID),
         ])
         // A paused or limited partition answers `{jobs, wait}` only.
         guard let parts = reply.jobArray, parts.count >= 2, let items = parts[0].jobArray, let wait = parts[1].jobInt
@@ -236,7 +238,8 @@ public final class Worker: Service, Sendable {
 
     private enum Outcome: Sendable {
         case returned([UInt8])
-        case threw(String, unrecoverable: Bool)
+        /// The handler threw: the error's message, its detail (`JobAttempt.detail(of:message:)`).
+        case threw(String, detail: String, unrecoverable: Bool)
         case stopped(StopReason)
     }
 
@@ -252,9 +255,10 @@ public final class Worker: Service, Sendable {
                     do {
                         return .returned(try await handler(job.payload, context))
                     } catch let error as UnrecoverableJobError {
-                        return .threw(error.message, unrecoverable: true)
+                        return .threw(error.message, detail: "", unrecoverable: true)
                     } catch {
-                        return .threw(String(describing: error), unrecoverable: false)
+                        let message = String(describing: error)
+                        return .threw(message, detail: JobAttempt.detail(of: error, message: message), unrecoverable: false)
                     }
                 }
                 group.addTask {
@@ -282,7 +286,7 @@ public final class Worker: Service, Sendable {
                 return first ?? .stopped(.shutdown)
             }
         } else {
-            outcome = .threw(JobsError.noHandler(name: job.name).description, unrecoverable: false)
+            outcome = .threw(JobsError.noHandler(name: job.name).description, detail: "", unrecoverable: false)
         }
         metrics.attemptDuration.recordNanoseconds((ContinuousClock.now - started).nanoseconds)
         // Recording the outcome must not be cancelled with the worker.
@@ -299,17 +303,17 @@ public final class Worker: Service, Sendable {
             case .returned(let result):
                 owned = try await lane.completions.complete(id: job.id, token: job.token, result: result) ? 1 : 0
                 if owned == 1 { metrics.completed.increment() }
-            case .threw(let message, let unrecoverable):
-                owned = try await fail(job, message, retry: !unrecoverable)
+            case .threw(let message, let detail, let unrecoverable):
+                owned = try await fail(job, message, detail: detail, retry: !unrecoverable)
             case .stopped(.timedOut):
                 metrics.timedOut.increment()
-                owned = try await fail(job, "timed out after \(job.timeout ?? .zero)", retry: true)
+                owned = try await fail(job, "timed out after \(job.timeout ?? .zero)", outcome: .timedOut, retry: true)
             case .stopped(.shutdown):
                 owned = try await lane.queue.run(JobScripts.handBack, [RedisArgument(job.id), token])
                 if owned == 1 { metrics.handedBack.increment() }
             case .stopped(.cancelled):
                 metrics.cancelled.increment()
-                owned = try await fail(job, JobQueue.cancelledMessage, retry: false)
+                owned = try await fail(job, JobQueue.cancelledMessage, outcome: .cancelled, retry: false)
             case .stopped(.leaseLost):
                 owned = 0
             }
@@ -325,11 +329,14 @@ public final class Worker: Service, Sendable {
         }
     }
 
-    private func fail(_ job: TakenJob, _ message: String, retry: Bool) async throws -> Int64 {
+    /// Fails `job`'s attempt, recorded in its history as `outcome` with `detail`.
+    private func fail(_ job: TakenJob, _ message: String, outcome attempt: JobAttempt.Outcome = .failed, detail: String = "",
+                      retry: Bool) async throws -> Int64 {
         let delay = retry ? Int(job.backoff.delay(after: job.attempt).milliseconds) : -1
         let outcome = try await lanes.all[job.lane].queue.run(JobScripts.fail, [
             RedisArgument(job.id), RedisArgument(Int(job.token)), RedisArgument(message), RedisArgument(delay),
             RedisArgument(queue.keepFailed.count), RedisArgument(Int(queue.keepFailed.age.milliseconds)),
+            RedisArgument(attempt.rawValue), RedisArgument(detail),
         ])
         switch outcome {
         case 2: metrics.retrying.increment()
