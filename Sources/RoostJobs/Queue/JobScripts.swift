@@ -68,7 +68,7 @@ enum JobScripts {
           if d and redis.call('GET', ARGV[1] .. 'dedup:' .. d) == id then redis.call('DEL', ARGV[1] .. 'dedup:' .. d) end
         end
 
-        """ + flowPrelude + groupPrelude  // flows: `flowDone`; groups: `popReady`, `groupWait`
+        """ + flowPrelude + groupPrelude + statsPrelude  // flows: `flowDone`; groups: `popReady`, `groupWait`; stats: `stat`
 
     /// Enqueues `ARGV[3]` jobs (priority aging `ARGV[4]` ms, 0 for none), each as 12 arguments
     /// from `ARGV[5]`: id ('' to number it), name,
@@ -130,6 +130,7 @@ enum JobScripts {
             end
           end
         end
+        stat('enqueued', woken) -- stats
         wake(woken)
         return out
         """)
@@ -158,12 +159,14 @@ enum JobScripts {
           groupRelease(id) -- groups: the lease ran out, the slot comes back
           local f = redis.call('HMGET', key, 'attempt', 'maxAttempts', 'score')
           if f[1] then
+            stat('stalled', 1) -- stats
             if tonumber(f[1]) >= tonumber(f[2]) then
               redis.call('HSET', key, 'state', 'failed', 'finishedAt', now,
                 'error', 'stalled: the lease of attempt ' .. f[1] .. ' ran out (its worker died or stalled)')
               redis.call('ZADD', KEYS[5], now, id)
               finished(id)
               flowDone(id) -- flows
+              stat('failed', 1) -- stats
               event('failed', id)
             else
               redis.call('HSET', key, 'state', 'waiting')
@@ -261,6 +264,7 @@ enum JobScripts {
             out[#out + 1] = 0
           end
         end
+        stat('completed', sum(out)) -- stats: once per batch
         trim(KEYS[4], tonumber(ARGV[3]), tonumber(ARGV[4]))
         -- Under a global concurrency limit, idle workers wait for running attempts to end.
         if redis.call('HEXISTS', KEYS[9], 'concurrency') == 1 then wake(#out) end
@@ -289,6 +293,7 @@ enum JobScripts {
             redis.call('ZADD', KEYS[2], now + delay, id)
           end
           wake(1)
+          stat('retried', 1) -- stats
           event('retrying', id)
           return 2
         end
@@ -298,6 +303,7 @@ enum JobScripts {
         flowDone(id) -- flows
         trim(KEYS[5], tonumber(ARGV[7]), tonumber(ARGV[8]))
         if redis.call('HEXISTS', KEYS[9], 'concurrency') == 1 then wake(1) end
+        stat('failed', 1) -- stats
         event('failed', id)
         return 1
         """)
@@ -393,6 +399,7 @@ enum JobScripts {
           redis.call('ZADD', KEYS[5], now, id)
           finished(id)
           flowDone(id) -- flows
+          stat('failed', 1) -- stats
           event('failed', id)
         elseif state == 'active' then
           redis.call('HSET', key, 'cancel', '1')
@@ -460,6 +467,7 @@ enum JobScripts {
         local id = ARGV[3] .. '@' .. ARGV[4]
         if redis.call('EXISTS', ARGV[1] .. id) == 0 then
           add(id, 7, redis.call('INCR', KEYS[8]), 0, tonumber(ARGV[6]))
+          stat('enqueued', 1) -- stats
           wake(1)
         end
         return 1
