@@ -10,6 +10,8 @@ struct QueueSummary: Sendable, Hashable, Codable {
     var counts: [String: Int]
     /// How many workers announced themselves and have not expired.
     var workers: Int
+    /// Completions and failures per minute over the last hour (the charts).
+    var lastHour: QueueThroughput
 }
 
 /// Every queue's summary: the payload of a live update.
@@ -23,10 +25,12 @@ extension Dashboard {
         async let counts = queue.counts()
         async let settings = queue.settings()
         async let workers = queue.workers()
+        async let stats = queue.stats(minutes: QueueThroughput.minutes)
         var byName: [String: Int] = [:]
         for (state, count) in try await counts { byName[state.rawValue] = count }
         for state in JobState.allCases where byName[state.rawValue] == nil { byName[state.rawValue] = 0 }
-        return QueueSummary(name: queue.name, paused: try await settings.isPaused, counts: byName, workers: try await workers.count)
+        return QueueSummary(name: queue.name, paused: try await settings.isPaused, counts: byName, workers: try await workers.count,
+                            lastHour: QueueThroughput(try await stats))
     }
 
     /// Every queue's summary, by name.

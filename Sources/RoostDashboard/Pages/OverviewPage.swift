@@ -1,7 +1,8 @@
 import RoostJobs
 
 extension Dashboard {
-    /// `/`: every queue with its counts per state (live), then every announced worker.
+    /// `/`: every queue with its counts per state (live), the last hour's throughput and failure
+    /// rate of all queues together (live), then every announced worker.
     func overviewPage(notice: String?) async throws -> HTML {
         let queues = try await directory.queues()
         var summaries: [QueueSummary] = []
@@ -29,9 +30,14 @@ extension Dashboard {
                 <table class="grid" data-testid="queues"><thead><tr><th scope="col">queue</th>\(header)\
                 <th scope="col">status</th><th scope="col">workers</th></tr></thead><tbody>\(rows)</tbody></table>
                 """
+        let charts: HTML = summaries.isEmpty ? "" : """
+            <h2>Last hour, all queues</h2>
+            \(Charts.lastHour(QueueThroughput.sum(summaries.map(\.lastHour)), queue: nil))
+            """
         return page("Overview", notice: notice, """
             <h1>Queues</h1>
             \(queueTable)
+            \(charts)
             <h2>Workers</h2>
             \(workerTable(workers))
             """)

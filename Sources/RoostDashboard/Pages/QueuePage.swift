@@ -1,7 +1,8 @@
 import RoostJobs
 
 extension Dashboard {
-    /// `/queues/<name>?state=S&page=P&q=TEXT`: the queue's counts as tabs, its actions, and
+    /// `/queues/<name>?state=S&page=P&q=TEXT`: the queue's counts as tabs, its actions, its
+    /// last hour's throughput and failure rate (live), and
     /// one page of the jobs in state S (or those whose id or name contains TEXT).
     func queuePage(_ queue: JobQueue, query: FormFields, back: String, notice: String?) async throws -> HTML {
         let state = query["state"].flatMap(JobState.init(rawValue:)) ?? .waiting
@@ -31,6 +32,7 @@ extension Dashboard {
         return page(queue.name, notice: notice, """
             <h1>Queue <span data-testid="queue-name">\(queue.name)</span> \(pausedBadge(queue: queue.name, paused: summary.paused))</h1>
             <div class="actions" data-testid="queue-actions">\(queueActions(queue.name, state: state, paused: summary.paused, back: back))</div>
+            \(Charts.lastHour(summary.lastHour, queue: queue.name))
             <nav class="tabs">\(tabs)</nav>
             <form class="search" method="get" action="\(link(queuePath(queue.name)))" role="search">\
             <input type="hidden" name="state" value="\(state.rawValue)">\

@@ -10,6 +10,7 @@ import Prometheus
 /// | `roost_jobs` | `queue`, `state` | jobs in the state |
 /// | `roost_queue_paused` | `queue` | 1 when paused |
 /// | `roost_queue_workers` | `queue` | workers announced |
+/// | `roost_jobs_completed_last_hour`, `roost_jobs_failed_last_hour` | `queue` | from `JobQueue.stats` |
 /// | `roost_server_connected_clients`, `roost_server_used_memory_bytes`, `roost_server_ops_per_second`, `roost_server_commands_processed` | | from `INFO` |
 /// | `roost_server_keys` | `db` | keys per database |
 /// | `roost_dashboard_live_events` | | live snapshots sent since start |
@@ -35,6 +36,7 @@ extension Dashboard {
             }
             gauge("roost_queue_paused", "1 when the queue is paused", queue.paused ? 1 : 0, [("queue", queue.name)])
             gauge("roost_queue_workers", "Workers announced on the queue", Double(queue.workers), [("queue", queue.name)])
+            addLastHourGauges(of: queue, to: registry)
         }
         let figures = try await ServerFigures.read(from: client, slowLogCount: 0)
         let fromInfo = [("roost_server_connected_clients", "connected_clients", "Connected clients"),

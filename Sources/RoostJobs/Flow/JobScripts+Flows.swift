@@ -83,6 +83,7 @@ extension JobScripts {
           end
           b = children + n * 2
         end
+        stat('enqueued', sum(out)) -- stats
         wake(woken)
         return out
         """)
@@ -120,6 +121,7 @@ extension JobScripts {
           redis.call('ZADD', KEYS[5], now, id)
           finished(id)
           flowDone(id)
+          stat('failed', 1) -- stats
           event('failed', id)
           return 2
         end

@@ -114,15 +114,7 @@ extension JobScripts {
     static let promote = RedisScript(prelude + """
         local n = 0
         for i = 3, #ARGV do
-          local id = ARGV[i]
-          local key = ARGV[1] .. id
-          local score = redis.call('HGET', key, 'score')
-          if score and redis.call('ZREM', KEYS[2], id) == 1 then
-            redis.call('ZADD', KEYS[1], score, id)
-            redis.call('HSET', key, 'state', 'waiting')
-            event('waiting', id)
-            n = n + 1
-          end
+          if undelay(ARGV[i]) then n = n + 1 end
         end
         wake(n)
         return n

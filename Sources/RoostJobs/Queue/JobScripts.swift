@@ -62,13 +62,26 @@ enum JobScripts {
             event('waiting', id)
           end
         end
+        -- Moves delayed job `id` to ready with its stored order and announces it; false when
+        -- the delayed set does not hold it (or its hash is gone).
+        local function undelay(id)
+          if redis.call('ZREM', KEYS[2], id) == 0 then return false end
+          local key = ARGV[1] .. id
+          local score = redis.call('HGET', key, 'score')
+          if not score then return false end
+          redis.call('ZADD', KEYS[1], score, id)
+          redis.call('HSET', key, 'state', 'waiting')
+          event('waiting', id)
+          return true
+        end
         -- A finished job frees its "until finished" deduplication key (if it still holds it).
         local function finished(id)
           local d = redis.call('HGET', ARGV[1] .. id, 'dedup')
           if d and redis.call('GET', ARGV[1] .. 'dedup:' .. d) == id then redis.call('DEL', ARGV[1] .. 'dedup:' .. d) end
         end
 
-        """ + flowPrelude + groupPrelude + attemptsPrelude  // flows: `flowDone`; groups: `popReady`, `groupWait`; attempts: `attemptEnded`
+        """ + flowPrelude + groupPrelude + attemptsPrelude + statsPrelude
+        // flows: `flowDone`; groups: `popReady`, `groupWait`; attempts: `attemptEnded`; stats: `stat`
 
     /// Enqueues `ARGV[3]` jobs (priority aging `ARGV[4]` ms, 0 for none), each as 12 arguments
     /// from `ARGV[5]`: id ('' to number it), name,
@@ -130,6 +143,7 @@ enum JobScripts {
             end
           end
         end
+        stat('enqueued', woken) -- stats
         wake(woken)
         return out
         """)
@@ -143,16 +157,7 @@ enum JobScripts {
     /// server's time; how many jobs wait and how many attempts run.
     static let take = RedisScript(prelude + """
         local lease = tonumber(ARGV[3])
-        for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, 1000)) do
-          local key = ARGV[1] .. id
-          redis.call('ZREM', KEYS[2], id)
-          local score = redis.call('HGET', key, 'score')
-          if score then
-            redis.call('ZADD', KEYS[1], score, id)
-            redis.call('HSET', key, 'state', 'waiting')
-            event('waiting', id)
-          end
-        end
+        for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, 1000)) do undelay(id) end
         for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, 100)) do
           local key = ARGV[1] .. id
           redis.call('ZREM', KEYS[3], id)
@@ -161,11 +166,13 @@ enum JobScripts {
           if f[1] then
             local stall = 'stalled: the lease of attempt ' .. f[1] .. ' ran out (its worker died or stalled)'
             attemptEnded(id, 'stalled', stall) -- attempts
+            stat('stalled', 1) -- stats
             if tonumber(f[1]) >= tonumber(f[2]) then
               redis.call('HSET', key, 'state', 'failed', 'finishedAt', now, 'error', stall)
               redis.call('ZADD', KEYS[5], now, id)
               finished(id)
               flowDone(id) -- flows
+              stat('failed', 1) -- stats
               event('failed', id)
             else
               redis.call('HSET', key, 'state', 'waiting')
@@ -263,6 +270,7 @@ enum JobScripts {
             out[#out + 1] = 0
           end
         end
+        stat('completed', sum(out)) -- stats: once per batch
         trim(KEYS[4], tonumber(ARGV[3]), tonumber(ARGV[4]))
         -- Under a global concurrency limit, idle workers wait for running attempts to end.
         if redis.call('HEXISTS', KEYS[9], 'concurrency') == 1 then wake(#out) end
@@ -293,6 +301,7 @@ enum JobScripts {
             redis.call('ZADD', KEYS[2], now + delay, id)
           end
           wake(1)
+          stat('retried', 1) -- stats
           event('retrying', id)
           return 2
         end
@@ -302,6 +311,7 @@ enum JobScripts {
         flowDone(id) -- flows
         trim(KEYS[5], tonumber(ARGV[7]), tonumber(ARGV[8]))
         if redis.call('HEXISTS', KEYS[9], 'concurrency') == 1 then wake(1) end
+        stat('failed', 1) -- stats
         event('failed', id)
         return 1
         """)
@@ -397,6 +407,7 @@ enum JobScripts {
           redis.call('ZADD', KEYS[5], now, id)
           finished(id)
           flowDone(id) -- flows
+          stat('failed', 1) -- stats
           event('failed', id)
         elseif state == 'active' then
           redis.call('HSET', key, 'cancel', '1')
@@ -464,6 +475,7 @@ enum JobScripts {
         local id = ARGV[3] .. '@' .. ARGV[4]
         if redis.call('EXISTS', ARGV[1] .. id) == 0 then
           add(id, 7, redis.call('INCR', KEYS[8]), 0, tonumber(ARGV[6]))
+          stat('enqueued', 1) -- stats
           wake(1)
         end
         return 1

@@ -27,6 +27,7 @@ import RoostClient
 /// | `roost:jobs:{q}:control` | shard channel | for workers: `cancel <id>`, `schedule <name>` |
 /// | `roost:jobs:{q}:workers` | zset | announced workers by when their announcement expires, ms (`WorkerPresence`) |
 /// | `roost:jobs:{q}:worker:<id>` | hash | an announced worker: `host`, `pid`, `concurrency`, `running`, `version`, `startedAt`, `heartbeatAt` |
+/// | `roost:jobs:{q}:stats:<minute>` | hash | per-minute counts, kept a day (`JobScripts+Stats.swift`) |
 ///
 /// Flows (`JobScripts+Flows.swift`) and group rate and concurrency limits (`JobScripts+Groups.swift`) add:
 ///
