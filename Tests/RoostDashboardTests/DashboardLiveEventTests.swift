@@ -25,7 +25,7 @@ struct DashboardLiveEventTests {
         try await withDashboard(backend, Self.eventDriven()) { fixture in
             let queue = fixture.queue("evented")
             try await queue.enqueue(Mail(to: "first"))
-            let streams = try await Self.streams(fixture, ready: { fixture.dashboard.live.firstSent >= 1 }) {
+            let streams = try await Self.streams(fixture, ready: { Self.isListening(fixture, streams: 1) }) {
                 try await queue.enqueue(Mail(to: "second"))
             }
             let events = try #require(streams.first)
@@ -46,7 +46,7 @@ struct DashboardLiveEventTests {
             let channel = "roost:jobs:{shared}:events"
             try await queue.enqueue(Mail(to: "first"))
             let streams = try await Self.streams(fixture, count: 5, ready: {
-                guard fixture.dashboard.live.firstSent >= 5, fixture.dashboard.live.subscriptions == 1 else { return false }
+                guard Self.isListening(fixture, streams: 5) else { return false }
                 return try await Self.subscribers(of: channel, on: fixture.client) == 1
             }) {
                 // Five open streams, one subscription on the server.
@@ -68,9 +68,7 @@ struct DashboardLiveEventTests {
         try await withDashboard(backend, Self.eventDriven()) { fixture in
             let queue = fixture.queue("dropped")
             try await queue.enqueue(Mail(to: "first"))
-            let streams = try await Self.streams(fixture, ready: {
-                fixture.dashboard.live.firstSent >= 1 && fixture.dashboard.live.subscriptions == 1
-            }) {
+            let streams = try await Self.streams(fixture, ready: { Self.isListening(fixture, streams: 1) }) {
                 // A pause publishes no event: only the re-read after the gap can show it.
                 try await queue.pause()
                 try await Self.killSubscribers(on: fixture.client)
@@ -78,6 +76,13 @@ struct DashboardLiveEventTests {
             #expect(streams.first?.last?.contains("\"paused\":true") == true)
             #expect(fixture.dashboard.live.gaps >= 1)
         }
+    }
+
+    /// Whether `streams` streams sent their first snapshot, the queue's one subscription is up,
+    /// and the feed has read every event so far: from then on only a new event (or a gap)
+    /// makes it read again before the safety interval.
+    static func isListening(_ fixture: DashboardFixture, streams: Int) -> Bool {
+        fixture.dashboard.live.firstSent >= streams && fixture.dashboard.live.subscriptions == 1 && fixture.dashboard.feed.isCaughtUp
     }
 
     /// Opens `count` event streams of `limit` events each; once `ready` holds, runs `change`;

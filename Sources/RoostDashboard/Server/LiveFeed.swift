@@ -18,10 +18,12 @@ import RoostJobs
 /// mounted in an application that never calls its `run()`, so there is no service to host
 /// them).
 final class LiveFeed: Sendable {
-    /// A snapshot the reader published, and when its read started.
+    /// A snapshot the reader published, when its read started, and the version of `events`
+    /// then (what it has seen).
     struct Published: Sendable {
         var snapshot: DashboardSnapshot
         var readStartedAt: ContinuousClock.Instant
+        var eventsVersion: UInt64
     }
 
     private struct State {
@@ -52,6 +54,10 @@ final class LiveFeed: Sendable {
 
     /// The reader's newest snapshot.
     var latest: Published? { state.withLockedValue { $0.latest } }
+
+    /// Whether the newest snapshot was read after every event so far (so that only a later
+    /// event makes the reader read again before `safetyInterval`).
+    var isCaughtUp: Bool { latest?.eventsVersion == events.version }
 
     /// A stream starts listening: the first one starts the reader for `dashboard`.
     func join(_ dashboard: Dashboard) {
@@ -88,7 +94,7 @@ final class LiveFeed: Sendable {
                 let snapshot = try await dashboard.snapshot()
                 state.withLockedValue { state in
                     guard state.epoch == epoch, state.reader != nil else { return }
-                    state.latest = Published(snapshot: snapshot, readStartedAt: started)
+                    state.latest = Published(snapshot: snapshot, readStartedAt: started, eventsVersion: seen)
                 }
                 published.bump()
             } catch {
@@ -123,10 +129,10 @@ final class LiveFeed: Sendable {
         while !Task.isCancelled {
             do {
                 try await queue.events { events in
+                    self.events.bump()
                     counts.subscribed(true)
                     defer { counts.subscribed(false) }
                     failures = 0
-                    self.events.bump()
                     for try await event in events {
                         switch event {
                         case .job: counts.received(gap: false)
