@@ -119,6 +119,7 @@ let package = Package(
             name: "RoostDashboard",
             dependencies: [
                 "RoostClient",
+                "RoostCompute",
                 "RoostCoordination",
                 "RoostJobs",
                 "RoostRESP",
@@ -348,6 +349,7 @@ let package = Package(
             name: "RoostDashboardTests",
             dependencies: [
                 "RoostDashboard",
+                "RoostCompute",
                 "RoostJobs",
                 "RoostClient",
                 "RoostTestSupport",

@@ -98,9 +98,11 @@ public struct Dashboard: Service, Sendable {
         addLoginRoutes(to: routes)
         routes.add(middleware: AccessMiddleware<Context>(dashboard: self))
         addPageRoutes(to: routes)
+        addCoordinationRoutes(to: routes)
         addActionRoutes(to: routes)
         addLiveRoutes(to: routes)
         addMetricsRoutes(to: routes)
+        addComputeRoutes(to: routes)
         return routes
     }
 

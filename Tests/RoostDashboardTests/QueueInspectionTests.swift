@@ -41,6 +41,22 @@ struct QueueInspectionTests {
         }
     }
 
+    @Test(arguments: TestBackend.available)
+    func searchMatchesIdNameAndPayloadText(_ backend: TestBackend) async throws {
+        try await withTestBackend(backend) { executor in
+            let client = try #require(executor as? any CoordinationClient)
+            let queue = JobQueue("search", on: client)
+            let ids = try await queue.enqueue([Mail(to: "ann@example.com"), Mail(to: "bob@example.com"), Mail(to: "Ann.Other")])
+            let named = try await queue.enqueue(Report(day: 3))
+            #expect(Set(try await queue.search("ANN", in: .waiting).map(\.id)) == [ids[0], ids[2]])
+            #expect(try await queue.search("example.com", in: .waiting, limit: 1).map(\.id) == [ids[0]])
+            #expect(try await queue.search("REPORT", in: .waiting).map(\.id) == [named])
+            #expect(try await queue.search(ids[1], in: .waiting).map(\.id) == [ids[1]])
+            #expect(try await queue.search("nobody", in: .waiting).isEmpty)
+            #expect(try await queue.search("ann", in: .failed).isEmpty)
+        }
+    }
+
     @Test func formFieldsDecodePlusAndPercentEscapes() {
         let form = FormFields("a=1&b=two+words&c=%2Fx%3Fy&a=again&flag")
         #expect(form["a"] == "1")

@@ -307,7 +307,7 @@ public struct CoordinatorInstance: Sendable, Codable, Hashable {
         }
     }
 
-    private func tasks(of stage: Stage) -> [TaskState] { stage == .map ? maps : reduces }
+    func tasks(of stage: Stage) -> [TaskState] { stage == .map ? maps : reduces }
 
     private mutating func update(_ task: TaskID, _ body: (inout TaskState) -> Void) {
         switch task.stage {
@@ -337,9 +337,19 @@ public struct CoordinatorInstance: Sendable, Codable, Hashable {
         let left = all.filter { $0.committed == nil }.count
         let window = max(1, Int((Double(all.count) * settings.backupFraction).rounded(.up)))
         guard left > 0, left <= window else { return nil }
-        let durations = all.compactMap(\.duration).sorted()
-        let median = durations.isEmpty ? 0 : durations[durations.count / 2]
-        return max(settings.backupAfterMilliseconds, Int64(Double(median) * settings.backupFactor))
+        return stragglerThreshold(stage)
+    }
+
+    /// The running time past which an attempt of `stage` is a straggler: `backupAfter`, or
+    /// `backupFactor` times the median time of the stage's committed attempts if longer.
+    func stragglerThreshold(_ stage: Stage) -> Int64 {
+        max(settings.backupAfterMilliseconds, Int64(Double(medianDuration(stage) ?? 0) * settings.backupFactor))
+    }
+
+    /// The median time of `stage`'s committed attempts (ms), nil before the first commit.
+    func medianDuration(_ stage: Stage) -> Int64? {
+        let durations = tasks(of: stage).compactMap(\.duration).sorted()
+        return durations.isEmpty ? nil : durations[durations.count / 2]
     }
 }
 

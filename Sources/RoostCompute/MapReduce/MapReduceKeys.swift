@@ -21,6 +21,7 @@ import RoostClient
 ///
 /// Map and reduce attempts run as jobs `<j>.m<i>.<attempt>` / `<j>.r<p>.<attempt>` of the RoostJobs
 /// queue `mapreduce:<n>`; coordinators run as jobs `<j>` of the queue `mapreduce:<n>:coordinators`.
+/// A running attempt's job records `{"worker": <identity>}` as its progress (`MapReduce.inspect`).
 struct MapReduceKeys: Sendable {
     let namespace: String
     let job: String

@@ -83,7 +83,9 @@ public final class MapReduceWorker: Service, Sendable {
                                    configuration: .init(concurrency: 64, leaseTime: configuration.leaseTime,
                                                         shutdownGracePeriod: .seconds(1), runsSchedules: false),
                                    logger: logger)
-        taskWorker.register(AttemptJob.self) { [mapReduce, registry] job, context in
+        taskWorker.register(AttemptJob.self) { [mapReduce, registry, identity = self.identity] job, context in
+            // Which worker holds the attempt, for `MapReduce.inspect` (the attempt's job progress).
+            try await context.progress(AttemptReport(worker: identity))
             try await Self.attempt(job, context: context, mapReduce: mapReduce, registry: registry)
             return Empty()
         }

@@ -48,3 +48,48 @@
     setStatus("live", true);
   });
 })();
+
+// Live fragments (the coordination page, a running MapReduce job): an element with
+// `data-live-fragment` is read again from that route every second and its content swapped in,
+// until the new content holds an element with `data-live-final` (a finished job). Between
+// reads, every `data-lease-left` (ms at the last read) counts down.
+(function () {
+  "use strict";
+  if (!window.fetch) return;
+
+  function duration(ms) {
+    if (ms < 1000) return Math.floor(ms) + "ms";
+    var s = Math.floor(ms / 1000);
+    if (s < 60) return s + "s";
+    if (s < 3600) return Math.floor(s / 60) + "m " + (s % 60) + "s";
+    if (s < 86400) return Math.floor(s / 3600) + "h " + Math.floor(s % 3600 / 60) + "m";
+    return Math.floor(s / 86400) + "d " + Math.floor(s % 86400 / 3600) + "h";
+  }
+
+  Array.prototype.forEach.call(document.querySelectorAll("[data-live-fragment]"), function (live) {
+    var readAt = Date.now();
+
+    function countDown() {
+      var elapsed = Date.now() - readAt;
+      Array.prototype.forEach.call(live.querySelectorAll("[data-lease-left]"), function (element) {
+        var left = Number(element.getAttribute("data-lease-left")) - elapsed;
+        element.textContent = left > 0 ? duration(left) : "expired";
+      });
+    }
+
+    function refresh() {
+      window.fetch(live.getAttribute("data-live-fragment"), { credentials: "same-origin" })
+        .then(function (response) {
+          if (!response.ok) throw new Error("HTTP " + response.status);
+          return response.text();
+        })
+        .then(function (html) { live.innerHTML = html; readAt = Date.now(); })
+        .catch(function () {})
+        .then(function () { if (!live.querySelector("[data-live-final]")) window.setTimeout(refresh, 1000); });
+    }
+
+    if (live.querySelector("[data-live-final]")) return;
+    window.setInterval(countDown, 250);
+    window.setTimeout(refresh, 1000);
+  });
+})();

@@ -21,7 +21,7 @@ extension Dashboard {
             <body data-base="\(configuration.basePath)">
             <header class="top">
             <a class="brand" href="\(link("/"))" data-testid="nav-overview">Roost</a>
-            <nav><a href="\(link("/"))">Overview</a> <a href="\(link("/server"))" data-testid="nav-server">Server</a></nav>
+            <nav><a href="\(link("/"))">Overview</a> <a href="\(link("/compute"))" data-testid="nav-compute">Compute</a> <a href="\(link("/coordination"))" data-testid="nav-coordination">Coordination</a> <a href="\(link("/server"))" data-testid="nav-server">Server</a></nav>
             \(mode)
             <span id="live-status" class="live" data-testid="live-status">static</span>
             </header>

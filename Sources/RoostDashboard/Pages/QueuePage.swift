@@ -34,7 +34,7 @@ extension Dashboard {
             <nav class="tabs">\(tabs)</nav>
             <form class="search" method="get" action="\(link(queuePath(queue.name)))" role="search">\
             <input type="hidden" name="state" value="\(state.rawValue)">\
-            <input type="search" name="q" value="\(search)" placeholder="id or name" data-testid="search-input">\
+            <input type="search" name="q" value="\(search)" placeholder="id, name or payload" data-testid="search-input">\
             <button type="submit" data-testid="search-submit">Search</button></form>
             \(jobTable(queue.name, state: state, jobs: jobs, back: back))
             \(search.isEmpty ? pager(queue.name, state: state, page: pageNumber, total: total) : "")

@@ -41,6 +41,8 @@ extension Dashboard {
         }
         try await serverMetrics(gauge)
         liveMetrics(gauge)
+        try await addComputeMetrics(to: registry)
+        try await addCoordinationMetrics(to: registry)
         gauge("roost_dashboard_live_events", "Live snapshots sent since the dashboard started", Double(live.events))
         return registry.emitToString()
     }

@@ -76,8 +76,9 @@ extension JobQueue {
         return try zip(ids, replies).map { id, reply in read(id, try reply.get()) }
     }
 
-    /// The jobs in `state` whose id or name contains `text` (case-insensitive), among the first
-    /// `scanning` of the state, at most `limit`, in the state's order.
+    /// The jobs in `state` whose id, name or payload (`data`, as text) contains `text`
+    /// (case-insensitive), among the first `scanning` of the state, at most `limit`, in the
+    /// state's order.
     /// - Throws: client errors.
     public func search(_ text: String, in state: JobState, scanning: Int = 1000, limit: Int = 100) async throws -> [JobInfo] {
         let needle = text.lowercased()
@@ -86,9 +87,11 @@ extension JobQueue {
         while offset < scanning && found.count < limit {
             let page = try await ids(in: state, offset: offset, limit: min(500, scanning - offset))
             if page.isEmpty { break }
-            // Names first (small replies); whole jobs only for the matches.
-            let names = try await eachJob(page, "HGET", ["name"]) { _, reply in reply.jobString ?? "" }
-            let matches = zip(page, names).filter { $0.0.lowercased().contains(needle) || $0.1.lowercased().contains(needle) }
+            // Name and payload first; whole jobs only for the matches.
+            let texts = try await eachJob(page, "HMGET", ["name", "data"]) { _, reply in
+                (reply.jobArray ?? []).map { $0.jobString ?? "" }.joined(separator: "\n").lowercased()
+            }
+            let matches = zip(page, texts).filter { $0.0.lowercased().contains(needle) || $0.1.contains(needle) }
             found += try await infos(matches.prefix(limit - found.count).map(\.0))
             offset += page.count
         }
