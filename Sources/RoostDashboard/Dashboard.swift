@@ -7,7 +7,8 @@ import ServiceLifecycle
 
 /// A web dashboard for the RoostJobs queues on one Roost, Redis/Valkey or Redis Cluster server:
 /// every queue with its counts, the workers with their heartbeats, each state's jobs, a job
-/// inspector, and actions on jobs and queues, updated live through server-sent events; the
+/// inspector, and actions on jobs and queues, updated live through server-sent events (driven by
+/// the queues' job events, one shared subscription per queue: see `LiveFeed`); the
 /// server's figures (`INFO`, slow log) at `/server`, and all of them for Prometheus at `/metrics`.
 ///
 /// Run it as a `Service` (it serves on `configuration.host`:`configuration.port`):
@@ -41,22 +42,28 @@ public struct Dashboard: Service, Sendable {
         public var token: String?
         /// Hides every action and refuses action requests (403).
         public var readOnly: Bool
-        /// How often a live page's counts are read again on the server.
+        /// How often the live updates read every queue's counts again with no job event (a
+        /// pause, a limit, workers coming and going and new queues publish none); job events
+        /// make them read at once.
         public var refreshInterval: Duration
+        /// The shortest time between two reads of the live counts: a burst of job events makes
+        /// one read, and each live stream gets at most one snapshot per this interval.
+        public var liveCoalescing: Duration
         /// How long the list of queues (found by a `SCAN` of the keyspace) is reused.
         public var queueListLifetime: Duration
         /// How many jobs a page of a state's list shows.
         public var pageSize: Int
 
         public init(host: String = "127.0.0.1", port: Int = 7070, basePath: String = "", token: String? = nil,
-                    readOnly: Bool = false, refreshInterval: Duration = .seconds(1), queueListLifetime: Duration = .seconds(5),
-                    pageSize: Int = 50) {
+                    readOnly: Bool = false, refreshInterval: Duration = .seconds(5), liveCoalescing: Duration = .milliseconds(200),
+                    queueListLifetime: Duration = .seconds(5), pageSize: Int = 50) {
             self.host = host
             self.port = port
             self.basePath = basePath.hasSuffix("/") ? String(basePath.dropLast()) : basePath
             self.token = token.flatMap { $0.isEmpty ? nil : $0 }
             self.readOnly = readOnly
             self.refreshInterval = refreshInterval
+            self.liveCoalescing = liveCoalescing
             self.queueListLifetime = queueListLifetime
             self.pageSize = max(pageSize, 1)
         }
@@ -68,6 +75,7 @@ public struct Dashboard: Service, Sendable {
     let directory: QueueDirectory
     let secrets: DashboardSecrets
     let live: LiveCounts
+    let feed: LiveFeed
 
     /// A dashboard of the queues on `client`'s server.
     public init(client: any CoordinationClient, configuration: Configuration = Configuration(),
@@ -78,6 +86,8 @@ public struct Dashboard: Service, Sendable {
         self.directory = QueueDirectory(client: client, lifetime: configuration.queueListLifetime)
         self.secrets = DashboardSecrets()
         self.live = LiveCounts()
+        self.feed = LiveFeed(counts: live, safetyInterval: configuration.refreshInterval,
+                             coalescing: configuration.liveCoalescing, logger: logger)
     }
 
     /// The dashboard's routes, to mount at `configuration.basePath` in a router whose context

@@ -3,7 +3,7 @@ import RoostCoordination
 import RoostRESP
 
 /// What the server page and `/metrics` show of the server: its `INFO` fields and its slow log.
-/// On a Redis Cluster these are one node's (the one the client asks).
+/// On a Redis Cluster these are one node's; `ServerFigures.nodes(of:)` reads every node's.
 struct ServerFigures: Sendable {
     /// One `SLOWLOG GET` entry.
     struct SlowCommand: Sendable, Hashable {
@@ -43,9 +43,14 @@ struct ServerFigures: Sendable {
         summary.split(separator: ",").first { $0.hasPrefix("keys=") }.flatMap { Int($0.dropFirst(5)) }
     }
 
-    /// Reads `INFO` and the `count` newest slow-log entries from `client`'s server.
-    static func read(from client: any CoordinationClient, slowLogCount: Int = 20) async throws -> ServerFigures {
+    /// How many keys the server holds, over every database.
+    var keyCount: Int { keyspace.compactMap { Self.keys(in: $0.summary) }.reduce(0, +) }
+
+    /// Reads `INFO` and the `count` newest slow-log entries from `client`'s server (one node
+    /// of a cluster: a `RedisClusterNodeExecutor`).
+    static func read(from client: some RedisCommandExecutor, slowLogCount: Int = 20) async throws -> ServerFigures {
         let info = try await client.infoFields()
+        guard slowLogCount > 0 else { return ServerFigures(info: info, slowLog: []) }
         let reply = try await client.execute(RedisCommand("SLOWLOG", ["GET", RedisArgument(slowLogCount)]), timeout: nil)
         return ServerFigures(info: info, slowLog: Self.slowLog(from: reply))
     }
@@ -62,5 +67,28 @@ struct ServerFigures: Sendable {
                 return "\(argument)"
             })
         }
+    }
+}
+
+/// One node of a Redis Cluster with its `INFO` fields, for the server page's table of nodes and
+/// for `/metrics`.
+struct ClusterNodeFigures: Sendable {
+    var node: RedisClusterNode
+    /// The node's figures (no slow log), or why it did not answer.
+    var figures: Result<ServerFigures, any Error>
+
+    /// `host:port`, the node's name in links and labels.
+    var name: String { node.address.description }
+
+    /// The node's slot ranges as `0-5460,10923`.
+    var slotRanges: String {
+        node.slots.map { $0.count == 1 ? "\($0.lowerBound)" : "\($0.lowerBound)-\($0.upperBound)" }.joined(separator: ",")
+    }
+
+    /// `INFO` of every node of `cluster` (masters, then replicas, each by address), read
+    /// concurrently; a node that does not answer keeps its error.
+    static func read(from cluster: RedisClusterClient) async throws -> [ClusterNodeFigures] {
+        try await cluster.onEveryNode { _, node in try await ServerFigures.read(from: node, slowLogCount: 0) }
+            .map { ClusterNodeFigures(node: $0.node, figures: $0.result) }
     }
 }

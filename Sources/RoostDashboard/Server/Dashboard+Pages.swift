@@ -8,7 +8,7 @@ extension Dashboard {
         routes.get("/") { request, _ -> Response in
             html(try await overviewPage(notice: FormFields(request.uri.query ?? "")["notice"]))
         }
-        routes.get("server") { _, _ -> Response in html(try await serverPage()) }
+        routes.get("server") { request, _ -> Response in try await serverResponse(query: FormFields(request.uri.query ?? "")) }
         routes.get("queues/:queue") { request, context -> Response in
             let query = FormFields(request.uri.query ?? "")
             let queue = try await directory.queue(try Self.parameter("queue", context))
