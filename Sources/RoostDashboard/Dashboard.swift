@@ -1,6 +1,7 @@
 import Hummingbird
 import Logging
 import NIOCore
+import RoostCompute
 import RoostCoordination
 import RoostJobs
 import ServiceLifecycle
@@ -49,14 +50,15 @@ public struct Dashboard: Service, Sendable {
         /// The shortest time between two reads of the live counts: a burst of job events makes
         /// one read, and each live stream gets at most one snapshot per this interval.
         public var liveCoalescing: Duration
-        /// How long the list of queues (found by a `SCAN` of the keyspace) is reused.
-        public var queueListLifetime: Duration
+        /// How long what a `SCAN` of the keyspace found is reused: the queues, the coordination
+        /// objects, the MapReduce jobs.
+        public var scanLifetime: Duration
         /// How many jobs a page of a state's list shows.
         public var pageSize: Int
 
         public init(host: String = "127.0.0.1", port: Int = 7070, basePath: String = "", token: String? = nil,
                     readOnly: Bool = false, refreshInterval: Duration = .seconds(5), liveCoalescing: Duration = .milliseconds(200),
-                    queueListLifetime: Duration = .seconds(5), pageSize: Int = 50) {
+                    scanLifetime: Duration = .seconds(5), pageSize: Int = 50) {
             self.host = host
             self.port = port
             self.basePath = basePath.hasSuffix("/") ? String(basePath.dropLast()) : basePath
@@ -64,7 +66,7 @@ public struct Dashboard: Service, Sendable {
             self.readOnly = readOnly
             self.refreshInterval = refreshInterval
             self.liveCoalescing = liveCoalescing
-            self.queueListLifetime = queueListLifetime
+            self.scanLifetime = scanLifetime
             self.pageSize = max(pageSize, 1)
         }
     }
@@ -73,6 +75,9 @@ public struct Dashboard: Service, Sendable {
     let client: any CoordinationClient
     let logger: Logger
     let directory: QueueDirectory
+    /// The coordination objects' and the MapReduce jobs' names (each a `SCAN`).
+    let coordinationNames: ScanCache<CoordinationNames>
+    let mapReduceJobs: ScanCache<[MapReduceJobReference]>
     let secrets: DashboardSecrets
     let live: LiveCounts
     let feed: LiveFeed
@@ -83,7 +88,9 @@ public struct Dashboard: Service, Sendable {
         self.client = client
         self.configuration = configuration
         self.logger = logger
-        self.directory = QueueDirectory(client: client, lifetime: configuration.queueListLifetime)
+        self.directory = QueueDirectory(client: client, lifetime: configuration.scanLifetime)
+        coordinationNames = ScanCache(lifetime: configuration.scanLifetime) { try await CoordinationInspector(client: client).names() }
+        mapReduceJobs = ScanCache(lifetime: configuration.scanLifetime) { try await MapReduce.jobs(on: client) }
         self.secrets = DashboardSecrets()
         self.live = LiveCounts()
         self.feed = LiveFeed(counts: live, safetyInterval: configuration.refreshInterval,

@@ -180,8 +180,15 @@ extension MapReduce {
     /// expired meanwhile.
     /// - Throws: client errors.
     public static func summaries(on client: any CoordinationClient) async throws -> [MapReduceJobSummary] {
+        try await summaries(of: try await jobs(on: client), on: client)
+    }
+
+    /// The summaries of the jobs `references` names, skipping those that no longer exist.
+    /// - Throws: client errors.
+    public static func summaries(of references: [MapReduceJobReference], on client: any CoordinationClient)
+        async throws -> [MapReduceJobSummary] {
         var summaries: [MapReduceJobSummary] = []
-        for reference in try await jobs(on: client) {
+        for reference in references {
             if let summary = try await MapReduce(reference.namespace, on: client).summary(of: reference.job) { summaries.append(summary) }
         }
         return summaries

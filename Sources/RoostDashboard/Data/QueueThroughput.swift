@@ -1,4 +1,3 @@
-import Prometheus
 import RoostJobs
 
 /// A queue's completions and failures (for good) per minute over the last hour, as the job
@@ -69,13 +68,11 @@ struct QueueThroughput: Sendable, Hashable, Codable {
 
 extension Dashboard {
     /// `/metrics`: `roost_jobs_completed_last_hour` and `roost_jobs_failed_last_hour` of `queue`.
-    func addLastHourGauges(of queue: QueueSummary, to registry: PrometheusCollectorRegistry) {
+    static func lastHourMetrics(of queue: QueueSummary, _ gauge: GaugeSetter) {
         let figures = [("roost_jobs_completed_last_hour", "Jobs completed in the last hour", queue.lastHour.completed),
                        ("roost_jobs_failed_last_hour", "Jobs failed for good in the last hour", queue.lastHour.failed)]
         for (name, help, minutes) in figures {
-            registry.makeGauge(descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: help),
-                               labels: [("queue", queue.name)])
-                .set(to: Double(minutes.reduce(0, +)))
+            gauge(name, help, Double(minutes.reduce(0, +)), [("queue", queue.name)])
         }
     }
 }

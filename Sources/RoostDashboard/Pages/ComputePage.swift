@@ -5,7 +5,7 @@ extension Dashboard {
     /// `/compute`: every MapReduce job with its status, phase, progress, bytes and rate, then
     /// links to the queues that compute tasks and MapReduce attempts run on.
     func computePage() async throws -> HTML {
-        let jobs = try await MapReduce.summaries(on: client)
+        let jobs = try await mapReduceSummaries()
         let rows = jobs.map { job -> HTML in
             let path = computeJobPath(job.reference)
             let testID = "\(job.reference.namespace)-\(job.reference.job)"

@@ -96,6 +96,8 @@ extension Dashboard {
             notice = error.description
         }
         directory.invalidate()
+        // Live pages read again now: pausing, resuming and cleaning publish no job event.
+        feed.events.bump()
         return Response.redirect(to: Self.adding(notice: notice, to: safeLocalPath(form["_back"])), type: .normal)
     }
 

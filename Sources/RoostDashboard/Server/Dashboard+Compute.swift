@@ -1,8 +1,7 @@
 import Hummingbird
-import Prometheus
 import RoostCompute
 
-/// The MapReduce pages: the list of jobs (found by a `SCAN` per request), one job's phases,
+/// The MapReduce pages: the list of jobs (found by a `SCAN`, reused for `scanLifetime`), one job's phases,
 /// attempts and workers, and that job's live figures as an HTML fragment, which the page's
 /// script fetches every second while the job runs.
 extension Dashboard {
@@ -28,6 +27,11 @@ extension Dashboard {
         refusal(.notFound, "Namespace \(reference.namespace) has no MapReduce job \(reference.job).")
     }
 
+    /// The summaries of the MapReduce jobs found (`SCAN`) at most `scanLifetime` ago.
+    func mapReduceSummaries() async throws -> [MapReduceJobSummary] {
+        try await MapReduce.summaries(of: try await mapReduceJobs.value(), on: client)
+    }
+
     /// The MapReduce figures for `/metrics`:
     ///
     /// | metric | labels | what |
@@ -35,12 +39,8 @@ extension Dashboard {
     /// | `roost_mapreduce_tasks` | `namespace`, `job`, `phase`, `state` | tasks of the phase (`map`, `reduce`) in the state (`pending`, `running`, `done`, `failed`) |
     /// | `roost_mapreduce_running` | `namespace`, `job` | 1 while the job runs |
     /// | `roost_mapreduce_bytes_in`, `roost_mapreduce_bytes_out`, `roost_mapreduce_records` | `namespace`, `job` | sums over committed attempts |
-    func addComputeMetrics(to registry: PrometheusCollectorRegistry) async throws {
-        func gauge(_ name: String, _ help: String, _ value: Double, _ labels: [(String, String)]) {
-            registry.makeGauge(descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: help), labels: labels)
-                .set(to: value)
-        }
-        for job in try await MapReduce.summaries(on: client) {
+    func computeMetrics(_ gauge: GaugeSetter) async throws {
+        for job in try await mapReduceSummaries() {
             let labels = [("namespace", job.reference.namespace), ("job", job.reference.job)]
             for phase in [job.map, job.reduce] {
                 let counts = [("pending", phase.pending), ("running", phase.running), ("done", phase.done), ("failed", phase.failed)]

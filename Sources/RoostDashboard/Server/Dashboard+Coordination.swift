@@ -1,38 +1,6 @@
 import Hummingbird
 import NIOConcurrencyHelpers
-import Prometheus
 import RoostCoordination
-
-/// The coordination objects' names, found by `CoordinationInspector.names()` (a `SCAN` per
-/// prefix) and kept for `lifetime`, so that the page's live refresh reads objects, not the
-/// keyspace, every second.
-final class CoordinationDirectory: Sendable {
-    private struct Cache {
-        var names = CoordinationNames()
-        var readAt: ContinuousClock.Instant?
-    }
-
-    let inspector: CoordinationInspector
-    private let lifetime: Duration
-    private let cache = NIOLockedValueBox(Cache())
-
-    init(inspector: CoordinationInspector, lifetime: Duration) {
-        self.inspector = inspector
-        self.lifetime = lifetime
-    }
-
-    /// The held or waited-for objects among the names found at most `lifetime` ago.
-    func snapshot() async throws -> CoordinationSnapshot {
-        let now = ContinuousClock.now
-        var names = cache.withLockedValue { $0.readAt.map { now - $0 < lifetime } == true ? $0.names : nil }
-        if names == nil {
-            let found = try await inspector.names()
-            cache.withLockedValue { $0 = Cache(names: found, readAt: now) }
-            names = found
-        }
-        return try await inspector.snapshot(of: names ?? CoordinationNames())
-    }
-}
 
 /// `GET coordination` (the page) and `GET coordination/live` (its sections alone, re-read by
 /// the page's script every second); the coordination gauges of `/metrics`:
@@ -49,18 +17,23 @@ final class CoordinationDirectory: Sendable {
 /// Only objects held or waited for are reported.
 extension Dashboard {
     func addCoordinationRoutes<Context: RequestContext>(to routes: RouteCollection<Context>) {
-        let directory = CoordinationDirectory(inspector: CoordinationInspector(client: client), lifetime: configuration.queueListLifetime)
-        routes.get("coordination") { _, _ -> Response in html(coordinationPage(try await directory.snapshot())) }
-        routes.get("coordination/live") { _, _ -> Response in html(coordinationSections(try await directory.snapshot())) }
+        routes.get("coordination") { _, _ -> Response in html(coordinationPage(try await coordinationSnapshot())) }
+        routes.get("coordination/live") { _, _ -> Response in html(coordinationSections(try await coordinationSnapshot())) }
     }
 
-    /// Adds the coordination gauges to `registry`, from a fresh scan.
-    func addCoordinationMetrics(to registry: PrometheusCollectorRegistry) async throws {
+    /// The held or waited-for objects among the names found (`SCAN`) at most
+    /// `scanLifetime` ago, so that the page's live refresh reads objects, not the
+    /// keyspace, every second.
+    func coordinationSnapshot() async throws -> CoordinationSnapshot {
+        try await CoordinationInspector(client: client).snapshot(of: try await coordinationNames.value())
+    }
+
+    /// The coordination gauges.
+    func coordinationMetrics(_ setGauge: GaugeSetter) async throws {
         func gauge(_ name: String, _ help: String, _ value: Int64, _ label: (String, String)) {
-            registry.makeGauge(descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: help), labels: [label])
-                .set(to: Double(value))
+            setGauge(name, help, Double(value), [label])
         }
-        let snapshot = try await CoordinationInspector(client: client).snapshot()
+        let snapshot = try await coordinationSnapshot()
         for lock in snapshot.locks {
             gauge("roost_lock_held", "1 while the lock is held", lock.holder == nil ? 0 : 1, ("name", lock.name))
             gauge("roost_lock_fencing_token", "The lock holder's fencing token (the last one when free)",
@@ -78,10 +51,8 @@ extension Dashboard {
         for election in snapshot.elections {
             gauge("roost_leader_term", "The current leader's term (its fencing token; the last one without a leader)",
                   election.leader?.token ?? election.lastTerm, ("election", election.name))
-            registry.makeGauge(descriptor: MetricNameDescriptor(metricName: "roost_leader_lease_left_seconds", unitName: "",
-                                                                helpText: "How long the leader's lease has left"),
-                               labels: [("election", election.name)])
-                .set(to: Double(max(election.leader?.leaseLeftMilliseconds ?? 0, 0)) / 1000)
+            setGauge("roost_leader_lease_left_seconds", "How long the leader's lease has left",
+                     Double(max(election.leader?.leaseLeftMilliseconds ?? 0, 0)) / 1000, [("election", election.name)])
         }
     }
 }

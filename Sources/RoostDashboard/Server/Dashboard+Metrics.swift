@@ -17,6 +17,9 @@ import RoostClient
 /// | `roost_dashboard_live_job_events` | | job events the shared live subscriptions received |
 /// | `roost_dashboard_live_subscriptions` | | queue event subscriptions held open |
 /// | `roost_dashboard_live_events` | | live snapshots sent since start |
+///
+/// The MapReduce and coordination gauges are listed in `Dashboard+Compute.swift` and
+/// `Dashboard+Coordination.swift`.
 extension Dashboard {
     func addMetricsRoutes<Context: RequestContext>(to routes: RouteCollection<Context>) {
         routes.get("metrics") { _, _ -> Response in
@@ -39,12 +42,12 @@ extension Dashboard {
             }
             gauge("roost_queue_paused", "1 when the queue is paused", queue.paused ? 1 : 0, [("queue", queue.name)])
             gauge("roost_queue_workers", "Workers announced on the queue", Double(queue.workers), [("queue", queue.name)])
-            addLastHourGauges(of: queue, to: registry)
+            Self.lastHourMetrics(of: queue, gauge)
         }
         try await serverMetrics(gauge)
         liveMetrics(gauge)
-        try await addComputeMetrics(to: registry)
-        try await addCoordinationMetrics(to: registry)
+        try await computeMetrics(gauge)
+        try await coordinationMetrics(gauge)
         gauge("roost_dashboard_live_events", "Live snapshots sent since the dashboard started", Double(live.events))
         return registry.emitToString()
     }
