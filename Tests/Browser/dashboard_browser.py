@@ -4,13 +4,16 @@
 Run by DashboardBrowserTests with a dashboard and a queue holding failed jobs:
 
     dashboard_browser.py --url http://127.0.0.1:PORT --queue NAME --job FAILED_ID \
-        --failed N --waiting M [--screenshots DIR]
+        --failed N --waiting M --mapreduce NAMESPACE/JOB --lock NAME [--screenshots DIR]
 
-Loads the overview and checks the queue's counts, opens the queue's failed list and the failed
-job, presses Retry (the page's form: a real POST with the CSRF token), and checks that the
-overview, open in another window and never reloaded, shows the new counts (server-sent
-events). Fails on any console error in any page. With --screenshots, saves PNGs of the
-overview, queue, job and server pages there. Prints one line per step; exits 0 when all pass.
+Loads the overview and checks the queue's counts and the last hour's charts, opens the queue's
+failed list and the failed job (its attempts), presses Retry (the page's form: a real POST with
+the CSRF token), and checks that the overview, open in another window and never reloaded,
+shows the new counts (server-sent events). Then the MapReduce list and job pages (--mapreduce
+NAMESPACE/JOB, a finished job) and the coordination page (--lock NAME, a held lock, whose lease
+left counts down without a reload). Fails on any console error in any page. With
+--screenshots, saves PNGs of the overview, queue, job, compute, coordination and server pages
+there. Prints one line per step; exits 0 when all pass.
 """
 
 import argparse
@@ -121,6 +124,8 @@ def main():
     parser.add_argument("--job", required=True, help="a failed job's id")
     parser.add_argument("--failed", type=int, required=True, help="the queue's failed count before the retry")
     parser.add_argument("--waiting", type=int, required=True, help="the queue's waiting count before the retry")
+    parser.add_argument("--mapreduce", required=True, help="a finished MapReduce job as NAMESPACE/JOB")
+    parser.add_argument("--lock", required=True, help="a held lock's name")
     parser.add_argument("--screenshots", help="a folder to save PNGs of the main pages in")
     arguments = parser.parse_args()
     if arguments.screenshots:
@@ -139,6 +144,10 @@ def main():
         check.wait_text("count-%s-failed" % queue, str(arguments.failed))
         check.wait_text("count-%s-waiting" % queue, str(arguments.waiting))
         step("overview shows %s: %d failed, %d waiting, live" % (queue, arguments.failed, arguments.waiting))
+        for chart in ("chart-throughput-all", "chart-failure-rate-all"):
+            if check.text(chart) is None:
+                fail("the overview has no %s" % chart)
+        step("overview shows the last hour's charts")
         check.screenshot("overview")
         overview = driver.current_window_handle
         # A mark that a reload would wipe: the counts must change without one.
@@ -161,7 +170,9 @@ def main():
             fail("job %s is %r, not failed" % (job, check.text("job-state")))
         if not check.text("job-error"):
             fail("the failed job's page shows no error")
-        step("job %s opened: failed, error %r" % (job, check.text("job-error")))
+        if check.text("attempt-outcome") is None or not check.text("attempt-error"):
+            fail("the failed job's page shows no attempt with its error")
+        step("job %s opened: failed, error %r, attempt %s" % (job, check.text("job-error"), check.text("attempt-outcome")))
         check.screenshot("job")
         check.testid("action-retry").click()
         check.wait("the retry's notice shows", lambda: check.text("notice") is not None)
@@ -177,6 +188,34 @@ def main():
             fail("the overview was reloaded")
         check.collect_console()
         step("overview counts changed live: %d failed, %d waiting, no reload" % (arguments.failed - 1, arguments.waiting + 1))
+
+        # MapReduce: the list, then the finished job's page.
+        namespace, mr_job = arguments.mapreduce.split("/", 1)
+        row = "%s-%s" % (namespace, mr_job)
+        check.open("/compute", "mr-row-" + row)
+        if check.text("mr-status-" + row) != "done":
+            fail("MapReduce job %s is %r, not done" % (row, check.text("mr-status-" + row)))
+        check.testid("mr-link-" + row).click()
+        check.wait("the MapReduce job page opens", lambda: check.text("mr-status") == "done")
+        check.collect_console()
+        step("MapReduce %s: %s, map done %s, reduce done %s" % (row, check.text("mr-status"), check.text("phase-map-done"),
+                                                               check.text("phase-reduce-done")))
+        check.screenshot("compute")
+
+        # Coordination: the held lock, its lease counting down without a reload.
+        check.open("/coordination", "coordination")
+        driver.execute_script("window.roostBrowserTestMark = 'not reloaded';")
+        row_selector = '[data-testid="lock-row"][data-name="%s"] [data-testid="lease-left"]' % arguments.lock
+        check.wait("lock %s is listed" % arguments.lock, lambda: driver.find_elements(By.CSS_SELECTOR, row_selector))
+        first = driver.find_element(By.CSS_SELECTOR, row_selector).text
+        check.wait("the lease left of %s changes (it was %r)" % (arguments.lock, first),
+                   lambda: driver.find_element(By.CSS_SELECTOR, row_selector).text != first)
+        if driver.execute_script("return window.roostBrowserTestMark") != "not reloaded":
+            fail("the coordination page was reloaded")
+        step("coordination shows lock %s, lease left %r then %r, no reload" %
+             (arguments.lock, first, driver.find_element(By.CSS_SELECTOR, row_selector).text))
+        check.collect_console()
+        check.screenshot("coordination")
 
         # The server page.
         check.open("/server", "nav-server")

@@ -2,6 +2,8 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import RoostClient
+import RoostCompute
 import RoostCoordination
 @testable import RoostDashboard
 import RoostJobs
@@ -33,6 +35,9 @@ struct DashboardBrowserTests {
             try await mail.enqueue(Mail(to: "donald@example.com"), options: EnqueueOptions(delay: .seconds(3600)))
             let reports = JobQueue("reports", on: client)
             try await Self.complete(reports, days: 1...4)
+            try await Self.finishWordCount(on: client)
+            let lock = DistributedLock("nightly-report", on: client, leaseTime: .seconds(120))
+            let held = try #require(try await lock.tryAcquire())
 
             var logger = Logger(label: "roost.dashboard.browser")
             logger.logLevel = .critical
@@ -41,7 +46,7 @@ struct DashboardBrowserTests {
             try await dashboard.application().test(.live) { http in
                 let port = try #require(http.port)
                 var arguments = [Self.script, "--url", "http://localhost:\(port)", "--queue", "mail", "--job", failed[0],
-                                 "--failed", "3", "--waiting", "2"]
+                                 "--failed", "3", "--waiting", "2", "--mapreduce", "demo/words", "--lock", "nightly-report"]
                 if ProcessInfo.processInfo.environment["ROOST_WRITE_SCREENSHOTS"] == "1" {
                     arguments += ["--screenshots", PackagePaths.root + "/docs/screenshots"]
                 }
@@ -51,6 +56,7 @@ struct DashboardBrowserTests {
                 #expect(result.text.hasSuffix("PASS\n"), "\(transcript.suffix(4000))")
                 #expect(result.text.contains("ok: overview counts changed live"), "\(transcript.suffix(4000))")
             }
+            _ = try await lock.release(held)
             #expect(try await mail.info(failed[0])?.state == .waiting)
             #expect(try await mail.counts()[.failed] == 2)
         }
@@ -67,6 +73,18 @@ struct DashboardBrowserTests {
         try await whileRunning([worker]) {
             for id in ids { _ = try await queue.finished(id, timeout: .seconds(20)) }
         }
+    }
+
+    /// Runs MapReduce job `words` of namespace `demo` (a word count of a few lines) to the end.
+    static func finishWordCount(on client: any CoordinationClient) async throws {
+        let lines = ["the quick brown fox", "jumps over the lazy dog", "the end"].map { RedisArgument($0) as any RedisArgumentConvertible }
+        _ = try await client.rpush(RedisKey("demo:lines"), lines)
+        let job = wordCount("demo.words")
+        let registry = MapReduceRegistry()
+        registry.register(job)
+        let mapReduce = MapReduce("demo", on: client)
+        let run = try await mapReduce.submit(job, input: RedisListInput(key: "demo:lines", elementsPerSplit: 2), partitions: 2, id: "words")
+        try await withMapReduceWorkers(mapReduce, registry) { _ in try await run.wait(timeout: .seconds(120)) }
     }
 
     /// Runs `path` on a thread of its own (it waits for the process, which takes seconds, and

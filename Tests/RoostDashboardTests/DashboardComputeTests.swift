@@ -24,32 +24,18 @@ struct DashboardComputeTests {
             let lines = (0..<40).map { RedisArgument("word\($0 % 7) and more <words>") as any RedisArgumentConvertible }
             _ = try await client.rpush(RedisKey("dash:lines"), lines)
             let gate = Gate()
-            let held = MapReduceJob<RedisListSplit, [UInt8], Int, Int>("test.<held>", map: { split, context, output in
-                try await gate.wait()
-                try await split.read(context) { line in
-                    for word in line.split(separator: 0x20) { output.emit(Array(word), 1) }
-                }
-            }, combine: { $0 + $1 }, reduce: { _, counts in counts.reduce(0, +) })
+            let held = wordCount("test.<held>", beforeMap: { try await gate.wait() })
             let registry = MapReduceRegistry()
             registry.register(held)
             let mapReduce = MapReduce("dash", on: client)
             #expect(try await fixture.get("/compute").text.contains("data-testid=\"no-mapreduce\""))
             let run = try await mapReduce.submit(held, input: RedisListInput(key: "dash:lines", elementsPerSplit: 20), partitions: 2,
                                                  id: "job-1", settings: CoordinatorInstance.Settings(backupFraction: 1, backupAfter: .zero))
-            var logger = Logger(label: "roost.dashboard.test.mapreduce")
-            logger.logLevel = .critical
-            let workers = (0..<2).map { _ in
-                MapReduceWorker(mapReduce: mapReduce, registry: registry,
-                                configuration: .init(concurrency: 2, leaseTime: .seconds(2), coordinatorLease: .seconds(2)), logger: logger)
-            }
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for worker in workers { group.addTask { try await worker.run() } }
-                defer { group.cancelAll() }
+            try await withMapReduceWorkers(mapReduce, registry) { workers in
                 try await eventually(timeout: .seconds(60), "both map tasks run twice on workers") {
                     let attempts = try await mapReduce.inspect("job-1")?.attempts ?? []
                     return attempts.count == 4 && attempts.allSatisfy { $0.worker != nil }
                 }
-                fixture.dashboard.directory.invalidate() // the first look cached no queues
                 let list = try await fixture.get("/compute")
                 #expect(list.status == .ok)
                 #expect(list.text.contains("data-testid=\"nav-compute\""))

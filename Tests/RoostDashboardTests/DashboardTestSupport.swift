@@ -2,6 +2,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import RoostClient
+import RoostCompute
 import RoostCoordination
 @testable import RoostDashboard
 import RoostJobs
@@ -99,5 +100,34 @@ func failJobs(_ queue: JobQueue, _ ids: [String], message: String) async throws 
     }
     try await whileRunning([worker]) {
         for id in ids { _ = try await queue.finished(id, timeout: .seconds(20)) }
+    }
+}
+
+/// A word count of the lines of a Redis list (a space splits words); each map attempt first
+/// awaits `beforeMap` (a test holds attempts there).
+func wordCount(_ name: String, beforeMap: @escaping @Sendable () async throws -> Void = {})
+    -> MapReduceJob<RedisListSplit, [UInt8], Int, Int> {
+    MapReduceJob(name, map: { split, context, output in
+        try await beforeMap()
+        try await split.read(context) { line in
+            for word in line.split(separator: 0x20) { output.emit(Array(word), 1) }
+        }
+    }, combine: { $0 + $1 }, reduce: { _, counts in counts.reduce(0, +) })
+}
+
+/// Runs `body` while two MapReduce workers of `mapReduce` (2 attempts each, short leases) run
+/// the jobs of `registry`; `body` gets the workers.
+func withMapReduceWorkers<T: Sendable>(_ mapReduce: MapReduce, _ registry: MapReduceRegistry,
+                                       _ body: @escaping @Sendable ([MapReduceWorker]) async throws -> T) async throws -> T {
+    var logger = Logger(label: "roost.dashboard.test.mapreduce")
+    logger.logLevel = .critical
+    let workers = (0..<2).map { _ in
+        MapReduceWorker(mapReduce: mapReduce, registry: registry,
+                        configuration: .init(concurrency: 2, leaseTime: .seconds(2), coordinatorLease: .seconds(2)), logger: logger)
+    }
+    return try await withThrowingTaskGroup(of: T?.self) { group in
+        for worker in workers { group.addTask { try await worker.run(); return nil } }
+        defer { group.cancelAll() }
+        return try await body(workers)
     }
 }

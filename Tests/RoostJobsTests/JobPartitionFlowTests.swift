@@ -87,15 +87,24 @@ struct JobPartitionFlowTests {
             // relay-1 (partition 0) completes, and the relay that claimed its notice dies.
             let first = try await completeWithoutRelay(children.partition(0), result: 7)
             #expect(first == "relay-1")
+            let claimedAt = ContinuousClock.now
             guard case .entries(let claimed) = try await children.partition(0).claimFlowWork(for: .seconds(2)) else {
                 Issue.record("no notice to claim")
                 return
             }
             #expect(claimed.map(\.0) == ["n:relay-1"])
-            #expect(try await children.reconcileFlows() == 0)
-            #expect(try await parents.flow(of: added.job.id)?.pendingChildren == 2)
+            var relayed = try await children.reconcileFlows()
+            // Only while the claim surely holds (a loaded machine may take longer to get here):
+            // no other relay takes the notice.
+            if ContinuousClock.now - claimedAt < .milliseconds(1500) {
+                #expect(relayed == 0)
+                #expect(try await parents.flow(of: added.job.id)?.pendingChildren == 2)
+            }
             // Once the claim ran out, another relay tells the parent, in its partition.
-            try await eventually("the notice is relayed") { try await children.reconcileFlows() == 1 }
+            try await eventually("the notice is relayed") {
+                relayed += try await children.reconcileFlows()
+                return relayed == 1
+            }
             #expect(try await parents.flow(of: added.job.id)?.pendingChildren == 1)
             let (entry, value) = try #require(claimed.first)
             try await children.partition(0).carryOut(entry, value)
