@@ -68,6 +68,10 @@ struct DashboardComputeTests {
             #expect(page.text.contains("<td data-testid=\"mr-records\">160</td>"))
             #expect(!page.text.contains("<td data-testid=\"mr-bytes-out\">0 B</td>"))
             #expect(page.text.contains("data-testid=\"no-attempts\""))
+            // A finished job's stream sends its figures once and ends.
+            let stream = try await fixture.get("/compute/dash/job-1/figures", headers: [.accept: "text/event-stream"])
+            #expect(stream.headers[.contentType] == "text/event-stream")
+            #expect(stream.text.components(separatedBy: "event: fragment\n").count == 2 && stream.text.contains("data-live-final"))
             let metrics = try await fixture.get("/metrics").text
             #expect(metrics.split(separator: "\n").contains { $0.hasPrefix("roost_mapreduce_tasks{") && $0.contains("job=\"job-1\"")
                 && $0.contains("phase=\"reduce\"") && $0.contains("state=\"done\"") && ($0.hasSuffix(" 2") || $0.hasSuffix(" 2.0")) })

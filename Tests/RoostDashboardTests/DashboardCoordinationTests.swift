@@ -42,6 +42,16 @@ struct DashboardCoordinationTests {
                 #expect(!live.contains("<!DOCTYPE html>"))
                 #expect(live.contains("data-name=\"&lt;b&gt;invoices\""))
 
+                // What the page's EventSource reads: the same sections as `fragment` events.
+                let stream = try await http.execute(uri: "/coordination/live?limit=2", method: .get,
+                                                    headers: [.accept: "text/event-stream"]) { response in
+                    (response.headers[.contentType], String(buffer: response.body))
+                }
+                #expect(stream.0 == "text/event-stream")
+                let events = stream.1.components(separatedBy: "\n\n").filter { $0.hasPrefix("event: fragment\n") }
+                #expect(events.count == 2, "the lease left changes from one read to the next")
+                #expect(events.allSatisfy { $0.contains("data-testid=\"lock-row\" data-name=\"&lt;b&gt;invoices\"") })
+
                 let metrics = try await http.execute(uri: "/metrics", method: .get) { String(buffer: $0.body) }
                 #expect(metrics.contains("roost_lock_held{name=\"<b>invoices\"} 1"))
                 #expect(metrics.contains("roost_lock_fencing_token{name=\"<b>invoices\"} \(held.token)"))

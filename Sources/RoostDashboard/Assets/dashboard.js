@@ -112,12 +112,12 @@
 })();
 
 // Live fragments (the coordination page, a running MapReduce job): an element with
-// `data-live-fragment` is read again from that route every second and its content swapped in,
-// until the new content holds an element with `data-live-final` (a finished job). Between
-// reads, every `data-lease-left` (ms at the last read) counts down.
+// `data-live-fragment` follows that route's `fragment` events (server-sent) and swaps each in,
+// until one holds an element with `data-live-final` (a finished job). Between events, every
+// `data-lease-left` (ms when the fragment was read) counts down.
 (function () {
   "use strict";
-  if (!window.fetch) return;
+  if (!window.EventSource) return;
 
   function duration(ms) {
     if (ms < 1000) return Math.floor(ms) + "ms";
@@ -129,29 +129,20 @@
   }
 
   Array.prototype.forEach.call(document.querySelectorAll("[data-live-fragment]"), function (live) {
+    if (live.querySelector("[data-live-final]")) return;
     var readAt = Date.now();
-
-    function countDown() {
+    var source = new EventSource(live.getAttribute("data-live-fragment"));
+    source.addEventListener("fragment", function (event) {
+      live.innerHTML = event.data;
+      readAt = Date.now();
+      if (live.querySelector("[data-live-final]")) source.close();
+    });
+    window.setInterval(function () {
       var elapsed = Date.now() - readAt;
       Array.prototype.forEach.call(live.querySelectorAll("[data-lease-left]"), function (element) {
         var left = Number(element.getAttribute("data-lease-left")) - elapsed;
         element.textContent = left > 0 ? duration(left) : "expired";
       });
-    }
-
-    function refresh() {
-      window.fetch(live.getAttribute("data-live-fragment"), { credentials: "same-origin" })
-        .then(function (response) {
-          if (!response.ok) throw new Error("HTTP " + response.status);
-          return response.text();
-        })
-        .then(function (html) { live.innerHTML = html; readAt = Date.now(); })
-        .catch(function () {})
-        .then(function () { if (!live.querySelector("[data-live-final]")) window.setTimeout(refresh, 1000); });
-    }
-
-    if (live.querySelector("[data-live-final]")) return;
-    window.setInterval(countDown, 250);
-    window.setTimeout(refresh, 1000);
+    }, 250);
   });
 })();

@@ -2,8 +2,8 @@ import Hummingbird
 import RoostCompute
 
 /// The MapReduce pages: the list of jobs (found by a `SCAN`, reused for `scanLifetime`), one job's phases,
-/// attempts and workers, and that job's live figures as an HTML fragment, which the page's
-/// script fetches every second while the job runs.
+/// attempts and workers, and that job's live figures as a fragment (`Dashboard+Fragments`), which
+/// the page follows while the job runs.
 extension Dashboard {
     func addComputeRoutes<Context: RequestContext>(to routes: RouteCollection<Context>) {
         routes.get("compute") { _, _ -> Response in html(try await computePage()) }
@@ -12,10 +12,9 @@ extension Dashboard {
             guard let page = try await computeJobPage(reference) else { return computeNotFound(reference) }
             return html(page)
         }
-        routes.get("compute/:namespace/:job/figures") { _, context -> Response in
+        routes.get("compute/:namespace/:job/figures") { request, context -> Response in
             let reference = try Self.computeReference(context)
-            guard let figures = try await computeFigures(reference) else { return computeNotFound(reference) }
-            return html(figures)
+            return try await fragment(request, missing: { computeNotFound(reference) }) { try await computeFigures(reference) }
         }
     }
 

@@ -1,9 +1,8 @@
 import Hummingbird
-import NIOConcurrencyHelpers
 import RoostCoordination
 
-/// `GET coordination` (the page) and `GET coordination/live` (its sections alone, re-read by
-/// the page's script every second); the coordination gauges of `/metrics`:
+/// `GET coordination` (the page) and `GET coordination/live` (its sections alone, a live
+/// fragment the page follows: `Dashboard+Fragments`); the coordination gauges of `/metrics`:
 ///
 /// | metric | labels | what |
 /// |---|---|---|
@@ -18,7 +17,9 @@ import RoostCoordination
 extension Dashboard {
     func addCoordinationRoutes<Context: RequestContext>(to routes: RouteCollection<Context>) {
         routes.get("coordination") { _, _ -> Response in html(coordinationPage(try await coordinationSnapshot())) }
-        routes.get("coordination/live") { _, _ -> Response in html(coordinationSections(try await coordinationSnapshot())) }
+        routes.get("coordination/live") { request, _ -> Response in
+            try await fragment(request, missing: { refusal(.notFound, "Nothing to show.") }) { coordinationSections(try await coordinationSnapshot()) }
+        }
     }
 
     /// The held or waited-for objects among the names found (`SCAN`) at most
