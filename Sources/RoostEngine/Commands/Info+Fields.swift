@@ -108,9 +108,10 @@ extension ServerInfo {
         let scriptsEval = Int64(eval?.scripts.values.reduce(0) { $0 + $1.body.count + 40 } ?? 0)
         let librariesMemory = Int64(functions?.libraries.values.reduce(0) { $0 + $1.code.count + $1.name.utf8.count } ?? 0)
         let rss = recentResidentBytes()
-        // Without jemalloc's figures Redis takes the allocator's as the process's resident
-        // size less Lua's memory, and the allocated bytes as used_memory.
-        let allocator = residentBytes().flatMap { rss in used > 0 ? (rss, max(1, rss - evalVM)) : nil }
+        // Without jemalloc's figures Redis takes the allocator's resident bytes as the process's
+        // resident size less Lua's memory, and the allocated bytes as used_memory: all from the
+        // one resident-size sample, as Redis's come from one cron sample.
+        let allocatorResident = rss.flatMap { used > 0 ? max(1, $0 - evalVM) : nil }
 
         var result: [(String, String)] = [("used_memory", String(used)), ("used_memory_human", human(used))]
         if let rss { result += [("used_memory_rss", String(rss)), ("used_memory_rss_human", human(rss))] }
@@ -123,7 +124,7 @@ extension ServerInfo {
             ("used_memory_dataset", String(dataset)),
             ("used_memory_dataset_perc", percent(dataset, of: used - startup)),
         ]
-        if let (_, resident) = allocator {
+        if let resident = allocatorResident {
             result += [
                 ("allocator_allocated", String(used)),
                 ("allocator_active", String(resident)),
@@ -151,14 +152,14 @@ extension ServerInfo {
             ("maxmemory_human", human(maxMemory)),
             ("maxmemory_policy", engine.configuration.maxMemoryPolicy),
         ]
-        if let (allocatorRSS, resident) = allocator {
+        if let rss, let resident = allocatorResident {
             result += [
                 ("allocator_frag_ratio", ratio(resident, used)),
                 ("allocator_frag_bytes", String(resident - used)),
                 ("allocator_rss_ratio", "1.00"),
                 ("allocator_rss_bytes", "0"),
-                ("rss_overhead_ratio", ratio(allocatorRSS, resident)),
-                ("rss_overhead_bytes", String(allocatorRSS - resident)),
+                ("rss_overhead_ratio", ratio(rss, resident)),
+                ("rss_overhead_bytes", String(rss - resident)),
             ]
         }
         if let rss, used > 0 {
