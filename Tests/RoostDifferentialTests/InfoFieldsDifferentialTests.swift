@@ -11,12 +11,14 @@ import Darwin
 /// section, the same values where they do not depend on timing, memory or the process, and
 /// `instantaneous_ops_per_sec` following the load as Redis's does.
 @Suite struct InfoFieldsDifferentialTests {
-    /// Roost's fields Redis 7.0.15 lacks, on purpose: `roost_version` names Roost's build;
-    /// `pubsub_clients` and the buffer-limit disconnection counters are Redis 7.4's fields,
-    /// printed where 7.4 prints them.
-    static let deliberateExtras: Set<String> = [
-        "roost_version", "pubsub_clients",
-        "client_query_buffer_limit_disconnections", "client_output_buffer_limit_disconnections",
+    /// Roost's fields Redis 7.0.15 lacks, on purpose, each with the field it follows:
+    /// `roost_version` names Roost's build; `pubsub_clients` and the buffer-limit disconnection
+    /// counters are Redis 7.4's fields, printed where 7.4 prints them.
+    static let deliberateExtras: [String: String] = [
+        "roost_version": "redis_version",
+        "pubsub_clients": "tracking_clients",
+        "client_query_buffer_limit_disconnections": "io_threaded_writes_processed",
+        "client_output_buffer_limit_disconnections": "client_query_buffer_limit_disconnections",
     ]
 
     /// Fields whose values must be equal on both servers after the same commands.
@@ -68,10 +70,17 @@ import Darwin
             let (r, o) = try pair.clients(1)
             let redis = try Self.info(r, "everything"), roost = try Self.info(o, "everything")
             #expect(redis.map(\.0) == roost.map(\.0))
+            var extrasSeen: Set<String> = []
             for ((section, theirs), (_, mine)) in zip(redis, roost) where section != "Commandstats" && section != "Latencystats" {
-                let names = mine.map(\.0).filter { !Self.deliberateExtras.contains($0) }
+                let names = mine.map(\.0).filter { Self.deliberateExtras[$0] == nil }
                 #expect(names == theirs.map(\.0), "fields of \(section)")
+                for (index, (name, _)) in mine.enumerated() {
+                    guard let predecessor = Self.deliberateExtras[name] else { continue }
+                    extrasSeen.insert(name)
+                    #expect(index > 0 && mine[index - 1].0 == predecessor, "\(name) follows \(predecessor)")
+                }
             }
+            #expect(extrasSeen == Set(Self.deliberateExtras.keys))
         }
     }
 

@@ -1,4 +1,3 @@
-import CLua
 import NIOConcurrencyHelpers
 #if canImport(Glibc)
 @preconcurrency import Glibc
@@ -9,8 +8,9 @@ import Darwin
 #endif
 
 /// The text INFO replies with. Every figure is one Roost really measures; for a feature Roost
-/// lacks (fork, replication links, defrag, jemalloc) a field says what a Redis without it says
-/// (Info+Fields.swift).
+/// lacks (fork, replication links, defrag, jemalloc) a field says what a Redis without it says.
+/// Each section's fields are built once, already in Redis's order: the long sections (server,
+/// clients, memory, stats) in Info+Fields.swift, the short ones here.
 enum ServerInfo {
     /// Every section, in the order Redis 7.0 prints them.
     static let allSections = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu",
@@ -52,7 +52,7 @@ enum ServerInfo {
                 engine.appendErrorStats(to: &out)
                 continue
             }
-            for (name, value) in completedFields(section, engine: engine) {
+            for (name, value) in fields(section, engine: engine) {
                 out += name.utf8
                 out.append(UInt8(ascii: ":"))
                 out += value.utf8
@@ -83,66 +83,19 @@ enum ServerInfo {
         return (text(usage.ru_stime), text(usage.ru_utime))
     }
 
+    /// The `name:value` fields of one section (errorstats excepted), in Redis's order.
     static func fields(_ section: String, engine: Engine) -> [(String, String)] {
-        let now = Engine.clock()
         switch section {
         case "server":
-            let uptime = (now - engine.startTime) / 1000
-            var result: [(String, String)] = [
-                ("redis_version", Engine.redisVersion),
-                ("roost_version", Engine.version),
-                ("redis_mode", "standalone"),
-            ]
-            if let os = operatingSystem() { result.append(("os", os)) }
-            result += [
-                ("arch_bits", String(MemoryLayout<Int>.size * 8)),
-                ("process_id", String(getpid())),
-                ("tcp_port", String(engine.configuration.port)),
-                ("server_time_usec", String(Engine.clockMicroseconds())),
-                ("uptime_in_seconds", String(uptime)),
-                ("uptime_in_days", String(uptime / 86400)),
-                ("hz", String(engine.configuration.hz)),
-                ("configured_hz", String(engine.configuration.hz)),
-            ]
-            return result
+            return serverFields(engine: engine, now: Engine.clock())
         case "clients":
-            let pubsub = engine.clients.values.filter { $0.isSubscribed }.count
-            return [
-                ("connected_clients", String(engine.clients.count)),
-                ("maxclients", String(engine.configuration.maxClients)),
-                ("blocked_clients", String(engine.blockedClientCount)),
-                ("tracking_clients", String(engine.tracking.clientCount)),
-                ("pubsub_clients", String(pubsub)),
-            ]
+            return clientsFields(engine: engine)
         case "memory":
             return memoryFields(engine: engine)
         case "persistence":
             return engine.rdbInfoFields() + engine.appendOnlyInfoFields
         case "stats":
-            let s = engine.statistics
-            let currentExceeded = engine.evictionExceededSince.map { now - $0 } ?? 0
-            return [
-                ("total_connections_received", String(s.connectionsReceived)),
-                ("total_commands_processed", String(s.commandsProcessed)),
-                ("total_net_input_bytes", String(s.netInputBytes)),
-                ("total_net_output_bytes", String(s.netOutputBytes)),
-                ("rejected_connections", String(s.rejectedConnections)),
-                ("expired_keys", String(s.expiredKeys)),
-                ("evicted_keys", String(s.evictedKeys)),
-                ("total_eviction_exceeded_time", String(s.totalEvictionExceededTime + currentExceeded)),
-                ("current_eviction_exceeded_time", String(currentExceeded)),
-                ("keyspace_hits", String(s.keyspaceHits)),
-                ("keyspace_misses", String(s.keyspaceMisses)),
-                ("pubsub_channels", String(engine.channelSubscribers.count)),
-                ("pubsub_patterns", String(engine.patternSubscribers.count)),
-                ("tracking_total_keys", String(engine.tracking.table.count)),
-                ("tracking_total_items", String(engine.tracking.totalItems)),
-                ("tracking_total_prefixes", String(engine.tracking.prefixes.count)),
-                ("total_error_replies", String(s.errorReplies)),
-                // Not in 7.0.15's INFO; named and placed as Redis 7.4 reports them.
-                ("client_query_buffer_limit_disconnections", String(s.clientQueryBufferLimitDisconnections)),
-                ("client_output_buffer_limit_disconnections", String(s.clientOutputBufferLimitDisconnections)),
-            ]
+            return statsFields(engine: engine, now: Engine.clock())
         case "replication":
             // A standalone master without replicas: the figures Redis reports for one.
             return [
@@ -181,53 +134,6 @@ enum ServerInfo {
         default:
             return []
         }
-    }
-
-    /// The memory section, in Redis 7.0's field order, without the allocator and replication
-    /// figures Roost has no honest value for.
-    static func memoryFields(engine: Engine) -> [(String, String)] {
-        let used = Int64(engine.usedMemory)
-        let peak = Int64(max(engine.peakMemory, Int(used)))
-        let startup = Int64(Engine.startupMemory)
-        let dataset = Int64(engine.datasetMemory)
-        let eval = Int64(engine.scripting.map { Int(lua_gc($0.L, LUA_GCCOUNT, 0)) * 1024 } ?? 0)
-        let functions = Int64(engine.functionScripting.map { Int(lua_gc($0.L, LUA_GCCOUNT, 0)) * 1024 } ?? 0)
-        let rss = recentResidentBytes()
-        var result: [(String, String)] = [("used_memory", String(used)), ("used_memory_human", human(used))]
-        if let rss { result += [("used_memory_rss", String(rss)), ("used_memory_rss_human", human(rss))] }
-        result += [
-            ("used_memory_peak", String(peak)),
-            ("used_memory_peak_human", human(peak)),
-            ("used_memory_peak_perc", percent(used, of: peak)),
-            ("used_memory_overhead", String(used - dataset)),
-            ("used_memory_startup", String(startup)),
-            ("used_memory_dataset", String(dataset)),
-            ("used_memory_dataset_perc", percent(dataset, of: used - startup)),
-        ]
-        let system = Int64(sysconf(Int32(_SC_PHYS_PAGES))) * Int64(sysconf(Int32(_SC_PAGESIZE)))
-        if system > 0 { result += [("total_system_memory", String(system)), ("total_system_memory_human", human(system))] }
-        result += [
-            ("used_memory_lua", String(eval)),
-            ("used_memory_vm_eval", String(eval)),
-            ("used_memory_lua_human", human(eval)),
-            ("used_memory_vm_functions", String(functions)),
-            ("used_memory_vm_total", String(eval + functions)),
-            ("used_memory_vm_total_human", human(eval + functions)),
-        ]
-        let max = Int64(engine.configuration.maxMemory)
-        result += [
-            ("maxmemory", String(max)),
-            ("maxmemory_human", human(max)),
-            ("maxmemory_policy", engine.configuration.maxMemoryPolicy),
-        ]
-        if let rss, used > 0 {
-            result += [
-                ("mem_fragmentation_ratio", DoubleFormat.c(format: "%.2f", Double(rss) / Double(used))),
-                ("mem_fragmentation_bytes", String(rss - used)),
-            ]
-        }
-        result += [("mem_not_counted_for_evict", "0"), ("mem_allocator", "libc")]
-        return result
     }
 
     /// `part` as a percentage of `whole`, as Redis prints it: `12.34%`.
