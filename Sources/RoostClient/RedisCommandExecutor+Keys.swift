@@ -108,6 +108,30 @@ extension RedisCommandExecutor {
         try await execute(RedisCommand("KEYS", [RedisArgument(pattern)]))
     }
 
+    /// The distinct hash tags of the keys named `<prefix>{<tag>}<rest>`, found with `scan` (on a
+    /// cluster, every master): with `rest` nil whatever follows the tag, else exactly `rest`. A
+    /// tag ends at the first `}`, as Redis Cluster reads it, and is never empty. Walks the
+    /// keyspace, so it costs time in proportion to the number of keys.
+    public func scanHashTags(prefix: String, rest: String? = nil) async throws -> Set<String> {
+        func literal(_ text: String) -> String {
+            text.reduce(into: "") { pattern, character in
+                if "*?[]\\".contains(character) { pattern.append("\\") }
+                pattern.append(character)
+            }
+        }
+        let start = prefix + "{"
+        var tags = Set<String>()
+        for try await key in scan(matching: literal(start) + "*" + (rest.map { "}" + literal($0) } ?? ""), count: 1000) {
+            let text = String(buffer: key)
+            guard text.hasPrefix(start) else { continue }
+            let named = text.dropFirst(start.count)
+            guard let close = named.firstIndex(of: "}"), close != named.startIndex else { continue }
+            if let rest, named[named.index(after: close)...] != rest[...] { continue }
+            tags.insert(String(named[..<close]))
+        }
+        return tags
+    }
+
     /// One `SCAN` step: the next cursor (0 when done) and a batch of keys. On a
     /// `RedisClusterClient` this asks one master chosen at random: page through a cluster with
     /// `RedisClusterClient.scanPage(cursor:matching:count:type:)` or `scan()` instead.

@@ -1,4 +1,3 @@
-import NIOCore
 import RoostClient
 import RoostCoordination
 import RoostJobs
@@ -158,22 +157,13 @@ extension MapReduce {
     /// the number of keys: call it now and then, not per request.
     /// - Throws: client errors.
     public static func jobs(on client: any CoordinationClient) async throws -> [MapReduceJobReference] {
-        try await references(on: client)
-    }
-
-    private static func references<C: CoordinationClient>(on client: C) async throws -> [MapReduceJobReference] {
-        let prefix = "roost:mr:{mr:", suffix = "}:spec"
-        var found = Set<MapReduceJobReference>()
-        for try await key in client.scan(matching: prefix + "*" + suffix, count: 1000) {
-            let text = String(buffer: key)
-            guard text.hasPrefix(prefix), text.hasSuffix(suffix) else { continue }
-            // `<namespace>:<job>`: a job id has no ':', and the hash tag ends at the first '}'.
-            let tag = text.dropFirst(prefix.count).dropLast(suffix.count)
-            guard !tag.contains("}"), let colon = tag.lastIndex(of: ":") else { continue }
-            let namespace = String(tag[..<colon]), job = String(tag[tag.index(after: colon)...])
-            if !namespace.isEmpty && !job.isEmpty { found.insert(MapReduceJobReference(namespace: namespace, job: job)) }
-        }
-        return found.sorted()
+        // A job's tag is `mr:<namespace>:<job>`; a job id has no ':'.
+        try await client.scanHashTags(prefix: "roost:mr:", rest: ":spec").compactMap { tag -> MapReduceJobReference? in
+            let body = tag.dropFirst(3)
+            guard tag.hasPrefix("mr:"), let colon = body.lastIndex(of: ":") else { return nil }
+            let namespace = String(body[..<colon]), job = String(body[body.index(after: colon)...])
+            return namespace.isEmpty || job.isEmpty ? nil : MapReduceJobReference(namespace: namespace, job: job)
+        }.sorted()
     }
 
     /// The summaries of every job on `client`'s server (`jobs(on:)`), skipping jobs that

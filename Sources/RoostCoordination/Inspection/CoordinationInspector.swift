@@ -33,27 +33,13 @@ public struct CoordinationInspector: Sendable {
     /// - Throws: client errors.
     public func names() async throws -> CoordinationNames {
         var names = CoordinationNames()
-        names.locks = try await Self.tags(on: client, prefix: "roost:lock:")
-        names.readWriteLocks = try await Self.tags(on: client, prefix: "roost:rwlock:")
-        names.semaphores = try await Self.tags(on: client, prefix: "roost:semaphore:")
-        names.elections = try await Self.tags(on: client, prefix: "roost:leader:")
-        names.latches = try await Self.tags(on: client, prefix: "roost:latch:")
-        names.barriers = try await Self.tags(on: client, prefix: "roost:barrier:")
+        names.locks = try await client.scanHashTags(prefix: "roost:lock:").sorted()
+        names.readWriteLocks = try await client.scanHashTags(prefix: "roost:rwlock:").sorted()
+        names.semaphores = try await client.scanHashTags(prefix: "roost:semaphore:").sorted()
+        names.elections = try await client.scanHashTags(prefix: "roost:leader:").sorted()
+        names.latches = try await client.scanHashTags(prefix: "roost:latch:").sorted()
+        names.barriers = try await client.scanHashTags(prefix: "roost:barrier:").sorted()
         return names
-    }
-
-    /// The hash tags (names) of the keys `prefix{name}…`, sorted.
-    private static func tags<C: CoordinationClient>(on client: C, prefix: String) async throws -> [String] {
-        var tags = Set<String>()
-        for try await key in client.scan(matching: prefix + "{*", count: 1000) {
-            let text = String(buffer: key)
-            guard text.hasPrefix(prefix + "{") else { continue }
-            // The name ends at the first '}', as the hash tag does.
-            let rest = text.dropFirst(prefix.count + 1)
-            guard let close = rest.firstIndex(of: "}"), close != rest.startIndex else { continue }
-            tags.insert(String(rest[..<close]))
-        }
-        return tags.sorted()
     }
 
     // MARK: - Snapshots

@@ -1,4 +1,3 @@
-import NIOCore
 import RoostClient
 import RoostCoordination
 import RoostRESP
@@ -13,7 +12,8 @@ extension JobQueue {
     /// keys: call it now and then, not per request.
     /// - Throws: client errors.
     public static func names(on client: any CoordinationClient) async throws -> [String] {
-        let tags = try await Self.queueTags(on: client)
+        // Every queue that numbered a job has `roost:jobs:{<queue>}:seq`.
+        let tags = Array(try await client.scanHashTags(prefix: "roost:jobs:", rest: ":seq"))
         guard !tags.isEmpty else { return [] }
         // A partition p ≥ 1 of a partitioned queue records its id prefix: not a queue of its own.
         let replies = try await client.pipeline(tags.map { RedisCommand("HGET", [QueueKeys(queue: $0).meta, "idPrefix"]) },
@@ -21,20 +21,6 @@ extension JobQueue {
         var names: [String] = []
         for (tag, reply) in zip(tags, replies) where (try reply.get().jobString ?? "").isEmpty { names.append(tag) }
         return names.sorted()
-    }
-
-    /// The hash tags of every `roost:jobs:{tag}:seq` key.
-    private static func queueTags<C: CoordinationClient>(on client: C) async throws -> [String] {
-        let prefix = "roost:jobs:{", suffix = "}:seq"
-        var tags = Set<String>()
-        for try await key in client.scan(matching: prefix + "*" + suffix, count: 1000) {
-            let text = String(buffer: key)
-            guard text.hasPrefix(prefix), text.hasSuffix(suffix) else { continue }
-            let tag = text.dropFirst(prefix.count).dropLast(suffix.count)
-            // The hash tag ends at the first '}': a longer match is some other key.
-            if !tag.isEmpty && !tag.contains("}") { tags.insert(String(tag)) }
-        }
-        return Array(tags)
     }
 
     /// The ids of up to `limit` jobs in `state` after skipping `offset`, in the order of
